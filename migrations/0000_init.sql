@@ -1,0 +1,98 @@
+CREATE TABLE `creators` (
+	`id` text PRIMARY KEY NOT NULL,
+	`email` text NOT NULL,
+	`full_name` text NOT NULL,
+	`company_name` text,
+	`subscription_tier` text DEFAULT 'free' NOT NULL,
+	`is_active` integer DEFAULT true NOT NULL,
+	`status` text DEFAULT 'active' NOT NULL,
+	`timezone` text DEFAULT 'UTC' NOT NULL,
+	`bio` text,
+	`website_url` text,
+	`avatar_url` text,
+	`settings` text DEFAULT '{}' NOT NULL,
+	`created_at` text DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')) NOT NULL,
+	`updated_at` text DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')) NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE `gdpr_requests` (
+	`id` text PRIMARY KEY NOT NULL,
+	`creator_id` text NOT NULL,
+	`kind` text NOT NULL,
+	`status` text NOT NULL,
+	`requested_at` text DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')) NOT NULL,
+	`completed_at` text,
+	`summary` text
+);
+--> statement-breakpoint
+CREATE INDEX `gdpr_requests_creator_idx` ON `gdpr_requests` (`creator_id`);--> statement-breakpoint
+CREATE TABLE `members` (
+	`id` text PRIMARY KEY NOT NULL,
+	`creator_id` text NOT NULL,
+	`email` text NOT NULL,
+	`full_name` text NOT NULL,
+	`role` text NOT NULL,
+	`status` text NOT NULL,
+	`password_hash` text,
+	`last_login_at` text,
+	`created_at` text DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')) NOT NULL,
+	`updated_at` text DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')) NOT NULL,
+	FOREIGN KEY (`creator_id`) REFERENCES `creators`(`id`) ON UPDATE no action ON DELETE cascade
+);
+--> statement-breakpoint
+CREATE UNIQUE INDEX `members_email_unique` ON `members` (`email`);--> statement-breakpoint
+CREATE INDEX `members_creator_idx` ON `members` (`creator_id`);--> statement-breakpoint
+CREATE TABLE `one_time_tokens` (
+	`id` text PRIMARY KEY NOT NULL,
+	`creator_id` text NOT NULL,
+	`member_id` text NOT NULL,
+	`purpose` text NOT NULL,
+	`token_hash` text NOT NULL,
+	`expires_at` text NOT NULL,
+	`used_at` text,
+	`created_at` text DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')) NOT NULL
+);
+--> statement-breakpoint
+CREATE UNIQUE INDEX `one_time_tokens_hash_unique` ON `one_time_tokens` (`token_hash`);--> statement-breakpoint
+CREATE INDEX `one_time_tokens_member_idx` ON `one_time_tokens` (`member_id`);--> statement-breakpoint
+CREATE TABLE `refresh_tokens` (
+	`id` text PRIMARY KEY NOT NULL,
+	`creator_id` text NOT NULL,
+	`session_id` text NOT NULL,
+	`token_hash` text NOT NULL,
+	`expires_at` text NOT NULL,
+	`used_at` text,
+	`created_at` text DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')) NOT NULL
+);
+--> statement-breakpoint
+CREATE UNIQUE INDEX `refresh_tokens_hash_unique` ON `refresh_tokens` (`token_hash`);--> statement-breakpoint
+CREATE INDEX `refresh_tokens_session_idx` ON `refresh_tokens` (`session_id`);--> statement-breakpoint
+CREATE TABLE `revoked_tokens` (
+	`jti` text PRIMARY KEY NOT NULL,
+	`creator_id` text NOT NULL,
+	`expires_at` text NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE `sessions` (
+	`id` text PRIMARY KEY NOT NULL,
+	`creator_id` text NOT NULL,
+	`member_id` text NOT NULL,
+	`created_at` text DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')) NOT NULL,
+	`last_used_at` text,
+	`expires_at` text NOT NULL,
+	`revoked_at` text,
+	`revoked_reason` text
+);
+--> statement-breakpoint
+CREATE INDEX `sessions_member_idx` ON `sessions` (`member_id`);--> statement-breakpoint
+CREATE INDEX `sessions_creator_idx` ON `sessions` (`creator_id`);--> statement-breakpoint
+CREATE TABLE `signing_keys` (
+	`kid` text PRIMARY KEY NOT NULL,
+	`alg` text NOT NULL,
+	`public_jwk` text NOT NULL,
+	`private_jwk_enc` text NOT NULL,
+	`status` text NOT NULL,
+	`created_at` text DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')) NOT NULL,
+	`retired_at` text,
+	`publish_until` text
+);

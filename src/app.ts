@@ -1,0 +1,71 @@
+// Builds the Hono app: middleware in order, then one router per module, then 404/405 and errors.
+import { OpenAPIHono } from "@hono/zod-openapi";
+import { cors } from "hono/cors";
+import { secureHeaders } from "hono/secure-headers";
+import type { AppBindings } from "./env";
+import { config } from "./config";
+import { AppError } from "./lib/errors";
+import { handleError } from "./lib/http-errors";
+import { methodNotAllowed } from "./lib/method-not-allowed";
+import { accessLog } from "./middleware/access-log";
+import { authenticate } from "./middleware/auth";
+import { jsonBody } from "./middleware/json-body";
+import { rateLimit } from "./middleware/rate-limit";
+import { requestId } from "./middleware/request-id";
+import { RATE_LIMIT_RULES, rawBodyPath } from "./routing-policy";
+import { authRouter } from "./modules/auth";
+import { creatorsRouter } from "./modules/creators";
+import { gdprRouter } from "./modules/gdpr";
+import { docsHandler, systemRouter } from "./modules/system";
+import { teamRouter } from "./modules/team";
+import "./db/owned-tables";
+
+export function buildApp() {
+  const app = new OpenAPIHono<AppBindings>();
+
+  app.use("*", requestId());
+  app.use("*", accessLog());
+  app.use("*", secureHeaders({ crossOriginResourcePolicy: "cross-origin", crossOriginOpenerPolicy: false }));
+  app.use("*", async (c, next) => {
+    const origins = config(c.env).corsOrigins;
+    return cors({
+      origin: origins.includes("*") ? "*" : origins,
+      allowHeaders: ["Authorization", "Content-Type", "X-Request-ID"],
+      allowMethods: ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
+      exposeHeaders: ["X-Request-ID", "X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset", "Retry-After"],
+      maxAge: 600,
+    })(c, next);
+  });
+  app.use("*", jsonBody({ maxBytes: (c) => config(c.env).maxJsonBodyBytes, exempt: rawBodyPath }));
+  app.use("*", authenticate());
+  app.use("*", rateLimit(RATE_LIMIT_RULES));
+
+  app.route("/", systemRouter);
+  app.route("/", authRouter);
+  app.route("/", creatorsRouter);
+  app.route("/", teamRouter);
+  app.route("/", gdprRouter);
+
+  app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", { type: "http", scheme: "bearer", bearerFormat: "JWT" });
+  app.doc31("/openapi.json", {
+    openapi: "3.1.0",
+    info: {
+      title: "EdgeCoach API",
+      version: "1.0.0",
+      description: "Creator accounts, knowledge, conversations, channels, programs and the proactive engine.",
+    },
+  });
+  app.get("/docs", docsHandler);
+
+  app.notFound((c) => {
+    const allowed = methodNotAllowed(app, c.req.method, c.req.path);
+    if (allowed.length) {
+      throw new AppError("METHOD_NOT_ALLOWED", `Method ${c.req.method} is not allowed here`, [], { Allow: allowed.join(", ") });
+    }
+    throw new AppError("RESOURCE_NOT_FOUND", `No route for ${c.req.method} ${c.req.path}`);
+  });
+  app.onError(handleError);
+  return app;
+}
+
+export const app = buildApp();

@@ -1,0 +1,14 @@
+// The registry of creator-owned data. Add a line when a module adds a table that holds creator data.
+import { creatorR2Prefix, registerOwnedR2Prefix, registerOwnedTable } from "./ownership";
+
+// auth / creators
+registerOwnedTable({ table: "creators", column: "id" });
+registerOwnedTable({ table: "members", column: "creator_id", redact: ["password_hash"] });
+registerOwnedTable({ table: "sessions", column: "creator_id" });
+registerOwnedTable({ table: "refresh_tokens", column: "creator_id", redact: ["token_hash"] });
+registerOwnedTable({ table: "revoked_tokens", column: "creator_id" });
+registerOwnedTable({ table: "one_time_tokens", column: "creator_id", redact: ["token_hash"] });
+registerOwnedTable({ table: "gdpr_requests", column: "creator_id", keepOnDeletion: true });
+
+// files of every module live under the creator prefix
+registerOwnedR2Prefix(creatorR2Prefix);

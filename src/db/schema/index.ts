@@ -1,0 +1,2 @@
+// The drizzle schema: one file per module, re-exported here for drizzle-kit and the db client.
+export * from "./accounts";

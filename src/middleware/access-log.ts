@@ -1,0 +1,20 @@
+// One structured JSON log line per request.
+import { createMiddleware } from "hono/factory";
+import type { AppBindings } from "../env";
+import { log } from "../lib/logging";
+
+export const accessLog = () =>
+  createMiddleware<AppBindings>(async (c, next) => {
+    const started = performance.now();
+    await next();
+    const status = c.res.status;
+    log(status >= 500 ? "error" : status >= 400 ? "warn" : "info", "request", {
+      request_id: c.get("requestId"),
+      creator_id: c.get("creatorId") ?? null,
+      method: c.req.method,
+      path: c.req.path,
+      status,
+      duration_ms: Math.round((performance.now() - started) * 100) / 100,
+      ...c.get("logFields"),
+    });
+  });

@@ -1,0 +1,45 @@
+// Bearer authentication. `authenticate` runs on every request (a bad token is remembered, not thrown,
+// so public routes keep working); `requireAuth` guards a route and names the permission it needs.
+import { createMiddleware } from "hono/factory";
+import type { AppBindings } from "../env";
+import { AppError, forbidden, unauthenticated } from "../lib/errors";
+import { authenticateAccessToken } from "../modules/auth/sessions";
+import type { Permission, Role } from "../modules/auth/tokens";
+
+const authErrors = new WeakMap<Request, AppError>();
+
+export const authenticate = () =>
+  createMiddleware<AppBindings>(async (c, next) => {
+    const header = c.req.header("Authorization");
+    if (header) {
+      const match = /^Bearer\s+(\S+)$/i.exec(header);
+      try {
+        if (!match) throw unauthenticated("Authorization header must be 'Bearer <token>'");
+        const claims = await authenticateAccessToken(c.env, match[1]!);
+        c.set("auth", claims);
+        c.set("creatorId", claims.creator_id);
+      } catch (err) {
+        if (!(err instanceof AppError)) throw err;
+        authErrors.set(c.req.raw, err);
+      }
+    }
+    await next();
+  });
+
+export interface RequireAuthOptions {
+  permission?: Permission;
+  roles?: Role[];
+}
+
+export const requireAuth = (opts: RequireAuthOptions = {}) =>
+  createMiddleware<AppBindings>(async (c, next) => {
+    const claims = c.get("auth");
+    if (!claims) throw authErrors.get(c.req.raw) ?? unauthenticated();
+    if (opts.permission && !claims.permissions.includes(opts.permission)) {
+      throw forbidden(`This action needs the '${opts.permission}' permission`);
+    }
+    if (opts.roles && !opts.roles.includes(claims.role)) {
+      throw forbidden(`This action is reserved to: ${opts.roles.join(", ")}`);
+    }
+    await next();
+  });

@@ -1,0 +1,87 @@
+// Rate limits with X-RateLimit-* headers: per client per minute by category (coaching spec), and per
+// creator quotas (creator-hub spec). Counting happens in the RateLimiter Durable Object (exact).
+import { createMiddleware } from "hono/factory";
+import type { Context } from "hono";
+import type { AppBindings, Env } from "../env";
+import { config, type RateRule } from "../config";
+import { AppError } from "../lib/errors";
+import type { RateCheck, RateResult } from "../../durable-objects/rate-limiter";
+
+export type ClientCategory = "auth" | "uploads" | "chat" | "search" | "default";
+export type CreatorQuota = "ai" | "uploads" | "exports";
+
+export interface RateLimitRule {
+  /** Which requests; first match wins. */
+  match: (method: string, path: string) => boolean;
+  category: ClientCategory | "none";
+  /** Creator quotas counted on top of the hourly API-call quota. */
+  quotas?: CreatorQuota[];
+}
+
+export function clientAddress(c: Context): string {
+  return c.req.header("CF-Connecting-IP") ?? "unknown";
+}
+
+/** The account an auth request is about, so limits count per (address, account). */
+async function accountOf(c: Context<AppBindings>): Promise<string> {
+  try {
+    const body = (await c.req.json()) as Record<string, unknown> | null;
+    const email = body && typeof body.email === "string" ? body.email.trim().toLowerCase() : "";
+    return email || "-";
+  } catch {
+    return "-";
+  }
+}
+
+function check(key: string, rule: RateRule): RateCheck {
+  return { key, limit: rule.limit, windowSeconds: rule.windowSeconds };
+}
+
+async function hit(env: Env, subject: string, checks: RateCheck[]): Promise<RateResult[]> {
+  const stub = env.RATE_LIMITER.get(env.RATE_LIMITER.idFromName(subject));
+  return stub.hit(checks);
+}
+
+export const rateLimit = (rules: RateLimitRule[]) =>
+  createMiddleware<AppBindings>(async (c, next) => {
+    const cfg = config(c.env).rateLimits;
+    const rule = rules.find((r) => r.match(c.req.method, c.req.path));
+    if (!cfg.enabled || !rule || rule.category === "none") return next();
+
+    const claims = c.get("auth");
+    let subject: string;
+    const checks: RateCheck[] = [];
+    if (claims) {
+      // A creator's own API use: per member per minute, and the creator's hourly quotas.
+      subject = `creator:${claims.creator_id}`;
+      checks.push(check(`member:${claims.sub}:${rule.category}`, cfg.perClient[rule.category]));
+      checks.push(check("creator:api", cfg.perCreator.api));
+      for (const quota of rule.quotas ?? []) checks.push(check(`creator:${quota}`, cfg.perCreator[quota]));
+    } else if (rule.category === "auth") {
+      // Address and account together: an attacker can't lock a user out from elsewhere,
+      // and one office behind a NAT isn't locked out by a colleague.
+      subject = `auth:${clientAddress(c)}:${await accountOf(c)}`;
+      checks.push(check("client:auth", cfg.perClient.auth));
+    } else {
+      subject = `client:${clientAddress(c)}`;
+      checks.push(check(`client:${rule.category}`, cfg.perClient[rule.category]));
+    }
+
+    const results = await hit(c.env, subject, checks);
+    const denied = results.find((r) => !r.allowed);
+    const shown = denied ?? results.reduce((a, b) => (b.remaining < a.remaining ? b : a));
+    const headers = {
+      "X-RateLimit-Limit": String(shown.limit),
+      "X-RateLimit-Remaining": String(shown.remaining),
+      "X-RateLimit-Reset": String(shown.reset),
+    };
+    if (denied) {
+      const retryAfter = Math.max(1, denied.reset - Math.floor(Date.now() / 1000));
+      throw new AppError("RATE_LIMIT_EXCEEDED", "Too many requests, retry later", [], {
+        ...headers,
+        "Retry-After": String(retryAfter),
+      });
+    }
+    await next();
+    for (const [k, v] of Object.entries(headers)) c.res.headers.set(k, v);
+  });

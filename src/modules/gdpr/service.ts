@@ -1,0 +1,114 @@
+// GDPR: export every row a creator owns (each module registers its tables), and erase it all via the queue.
+import { and, eq } from "drizzle-orm";
+import { getDb } from "../../db/client";
+import { creators, gdprRequests, members, sessions } from "../../db/schema";
+import { ownedR2Prefixes, ownedTables } from "../../db/ownership";
+import type { Env } from "../../env";
+import { nowIso } from "../../lib/clock";
+import { forbidden, invalid, notFound } from "../../lib/errors";
+import { newId } from "../../lib/ids";
+import { log } from "../../lib/logging";
+import { verifyPassword } from "../auth/passwords";
+import type { AccessClaims } from "../auth/tokens";
+
+const EXPORT_PAGE = 500;
+
+export async function exportCreatorData(env: Env, creatorId: string) {
+  const data: Record<string, Record<string, unknown>[]> = {};
+  for (const owned of ownedTables()) {
+    const rows: Record<string, unknown>[] = [];
+    // Paged by rowid so a large table never has to fit in one D1 response.
+    let after = -1;
+    for (;;) {
+      const page = await env.DB.prepare(
+        `SELECT rowid AS __rowid, * FROM ${owned.table} WHERE ${owned.column} = ? AND rowid > ? ORDER BY rowid LIMIT ${EXPORT_PAGE}`,
+      )
+        .bind(creatorId, after)
+        .all<Record<string, unknown>>();
+      for (const row of page.results) {
+        after = row.__rowid as number;
+        delete row.__rowid;
+        for (const col of owned.redact ?? []) delete row[col];
+        rows.push(row);
+      }
+      if (page.results.length < EXPORT_PAGE) break;
+    }
+    data[owned.table] = rows;
+  }
+  const files: { key: string; size: number; uploaded: string }[] = [];
+  for (const prefix of ownedR2Prefixes(creatorId)) {
+    let cursor: string | undefined;
+    do {
+      const list = await env.FILES.list({ prefix, cursor });
+      for (const o of list.objects) files.push({ key: o.key, size: o.size, uploaded: o.uploaded.toISOString() });
+      cursor = list.truncated ? list.cursor : undefined;
+    } while (cursor);
+  }
+  return { creator_id: creatorId, exported_at: nowIso(), format_version: 1, data, files };
+}
+
+/**
+ * Owner only, password re-entered. From this moment the account can't sign in and every session is
+ * revoked; the erasure itself runs on the queue. Asking again while it runs returns the same request.
+ */
+export async function requestDeletion(env: Env, actor: AccessClaims, password: string) {
+  if (actor.role !== "owner") throw forbidden("Only the workspace owner can delete it");
+  const db = getDb(env.DB);
+  const owner = await db
+    .select()
+    .from(members)
+    .where(and(eq(members.id, actor.sub), eq(members.creatorId, actor.creator_id)))
+    .get();
+  if (!owner) throw notFound("Account");
+  if (!(await verifyPassword(password, owner.passwordHash))) {
+    throw invalid([{ field: "password", message: "Password is incorrect" }]);
+  }
+  const pending = await db
+    .select()
+    .from(gdprRequests)
+    .where(and(eq(gdprRequests.creatorId, actor.creator_id), eq(gdprRequests.status, "pending")))
+    .get();
+  const request = pending ?? { id: newId(), status: "pending" as const, requestedAt: nowIso() };
+  if (!pending) {
+    await db.batch([
+      db.insert(gdprRequests).values({ id: request.id, creatorId: actor.creator_id, kind: "deletion", status: "pending", requestedAt: request.requestedAt }),
+      db.update(creators).set({ status: "deleting", updatedAt: nowIso() }).where(eq(creators.id, actor.creator_id)),
+      db.update(sessions).set({ revokedAt: nowIso(), revokedReason: "account_deletion" }).where(eq(sessions.creatorId, actor.creator_id)),
+    ]);
+  }
+  await env.JOBS.send({ type: "gdpr.delete", creatorId: actor.creator_id, requestId: request.id });
+  return { request_id: request.id, status: "pending" as const, requested_at: request.requestedAt };
+}
+
+/** The queue job. Idempotent: running it twice (a retry) deletes nothing more and completes once. */
+export async function eraseCreator(env: Env, creatorId: string, requestId: string): Promise<void> {
+  const summary: Record<string, number> = {};
+  const tables = [...ownedTables()].reverse();
+  for (const owned of tables) {
+    if (owned.keepOnDeletion) continue;
+    const res = await env.DB.prepare(`DELETE FROM ${owned.table} WHERE ${owned.column} = ?`).bind(creatorId).run();
+    summary[owned.table] = res.meta.changes ?? 0;
+  }
+  let files = 0;
+  for (const prefix of ownedR2Prefixes(creatorId)) {
+    for (;;) {
+      const list = await env.FILES.list({ prefix, limit: 1000 });
+      if (list.objects.length === 0) break;
+      await env.FILES.delete(list.objects.map((o) => o.key));
+      files += list.objects.length;
+    }
+  }
+  summary.r2_objects = files;
+  await env.DB.prepare(
+    "UPDATE gdpr_requests SET status = 'completed', completed_at = ?, summary = ? WHERE id = ? AND creator_id = ? AND status = 'pending'",
+  )
+    .bind(nowIso(), JSON.stringify(summary), requestId, creatorId)
+    .run();
+  log("info", "gdpr.erasure.completed", { request_id: requestId, creator_id: creatorId, summary });
+}
+
+export async function deletionStatus(env: Env, requestId: string) {
+  const row = await getDb(env.DB).select().from(gdprRequests).where(eq(gdprRequests.id, requestId)).get();
+  if (!row) throw notFound("Deletion request");
+  return { request_id: row.id, status: row.status, requested_at: row.requestedAt, completed_at: row.completedAt, summary: row.summary };
+}

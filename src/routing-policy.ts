@@ -1,0 +1,19 @@
+// Which requests fall under which rate-limit category, and which paths take non-JSON bodies.
+// A module adds its lines here when it adds routes of a limited kind (uploads, chat, search).
+import type { RateLimitRule } from "./middleware/rate-limit";
+
+const UNLIMITED = /^\/(health|ready|docs|openapi\.json|\.well-known\/)/;
+// Brute-forceable: guessing passwords, tokens or accounts.
+const AUTH = /^\/api\/v1\/auth\/(register|login|refresh|password\/|invitations\/accept)/;
+
+export const RATE_LIMIT_RULES: RateLimitRule[] = [
+  { match: (_m, p) => UNLIMITED.test(p) || !p.startsWith("/api/"), category: "none" },
+  { match: (_m, p) => AUTH.test(p), category: "auth" },
+  { match: (_m, p) => p === "/api/v1/auth/gdpr/data-export", category: "default", quotas: ["exports"] },
+  { match: () => true, category: "default" },
+];
+
+/** Paths whose bodies are not JSON (multipart uploads, signed webhook bytes): they validate their own. */
+export function rawBodyPath(_path: string): boolean {
+  return false;
+}

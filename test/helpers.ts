@@ -1,0 +1,38 @@
+// Small factories for integration tests: real requests through the Worker, real D1.
+import { exports } from "cloudflare:workers";
+
+let counter = 0;
+export const STRONG_PASSWORD = "Correct-Horse-Battery-9";
+
+export function api(path: string, init: RequestInit & { json?: unknown; token?: string; ip?: string } = {}) {
+  const headers = new Headers(init.headers);
+  if (init.json !== undefined) {
+    headers.set("Content-Type", "application/json");
+    init.body = JSON.stringify(init.json);
+  }
+  if (init.token) headers.set("Authorization", `Bearer ${init.token}`);
+  headers.set("CF-Connecting-IP", init.ip ?? `10.0.${counter % 250}.${(counter++ % 250) + 1}`);
+  return (exports as { default: Fetcher }).default.fetch(`http://localhost${path}`, { ...init, headers });
+}
+
+export interface Session {
+  access_token: string;
+  refresh_token: string;
+  creator: { id: string; email: string; member: { id: string; role: string } };
+}
+
+export async function createCreator(overrides: Partial<{ email: string; full_name: string; password: string }> = {}): Promise<Session & { email: string; password: string }> {
+  const email = overrides.email ?? `creator-${crypto.randomUUID().slice(0, 8)}@example.com`;
+  const password = overrides.password ?? STRONG_PASSWORD;
+  const res = await api("/api/v1/auth/register", {
+    method: "POST",
+    json: { email, password, full_name: overrides.full_name ?? "Test Creator" },
+  });
+  if (res.status !== 201) throw new Error(`register failed: ${res.status} ${await res.text()}`);
+  return { ...((await res.json()) as Session), email, password };
+}
+
+export async function errorOf(res: Response) {
+  const body = (await res.json()) as { error: { code: string; message: string; details: { field: string; message: string }[]; request_id: string; timestamp: string } };
+  return body.error;
+}

@@ -1,0 +1,4 @@
+// Every integration test file starts from a database with every migration applied.
+import { applyD1Migrations, env } from "cloudflare:test";
+
+await applyD1Migrations(env.DB, env.TEST_MIGRATIONS);

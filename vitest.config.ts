@@ -1,0 +1,44 @@
+// Two projects: integration tests inside workerd (the real D1, R2, DO and Queues of miniflare),
+// and e2e tests in Node against a real `wrangler dev`.
+import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
+import { defineConfig } from "vitest/config";
+
+export default defineConfig(async () => {
+  const migrations = await readD1Migrations("./migrations");
+  return {
+    test: {
+      // Request logs only for failing tests.
+      silent: "passed-only",
+      projects: [
+        {
+          plugins: [
+            cloudflareTest({
+              wrangler: { configPath: "./wrangler.toml" },
+              miniflare: {
+                bindings: {
+                  TEST_MIGRATIONS: migrations,
+                  // Tests rotate keys back to back; production keeps the 60 s cool-down.
+                  KEY_ROTATION_MIN_INTERVAL_SECONDS: "0",
+                },
+              },
+            }),
+          ],
+          test: {
+            name: "workers",
+            include: ["test/integration/**/*.test.ts"],
+            setupFiles: ["./test/setup.ts"],
+          },
+        },
+        {
+          test: {
+            name: "e2e",
+            include: ["test/e2e/**/*.test.ts"],
+            environment: "node",
+            testTimeout: 120_000,
+            hookTimeout: 120_000,
+          },
+        },
+      ],
+    },
+  };
+});

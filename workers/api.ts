@@ -1,0 +1,12 @@
+// The Worker entrypoint: REST (Hono), the queue consumer and cron; re-exports the Durable Objects.
+import { app } from "../src/app";
+import type { Env } from "../src/env";
+import { consumeJobs } from "../src/jobs/consumer";
+import type { JobMessage } from "../src/jobs/types";
+
+export { RateLimiter } from "../durable-objects/rate-limiter";
+
+export default {
+  fetch: app.fetch,
+  queue: (batch: MessageBatch<JobMessage>, env: Env) => consumeJobs(batch, env),
+} satisfies ExportedHandler<Env, JobMessage>;
