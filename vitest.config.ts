@@ -8,7 +8,7 @@ export default defineConfig(async () => {
   return {
     test: {
       // Request logs only for failing tests.
-      silent: "passed-only",
+      silent: "passed-only" as const,
       projects: [
         {
           plugins: [

@@ -57,7 +57,12 @@ export function buildApp() {
   });
   app.get("/docs", docsHandler);
 
-  app.notFound((c) => {
+  app.notFound(async (c) => {
+    // Static files of public/ (the docs script, the widget) still pass through the middleware above.
+    if ((c.req.method === "GET" || c.req.method === "HEAD") && c.env.ASSETS) {
+      const asset = await c.env.ASSETS.fetch(c.req.raw);
+      if (asset.status !== 404) return new Response(asset.body, asset);
+    }
     const allowed = methodNotAllowed(app, c.req.method, c.req.path);
     if (allowed.length) {
       throw new AppError("METHOD_NOT_ALLOWED", `Method ${c.req.method} is not allowed here`, [], { Allow: allowed.join(", ") });
