@@ -96,3 +96,59 @@ CREATE TABLE `signing_keys` (
 	`retired_at` text,
 	`publish_until` text
 );
+--> statement-breakpoint
+CREATE TABLE `conversations` (
+	`id` text PRIMARY KEY NOT NULL,
+	`creator_id` text NOT NULL,
+	`end_user_id` text,
+	`channel` text NOT NULL,
+	`channel_id` text,
+	`status` text DEFAULT 'active' NOT NULL,
+	`assigned_member_id` text,
+	`knowledge_base_id` text,
+	`context` text DEFAULT '{}' NOT NULL,
+	`metadata` text DEFAULT '{}' NOT NULL,
+	`last_seq` integer DEFAULT 0 NOT NULL,
+	`last_message_at` text,
+	`created_at` text DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')) NOT NULL,
+	`updated_at` text DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')) NOT NULL
+);
+--> statement-breakpoint
+CREATE INDEX `conversations_creator_status_idx` ON `conversations` (`creator_id`,`status`,`last_message_at`);--> statement-breakpoint
+CREATE INDEX `conversations_end_user_idx` ON `conversations` (`end_user_id`);--> statement-breakpoint
+CREATE TABLE `end_users` (
+	`id` text PRIMARY KEY NOT NULL,
+	`creator_id` text NOT NULL,
+	`channel` text NOT NULL,
+	`external_id` text NOT NULL,
+	`display_name` text,
+	`language` text,
+	`timezone` text,
+	`profile` text DEFAULT '{}' NOT NULL,
+	`tags` text DEFAULT '[]' NOT NULL,
+	`status` text DEFAULT 'active' NOT NULL,
+	`created_at` text DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')) NOT NULL,
+	`last_active_at` text
+);
+--> statement-breakpoint
+CREATE UNIQUE INDEX `end_users_identity_unique` ON `end_users` (`creator_id`,`channel`,`external_id`);--> statement-breakpoint
+CREATE INDEX `end_users_creator_active_idx` ON `end_users` (`creator_id`,`last_active_at`);--> statement-breakpoint
+CREATE TABLE `messages` (
+	`id` text PRIMARY KEY NOT NULL,
+	`creator_id` text NOT NULL,
+	`conversation_id` text NOT NULL,
+	`seq` integer NOT NULL,
+	`sender` text NOT NULL,
+	`sender_id` text,
+	`sender_name` text,
+	`text` text NOT NULL,
+	`sources` text,
+	`client_message_id` text,
+	`delivery_status` text,
+	`metadata` text,
+	`created_at` text DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')) NOT NULL
+);
+--> statement-breakpoint
+CREATE UNIQUE INDEX `messages_conversation_seq_unique` ON `messages` (`conversation_id`,`seq`);--> statement-breakpoint
+CREATE UNIQUE INDEX `messages_conversation_client_unique` ON `messages` (`conversation_id`,`client_message_id`);--> statement-breakpoint
+CREATE INDEX `messages_creator_created_idx` ON `messages` (`creator_id`,`created_at`);

@@ -12,3 +12,8 @@ registerOwnedTable({ table: "gdpr_requests", column: "creator_id", keepOnDeletio
 
 // files of every module live under the creator prefix
 registerOwnedR2Prefix(creatorR2Prefix);
+
+// conversations (realtime, channels, AI API)
+registerOwnedTable({ table: "end_users", column: "creator_id" });
+registerOwnedTable({ table: "conversations", column: "creator_id" });
+registerOwnedTable({ table: "messages", column: "creator_id" });

@@ -1,2 +1,3 @@
 // The drizzle schema: one file per module, re-exported here for drizzle-kit and the db client.
 export * from "./accounts";
+export * from "./conversations";
