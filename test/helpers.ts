@@ -1,5 +1,6 @@
 // Small factories for integration tests: real requests through the Worker, real D1.
 import { exports } from "cloudflare:workers";
+import { expect, vi } from "vitest";
 
 let counter = 0;
 export const STRONG_PASSWORD = "Correct-Horse-Battery-9";
@@ -35,4 +36,29 @@ export async function createCreator(overrides: Partial<{ email: string; full_nam
 export async function errorOf(res: Response) {
   const body = (await res.json()) as { error: { code: string; message: string; details: { field: string; message: string }[]; request_id: string; timestamp: string } };
   return body.error;
+}
+
+/** Reads the (logged) mail sent to `to` while `action` runs; the local mail sender logs mails. */
+export async function captureMail(to: string, action: () => Promise<unknown>): Promise<string | null> {
+  const spy = vi.spyOn(console, "log");
+  try {
+    await action();
+    const line = spy.mock.calls.map((c) => String(c[0])).find((l) => l.includes("mail.sent") && l.includes(to.toLowerCase()));
+    return line ? (JSON.parse(line).body as string) : null;
+  } finally {
+    spy.mockRestore();
+  }
+}
+
+/** Invites a team member as the owner and accepts the invitation: a signed-in admin or agent. */
+export async function inviteAndAccept(ownerToken: string, role: "admin" | "agent") {
+  const email = `${role}-${crypto.randomUUID().slice(0, 8)}@example.com`;
+  const body = await captureMail(email, async () => {
+    const res = await api("/api/v1/team/members", { method: "POST", token: ownerToken, json: { email, full_name: `The ${role}`, role } });
+    expect(res.status).toBe(201);
+  });
+  const token = /Invitation token: (\S+)/.exec(body!)![1]!;
+  const accepted = await api("/api/v1/auth/invitations/accept", { method: "POST", json: { token, password: STRONG_PASSWORD } });
+  expect(accepted.status).toBe(200);
+  return { ...((await accepted.json()) as Session), email, inviteToken: token };
 }
