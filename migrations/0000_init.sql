@@ -26,6 +26,7 @@ CREATE TABLE `gdpr_requests` (
 );
 --> statement-breakpoint
 CREATE INDEX `gdpr_requests_creator_idx` ON `gdpr_requests` (`creator_id`);--> statement-breakpoint
+CREATE UNIQUE INDEX `gdpr_requests_one_pending` ON `gdpr_requests` (`creator_id`) WHERE status = 'pending';--> statement-breakpoint
 CREATE TABLE `members` (
 	`id` text PRIMARY KEY NOT NULL,
 	`creator_id` text NOT NULL,

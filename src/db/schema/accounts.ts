@@ -121,5 +121,9 @@ export const gdprRequests = sqliteTable(
     completedAt: text("completed_at"),
     summary: text("summary", { mode: "json" }).$type<Record<string, number>>(),
   },
-  (t) => [index("gdpr_requests_creator_idx").on(t.creatorId)],
+  (t) => [
+    index("gdpr_requests_creator_idx").on(t.creatorId),
+    // At most one pending deletion per creator, even when two requests race.
+    uniqueIndex("gdpr_requests_one_pending").on(t.creatorId).where(sql`status = 'pending'`),
+  ],
 );

@@ -1,5 +1,5 @@
 // GDPR: export every row a creator owns (each module registers its tables), and erase it all via the queue.
-import { and, eq } from "drizzle-orm";
+import { and, eq, isNull } from "drizzle-orm";
 import { getDb } from "../../db/client";
 import { creators, gdprRequests, members, sessions } from "../../db/schema";
 import { ownedR2Prefixes, ownedTables } from "../../db/ownership";
@@ -63,19 +63,19 @@ export async function requestDeletion(env: Env, actor: AccessClaims, password: s
   if (!(await verifyPassword(password, owner.passwordHash))) {
     throw invalid([{ field: "password", message: "Password is incorrect" }]);
   }
-  const pending = await db
+  const now = nowIso();
+  // The partial unique index keeps one pending request per creator; a racing second insert is a no-op.
+  await db.batch([
+    db.insert(gdprRequests).values({ id: newId(), creatorId: actor.creator_id, kind: "deletion", status: "pending", requestedAt: now }).onConflictDoNothing(),
+    db.update(creators).set({ status: "deleting", updatedAt: now }).where(eq(creators.id, actor.creator_id)),
+    db.update(sessions).set({ revokedAt: now, revokedReason: "account_deletion" }).where(and(eq(sessions.creatorId, actor.creator_id), isNull(sessions.revokedAt))),
+  ]);
+  const request = await db
     .select()
     .from(gdprRequests)
     .where(and(eq(gdprRequests.creatorId, actor.creator_id), eq(gdprRequests.status, "pending")))
     .get();
-  const request = pending ?? { id: newId(), status: "pending" as const, requestedAt: nowIso() };
-  if (!pending) {
-    await db.batch([
-      db.insert(gdprRequests).values({ id: request.id, creatorId: actor.creator_id, kind: "deletion", status: "pending", requestedAt: request.requestedAt }),
-      db.update(creators).set({ status: "deleting", updatedAt: nowIso() }).where(eq(creators.id, actor.creator_id)),
-      db.update(sessions).set({ revokedAt: nowIso(), revokedReason: "account_deletion" }).where(eq(sessions.creatorId, actor.creator_id)),
-    ]);
-  }
+  if (!request) throw new Error("pending deletion request vanished");
   await env.JOBS.send({ type: "gdpr.delete", creatorId: actor.creator_id, requestId: request.id });
   return { request_id: request.id, status: "pending" as const, requested_at: request.requestedAt };
 }
