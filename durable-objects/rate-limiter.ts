@@ -1,4 +1,4 @@
-// Exact fixed-window rate limiting: one object per subject (a creator, or a client address), its
+// Exact fixed-window rate limiting (windows open at the first hit): one object per subject (a creator, or a client address), its
 // counters in the object's SQLite. The object is single-threaded, so concurrent hits never race.
 import { DurableObject } from "cloudflare:workers";
 
@@ -38,13 +38,14 @@ export class RateLimiter extends DurableObject {
     const sql = this.ctx.storage.sql;
     this.ensureTable();
     const states = checks.map((check) => {
-      const windowStart = Math.floor(nowSec / check.windowSeconds) * check.windowSeconds;
       const row = sql.exec<{ window_start: number; count: number }>(
         "SELECT window_start, count FROM counters WHERE key = ?",
         check.key,
       ).toArray()[0];
-      const count = row && row.window_start === windowStart ? row.count : 0;
-      return { check, windowStart, count };
+      // A window opens at the first hit after the previous one closed (not on clock boundaries),
+      // so a burst is never split across two windows.
+      const open = row !== undefined && nowSec < row.window_start + check.windowSeconds;
+      return { check, windowStart: open ? row.window_start : nowSec, count: open ? row.count : 0 };
     });
     const allowed = states.every((s) => s.count < s.check.limit);
     if (allowed) {
