@@ -1,10 +1,11 @@
 // One structured JSON log line per request.
 import { createMiddleware } from "hono/factory";
 import type { AppBindings } from "../env";
-import { log } from "../lib/logging";
+import { log, setLogLevel } from "../lib/logging";
 
 export const accessLog = () =>
   createMiddleware<AppBindings>(async (c, next) => {
+    setLogLevel(c.env.LOG_LEVEL);
     const started = performance.now();
     await next();
     const status = c.res.status;
