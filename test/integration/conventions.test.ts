@@ -1,4 +1,5 @@
-import { env } from "cloudflare:test";
+import { createExecutionContext, env } from "cloudflare:test";
+import { app } from "../../src/app";
 import { describe, expect, it } from "vitest";
 import { api, createCreator, errorOf } from "../helpers";
 
@@ -174,5 +175,16 @@ describe("GET /openapi.json and GET /docs", () => {
     const html = await res.text();
     expect(html).toContain("/openapi.json");
     expect(html).toContain("/docs/scalar.js");
+  });
+});
+
+describe("GET /ready when a dependency is missing", () => {
+  it("answers 503 and names the failing check when the encryption key is not configured", async () => {
+    const res = await app.fetch(new Request("http://localhost/ready"), { ...env, ENCRYPTION_KEY: "" }, createExecutionContext());
+    expect(res.status).toBe(503);
+    const body = (await res.json()) as { status: string; checks: Record<string, { ok: boolean }> };
+    expect(body.status).toBe("degraded");
+    expect(body.checks.secrets!.ok).toBe(false);
+    expect(body.checks.d1!.ok).toBe(true);
   });
 });

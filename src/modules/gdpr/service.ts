@@ -12,6 +12,7 @@ import { verifyPassword } from "../auth/passwords";
 import type { AccessClaims } from "../auth/tokens";
 
 const EXPORT_PAGE = 500;
+const DELETE_SLICE = 5000;
 
 export async function exportCreatorData(env: Env, creatorId: string) {
   const data: Record<string, Record<string, unknown>[]> = {};
@@ -86,8 +87,19 @@ export async function eraseCreator(env: Env, creatorId: string, requestId: strin
   const tables = [...ownedTables()].reverse();
   for (const owned of tables) {
     if (owned.keepOnDeletion) continue;
-    const res = await env.DB.prepare(`DELETE FROM ${owned.table} WHERE ${owned.column} = ?`).bind(creatorId).run();
-    summary[owned.table] = res.meta.changes ?? 0;
+    // In slices, so a creator with a very large table never runs into D1's per-query limits.
+    let deleted = 0;
+    for (;;) {
+      const res = await env.DB.prepare(
+        `DELETE FROM ${owned.table} WHERE rowid IN (SELECT rowid FROM ${owned.table} WHERE ${owned.column} = ? LIMIT ${DELETE_SLICE})`,
+      )
+        .bind(creatorId)
+        .run();
+      const changes = res.meta.changes ?? 0;
+      deleted += changes;
+      if (changes < DELETE_SLICE) break;
+    }
+    summary[owned.table] = deleted;
   }
   let files = 0;
   for (const prefix of ownedR2Prefixes(creatorId)) {

@@ -49,11 +49,13 @@ export const systemRouter = createRouter()
       probe(() => c.env.DB.prepare("SELECT 1").first()),
       probe(() => c.env.FILES.head("readiness-probe")),
     ]);
-    const ok = d1.ok && r2.ok;
+    // Without a proper key nothing can be signed or decrypted (src/lib/crypto.ts fails closed).
+    const secrets = (c.env.ENCRYPTION_KEY ?? "").length >= 32 ? { ok: true } : { ok: false, error: "ENCRYPTION_KEY missing or short" };
+    const ok = d1.ok && r2.ok && secrets.ok;
     return c.json(
       {
         status: ok ? ("ready" as const) : ("degraded" as const),
-        checks: { d1, r2 },
+        checks: { d1, r2, secrets },
         providers: { ai: cfg.aiProvider, vector_store: cfg.vectorStore },
         timestamp: new Date().toISOString(),
       },
