@@ -67,7 +67,8 @@ export async function startWranglerDev(opts: StartOptions = {}): Promise<DevServ
   ];
   const child = spawn(WRANGLER, args, {
     cwd: ROOT,
-    env: { ...process.env, CI: "true", WRANGLER_SEND_METRICS: "false" },
+    // No lookup of the Request.cf sample at workers.cloudflare.com: offline, no warning noise.
+    env: { ...process.env, CI: "true", WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false" },
     stdio: ["ignore", "pipe", "pipe"],
     detached: true,
   });
