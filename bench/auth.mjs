@@ -1,10 +1,11 @@
 // REST load test of the auth service against two `wrangler dev` servers on loopback: rate limits off,
 // and rate limits on (Durable Object counter in the path) with the limits raised out of reach.
-// Usage: npm run bench [-- --duration 10 --rounds 3 --connections 50 --scenarios health,me,login]
+// Usage: npm run bench [-- --duration 10 --rounds 3 --connections 50 --scenarios health,me,login --profile]
+// --profile also reads the Worker's own request log (duration_ms) to split Worker time from transport.
 import autocannon from "autocannon";
 import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { cpus, totalmem } from "node:os";
+import { cpus, loadavg, totalmem } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { ROOT, startWranglerDev } from "../test/support/wrangler-dev.ts";
@@ -16,6 +17,7 @@ const { values: opts } = parseArgs({
     connections: { type: "string", default: "50" },
     scenarios: { type: "string", default: "health,me,login" },
     variants: { type: "string", default: "limits-off,limits-on" },
+    profile: { type: "boolean", default: false },
   },
 });
 const DURATION = Number(opts.duration);
@@ -62,6 +64,8 @@ function scenario(name, server, account) {
   switch (name) {
     case "health":
       return { ...base, url: `${server.url}/health` };
+    case "ready": // one D1 query and one R2 head, in parallel: the cost of a storage round trip
+      return { ...base, url: `${server.url}/ready` };
     case "me":
       return { ...base, url: `${server.url}/api/v1/auth/me`, headers: { authorization: `Bearer ${account.token}` } };
     case "login":
@@ -77,9 +81,52 @@ function scenario(name, server, account) {
   }
 }
 
-async function run(options) {
+const PATHS = { health: "/health", ready: "/ready", me: "/api/v1/auth/me", login: "/api/v1/auth/login" };
+
+function quantiles(ds) {
+  ds.sort((a, b) => a - b);
+  const q = (p) => (ds.length ? ds[Math.min(ds.length - 1, Math.floor(p * ds.length))] : null);
+  return { count: ds.length, p50: q(0.5), p99: q(0.99) };
+}
+
+/**
+ * From the log text of one run: the Worker's own duration_ms (our access log: from the first
+ * middleware to the response) and wrangler's per-request time (its "[wrangler:info] GET /x 200 OK (n ms)"
+ * line, taken where wrangler dev hands the request to the Worker).
+ */
+function logDurations(text, path) {
+  const worker = [];
+  const wrangler = [];
+  const wranglerLine = /\[wrangler:info\] [A-Z]+ (\S+) \d{3} .*\((\d+)ms\)/;
+  for (const line of text.split("\n")) {
+    const m = wranglerLine.exec(line);
+    if (m) {
+      if (m[1] === path) wrangler.push(Number(m[2]));
+      continue;
+    }
+    const i = line.indexOf('{"timestamp"');
+    if (i < 0 || !line.includes('"message":"request"')) continue;
+    try {
+      const entry = JSON.parse(line.slice(i));
+      if (entry.path === path && typeof entry.duration_ms === "number") worker.push(entry.duration_ms);
+    } catch {}
+  }
+  return { worker: quantiles(worker), wrangler: quantiles(wrangler) };
+}
+
+async function run(options, server, name) {
+  const logStart = server.output().length;
+  const load = loadavg()[0];
   const r = await autocannon(options);
+  let logs;
+  if (opts.profile) {
+    await new Promise((res) => setTimeout(res, 500)); // the last log lines
+    logs = logDurations(server.output().slice(logStart), PATHS[name]);
+  }
   return {
+    load1: load,
+    worker: logs?.worker,
+    wrangler: logs?.wrangler,
     rps: r.requests.average,
     p50: r.latency.p50,
     p99: r.latency.p99,
@@ -127,7 +174,7 @@ async function main() {
   try {
     for (const v of variants) {
       if (!VARIANTS[v]) throw new Error(`unknown variant ${v}`);
-      servers[v] = await startWranglerDev({ vars: VARIANTS[v] });
+      servers[v] = await startWranglerDev({ vars: VARIANTS[v], logLevel: opts.profile ? "log" : "warn" });
       servers[v].account = await prepare(servers[v]);
       process.stderr.write(`${v}: ${servers[v].url}\n`);
     }
@@ -137,10 +184,10 @@ async function main() {
         // Alternate the order per round so neither variant always runs on a warmer machine.
         const order = round % 2 ? variants : [...variants].reverse();
         for (const v of order) {
-          const r = await run(scenario(s, servers[v], servers[v].account));
+          const r = await run(scenario(s, servers[v], servers[v].account), servers[v], s);
           ((results[s] ??= {})[v] ??= []).push(r);
           process.stderr.write(
-            `round ${round} ${s.padEnd(6)} ${v.padEnd(10)} ${r.rps.toFixed(0).padStart(6)} req/s  p50 ${r.p50} ms  p99 ${r.p99} ms  non2xx ${r.non2xx} errors ${r.errors} timeouts ${r.timeouts}\n`,
+            `round ${round} ${s.padEnd(6)} ${v.padEnd(10)} ${r.rps.toFixed(0).padStart(6)} req/s  p50 ${r.p50} ms  p99 ${r.p99} ms  non2xx ${r.non2xx} errors ${r.errors} timeouts ${r.timeouts}  load ${r.load1.toFixed(1)}${r.worker ? `  worker p50/p99 ${r.worker.p50}/${r.worker.p99} ms (${r.worker.count})  wrangler p50/p99 ${r.wrangler.p50}/${r.wrangler.p99} ms (${r.wrangler.count})` : ""}\n`,
           );
         }
       }
@@ -150,16 +197,21 @@ async function main() {
       `Medians of ${ROUNDS} rounds × ${DURATION} s, ${CONNECTIONS} connections, loopback, ${env.date} (commit ${env.commit})`,
       `Machine: ${env.cpu}, ${env.memory_gb} GiB; Node ${env.node}; wrangler ${env.wrangler}; autocannon ${env.autocannon}`,
       "",
-      "| scenario | rate limits | req/s | p50 ms | p99 ms | requests | non-2xx / errors |",
-      "|---|---|---:|---:|---:|---:|---:|",
+      `| scenario | rate limits | req/s | p50 ms | p99 ms | requests | non-2xx / errors | load avg |${opts.profile ? " Worker p50 / p99 ms | wrangler p50 / p99 ms |" : ""}`,
+      `|---|---|---:|---:|---:|---:|---:|---:|${opts.profile ? "---:|---:|" : ""}`,
     ];
-    const label = { health: "GET /health", me: "GET /api/v1/auth/me", login: "POST /api/v1/auth/login" };
+    const label = { health: "GET /health", ready: "GET /ready", me: "GET /api/v1/auth/me", login: "POST /api/v1/auth/login" };
+    const fmt = (x) => (x === null || x === undefined ? "–" : Number.isInteger(x) ? String(x) : x.toFixed(1));
     for (const s of scenarios) {
       for (const v of variants) {
         const rs = results[s][v];
         const bad = rs.reduce((a, r) => a + r.non2xx + r.errors + r.timeouts, 0);
         lines.push(
-          `| ${label[s]} | ${v === "limits-off" ? "off" : "on (DO counter, limits raised)"} | ${median(rs.map((r) => r.rps)).toFixed(0)} | ${median(rs.map((r) => r.p50))} | ${median(rs.map((r) => r.p99))} | ${rs.reduce((a, r) => a + r.total, 0)} | ${bad} |`,
+          `| ${label[s]} | ${v === "limits-off" ? "off" : "on (DO counter, limits raised)"} | ${median(rs.map((r) => r.rps)).toFixed(0)} | ${median(rs.map((r) => r.p50))} | ${median(rs.map((r) => r.p99))} | ${rs.reduce((a, r) => a + r.total, 0)} | ${bad} | ${median(rs.map((r) => r.load1)).toFixed(1)} |${
+            opts.profile
+              ? ` ${fmt(median(rs.map((r) => r.worker.p50)))} / ${fmt(median(rs.map((r) => r.worker.p99)))} | ${fmt(median(rs.map((r) => r.wrangler.p50)))} / ${fmt(median(rs.map((r) => r.wrangler.p99)))} |`
+              : ""
+          }`,
         );
       }
     }

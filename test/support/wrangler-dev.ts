@@ -47,6 +47,8 @@ export interface StartOptions {
   vars?: Record<string, string>;
   /** Milliseconds to wait for /health. */
   timeoutMs?: number;
+  /** wrangler's log level; "info" shows the Worker's request log lines in output(). */
+  logLevel?: "debug" | "info" | "log" | "warn" | "error" | "none";
 }
 
 export async function startWranglerDev(opts: StartOptions = {}): Promise<DevServer> {
@@ -62,7 +64,7 @@ export async function startWranglerDev(opts: StartOptions = {}): Promise<DevServ
     "--inspector-port", String(inspector),
     "--persist-to", persistDir,
     "--show-interactive-dev-session=false",
-    "--log-level", "warn",
+    "--log-level", opts.logLevel ?? "warn",
     ...Object.entries(opts.vars ?? {}).flatMap(([k, v]) => ["--var", `${k}:${v}`]),
   ];
   const child = spawn(WRANGLER, args, {
