@@ -1,6 +1,6 @@
 // Factories for realtime tests: widget sessions and WebSocket clients through the real Worker.
-import { expect } from "vitest";
-import { api, createCreator } from "./helpers";
+import { expect, vi } from "vitest";
+import { api, createCreator, STRONG_PASSWORD } from "./helpers";
 
 export type Frame = { type: string; [k: string]: any };
 
@@ -121,4 +121,25 @@ export async function chatSetup() {
   const session = await openSession(widgetKey);
   const tab = await connect(session.websocket_url, session.token);
   return { creator, widgetKey, session, tab };
+}
+
+/** A team member with the agent role, signed in (the invitation token is read from the logged mail). */
+export async function createAgent(ownerToken: string, fullName = "Jane Agent"): Promise<{ access_token: string; member_id: string; name: string }> {
+  const email = `agent-${crypto.randomUUID().slice(0, 8)}@example.com`;
+  const logged: string[] = [];
+  const spy = vi.spyOn(console, "log").mockImplementation((line: unknown) => void logged.push(String(line)));
+  let invited: Response;
+  try {
+    invited = await api("/api/v1/team/members", { method: "POST", token: ownerToken, json: { email, full_name: fullName, role: "agent" } });
+  } finally {
+    spy.mockRestore();
+  }
+  expect(invited.status).toBe(201);
+  const mail = logged.map((l) => JSON.parse(l) as { mail_to?: string; body?: string }).find((l) => l.mail_to === email);
+  const token = /Invitation token: (\S+)/.exec(mail?.body ?? "")?.[1];
+  if (!token) throw new Error("no invitation mail logged");
+  const accepted = await api("/api/v1/auth/invitations/accept", { method: "POST", json: { token, password: STRONG_PASSWORD } });
+  expect(accepted.status).toBe(200);
+  const body = (await accepted.json()) as { access_token: string; creator: { member: { id: string } } };
+  return { access_token: body.access_token, member_id: body.creator.member.id, name: fullName };
 }

@@ -87,6 +87,8 @@ export const channelsRouter = createRouter()
     return c.json(await service.updateSession(c.env, await sessionCaller(c, session_id), session_id, c.req.valid("json")), 200);
   })
   .openapi(connectionsRoute, async (c) => c.json(await service.liveConnections(c.env, c.get("creatorId")!), 200))
-  .openapi(widgetSocketRoute, async (c) =>
-    connectWidget(c.env, c.req.raw, c.req.valid("param").creator_id, c.req.valid("query").token) as never,
-  );
+  // `return await`: a rejected promise handed back un-awaited is reported as unhandled by workerd.
+  .openapi(widgetSocketRoute, async (c) => {
+    const res = await connectWidget(c.env, c.req.raw, c.req.valid("param").creator_id, c.req.valid("query").token);
+    return res as never;
+  });

@@ -103,9 +103,11 @@ export const conversationsRouter = createRouter()
   .openapi(releaseRoute, async (c) =>
     c.json(await service.changeConversation(c.env, c.get("creatorId")!, c.req.valid("param").conversation_id, "release"), 200),
   )
-  .openapi(connectRoute, async (c) =>
-    connectAgent(c.env, c.req.raw, c.req.valid("param").conversation_id, c.req.valid("query").token) as never,
-  )
+  .openapi(connectRoute, async (c) => {
+    // `return await`: a rejected promise handed back un-awaited is reported as unhandled by workerd.
+    const res = await connectAgent(c.env, c.req.raw, c.req.valid("param").conversation_id, c.req.valid("query").token);
+    return res as never;
+  })
   .openapi(contextRoute, async (c) =>
     c.json(await service.conversationContext(c.env, c.get("creatorId")!, c.req.valid("param").conversation_id), 200),
   );

@@ -47,7 +47,7 @@ export const MessageSchema = z
     client_message_id: z.string().nullable(),
     created_at: z.string(),
   })
-  .openapi("Message");
+  .openapi("ConversationMessage");
 
 export const MessagesQuery = z.object({
   after_seq: z.coerce.number().int().min(0).default(0),
@@ -56,7 +56,7 @@ export const MessagesQuery = z.object({
 
 export const MessageListSchema = z
   .object({ messages: z.array(MessageSchema), next_after_seq: z.number().int().nullable() })
-  .openapi("MessageList");
+  .openapi("ConversationMessageList");
 
 export const ConversationContextSchema = z
   .object({
