@@ -195,3 +195,17 @@ describe("GET /api/v1/channels/connections", () => {
     tab.close();
   });
 });
+
+describe("GET /widget.js and /demo", () => {
+  it("serves the bundled widget and a demo page that embeds it for a creator", async () => {
+    const js = await api("/widget.js");
+    expect(js.status).toBe(200);
+    expect(await js.text()).toContain("edgecoach-widget");
+    const c = await createCreator();
+    const key = await widgetKeyOf(c.access_token);
+    const page = await api(`/demo?creator_id=${c.creator.id}`);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain(`<script src="http://localhost/widget.js" data-widget-key="${key}" async></script>`);
+    expect((await api(`/demo?creator_id=${crypto.randomUUID()}`)).status).toBe(404);
+  });
+});
