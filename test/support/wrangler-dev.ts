@@ -45,6 +45,8 @@ export interface StartOptions {
   persistDir?: string;
   /** Extra vars, e.g. { RATE_LIMITS_ENABLED: "false" } or stand-in API base URLs. */
   vars?: Record<string, string>;
+  /** wrangler's --log-level (default warn); "log" keeps the Worker's console output, e.g. logged mails. */
+  logLevel?: "warn" | "info" | "log" | "debug";
   /** Milliseconds to wait for /health. */
   timeoutMs?: number;
 }
@@ -62,7 +64,7 @@ export async function startWranglerDev(opts: StartOptions = {}): Promise<DevServ
     "--inspector-port", String(inspector),
     "--persist-to", persistDir,
     "--show-interactive-dev-session=false",
-    "--log-level", "warn",
+    "--log-level", opts.logLevel ?? "warn",
     ...Object.entries(opts.vars ?? {}).flatMap(([k, v]) => ["--var", `${k}:${v}`]),
   ];
   const child = spawn(WRANGLER, args, {
