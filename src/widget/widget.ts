@@ -280,6 +280,7 @@ class Widget {
         const b = this.byClientId.get(f.id);
         if (b) {
           b.el.classList.remove("pending");
+          b.el.dataset.seq = String(f.seq);
           b.seq = f.seq;
           this.bySeq.set(f.seq, b);
         }

@@ -44,6 +44,7 @@ export const demoRouter = createRouter().get("/demo", async (c) => {
       body { font: 16px/1.5 Georgia, serif; margin: 0; padding: 2rem; color: #222; background: #faf7f0; }
       button { all: unset; } div { box-sizing: content-box; } * { letter-spacing: 0.02em; }
       main { max-width: 40rem; }
+      pre { white-space: pre-wrap; overflow-wrap: anywhere; }
     </style>
   </head>
   <body>
