@@ -86,6 +86,7 @@ export class Conversation extends DurableObject<Env> {
         seq: this.log.lastSeq,
         status: state.status,
         handover: state.handover,
+        agent: state.agent,
         role: who.role,
       });
       if (who.role === "agent") this.agentJoined(who);

@@ -44,7 +44,15 @@ export interface ChatMessage {
 export type HandoverState = "ai" | "waiting" | "agent";
 
 export type ServerFrame =
-  | { type: "connection_established"; conversationId: string; seq: number; status: string; handover: HandoverState; role: "user" | "agent" }
+  | {
+      type: "connection_established";
+      conversationId: string;
+      seq: number;
+      status: string;
+      handover: HandoverState;
+      agent: { id: string; name: string } | null;
+      role: "user" | "agent";
+    }
   | { type: "ack"; id: string; seq: number }
   | ({ type: "message" } & ChatMessage)
   | { type: "ai_delta"; messageId: string; delta: string }

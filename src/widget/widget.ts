@@ -283,6 +283,7 @@ class Widget {
           b.el.dataset.seq = String(f.seq);
           b.seq = f.seq;
           this.bySeq.set(f.seq, b);
+          this.order(b.el, f.seq);
         }
         return;
       }
@@ -313,7 +314,7 @@ class Widget {
         this.status.textContent = f.reason === "released" ? "" : "Waiting for a person to join…";
         return;
       case "connection_established":
-        this.status.textContent = f.handover === "ai" ? "" : "Waiting for a person to join…";
+        this.status.textContent = f.agent ? `${f.agent.name} is here` : f.handover === "ai" ? "" : "Waiting for a person to join…";
         return;
       case "resumed":
         // More than one replay page: ask for the rest.
@@ -350,15 +351,17 @@ class Widget {
     this.scroll();
   }
 
-  /** Keeps bubbles in seq order (a replay can deliver older messages after newer pending ones). */
+  /** Keeps bubbles in seq order, with unacknowledged ones last (a replay can arrive after them). */
   private order(el: HTMLElement, seq: number): void {
     for (const other of Array.from(this.log.children) as HTMLElement[]) {
+      if (other === el) continue;
       const s = Number(other.dataset.seq);
-      if (other !== el && s > seq) {
+      if (s > seq || other.classList.contains("pending")) {
         this.log.insertBefore(el, other);
         return;
       }
     }
+    this.log.append(el);
   }
 
   private sources(list: Source[]): HTMLElement {

@@ -6,12 +6,18 @@ import { join } from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ROOT, startWranglerDev, type DevServer } from "../support/wrangler-dev";
+import { startTcpProxy } from "../support/tcp-proxy";
+import { WsClient } from "../support/ws-client";
+
+// Inside page.evaluate callbacks only (this project's types have no DOM library).
+declare const document: any;
 
 const CHROMIUM = "/usr/bin/chromium";
 const ARTIFACTS = join(ROOT, "artifacts");
 let server: DevServer;
 let browser: Browser;
 let creatorId: string;
+let ownerToken: string;
 
 beforeAll(async () => {
   server = await startWranglerDev({ vars: { RATE_LIMITS_ENABLED: "false" } });
@@ -20,7 +26,9 @@ beforeAll(async () => {
     headers: { "Content-Type": "application/json" },
     body: JSON.stringify({ email: `browser-${Date.now()}@example.com`, password: "Correct-Horse-Battery-9", full_name: "Browser Demo" }),
   });
-  creatorId = ((await res.json()) as { creator: { id: string } }).creator.id;
+  const registered = (await res.json()) as { creator: { id: string }; access_token: string };
+  creatorId = registered.creator.id;
+  ownerToken = registered.access_token;
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
@@ -108,5 +116,46 @@ describe.skipIf(!existsSync(CHROMIUM))("widget in Chromium", () => {
     await panel.waitFor({ state: "hidden" });
     expect(await page.evaluate(() => document.getElementById("edgecoach-widget")!.shadowRoot!.activeElement?.className)).toBe("launcher");
     await context.close();
+  });
+
+  it("reconnects after a network loss and shows what it missed once, in order, without gaps", async () => {
+    // The page talks to the Worker through a proxy whose connections the test can cut.
+    const proxy = await startTcpProxy(server.port);
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const page = await context.newPage();
+    await page.goto(`${proxy.url}/demo?creator_id=${creatorId}`);
+    await page.locator("#edgecoach-widget .launcher").click();
+    const input = page.locator("#edgecoach-widget textarea");
+    await input.fill("Before the tunnel");
+    await input.press("Enter");
+    await page.locator("#edgecoach-widget .msg.ai[data-seq]").first().waitFor({ timeout: 15_000 });
+    const conversationId = await page.evaluate(() => {
+      const key = Object.keys(localStorage).find((k) => k.startsWith("edgecoach:"))!;
+      return (JSON.parse(localStorage.getItem(key)!) as { conversation_id: string }).conversation_id;
+    });
+    const agent = await WsClient.open(`${server.url.replace(/^http/, "ws")}/api/v1/conversations/${conversationId}/connect?token=${ownerToken}`);
+    await page.locator("#edgecoach-widget .status", { hasText: "is here" }).waitFor();
+
+    proxy.cut();
+    await page.locator("#edgecoach-widget .notice", { hasText: "Reconnecting" }).waitFor({ timeout: 15_000 });
+    for (const n of [1, 2, 3]) await agent.say(`agent-${n}`, `While you were away ${n}`);
+    // Written during the outage: shown as pending, delivered once after the reconnect.
+    await input.fill("Sent from the tunnel");
+    await input.press("Enter");
+    await page.locator("#edgecoach-widget .msg.user.pending").waitFor();
+    proxy.restore();
+
+    const agentBubbles = page.locator("#edgecoach-widget .msg.agent[data-seq] p");
+    await expect.poll(() => agentBubbles.count(), { timeout: 20_000 }).toBe(3);
+    expect(await agentBubbles.allTextContents()).toEqual([1, 2, 3].map((n) => `While you were away ${n}`));
+    await expect.poll(() => page.locator("#edgecoach-widget .msg.user[data-seq]").count(), { timeout: 20_000 }).toBe(2);
+    expect(await page.locator("#edgecoach-widget .msg.user p").allTextContents()).toEqual(["Before the tunnel", "Sent from the tunnel"]);
+    await page.locator("#edgecoach-widget .status", { hasText: "is here" }).waitFor();
+    const seqs = (await page.locator("#edgecoach-widget .msg[data-seq]").evaluateAll((els) => els.map((e) => Number((e as unknown as { dataset: { seq: string } }).dataset.seq))));
+    expect(seqs).toEqual(seqs.map((_, i) => i + 1));
+    await page.screenshot({ path: join(ARTIFACTS, "widget-after-reconnect.png") });
+    agent.close();
+    await context.close();
+    await proxy.close();
   });
 });
