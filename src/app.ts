@@ -18,6 +18,9 @@ import { creatorsRouter } from "./modules/creators";
 import { gdprRouter } from "./modules/gdpr";
 import { docsHandler, systemRouter } from "./modules/system";
 import { teamRouter } from "./modules/team";
+import { channelsRouter } from "./modules/channels";
+import { conversationsRouter } from "./modules/conversations";
+import { demoRouter, widgetRouter } from "./modules/widget";
 import "./db/owned-tables";
 
 export function buildApp() {
@@ -45,6 +48,10 @@ export function buildApp() {
   app.route("/", creatorsRouter);
   app.route("/", teamRouter);
   app.route("/", gdprRouter);
+  app.route("/", widgetRouter);
+  app.route("/", channelsRouter);
+  app.route("/", conversationsRouter);
+  app.route("/", demoRouter);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", { type: "http", scheme: "bearer", bearerFormat: "JWT" });
   app.doc31("/openapi.json", {

@@ -23,6 +23,7 @@ export interface Config {
   jwt: { issuer: string; audience: string; accessTtlSeconds: number; refreshTtlDays: number; leewaySeconds: number };
   maxJsonBodyBytes: number;
   keyRotationMinIntervalSeconds: number;
+  realtime: { widgetTokenTtlSeconds: number; outboxRetrySeconds: number };
   rateLimits: {
     enabled: boolean;
     perClient: Record<"auth" | "uploads" | "chat" | "search" | "default", RateRule>;
@@ -58,6 +59,13 @@ export function config(env: Env): Config {
     maxJsonBodyBytes: int(env.MAX_JSON_BODY_BYTES, 1024 * 1024),
     // Signing keys are platform-wide: a cool-down keeps one tenant from churning the JWKS.
     keyRotationMinIntervalSeconds: int(env.KEY_ROTATION_MIN_INTERVAL_SECONDS, 60),
+    realtime: {
+      // Widget tokens sit in the visitor's browser storage: short-lived, and the widget silently gets
+      // a new one from its session when a connect is refused.
+      widgetTokenTtlSeconds: int(env.WIDGET_TOKEN_TTL_SECONDS, 30 * 60),
+      // First retry of the D1 outbox after a failed flush; doubles per failure up to 5 minutes.
+      outboxRetrySeconds: int(env.OUTBOX_RETRY_SECONDS, 2),
+    },
     rateLimits: {
       enabled: (env.RATE_LIMITS_ENABLED ?? "true") !== "false",
       // coaching-platform-services.md "Rate Limiting": per client, per minute.

@@ -1,4 +1,5 @@
 // The one place where the Worker's bindings, vars and secrets are named.
+import type { Conversation } from "../durable-objects/conversation";
 import type { RateLimiter } from "../durable-objects/rate-limiter";
 import type { JobMessage } from "./jobs/types";
 
@@ -8,6 +9,8 @@ export interface Env {
   FILES: R2Bucket;
   ASSETS?: Fetcher;
   RATE_LIMITER: DurableObjectNamespace<RateLimiter>;
+  /** One object per conversation, named by the conversation id. */
+  CONVERSATION: DurableObjectNamespace<Conversation>;
   JOBS: Queue<JobMessage>;
   /** Production only (wrangler.toml [env.production]). */
   AI?: Ai;
@@ -41,6 +44,8 @@ export interface Env {
   CREATOR_EXPORTS_PER_DAY?: string;
   MAX_JSON_BODY_BYTES?: string;
   KEY_ROTATION_MIN_INTERVAL_SECONDS?: string;
+  WIDGET_TOKEN_TTL_SECONDS?: string;
+  OUTBOX_RETRY_SECONDS?: string;
 
   // Secrets
   /** Wraps signing keys and channel secrets at rest (AES-GCM). */

@@ -6,10 +6,14 @@ const UNLIMITED = /^\/(health|ready|docs|openapi\.json|\.well-known\/)/;
 // Brute-forceable: guessing passwords, tokens or accounts.
 const AUTH = /^\/api\/v1\/auth\/(register|login|refresh|password\/|invitations\/accept)/;
 
+const CHAT = /^\/api\/v1\/(channels\/sessions|channels\/widget\/[^/]+\/connect$|conversations\/[^/]+\/connect$)/;
+
 export const RATE_LIMIT_RULES: RateLimitRule[] = [
   { match: (_m, p) => UNLIMITED.test(p) || !p.startsWith("/api/"), category: "none" },
   { match: (_m, p) => AUTH.test(p), category: "auth" },
   { match: (_m, p) => p === "/api/v1/auth/gdpr/data-export", category: "default", quotas: ["exports"] },
+  // The widget's public session endpoint and WebSocket connects: chat traffic of the creator's audience.
+  { match: (_m, p) => CHAT.test(p), category: "chat" },
   { match: () => true, category: "default" },
 ];
 

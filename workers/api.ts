@@ -4,6 +4,7 @@ import type { Env } from "../src/env";
 import { consumeJobs } from "../src/jobs/consumer";
 import type { JobMessage } from "../src/jobs/types";
 
+export { Conversation } from "../durable-objects/conversation";
 export { RateLimiter } from "../durable-objects/rate-limiter";
 
 export default {

@@ -17,3 +17,8 @@ registerOwnedR2Prefix(creatorR2Prefix);
 registerOwnedTable({ table: "end_users", column: "creator_id" });
 registerOwnedTable({ table: "conversations", column: "creator_id" });
 registerOwnedTable({ table: "messages", column: "creator_id" });
+
+// web widget and realtime presence
+registerOwnedTable({ table: "widget_configs", column: "creator_id" });
+registerOwnedTable({ table: "widget_sessions", column: "creator_id" });
+registerOwnedTable({ table: "conversation_presence", column: "creator_id" });

@@ -42,6 +42,17 @@ async function hit(env: Env, subject: string, checks: RateCheck[]): Promise<Rate
   return stub.hit(checks);
 }
 
+/**
+ * End users' chat (widget messages): counted per end user in the "chat" category, never against the
+ * creator's quotas (a busy audience must not lock the creator out of their own API).
+ */
+export async function limitEndUserChat(env: Env, endUserId: string): Promise<RateResult | null> {
+  const cfg = config(env).rateLimits;
+  if (!cfg.enabled) return null;
+  const [result] = await hit(env, `enduser:${endUserId}`, [check("enduser:chat", cfg.perClient.chat)]);
+  return result ?? null;
+}
+
 export const rateLimit = (rules: RateLimitRule[]) =>
   createMiddleware<AppBindings>(async (c, next) => {
     const cfg = config(c.env).rateLimits;

@@ -1,0 +1,525 @@
+// One Durable Object per conversation (named by its id): the live sockets of the visitor's tabs and of
+// agents, the message log in SQLite, AI replies streamed to every socket, handover, and the D1 outbox.
+// Plain WebSocket Hibernation API: the object reads as lifecycle hooks delegating to small functions.
+import { DurableObject } from "cloudflare:workers";
+import { eq } from "drizzle-orm";
+import { streamAnswer, type AnswerResult } from "../src/ai/answer";
+import { getDb } from "../src/db/client";
+import { conversations } from "../src/db/schema";
+import type { Env } from "../src/env";
+import { config } from "../src/config";
+import { AppError, errorBody, notFound } from "../src/lib/errors";
+import { toAppError } from "../src/lib/http-errors";
+import { newId } from "../src/lib/ids";
+import { log } from "../src/lib/logging";
+import { limitEndUserChat } from "../src/middleware/rate-limit";
+import { authorizeSocket, type SocketIdentity, type SocketKind } from "../src/realtime/authorize";
+import { asksForHuman, confidenceThreshold } from "../src/realtime/handover";
+import { MessageLog, type ConversationState, type StoredMessage } from "../src/realtime/log";
+import { mirrorToD1 } from "../src/realtime/outbox";
+import { parseClientFrame, type ClientFrame, type ServerFrame } from "../src/realtime/protocol";
+
+/** Set by the Worker route (never by a client: the object is reachable only through its stub). */
+export const CONVERSATION_HEADER = "X-EdgeCoach-Conversation";
+export const SOCKET_KIND_HEADER = "X-EdgeCoach-Socket-Kind";
+
+/** A resume replays at most this many messages; the client resumes again from the last one it got. */
+const REPLAY_LIMIT = 500;
+/** Earlier turns handed to the AI with each question. */
+const HISTORY_TURNS = 12;
+/** Safety net: if the object is evicted before a flush lands, this alarm finishes the job. */
+const SAFETY_ALARM_MS = 10_000;
+const OUTBOX_BATCH = 100;
+const THRESHOLD_TTL_MS = 30_000;
+
+export interface ConversationSummary {
+  conversationId: string;
+  status: ConversationState["status"];
+  handover: ConversationState["handover"];
+  agent: ConversationState["agent"];
+  lastSeq: number;
+  userSockets: number;
+  agentSockets: number;
+}
+
+export class Conversation extends DurableObject<Env> {
+  private readonly log: MessageLog;
+  private state: ConversationState | null;
+  private flushing: Promise<void> | null = null;
+  private flushAgain = false;
+  private flushFailures = 0;
+  private alarmKnown = false;
+  private aiChain: Promise<void> = Promise.resolve();
+  /** Replies queued in this instance (the alarm re-runs only those an eviction lost). */
+  private readonly repliesQueued = new Set<number>();
+  private streaming: { messageId: string; text: string } | null = null;
+  private threshold: { value: number; at: number } | null = null;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    // SQLite calls are synchronous: the log and state are ready before any event is delivered.
+    this.log = new MessageLog(ctx.storage.sql);
+    this.state = this.log.state();
+    ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair('{"type":"ping"}', '{"type":"pong"}'));
+  }
+
+  // ---- lifecycle hooks -------------------------------------------------------------------------
+
+  /** The WebSocket upgrade. The token is checked here, before the socket is accepted. */
+  override async fetch(request: Request): Promise<Response> {
+    try {
+      const state = await this.bind(request.headers.get(CONVERSATION_HEADER) ?? "");
+      const kind = request.headers.get(SOCKET_KIND_HEADER) as SocketKind;
+      const who = await authorizeSocket(this.env, kind, new URL(request.url).searchParams.get("token"), {
+        id: state.conversationId,
+        creatorId: state.creatorId,
+      });
+      if (request.headers.get("Upgrade")?.toLowerCase() !== "websocket") {
+        throw new AppError("MALFORMED_REQUEST", "Expected a WebSocket upgrade (Upgrade: websocket)");
+      }
+      const { 0: client, 1: server } = new WebSocketPair();
+      this.ctx.acceptWebSocket(server, [who.role]);
+      server.serializeAttachment(who);
+      this.send(server, {
+        type: "connection_established",
+        conversationId: state.conversationId,
+        seq: this.log.lastSeq,
+        status: state.status,
+        handover: state.handover,
+        agent: state.agent,
+        role: who.role,
+      });
+      if (who.role === "agent") this.agentJoined(who);
+      this.presenceChanged();
+      return new Response(null, { status: 101, webSocket: client });
+    } catch (err) {
+      const e = toAppError(err);
+      return Response.json(errorBody(e, "conversation"), { status: e.status });
+    }
+  }
+
+  override async webSocketMessage(ws: WebSocket, raw: string | ArrayBuffer): Promise<void> {
+    const who = ws.deserializeAttachment() as SocketIdentity;
+    if (!this.state) {
+      ws.close(1011, "Conversation no longer exists");
+      return;
+    }
+    const parsed = parseClientFrame(raw);
+    if (!parsed.ok) return this.send(ws, { type: "error", code: parsed.code, message: parsed.message });
+    const frame = parsed.frame;
+    switch (frame.type) {
+      case "message":
+        return this.onChatMessage(ws, who, frame);
+      case "typing":
+        return this.broadcast(
+          { type: frame.isTyping ? "typing_start" : "typing_stop", sender: who.role, ...(who.role === "agent" && { name: who.name }) },
+          ws,
+        );
+      case "handover_request":
+        if (who.role !== "user") return this.send(ws, { type: "error", code: "INSUFFICIENT_PERMISSIONS", message: "Only the end user requests a handover" });
+        if (this.state.handover === "ai") return this.initiateHandover("user_request");
+        return this.send(ws, { type: "handover_initiated", message: "A human agent has been asked to join.", reason: "user_request" });
+      case "release":
+        if (who.role !== "agent") return this.send(ws, { type: "error", code: "INSUFFICIENT_PERMISSIONS", message: "Only an agent releases a conversation" });
+        this.releaseToAi();
+        return;
+      case "resume":
+        return this.replay(ws, frame.afterSeq);
+      case "ping":
+        return this.send(ws, { type: "pong" });
+    }
+  }
+
+  override async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
+    try {
+      ws.close(code === 1005 || code === 1006 ? 1000 : code, reason);
+    } catch {
+      /* already closed */
+    }
+    this.socketGone(ws);
+  }
+
+  override async webSocketError(ws: WebSocket): Promise<void> {
+    this.socketGone(ws);
+  }
+
+  /** Outbox retry and recovery of an AI reply that an eviction interrupted. */
+  override async alarm(): Promise<void> {
+    this.alarmKnown = false;
+    await this.flush();
+    const state = this.state;
+    const owed = state?.pendingReplyFor;
+    if (owed && !this.repliesQueued.has(owed) && state.handover === "ai") this.queueReply(owed);
+  }
+
+  // ---- RPC for the REST API (the caller has already checked the conversation is the creator's) ----
+
+  async summary(conversationId: string, creatorId: string): Promise<ConversationSummary> {
+    const state = await this.bindFor(conversationId, creatorId);
+    const presence = this.presence();
+    return { conversationId, status: state.status, handover: state.handover, agent: state.agent, lastSeq: this.log.lastSeq, ...presence };
+  }
+
+  /** Clears the AI context (later answers don't see earlier turns); the record and log stay. */
+  async reset(conversationId: string, creatorId: string): Promise<ConversationSummary> {
+    const state = await this.bindFor(conversationId, creatorId);
+    state.contextResetSeq = this.log.lastSeq;
+    state.clearContext = true;
+    state.pendingReplyFor = null;
+    this.log.saveState(state);
+    await this.flush();
+    return this.summary(conversationId, creatorId);
+  }
+
+  async archive(conversationId: string, creatorId: string): Promise<ConversationSummary> {
+    const state = await this.bindFor(conversationId, creatorId);
+    if (state.handover !== "ai") this.releaseToAi();
+    state.status = "archived";
+    state.pendingReplyFor = null;
+    this.log.saveState(state);
+    await this.flush();
+    return this.summary(conversationId, creatorId);
+  }
+
+  async release(conversationId: string, creatorId: string): Promise<ConversationSummary> {
+    await this.bindFor(conversationId, creatorId);
+    this.releaseToAi();
+    await this.flush();
+    return this.summary(conversationId, creatorId);
+  }
+
+  /** Channel adapters (Telegram, WhatsApp) and tests: push the outbox now. */
+  async flushOutbox(): Promise<void> {
+    await this.flush();
+  }
+
+  // ---- the conversation ----------------------------------------------------------------------
+
+  private async onChatMessage(ws: WebSocket, who: SocketIdentity, frame: Extract<ClientFrame, { type: "message" }>): Promise<void> {
+    // A resent client id is acknowledged again and never stored twice.
+    const known = this.log.byClientId(frame.id);
+    if (known) return this.send(ws, { type: "ack", id: frame.id, seq: known.seq });
+    if (this.state!.status === "archived") {
+      return this.send(ws, { type: "error", code: "CONFLICT", message: "This conversation is archived", id: frame.id });
+    }
+    if (who.role === "user") {
+      const limited = await limitEndUserChat(this.env, who.endUserId);
+      if (limited && !limited.allowed) {
+        return this.send(ws, { type: "error", code: "RATE_LIMIT_EXCEEDED", message: "Too many messages, slow down", id: frame.id });
+      }
+      // The rate-limit call let other events in: the same id may have been stored meanwhile.
+      const raced = this.log.byClientId(frame.id);
+      if (raced) return this.send(ws, { type: "ack", id: frame.id, seq: raced.seq });
+    }
+    const state = this.state!;
+    const stored = this.log.append({
+      id: newId(),
+      sender: who.role === "agent" ? "agent" : "user",
+      text: frame.text,
+      clientId: frame.id,
+      ...(who.role === "agent" && { senderId: who.memberId, senderName: who.name }),
+    });
+    const wantsHuman = who.role === "user" && state.handover === "ai" && asksForHuman(frame.text);
+    const wantsAi = who.role === "user" && state.handover === "ai" && !wantsHuman;
+    if (wantsAi) {
+      // Written with the message (one implicit transaction): an eviction before the reply re-runs it.
+      state.pendingReplyFor = stored.seq;
+      this.log.saveState(state);
+    }
+    // Acked only after the write is durable: the output gate holds this send until SQLite has committed.
+    this.send(ws, { type: "ack", id: frame.id, seq: stored.seq });
+    this.broadcast(messageFrame(stored));
+    this.scheduleFlush();
+    if (who.role === "agent" && (state.handover !== "agent" || state.agent?.id !== who.memberId)) this.agentJoined(who);
+    if (wantsHuman) this.initiateHandover("phrase");
+    if (wantsAi) this.queueReply(stored.seq);
+  }
+
+  private queueReply(userSeq: number): void {
+    this.repliesQueued.add(userSeq);
+    this.aiChain = this.aiChain
+      .then(() => this.reply(userSeq))
+      .finally(() => this.repliesQueued.delete(userSeq))
+      .catch((err) => log("error", "ai reply failed", { conversation_id: this.state?.conversationId, error: String(err) }));
+  }
+
+  /** Streams the AI answer to every socket, then stores it and sends the final message with sources. */
+  private async reply(userSeq: number): Promise<void> {
+    const state = this.state;
+    if (!state || state.handover !== "ai" || state.status === "archived") return;
+    const question = this.log.after(userSeq - 1, 1)[0];
+    if (!question || question.seq !== userSeq) return;
+    const history = this.log
+      .window(state.contextResetSeq, userSeq, HISTORY_TURNS)
+      .filter((m) => m.sender !== "system")
+      .map((m) => ({ role: m.sender === "user" ? ("user" as const) : ("assistant" as const), content: m.text }));
+    const messageId = newId();
+    this.streaming = { messageId, text: "" };
+    this.broadcast({ type: "typing_start", sender: "ai" });
+    let result: AnswerResult | undefined;
+    try {
+      for await (const event of streamAnswer(this.env, {
+        creatorId: state.creatorId,
+        conversationId: state.conversationId,
+        message: question.text,
+        history,
+        ...(state.knowledgeBaseId && { knowledgeBaseId: state.knowledgeBaseId }),
+      })) {
+        if (event.type === "delta") {
+          this.streaming.text += event.delta;
+          this.broadcast({ type: "ai_delta", messageId, delta: event.delta });
+        } else {
+          result = event.result;
+        }
+      }
+      if (!result) throw new Error("answer stream ended without a result");
+    } catch (err) {
+      log("error", "answer failed", { conversation_id: state.conversationId, error: String(err) });
+      this.broadcast({ type: "error", code: "INTERNAL_SERVER_ERROR", message: "The assistant could not answer, please try again" });
+      return;
+    } finally {
+      this.streaming = null;
+      this.broadcast({ type: "typing_stop", sender: "ai" });
+    }
+    const stored = this.log.append({ id: messageId, sender: "ai", text: result.response, sources: result.sources });
+    if (state.pendingReplyFor === userSeq) {
+      state.pendingReplyFor = null;
+      this.log.saveState(state);
+    }
+    this.broadcast(messageFrame(stored));
+    this.scheduleFlush();
+    const threshold = await this.confidenceThreshold(state.creatorId);
+    if (threshold > 0 && result.confidence < threshold && state.handover === "ai") this.initiateHandover("low_confidence");
+  }
+
+  private initiateHandover(reason: "user_request" | "phrase" | "low_confidence"): void {
+    const state = this.state!;
+    state.handover = "waiting";
+    state.status = "waiting_human";
+    state.pendingReplyFor = null;
+    this.log.saveState(state);
+    const text = "Connecting you with a human agent…";
+    const note = this.log.append({ id: newId(), sender: "system", text });
+    this.broadcast({ type: "handover_initiated", message: text, reason });
+    this.broadcast(messageFrame(note));
+    this.scheduleFlush();
+  }
+
+  private agentJoined(who: Extract<SocketIdentity, { role: "agent" }>): void {
+    const state = this.state!;
+    if (state.handover === "agent" && state.agent?.id === who.memberId) return;
+    state.handover = "agent";
+    state.agent = { id: who.memberId, name: who.name };
+    if (state.status !== "archived") state.status = "waiting_human";
+    state.pendingReplyFor = null;
+    this.log.saveState(state);
+    const note = this.log.append({ id: newId(), sender: "system", text: `${who.name} joined the conversation` });
+    this.broadcast({ type: "agent_joined", agent: { id: who.memberId, name: who.name } });
+    this.broadcast(messageFrame(note));
+    this.scheduleFlush();
+  }
+
+  private releaseToAi(): void {
+    const state = this.state!;
+    if (state.handover === "ai") return;
+    const agent = state.agent;
+    state.handover = "ai";
+    state.agent = null;
+    if (state.status === "waiting_human") state.status = "active";
+    this.log.saveState(state);
+    const note = this.log.append({ id: newId(), sender: "system", text: "You are back with the assistant." });
+    this.broadcast({ type: "agent_left", agent, reason: "released" });
+    this.broadcast(messageFrame(note));
+    this.scheduleFlush();
+  }
+
+  private replay(ws: WebSocket, afterSeq: number): void {
+    for (const m of this.log.after(afterSeq, REPLAY_LIMIT)) this.send(ws, messageFrame(m));
+    this.send(ws, { type: "resumed", afterSeq, seq: this.log.lastSeq });
+    // A reply streaming right now: the text so far, so the tab shows no gap.
+    if (this.streaming?.text) this.send(ws, { type: "ai_delta", messageId: this.streaming.messageId, delta: this.streaming.text });
+  }
+
+  private socketGone(ws: WebSocket): void {
+    const who = ws.deserializeAttachment() as SocketIdentity | null;
+    const state = this.state;
+    if (state && who?.role === "agent" && state.handover === "agent" && state.agent?.id === who.memberId) {
+      const stillHere = this.ctx
+        .getWebSockets("agent")
+        .some((s) => s !== ws && s.readyState === WebSocket.OPEN && (s.deserializeAttachment() as SocketIdentity).role === "agent" && (s.deserializeAttachment() as { memberId: string }).memberId === who.memberId);
+      if (!stillHere) {
+        // Still in human hands: the conversation waits for an agent until one releases it.
+        const agent = state.agent;
+        state.handover = "waiting";
+        state.agent = null;
+        this.log.saveState(state);
+        this.broadcast({ type: "agent_left", agent, reason: "disconnected" }, ws);
+      }
+    }
+    this.presenceChanged(ws);
+  }
+
+  // ---- state, outbox, sockets --------------------------------------------------------------------
+
+  /** Learns which conversation this object is (once): the name must hash to this object's id. */
+  private async bind(conversationId: string): Promise<ConversationState> {
+    if (this.state) {
+      if (this.state.conversationId !== conversationId) throw notFound("Conversation");
+      return this.state;
+    }
+    if (!conversationId || !this.env.CONVERSATION.idFromName(conversationId).equals(this.ctx.id)) throw notFound("Conversation");
+    // Not tenant-scoped on purpose: this read learns the owner; every caller is then checked against it.
+    const row = await getDb(this.env.DB).select().from(conversations).where(eq(conversations.id, conversationId)).get();
+    if (!row) throw notFound("Conversation");
+    if (this.state) return this.state;
+    this.state = {
+      conversationId,
+      creatorId: row.creatorId,
+      endUserId: row.endUserId,
+      knowledgeBaseId: row.knowledgeBaseId,
+      channel: row.channel,
+      status: row.status,
+      handover: row.status === "waiting_human" ? "waiting" : "ai",
+      agent: null,
+      contextResetSeq: 0,
+      clearContext: false,
+      pendingReplyFor: null,
+    };
+    this.log.saveState(this.state, false);
+    return this.state;
+  }
+
+  private async bindFor(conversationId: string, creatorId: string): Promise<ConversationState> {
+    const state = await this.bind(conversationId);
+    if (state.creatorId !== creatorId) throw notFound("Conversation");
+    return state;
+  }
+
+  private scheduleFlush(): void {
+    void this.flush();
+    void this.ensureAlarm();
+  }
+
+  /** One flush at a time; writes that land meanwhile are picked up by another round. */
+  private flush(): Promise<void> {
+    if (this.flushing) {
+      this.flushAgain = true;
+      return this.flushing;
+    }
+    this.flushing = (async () => {
+      try {
+        do {
+          this.flushAgain = false;
+          await this.flushOnce();
+        } while (this.flushAgain);
+        this.flushFailures = 0;
+      } catch (err) {
+        this.flushFailures++;
+        log("warn", "outbox flush failed, will retry", { conversation_id: this.state?.conversationId, attempts: this.flushFailures, error: String(err) });
+        await this.retryLater();
+      } finally {
+        this.flushing = null;
+      }
+    })();
+    return this.flushing;
+  }
+
+  private async flushOnce(): Promise<void> {
+    const state = this.state;
+    if (!state) return;
+    const rows = this.log.unmirrored(OUTBOX_BATCH);
+    if (rows.length === 0 && !this.log.stateDirty()) return;
+    const version = this.log.stateVersion;
+    const outcome = await mirrorToD1(this.env, { ...state }, rows, this.lastPresence ?? this.presence());
+    if (outcome === "gone") return this.forget();
+    this.log.markMirrored(rows.map((r) => r.seq));
+    if (state.clearContext && version === this.log.stateVersion) {
+      state.clearContext = false;
+      this.log.saveState(state, false);
+    }
+    this.log.clearStateDirty(version);
+    if (rows.length === OUTBOX_BATCH || this.log.stateDirty()) this.flushAgain = true;
+  }
+
+  private async retryLater(): Promise<void> {
+    const base = config(this.env).realtime.outboxRetrySeconds;
+    const delay = Math.min(300, base * 2 ** Math.min(10, this.flushFailures - 1));
+    await this.ctx.storage.setAlarm(Date.now() + delay * 1000);
+    this.alarmKnown = true;
+  }
+
+  private async ensureAlarm(): Promise<void> {
+    if (this.alarmKnown) return;
+    this.alarmKnown = true;
+    if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(Date.now() + SAFETY_ALARM_MS);
+  }
+
+  /** The conversation was erased from D1 (GDPR): drop the log and every socket. */
+  private async forget(): Promise<void> {
+    for (const ws of this.ctx.getWebSockets()) {
+      try {
+        ws.close(1008, "Conversation deleted");
+      } catch {
+        /* gone */
+      }
+    }
+    this.state = null;
+    await this.ctx.storage.deleteAlarm();
+    await this.ctx.storage.deleteAll();
+  }
+
+  private presence(except?: WebSocket) {
+    const open = (tag: string) => this.ctx.getWebSockets(tag).filter((s) => s !== except && s.readyState === WebSocket.OPEN).length;
+    return { userSockets: open("user"), agentSockets: open("agent") };
+  }
+
+  private presenceChanged(except?: WebSocket): void {
+    if (!this.state) return;
+    this.lastPresence = this.presence(except);
+    this.log.markStateDirty();
+    this.scheduleFlush();
+  }
+
+  private lastPresence: { userSockets: number; agentSockets: number } | null = null;
+
+  private async confidenceThreshold(creatorId: string): Promise<number> {
+    if (this.threshold && Date.now() - this.threshold.at < THRESHOLD_TTL_MS) return this.threshold.value;
+    const value = await confidenceThreshold(this.env, creatorId);
+    this.threshold = { value, at: Date.now() };
+    return value;
+  }
+
+  private send(ws: WebSocket, frame: ServerFrame): void {
+    try {
+      ws.send(JSON.stringify(frame));
+    } catch {
+      /* the socket closed meanwhile; its close handler cleans up */
+    }
+  }
+
+  private broadcast(frame: ServerFrame, except?: WebSocket): void {
+    const data = JSON.stringify(frame);
+    for (const ws of this.ctx.getWebSockets()) {
+      if (ws === except) continue;
+      try {
+        ws.send(data);
+      } catch {
+        /* closing */
+      }
+    }
+  }
+}
+
+function messageFrame(m: StoredMessage): ServerFrame {
+  return {
+    type: "message",
+    id: m.id,
+    seq: m.seq,
+    sender: m.sender,
+    text: m.text,
+    createdAt: m.createdAt,
+    ...(m.clientId && { clientId: m.clientId }),
+    ...(m.senderName && { senderName: m.senderName }),
+    ...(m.sender === "ai" && { sources: m.sources ?? [] }),
+  };
+}

@@ -1,0 +1,94 @@
+// Routes of the web channel: widget sessions, the widget's WebSocket, live connections.
+import { createRoute, z } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import type { AppBindings } from "../../env";
+import { notFound, unauthenticated } from "../../lib/errors";
+import { createRouter } from "../../lib/router";
+import { errorResponses, jsonBody, jsonContent, UuidParam } from "../../lib/schemas";
+import { requireAuth } from "../../middleware/auth";
+import { connectWidget } from "../../realtime/gateway";
+import { verifyWidgetToken } from "../widget/tokens";
+import { ConnectionsSchema, CreatedSessionSchema, CreateSessionBody, SessionSchema, UpdateSessionBody } from "./schemas";
+import * as service from "./service";
+
+const tags = ["Channels"];
+const SessionParams = z.object({ session_id: UuidParam("session_id") });
+const TokenQuery = z.object({ token: z.string().optional().openapi({ description: "Widget token (browsers can't set WebSocket headers)" }) });
+
+const createSessionRoute = createRoute({
+  method: "post",
+  path: "/api/v1/channels/sessions",
+  tags,
+  summary: "Open or resume a widget session (public; the page's Origin must be allowed)",
+  request: { body: jsonBody(CreateSessionBody) },
+  responses: { 201: jsonContent(CreatedSessionSchema, "Session and widget token"), ...errorResponses(400, 403, 404, 413, 415, 422, 429) },
+});
+
+const getSessionRoute = createRoute({
+  method: "get",
+  path: "/api/v1/channels/sessions/{session_id}",
+  tags,
+  security: [{ bearerAuth: [] }],
+  summary: "A widget session (its own widget token, or a creator access token)",
+  request: { params: SessionParams },
+  responses: { 200: jsonContent(SessionSchema, "Session"), ...errorResponses(401, 404, 422, 429) },
+});
+
+const putSessionRoute = createRoute({
+  method: "put",
+  path: "/api/v1/channels/sessions/{session_id}",
+  tags,
+  security: [{ bearerAuth: [] }],
+  summary: "Update a widget session's language and metadata (metadata merges key by key)",
+  request: { params: SessionParams, body: jsonBody(UpdateSessionBody) },
+  responses: { 200: jsonContent(SessionSchema, "Updated"), ...errorResponses(400, 401, 404, 413, 415, 422, 429) },
+});
+
+const connectionsRoute = createRoute({
+  method: "get",
+  path: "/api/v1/channels/connections",
+  tags,
+  security: [{ bearerAuth: [] }],
+  middleware: [requireAuth({ permission: "read" })] as const,
+  summary: "Live WebSocket connections per conversation",
+  responses: { 200: jsonContent(ConnectionsSchema, "Connections"), ...errorResponses(401, 429) },
+});
+
+const widgetSocketRoute = createRoute({
+  method: "get",
+  path: "/api/v1/channels/widget/{creator_id}/connect",
+  tags,
+  summary: "WebSocket of the widget (Upgrade: websocket, ?token=<widget token>); protocol in DESIGN.md",
+  request: { params: z.object({ creator_id: UuidParam("creator_id") }), query: TokenQuery },
+  responses: { 101: { description: "Switching protocols" }, ...errorResponses(400, 401, 404, 422, 429) },
+});
+
+/** The tenant a session request may see: its own widget token's session, or a creator's member. */
+async function sessionCaller(c: Context<AppBindings>, sessionId: string): Promise<string> {
+  const claims = c.get("auth");
+  if (claims) return claims.creator_id;
+  const match = /^Bearer\s+(\S+)$/i.exec(c.req.header("Authorization") ?? "");
+  if (!match) throw unauthenticated();
+  const widget = await verifyWidgetToken(c.env, match[1]!);
+  if (widget.sid !== sessionId) throw notFound("Session");
+  return widget.creator_id;
+}
+
+export const channelsRouter = createRouter()
+  .openapi(createSessionRoute, async (c) =>
+    c.json(await service.createSession(c.env, c.req.valid("json"), c.req.header("Origin") ?? null), 201),
+  )
+  .openapi(getSessionRoute, async (c) => {
+    const { session_id } = c.req.valid("param");
+    return c.json(await service.getSession(c.env, await sessionCaller(c, session_id), session_id), 200);
+  })
+  .openapi(putSessionRoute, async (c) => {
+    const { session_id } = c.req.valid("param");
+    return c.json(await service.updateSession(c.env, await sessionCaller(c, session_id), session_id, c.req.valid("json")), 200);
+  })
+  .openapi(connectionsRoute, async (c) => c.json(await service.liveConnections(c.env, c.get("creatorId")!), 200))
+  // `return await`: a rejected promise handed back un-awaited is reported as unhandled by workerd.
+  .openapi(widgetSocketRoute, async (c) => {
+    const res = await connectWidget(c.env, c.req.raw, c.req.valid("param").creator_id, c.req.valid("query").token);
+    return res as never;
+  });

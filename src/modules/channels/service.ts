@@ -1,0 +1,165 @@
+// Widget sessions: a visitor (end user) of a creator, their conversation and a short-lived widget token.
+import { desc, eq, gt, or } from "drizzle-orm";
+import { tenant } from "../../db/client";
+import { conversationPresence, conversations, creators, endUsers, widgetSessions } from "../../db/schema";
+import type { Env } from "../../env";
+import { nowIso } from "../../lib/clock";
+import { forbidden, notFound } from "../../lib/errors";
+import { newId, randomToken } from "../../lib/ids";
+import { issueWidgetToken } from "../widget/tokens";
+import { configByKey, publicConfig } from "../widget/service";
+import type { CreateSessionInput, UpdateSessionInput } from "./schemas";
+
+type SessionRow = typeof widgetSessions.$inferSelect;
+
+export const widgetSocketPath = (creatorId: string) => `/api/v1/channels/widget/${creatorId}/connect`;
+
+export function presentSession(row: SessionRow) {
+  return {
+    session_id: row.id,
+    visitor_id: row.visitorId,
+    end_user_id: row.endUserId,
+    conversation_id: row.conversationId,
+    creator_id: row.creatorId,
+    language: row.language,
+    metadata: row.metadata,
+    created_at: row.createdAt,
+    updated_at: row.updatedAt,
+  };
+}
+
+/**
+ * Public: the widget key names the creator; the page's Origin must be allowed (empty list = any).
+ * A known session of the same visitor is resumed; an archived conversation gets a fresh one.
+ */
+export async function createSession(env: Env, input: CreateSessionInput, origin: string | null) {
+  const widget = await configByKey(env, input.widget_key);
+  if (!widget) throw notFound("Widget");
+  if (widget.allowedOrigins.length > 0 && (!origin || !widget.allowedOrigins.includes(origin))) {
+    throw forbidden("This website is not allowed to use the widget");
+  }
+  const t = tenant(env.DB, widget.creatorId);
+  const creator = await t.db.select({ status: creators.status, isActive: creators.isActive }).from(creators).where(eq(creators.id, t.creatorId)).get();
+  if (!creator || creator.status !== "active" || !creator.isActive) throw notFound("Widget");
+
+  const now = nowIso();
+  let session: SessionRow | undefined;
+  if (input.session_id && input.visitor_id) {
+    session = await t.db
+      .select()
+      .from(widgetSessions)
+      .where(t.where(widgetSessions, eq(widgetSessions.id, input.session_id), eq(widgetSessions.visitorId, input.visitor_id)))
+      .get();
+  }
+  let resumed = false;
+  if (session) {
+    const conversation = await t.db
+      .select({ status: conversations.status })
+      .from(conversations)
+      .where(t.where(conversations, eq(conversations.id, session.conversationId)))
+      .get();
+    if (conversation && conversation.status !== "archived" && conversation.status !== "completed") {
+      resumed = true;
+    } else {
+      const conversationId = newId();
+      await t.db.batch([
+        t.db.insert(conversations).values({ id: conversationId, creatorId: t.creatorId, endUserId: session.endUserId, channel: "widget" }),
+        t.db.update(widgetSessions).set({ conversationId, updatedAt: now }).where(t.where(widgetSessions, eq(widgetSessions.id, session.id))),
+      ]);
+      session = { ...session, conversationId, updatedAt: now };
+    }
+  } else {
+    const visitorId = input.visitor_id ?? randomToken(16);
+    // One end-user record per visitor of this creator, however many sessions they open.
+    const endUser = await t.db
+      .insert(endUsers)
+      .values({ id: newId(), creatorId: t.creatorId, channel: "widget", externalId: visitorId, language: input.language ?? null, lastActiveAt: now })
+      .onConflictDoUpdate({ target: [endUsers.creatorId, endUsers.channel, endUsers.externalId], set: { lastActiveAt: now } })
+      .returning({ id: endUsers.id })
+      .get();
+    const conversationId = newId();
+    const row: SessionRow = {
+      id: newId(),
+      creatorId: t.creatorId,
+      endUserId: endUser.id,
+      conversationId,
+      visitorId,
+      origin,
+      language: input.language ?? null,
+      metadata: input.metadata ?? {},
+      createdAt: now,
+      updatedAt: now,
+    };
+    await t.db.batch([
+      t.db.insert(conversations).values({ id: conversationId, creatorId: t.creatorId, endUserId: endUser.id, channel: "widget", metadata: { origin } }),
+      t.db.insert(widgetSessions).values(row),
+    ]);
+    session = row;
+  }
+  const { token, expiresIn } = await issueWidgetToken(env, {
+    creatorId: t.creatorId,
+    endUserId: session.endUserId,
+    conversationId: session.conversationId,
+    sessionId: session.id,
+  });
+  return {
+    session_id: session.id,
+    visitor_id: session.visitorId,
+    conversation_id: session.conversationId,
+    creator_id: t.creatorId,
+    token,
+    expires_in: expiresIn,
+    websocket_url: widgetSocketPath(t.creatorId),
+    resumed,
+    widget: publicConfig(widget),
+  };
+}
+
+export async function getSession(env: Env, creatorId: string, sessionId: string) {
+  const t = tenant(env.DB, creatorId);
+  const row = await t.db.select().from(widgetSessions).where(t.where(widgetSessions, eq(widgetSessions.id, sessionId))).get();
+  if (!row) throw notFound("Session");
+  return presentSession(row);
+}
+
+export async function updateSession(env: Env, creatorId: string, sessionId: string, input: UpdateSessionInput) {
+  const t = tenant(env.DB, creatorId);
+  const row = await t.db.select().from(widgetSessions).where(t.where(widgetSessions, eq(widgetSessions.id, sessionId))).get();
+  if (!row) throw notFound("Session");
+  const now = nowIso();
+  const updated = await t.db
+    .update(widgetSessions)
+    .set({
+      ...(input.language !== undefined && { language: input.language }),
+      // Merged key by key, like creator settings.
+      ...(input.metadata !== undefined && { metadata: { ...row.metadata, ...input.metadata } }),
+      updatedAt: now,
+    })
+    .where(t.where(widgetSessions, eq(widgetSessions.id, sessionId)))
+    .returning()
+    .get();
+  if (input.language !== undefined) {
+    await t.db.update(endUsers).set({ language: input.language }).where(t.where(endUsers, eq(endUsers.id, row.endUserId)));
+  }
+  return presentSession(updated!);
+}
+
+/** Live sockets per conversation, as the conversations' objects last reported them. */
+export async function liveConnections(env: Env, creatorId: string) {
+  const t = tenant(env.DB, creatorId);
+  const rows = await t.db
+    .select()
+    .from(conversationPresence)
+    .where(t.where(conversationPresence, or(gt(conversationPresence.userSockets, 0), gt(conversationPresence.agentSockets, 0))))
+    .orderBy(desc(conversationPresence.updatedAt))
+    .limit(500)
+    .all();
+  const connections = rows.map((r) => ({
+    conversation_id: r.conversationId,
+    user_sockets: r.userSockets,
+    agent_sockets: r.agentSockets,
+    updated_at: r.updatedAt,
+  }));
+  return { connections, total_sockets: connections.reduce((n, c) => n + c.user_sockets + c.agent_sockets, 0) };
+}
+

@@ -1,0 +1,70 @@
+// Zod schemas of the conversations API.
+import { z } from "@hono/zod-openapi";
+import { UuidParam } from "../../lib/schemas";
+
+export const ConversationParams = z.object({ conversation_id: UuidParam("conversation_id") });
+
+export const ConversationSchema = z
+  .object({
+    id: z.string(),
+    creator_id: z.string(),
+    end_user_id: z.string().nullable(),
+    channel: z.enum(["widget", "telegram", "whatsapp", "api"]),
+    status: z.enum(["active", "waiting_human", "completed", "archived"]),
+    assigned_member_id: z.string().nullable(),
+    context: z.record(z.string(), z.unknown()),
+    metadata: z.record(z.string(), z.unknown()),
+    last_seq: z.number().int(),
+    last_message_at: z.string().nullable(),
+    created_at: z.string(),
+    updated_at: z.string(),
+  })
+  .openapi("Conversation");
+
+export const ListConversationsQuery = z.object({
+  status: z.enum(["active", "waiting_human", "completed", "archived"]).optional(),
+  channel: z.enum(["widget", "telegram", "whatsapp", "api"]).optional(),
+  page: z.coerce.number().int().min(1).max(10_000).default(1),
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+});
+
+export const PaginationSchema = z.object({ page: z.number().int(), limit: z.number().int(), total: z.number().int(), pages: z.number().int() });
+
+export const ConversationListSchema = z
+  .object({ conversations: z.array(ConversationSchema), pagination: PaginationSchema })
+  .openapi("ConversationList");
+
+export const MessageSchema = z
+  .object({
+    id: z.string(),
+    conversation_id: z.string(),
+    seq: z.number().int(),
+    sender: z.enum(["user", "ai", "agent", "system"]),
+    sender_id: z.string().nullable(),
+    sender_name: z.string().nullable(),
+    text: z.string(),
+    sources: z.array(z.unknown()).nullable(),
+    client_message_id: z.string().nullable(),
+    created_at: z.string(),
+  })
+  .openapi("ConversationMessage");
+
+export const MessagesQuery = z.object({
+  after_seq: z.coerce.number().int().min(0).default(0),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+});
+
+export const MessageListSchema = z
+  .object({ messages: z.array(MessageSchema), next_after_seq: z.number().int().nullable() })
+  .openapi("ConversationMessageList");
+
+export const ConversationContextSchema = z
+  .object({
+    conversation_id: z.string(),
+    status: z.string(),
+    history: z.array(z.object({ role: z.enum(["user", "assistant"]), content: z.string(), seq: z.number().int(), created_at: z.string() })),
+    entities: z.record(z.string(), z.unknown()),
+    last_interaction: z.string().nullable(),
+    message_count: z.number().int(),
+  })
+  .openapi("ConversationContext");

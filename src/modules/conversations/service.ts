@@ -1,0 +1,137 @@
+// Conversations of a creator: reads from the D1 mirror; changes go through the conversation's Durable
+// Object (the live source of truth), which writes D1 through its outbox before answering.
+import { and, asc, count, desc, eq, gt } from "drizzle-orm";
+import { tenant } from "../../db/client";
+import { conversations, messages } from "../../db/schema";
+import type { Env } from "../../env";
+import { notFound } from "../../lib/errors";
+import { conversationStub } from "../../realtime/gateway";
+
+type ConversationRow = typeof conversations.$inferSelect;
+type MessageRow = typeof messages.$inferSelect;
+
+export function presentConversation(r: ConversationRow) {
+  return {
+    id: r.id,
+    creator_id: r.creatorId,
+    end_user_id: r.endUserId,
+    channel: r.channel,
+    status: r.status,
+    assigned_member_id: r.assignedMemberId,
+    context: r.context,
+    metadata: r.metadata,
+    last_seq: r.lastSeq,
+    last_message_at: r.lastMessageAt,
+    created_at: r.createdAt,
+    updated_at: r.updatedAt,
+  };
+}
+
+export function presentMessage(m: MessageRow) {
+  return {
+    id: m.id,
+    conversation_id: m.conversationId,
+    seq: m.seq,
+    sender: m.sender,
+    sender_id: m.senderId,
+    sender_name: m.senderName,
+    text: m.text,
+    sources: m.sources ?? null,
+    client_message_id: m.clientMessageId,
+    created_at: m.createdAt,
+  };
+}
+
+export async function listConversations(
+  env: Env,
+  creatorId: string,
+  q: { status?: ConversationRow["status"]; channel?: ConversationRow["channel"]; page: number; limit: number },
+) {
+  const t = tenant(env.DB, creatorId);
+  const where = t.where(
+    conversations,
+    q.status ? eq(conversations.status, q.status) : undefined,
+    q.channel ? eq(conversations.channel, q.channel) : undefined,
+  );
+  const [rows, [total]] = await Promise.all([
+    t.db
+      .select()
+      .from(conversations)
+      .where(where)
+      // Waiting conversations are worked oldest first; the rest newest first.
+      .orderBy(q.status === "waiting_human" ? asc(conversations.updatedAt) : desc(conversations.updatedAt), desc(conversations.id))
+      .limit(q.limit)
+      .offset((q.page - 1) * q.limit)
+      .all(),
+    t.db.select({ n: count() }).from(conversations).where(where).all(),
+  ]);
+  const n = total?.n ?? 0;
+  return {
+    conversations: rows.map(presentConversation),
+    pagination: { page: q.page, limit: q.limit, total: n, pages: Math.ceil(n / q.limit) },
+  };
+}
+
+async function row(env: Env, creatorId: string, conversationId: string): Promise<ConversationRow> {
+  const t = tenant(env.DB, creatorId);
+  const found = await t.db.select().from(conversations).where(t.where(conversations, eq(conversations.id, conversationId))).get();
+  if (!found) throw notFound("Conversation");
+  return found;
+}
+
+export async function getConversation(env: Env, creatorId: string, conversationId: string) {
+  return presentConversation(await row(env, creatorId, conversationId));
+}
+
+export async function listMessages(env: Env, creatorId: string, conversationId: string, q: { after_seq: number; limit: number }) {
+  await row(env, creatorId, conversationId);
+  const t = tenant(env.DB, creatorId);
+  const rows = await t.db
+    .select()
+    .from(messages)
+    .where(t.where(messages, and(eq(messages.conversationId, conversationId), gt(messages.seq, q.after_seq))))
+    .orderBy(asc(messages.seq))
+    .limit(q.limit + 1)
+    .all();
+  const page = rows.slice(0, q.limit);
+  return { messages: page.map(presentMessage), next_after_seq: rows.length > q.limit ? page.at(-1)!.seq : null };
+}
+
+type Action = "reset" | "archive" | "release";
+
+/** Runs a state change inside the conversation's object, then answers with the D1 row it wrote. */
+export async function changeConversation(env: Env, creatorId: string, conversationId: string, action: Action) {
+  await row(env, creatorId, conversationId);
+  const stub = conversationStub(env, conversationId);
+  if (action === "reset") await stub.reset(conversationId, creatorId);
+  else if (action === "archive") await stub.archive(conversationId, creatorId);
+  else await stub.release(conversationId, creatorId);
+  return presentConversation(await row(env, creatorId, conversationId));
+}
+
+/** The AI's view of a conversation: the turns since the last reset, the stored context, the last interaction. */
+export async function conversationContext(env: Env, creatorId: string, conversationId: string) {
+  const conversation = await row(env, creatorId, conversationId);
+  const t = tenant(env.DB, creatorId);
+  const resetAt = typeof conversation.context.reset_at_seq === "number" ? conversation.context.reset_at_seq : 0;
+  const recent = await t.db
+    .select()
+    .from(messages)
+    .where(t.where(messages, and(eq(messages.conversationId, conversationId), gt(messages.seq, resetAt))))
+    .orderBy(desc(messages.seq))
+    .limit(20)
+    .all();
+  const [total] = await t.db.select({ n: count() }).from(messages).where(t.where(messages, eq(messages.conversationId, conversationId))).all();
+  const entities = conversation.context.entities;
+  return {
+    conversation_id: conversation.id,
+    status: conversation.status,
+    history: recent
+      .reverse()
+      .filter((m) => m.sender !== "system")
+      .map((m) => ({ role: m.sender === "user" ? ("user" as const) : ("assistant" as const), content: m.text, seq: m.seq, created_at: m.createdAt })),
+    entities: entities && typeof entities === "object" && !Array.isArray(entities) ? (entities as Record<string, unknown>) : {},
+    last_interaction: conversation.lastMessageAt,
+    message_count: total?.n ?? 0,
+  };
+}

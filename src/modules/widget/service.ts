@@ -1,0 +1,92 @@
+// Widget configuration (look, public key, allowed origins) and the embed snippet.
+import { eq } from "drizzle-orm";
+import { tenant, getDb } from "../../db/client";
+import { widgetConfigs } from "../../db/schema";
+import type { Env } from "../../env";
+import { nowIso } from "../../lib/clock";
+import { invalid } from "../../lib/errors";
+import { randomToken } from "../../lib/ids";
+import type { UpdateWidgetConfigInput } from "./schemas";
+
+export type WidgetConfigRow = typeof widgetConfigs.$inferSelect;
+
+export async function getOrCreateConfig(env: Env, creatorId: string): Promise<WidgetConfigRow> {
+  const t = tenant(env.DB, creatorId);
+  const existing = await t.db.select().from(widgetConfigs).where(t.where(widgetConfigs)).get();
+  if (existing) return existing;
+  // Two first reads at once: the primary key makes the second insert a no-op, both read the winner.
+  await t.db.insert(widgetConfigs).values({ creatorId, widgetKey: `wk_${randomToken(18)}` }).onConflictDoNothing();
+  return (await t.db.select().from(widgetConfigs).where(t.where(widgetConfigs)).get())!;
+}
+
+/** Origins are compared exactly as browsers send them: scheme://host[:port], no path, no trailing slash. */
+export function normalizeOrigin(value: string): string | null {
+  try {
+    const url = new URL(value);
+    if (url.protocol !== "http:" && url.protocol !== "https:") return null;
+    if (url.pathname !== "/" || url.search || url.hash || url.username || url.password) return null;
+    return url.origin;
+  } catch {
+    return null;
+  }
+}
+
+export async function updateConfig(env: Env, creatorId: string, input: UpdateWidgetConfigInput): Promise<WidgetConfigRow> {
+  const current = await getOrCreateConfig(env, creatorId);
+  let allowedOrigins: string[] | undefined;
+  if (input.allowed_origins) {
+    const details = input.allowed_origins.flatMap((o, i) =>
+      normalizeOrigin(o) ? [] : [{ field: `allowed_origins.${i}`, message: "Must be an origin like https://example.com (no path)" }],
+    );
+    if (details.length) throw invalid(details);
+    allowedOrigins = [...new Set(input.allowed_origins.map((o) => normalizeOrigin(o)!))];
+  }
+  const t = tenant(env.DB, creatorId);
+  const row = await t.db
+    .update(widgetConfigs)
+    .set({
+      ...(input.title !== undefined && { title: input.title }),
+      ...(input.color !== undefined && { color: input.color }),
+      ...(input.position !== undefined && { position: input.position }),
+      ...(input.welcome_message !== undefined && { welcomeMessage: input.welcome_message }),
+      ...(input.launcher_text !== undefined && { launcherText: input.launcher_text }),
+      ...(input.language !== undefined && { language: input.language }),
+      ...(allowedOrigins !== undefined && { allowedOrigins }),
+      updatedAt: nowIso(),
+    })
+    .where(t.where(widgetConfigs))
+    .returning()
+    .get();
+  return row ?? current;
+}
+
+/** Public lookup by the key in the embed snippet (no tenant yet: this is how the tenant is found). */
+export async function configByKey(env: Env, widgetKey: string): Promise<WidgetConfigRow | null> {
+  return (await getDb(env.DB).select().from(widgetConfigs).where(eq(widgetConfigs.widgetKey, widgetKey)).get()) ?? null;
+}
+
+export function embedSnippet(baseUrl: string, widgetKey: string): string {
+  return `<script src="${baseUrl.replace(/\/$/, "")}/widget.js" data-widget-key="${widgetKey}" async></script>`;
+}
+
+/** What the widget itself needs to draw (never the allowed origins or timestamps). */
+export function publicConfig(row: WidgetConfigRow) {
+  return {
+    title: row.title,
+    color: row.color,
+    position: row.position,
+    welcome_message: row.welcomeMessage,
+    launcher_text: row.launcherText,
+    language: row.language,
+  };
+}
+
+export function presentConfig(row: WidgetConfigRow, baseUrl: string) {
+  return {
+    widget_key: row.widgetKey,
+    ...publicConfig(row),
+    allowed_origins: row.allowedOrigins,
+    embed_code: embedSnippet(baseUrl, row.widgetKey),
+    updated_at: row.updatedAt,
+  };
+}

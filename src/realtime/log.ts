@@ -1,0 +1,158 @@
+// The conversation's message log and state in its Durable Object's SQLite: the source of truth for a
+// live conversation. Every method is synchronous (SQLite in a DO is), so a check-then-insert can't
+// interleave with another event.
+import type { ChatMessage, HandoverState, Sender, Source } from "./protocol";
+
+export interface ConversationState {
+  conversationId: string;
+  creatorId: string;
+  endUserId: string | null;
+  channel: string;
+  knowledgeBaseId: string | null;
+  status: "active" | "waiting_human" | "completed" | "archived";
+  handover: HandoverState;
+  agent: { id: string; name: string } | null;
+  /** Messages up to this seq are no longer AI context ("reset"). */
+  contextResetSeq: number;
+  /** Set by reset until the outbox has cleared the D1 context column. */
+  clearContext: boolean;
+  /** The user message whose AI reply is owed (re-run after an eviction). */
+  pendingReplyFor: number | null;
+}
+
+export interface StoredMessage extends ChatMessage {
+  senderId?: string;
+  mirrored: boolean;
+}
+
+interface Row extends Record<string, SqlStorageValue> {
+  seq: number;
+  id: string;
+  client_id: string | null;
+  sender: string;
+  sender_id: string | null;
+  sender_name: string | null;
+  text: string;
+  sources: string | null;
+  created_at: string;
+  mirrored: number;
+}
+
+function toMessage(r: Row): StoredMessage {
+  return {
+    id: r.id,
+    seq: r.seq,
+    sender: r.sender as Sender,
+    text: r.text,
+    createdAt: r.created_at,
+    mirrored: r.mirrored === 1,
+    ...(r.client_id !== null && { clientId: r.client_id }),
+    ...(r.sender_id !== null && { senderId: r.sender_id }),
+    ...(r.sender_name !== null && { senderName: r.sender_name }),
+    ...(r.sources !== null && { sources: JSON.parse(r.sources) as Source[] }),
+  };
+}
+
+export class MessageLog {
+  lastSeq = 0;
+  /** Bumped on every state change; the outbox clears the dirty flag only for the version it wrote. */
+  stateVersion = 0;
+
+  constructor(private readonly sql: SqlStorage) {
+    sql.exec(`CREATE TABLE IF NOT EXISTS messages (
+      seq INTEGER PRIMARY KEY,
+      id TEXT NOT NULL UNIQUE,
+      client_id TEXT UNIQUE,
+      sender TEXT NOT NULL,
+      sender_id TEXT,
+      sender_name TEXT,
+      text TEXT NOT NULL,
+      sources TEXT,
+      created_at TEXT NOT NULL,
+      mirrored INTEGER NOT NULL DEFAULT 0)`);
+    sql.exec("CREATE INDEX IF NOT EXISTS messages_unmirrored ON messages (mirrored, seq)");
+    sql.exec("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
+    this.lastSeq = sql.exec<{ s: number | null }>("SELECT MAX(seq) AS s FROM messages").one().s ?? 0;
+  }
+
+  state(): ConversationState | null {
+    const row = this.sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = 'state'").toArray()[0];
+    return row ? (JSON.parse(row.value) as ConversationState) : null;
+  }
+
+  /** Persists the state and marks it for the D1 outbox. */
+  saveState(state: ConversationState, mirror = true): void {
+    this.sql.exec("INSERT OR REPLACE INTO meta (key, value) VALUES ('state', ?)", JSON.stringify(state));
+    if (mirror) this.markStateDirty();
+  }
+
+  markStateDirty(): void {
+    this.stateVersion++;
+    this.sql.exec("INSERT OR REPLACE INTO meta (key, value) VALUES ('state_dirty', '1')");
+  }
+
+  stateDirty(): boolean {
+    return this.sql.exec("SELECT 1 FROM meta WHERE key = 'state_dirty'").toArray().length > 0;
+  }
+
+  clearStateDirty(version: number): void {
+    if (version === this.stateVersion) this.sql.exec("DELETE FROM meta WHERE key = 'state_dirty'");
+  }
+
+  byClientId(clientId: string): StoredMessage | null {
+    const row = this.sql.exec<Row>("SELECT * FROM messages WHERE client_id = ?", clientId).toArray()[0];
+    return row ? toMessage(row) : null;
+  }
+
+  append(input: {
+    id: string;
+    sender: Sender;
+    text: string;
+    clientId?: string;
+    senderId?: string;
+    senderName?: string;
+    sources?: Source[];
+  }): StoredMessage {
+    const seq = this.lastSeq + 1;
+    const createdAt = new Date().toISOString();
+    this.sql.exec(
+      "INSERT INTO messages (seq, id, client_id, sender, sender_id, sender_name, text, sources, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+      seq,
+      input.id,
+      input.clientId ?? null,
+      input.sender,
+      input.senderId ?? null,
+      input.senderName ?? null,
+      input.text,
+      input.sources ? JSON.stringify(input.sources) : null,
+      createdAt,
+    );
+    this.lastSeq = seq;
+    return { ...input, seq, createdAt, mirrored: false };
+  }
+
+  after(afterSeq: number, limit: number): StoredMessage[] {
+    return this.sql.exec<Row>("SELECT * FROM messages WHERE seq > ? ORDER BY seq LIMIT ?", afterSeq, limit).toArray().map(toMessage);
+  }
+
+  /** The last `limit` messages with fromSeq < seq < beforeSeq, oldest first. */
+  window(fromSeq: number, beforeSeq: number, limit: number): StoredMessage[] {
+    return this.sql
+      .exec<Row>("SELECT * FROM messages WHERE seq > ? AND seq < ? ORDER BY seq DESC LIMIT ?", fromSeq, beforeSeq, limit)
+      .toArray()
+      .reverse()
+      .map(toMessage);
+  }
+
+  unmirrored(limit: number): StoredMessage[] {
+    return this.sql.exec<Row>("SELECT * FROM messages WHERE mirrored = 0 ORDER BY seq LIMIT ?", limit).toArray().map(toMessage);
+  }
+
+  markMirrored(seqs: number[]): void {
+    for (const seq of seqs) this.sql.exec("UPDATE messages SET mirrored = 1 WHERE seq = ?", seq);
+  }
+
+  count(): number {
+    return this.sql.exec<{ n: number }>("SELECT count(*) AS n FROM messages").one().n;
+  }
+}

@@ -1,0 +1,97 @@
+// The realtime protocol (DESIGN.md "Conversations and the realtime protocol"): every frame in both
+// directions as a zod schema. zod/mini keeps the widget bundle small; the Durable Object and the
+// widget import this one file, so the two ends can't drift.
+import * as z from "zod/mini";
+
+/** Frames bigger than this are refused before parsing (issue 4). */
+export const MAX_FRAME_BYTES = 64 * 1024;
+/** A chat message's text: generous for a question, far below the frame limit even in UTF-8. */
+export const MAX_TEXT_CHARS = 8000;
+
+const ClientId = z.string().check(z.minLength(1), z.maxLength(100), z.regex(/^[A-Za-z0-9._:-]+$/));
+
+export const ClientFrame = z.discriminatedUnion("type", [
+  z.object({ type: z.literal("message"), id: ClientId, text: z.string().check(z.trim(), z.minLength(1), z.maxLength(MAX_TEXT_CHARS)) }),
+  z.object({ type: z.literal("typing"), isTyping: z.boolean() }),
+  z.object({ type: z.literal("handover_request"), reason: z.optional(z.string().check(z.maxLength(500))) }),
+  /** Agents only: hand the conversation back to the AI. */
+  z.object({ type: z.literal("release") }),
+  z.object({ type: z.literal("resume"), afterSeq: z.number().check(z.int(), z.gte(0)) }),
+  z.object({ type: z.literal("ping") }),
+]);
+export type ClientFrame = z.infer<typeof ClientFrame>;
+
+export type Sender = "user" | "ai" | "agent" | "system";
+
+export interface Source {
+  content: string;
+  metadata: Record<string, unknown>;
+  similarity_score: number;
+}
+
+export interface ChatMessage {
+  id: string;
+  seq: number;
+  sender: Sender;
+  text: string;
+  /** The sender's own id (client message id) for user messages: lets a tab match its pending bubble. */
+  clientId?: string;
+  senderName?: string;
+  sources?: Source[];
+  createdAt: string;
+}
+
+export type HandoverState = "ai" | "waiting" | "agent";
+
+export type ServerFrame =
+  | {
+      type: "connection_established";
+      conversationId: string;
+      seq: number;
+      status: string;
+      handover: HandoverState;
+      agent: { id: string; name: string } | null;
+      role: "user" | "agent";
+    }
+  | { type: "ack"; id: string; seq: number }
+  | ({ type: "message" } & ChatMessage)
+  | { type: "ai_delta"; messageId: string; delta: string }
+  | { type: "typing_start"; sender: Sender; name?: string }
+  | { type: "typing_stop"; sender: Sender; name?: string }
+  | { type: "handover_initiated"; message: string; reason: "user_request" | "phrase" | "low_confidence" | "agent" }
+  | { type: "agent_joined"; agent: { id: string; name: string } }
+  | { type: "agent_left"; agent: { id: string; name: string } | null; reason: "released" | "disconnected" }
+  | { type: "resumed"; afterSeq: number; seq: number }
+  | { type: "error"; code: string; message: string; id?: string }
+  | { type: "pong" };
+
+/** Error codes in `error` frames: the REST codes of DESIGN.md "Errors". */
+export type FrameErrorCode =
+  | "MALFORMED_REQUEST"
+  | "VALIDATION_ERROR"
+  | "PAYLOAD_TOO_LARGE"
+  | "RATE_LIMIT_EXCEEDED"
+  | "INSUFFICIENT_PERMISSIONS"
+  | "CONFLICT"
+  | "INTERNAL_SERVER_ERROR";
+
+export type ParsedFrame = { ok: true; frame: ClientFrame } | { ok: false; code: FrameErrorCode; message: string };
+
+/** Size check, JSON parse, schema check; never throws. */
+export function parseClientFrame(raw: string | ArrayBuffer): ParsedFrame {
+  const bytes = typeof raw === "string" ? new TextEncoder().encode(raw).byteLength : raw.byteLength;
+  if (bytes > MAX_FRAME_BYTES) return { ok: false, code: "PAYLOAD_TOO_LARGE", message: `Frames are limited to ${MAX_FRAME_BYTES} bytes` };
+  let data: unknown;
+  try {
+    data = JSON.parse(typeof raw === "string" ? raw : new TextDecoder().decode(raw));
+  } catch {
+    return { ok: false, code: "MALFORMED_REQUEST", message: "Frame is not valid JSON" };
+  }
+  const result = ClientFrame.safeParse(data);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    const field = issue?.path.map(String).join(".") || "type";
+    return { ok: false, code: "VALIDATION_ERROR", message: `${field}: ${issue?.message ?? "invalid frame"}` };
+  }
+  return { ok: true, frame: result.data };
+}

@@ -1,0 +1,410 @@
+// The embeddable chat widget (bundled to public/widget.js): a launcher and a chat panel in a shadow
+// root, streaming AI replies, typing dots, sources, human handover, and reconnect + resume that shows
+// no gap and no duplicate. Plain WebSocket (no partysocket): resume-by-seq is ours anyway, and the
+// bundle stays a few KB.
+import type { ChatMessage, ServerFrame, Source } from "../realtime/protocol";
+import { STYLES } from "./styles";
+
+interface Stored {
+  visitor_id?: string;
+  session_id?: string;
+  conversation_id?: string;
+  creator_id?: string;
+  token?: string;
+  /** Epoch ms when the token expires. */
+  exp?: number;
+  ws?: string;
+}
+
+interface PublicConfig {
+  title: string;
+  color: string;
+  position: "bottom-right" | "bottom-left";
+  welcome_message: string;
+  launcher_text: string;
+  language: string;
+}
+
+type Bubble = { el: HTMLElement; seq?: number };
+
+const script = document.currentScript as HTMLScriptElement | null;
+const widgetKey = script?.dataset.widgetKey ?? "";
+const base = script ? new URL(script.src).origin : location.origin;
+const storeKey = `edgecoach:${widgetKey}`;
+
+function load(): Stored {
+  try {
+    return JSON.parse(localStorage.getItem(storeKey) ?? "{}") as Stored;
+  } catch {
+    return {};
+  }
+}
+function save(s: Stored): void {
+  try {
+    localStorage.setItem(storeKey, JSON.stringify(s));
+  } catch {
+    /* storage disabled: the session lasts as long as the page */
+  }
+}
+
+function h<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<string, string> = {}, text?: string): HTMLElementTagNameMap[K] {
+  const el = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, v);
+  if (text !== undefined) el.textContent = text;
+  return el;
+}
+
+const newId = () => (crypto.randomUUID ? crypto.randomUUID() : `${Date.now()}-${Math.random().toString(36).slice(2)}`);
+
+class Widget {
+  private stored = load();
+  private ws: WebSocket | null = null;
+  private lastSeq = 0;
+  private retries = 0;
+  private openedOnce = false;
+  private reconnectTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Sent but not acked yet, by client id: resent with the same id after a reconnect. */
+  private pending = new Map<string, string>();
+  private bySeq = new Map<number, Bubble>();
+  private byClientId = new Map<string, Bubble>();
+  private streams = new Map<string, HTMLElement>();
+  private typingSent = 0;
+
+  private readonly root: ShadowRoot;
+  private readonly launcher: HTMLButtonElement;
+  private readonly panel: HTMLElement;
+  private readonly title: HTMLElement;
+  private readonly status: HTMLElement;
+  private readonly log: HTMLElement;
+  private readonly dots: HTMLElement;
+  private readonly input: HTMLTextAreaElement;
+  private readonly notice: HTMLElement;
+
+  constructor() {
+    const host = h("div", { id: "edgecoach-widget" });
+    this.root = host.attachShadow({ mode: "open" });
+    const style = h("style", {}, STYLES);
+    this.launcher = h("button", { class: "launcher", type: "button", "aria-expanded": "false", "aria-controls": "ec-panel" }, "Chat");
+    this.panel = h("section", { class: "panel", id: "ec-panel", role: "dialog", "aria-modal": "false", "aria-labelledby": "ec-title", hidden: "" });
+    const header = h("header");
+    const heading = h("div");
+    this.title = h("h2", { id: "ec-title" }, "Chat");
+    this.status = h("p", { class: "status", "aria-live": "polite" });
+    heading.append(this.title, this.status);
+    const human = h("button", { type: "button", class: "human", title: "Talk to a human" }, "Human");
+    human.setAttribute("aria-label", "Talk to a human");
+    const close = h("button", { type: "button", class: "close", "aria-label": "Close chat" }, "×");
+    header.append(heading, human, close);
+    this.log = h("div", { class: "log", role: "log", "aria-live": "polite", "aria-relevant": "additions", tabindex: "0" });
+    this.dots = h("div", { class: "dots", hidden: "", "aria-label": "Typing" });
+    this.dots.append(h("span"), h("span"), h("span"));
+    this.notice = h("p", { class: "notice", role: "status", hidden: "" });
+    const form = h("form");
+    this.input = h("textarea", { rows: "1", maxlength: "8000", "aria-label": "Your message", placeholder: "Type your message…" });
+    const send = h("button", { type: "submit", class: "send" }, "Send");
+    form.append(this.input, send);
+    this.panel.append(header, this.log, this.dots, this.notice, form);
+    this.root.append(style, this.launcher, this.panel);
+    document.body.append(host);
+
+    this.launcher.addEventListener("click", () => this.toggle(this.panel.hidden));
+    close.addEventListener("click", () => this.toggle(false));
+    human.addEventListener("click", () => this.sendFrame({ type: "handover_request" }));
+    this.panel.addEventListener("keydown", (e) => {
+      if (e.key === "Escape") this.toggle(false);
+    });
+    form.addEventListener("submit", (e) => {
+      e.preventDefault();
+      this.submit();
+    });
+    this.input.addEventListener("keydown", (e) => {
+      if (e.key === "Enter" && !e.shiftKey) {
+        e.preventDefault();
+        this.submit();
+      }
+    });
+    this.input.addEventListener("input", () => {
+      if (Date.now() - this.typingSent > 2000) {
+        this.typingSent = Date.now();
+        this.sendFrame({ type: "typing", isTyping: true });
+      }
+    });
+    window.addEventListener("online", () => this.reconnectSoon(0));
+    if (sessionStorage.getItem(`${storeKey}:open`) === "1") this.toggle(true);
+  }
+
+  private toggle(open: boolean): void {
+    this.panel.hidden = !open;
+    this.launcher.setAttribute("aria-expanded", String(open));
+    sessionStorage.setItem(`${storeKey}:open`, open ? "1" : "0");
+    if (open) {
+      this.input.focus();
+      if (!this.openedOnce) {
+        this.openedOnce = true;
+        void this.start();
+      }
+    } else {
+      this.launcher.focus();
+    }
+  }
+
+  /** Opens (or resumes) the session, then connects. */
+  private async start(): Promise<void> {
+    try {
+      await this.session();
+      this.connect();
+    } catch {
+      this.setNotice("The chat is unavailable right now. Retrying…");
+      this.reconnectSoon();
+    }
+  }
+
+  private async session(): Promise<void> {
+    const s = this.stored;
+    const res = await fetch(`${base}/api/v1/channels/sessions`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({
+        widget_key: widgetKey,
+        ...(s.visitor_id && { visitor_id: s.visitor_id }),
+        ...(s.session_id && { session_id: s.session_id }),
+      }),
+    });
+    if (!res.ok) throw new Error(`session ${res.status}`);
+    const body = (await res.json()) as {
+      session_id: string;
+      visitor_id: string;
+      conversation_id: string;
+      creator_id: string;
+      token: string;
+      expires_in: number;
+      websocket_url: string;
+      widget: PublicConfig;
+    };
+    if (s.conversation_id && s.conversation_id !== body.conversation_id) this.clearLog();
+    this.stored = {
+      visitor_id: body.visitor_id,
+      session_id: body.session_id,
+      conversation_id: body.conversation_id,
+      creator_id: body.creator_id,
+      token: body.token,
+      exp: Date.now() + body.expires_in * 1000,
+      ws: body.websocket_url,
+    };
+    save(this.stored);
+    this.applyConfig(body.widget);
+  }
+
+  private applyConfig(cfg: PublicConfig): void {
+    this.root.host.setAttribute("style", `--ec-color:${cfg.color}`);
+    this.root.host.classList.toggle("left", cfg.position === "bottom-left");
+    this.launcher.textContent = cfg.launcher_text;
+    this.title.textContent = cfg.title;
+    if (!this.log.querySelector(".welcome")) {
+      const welcome = h("div", { class: "msg ai welcome" });
+      welcome.append(h("p", {}, cfg.welcome_message));
+      this.log.prepend(welcome);
+    }
+  }
+
+  private connect(): void {
+    const s = this.stored;
+    if (!s.token || !s.ws) return void this.start();
+    // An expiring token is replaced first: a refused upgrade tells a browser nothing about why.
+    if (!s.exp || s.exp - Date.now() < 30_000) {
+      this.stored.token = undefined;
+      return void this.start();
+    }
+    const url = `${base.replace(/^http/, "ws")}${s.ws}?token=${encodeURIComponent(s.token)}`;
+    const ws = new WebSocket(url);
+    this.ws = ws;
+    let opened = false;
+    ws.onopen = () => {
+      opened = true;
+      this.retries = 0;
+      this.setNotice("");
+      // A reply that was streaming when the connection dropped is rebuilt from the resume.
+      for (const el of this.streams.values()) el.remove();
+      this.streams.clear();
+      ws.send(JSON.stringify({ type: "resume", afterSeq: this.lastSeq }));
+      for (const [id, text] of this.pending) ws.send(JSON.stringify({ type: "message", id, text }));
+    };
+    ws.onmessage = (e) => this.onFrame(JSON.parse(String(e.data)) as ServerFrame);
+    ws.onclose = () => {
+      if (this.ws !== ws) return;
+      this.ws = null;
+      this.dots.hidden = true;
+      if (!opened) this.stored.token = undefined; // refused: get a fresh token on the next try
+      this.setNotice("Reconnecting…");
+      this.reconnectSoon();
+    };
+  }
+
+  private reconnectSoon(delay?: number): void {
+    clearTimeout(this.reconnectTimer);
+    if (!this.openedOnce) return;
+    const wait = delay ?? Math.min(10_000, 500 * 2 ** this.retries++) * (0.75 + Math.random() / 2);
+    this.reconnectTimer = setTimeout(() => {
+      if (this.ws && this.ws.readyState <= WebSocket.OPEN) return;
+      if (this.stored.token) this.connect();
+      else void this.start();
+    }, wait);
+  }
+
+  private sendFrame(frame: object): boolean {
+    if (this.ws?.readyState !== WebSocket.OPEN) return false;
+    this.ws.send(JSON.stringify(frame));
+    return true;
+  }
+
+  private submit(): void {
+    const text = this.input.value.trim();
+    if (!text) return;
+    this.input.value = "";
+    const id = newId();
+    this.pending.set(id, text);
+    const bubble = this.bubble("user", text);
+    bubble.classList.add("pending");
+    this.byClientId.set(id, { el: bubble });
+    this.sendFrame({ type: "message", id, text });
+    this.typingSent = 0;
+    this.sendFrame({ type: "typing", isTyping: false });
+  }
+
+  private onFrame(f: ServerFrame): void {
+    switch (f.type) {
+      case "message":
+        return this.onMessage(f);
+      case "ack": {
+        this.pending.delete(f.id);
+        const b = this.byClientId.get(f.id);
+        if (b) {
+          b.el.classList.remove("pending");
+          b.el.dataset.seq = String(f.seq);
+          b.seq = f.seq;
+          this.bySeq.set(f.seq, b);
+          this.order(b.el, f.seq);
+        }
+        return;
+      }
+      case "ai_delta": {
+        let el = this.streams.get(f.messageId);
+        if (!el) {
+          el = this.bubble("ai", "");
+          el.setAttribute("aria-busy", "true");
+          this.streams.set(f.messageId, el);
+        }
+        el.querySelector("p")!.textContent += f.delta;
+        this.dots.hidden = true;
+        return this.scroll();
+      }
+      case "typing_start":
+        this.dots.hidden = false;
+        return this.scroll();
+      case "typing_stop":
+        this.dots.hidden = true;
+        return;
+      case "handover_initiated":
+        this.status.textContent = "Waiting for a person to join…";
+        return;
+      case "agent_joined":
+        this.status.textContent = `${f.agent.name} is here`;
+        return;
+      case "agent_left":
+        this.status.textContent = f.reason === "released" ? "" : "Waiting for a person to join…";
+        return;
+      case "connection_established":
+        this.status.textContent = f.agent ? `${f.agent.name} is here` : f.handover === "ai" ? "" : "Waiting for a person to join…";
+        return;
+      case "resumed":
+        // More than one replay page: ask for the rest.
+        if (this.lastSeq < f.seq) this.sendFrame({ type: "resume", afterSeq: this.lastSeq });
+        return;
+      case "error":
+        if (f.id) this.pending.delete(f.id);
+        return this.setNotice(f.message);
+    }
+  }
+
+  private onMessage(m: ChatMessage): void {
+    this.lastSeq = Math.max(this.lastSeq, m.seq);
+    if (this.bySeq.has(m.seq)) return; // replayed or echoed again: already shown
+    let el: HTMLElement | undefined;
+    const mine = m.clientId ? this.byClientId.get(m.clientId) : undefined;
+    if (mine) {
+      el = mine.el;
+      el.classList.remove("pending");
+      if (m.clientId) this.pending.delete(m.clientId);
+    } else if (this.streams.has(m.id)) {
+      el = this.streams.get(m.id)!;
+      this.streams.delete(m.id);
+      el.removeAttribute("aria-busy");
+      el.querySelector("p")!.textContent = m.text;
+    } else {
+      el = this.bubble(m.sender, m.text, m.senderName);
+    }
+    el.dataset.seq = String(m.seq);
+    this.bySeq.set(m.seq, { el, seq: m.seq });
+    if (m.sender === "ai" || m.sender === "agent") this.dots.hidden = true;
+    if (m.sources?.length) el.append(this.sources(m.sources));
+    this.order(el, m.seq);
+    this.scroll();
+  }
+
+  /** Keeps bubbles in seq order, with unacknowledged ones last (a replay can arrive after them). */
+  private order(el: HTMLElement, seq: number): void {
+    for (const other of Array.from(this.log.children) as HTMLElement[]) {
+      if (other === el) continue;
+      const s = Number(other.dataset.seq);
+      if (s > seq || other.classList.contains("pending")) {
+        this.log.insertBefore(el, other);
+        return;
+      }
+    }
+    this.log.append(el);
+  }
+
+  private sources(list: Source[]): HTMLElement {
+    const ul = h("ul", { class: "sources", "aria-label": "Sources" });
+    list.slice(0, 5).forEach((s, i) => {
+      const md = s.metadata ?? {};
+      const label = String(md.title ?? md.filename ?? md.source ?? `Source ${i + 1}`);
+      const url = typeof md.url === "string" && /^https?:\/\//.test(md.url) ? md.url : "";
+      const li = h("li");
+      li.append(url ? h("a", { href: url, target: "_blank", rel: "noopener noreferrer" }, label) : h("span", { title: s.content.slice(0, 200) }, label));
+      ul.append(li);
+    });
+    return ul;
+  }
+
+  private bubble(sender: string, text: string, name?: string): HTMLElement {
+    const el = h("div", { class: `msg ${sender}` });
+    if (name) el.append(h("span", { class: "name" }, name));
+    el.append(h("p", {}, text));
+    this.log.append(el);
+    this.scroll();
+    return el;
+  }
+
+  private clearLog(): void {
+    for (const el of Array.from(this.log.querySelectorAll(".msg:not(.welcome)"))) el.remove();
+    this.bySeq.clear();
+    this.byClientId.clear();
+    this.streams.clear();
+    this.lastSeq = 0;
+  }
+
+  private setNotice(text: string): void {
+    this.notice.textContent = text;
+    this.notice.hidden = !text;
+  }
+
+  private scroll(): void {
+    this.log.scrollTop = this.log.scrollHeight;
+  }
+}
+
+if (widgetKey && !document.getElementById("edgecoach-widget")) {
+  if (document.body) new Widget();
+  else document.addEventListener("DOMContentLoaded", () => new Widget());
+}

@@ -1,0 +1,161 @@
+// The widget in a real browser (Debian's Chromium, headless, driven by playwright-core) against
+// `wrangler dev`: /demo, open, ask, streamed reply and its sources, reload keeps the history, 360 px,
+// keyboard. Screenshots are saved under artifacts/ as test artifacts.
+import { existsSync, mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { chromium, type Browser, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ROOT, startWranglerDev, type DevServer } from "../support/wrangler-dev";
+import { startTcpProxy } from "../support/tcp-proxy";
+import { WsClient } from "../support/ws-client";
+
+// Inside page.evaluate callbacks only (this project's types have no DOM library).
+declare const document: any;
+
+const CHROMIUM = "/usr/bin/chromium";
+const ARTIFACTS = join(ROOT, "artifacts");
+let server: DevServer;
+let browser: Browser;
+let creatorId: string;
+let ownerToken: string;
+
+beforeAll(async () => {
+  server = await startWranglerDev({ vars: { RATE_LIMITS_ENABLED: "false" } });
+  const res = await fetch(`${server.url}/api/v1/auth/register`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ email: `browser-${Date.now()}@example.com`, password: "Correct-Horse-Battery-9", full_name: "Browser Demo" }),
+  });
+  const registered = (await res.json()) as { creator: { id: string }; access_token: string };
+  creatorId = registered.creator.id;
+  ownerToken = registered.access_token;
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run"],
+  });
+  mkdirSync(ARTIFACTS, { recursive: true });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+/** Records the final `message` frames the page's WebSocket receives (to compare with what is drawn). */
+function recordFrames(page: Page) {
+  const finals: { sender: string; text: string; sources?: unknown[] }[] = [];
+  const deltas: string[] = [];
+  page.on("websocket", (ws) =>
+    ws.on("framereceived", ({ payload }) => {
+      const f = JSON.parse(String(payload)) as { type: string; sender: string; text: string; delta: string; sources?: unknown[] };
+      if (f.type === "message") finals.push(f);
+      if (f.type === "ai_delta") deltas.push(f.delta);
+    }),
+  );
+  return { finals, deltas };
+}
+
+describe.skipIf(!existsSync(CHROMIUM))("widget in Chromium", () => {
+  it("asks, streams, shows sources, survives a reload with its history", async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const page = await context.newPage();
+    const seen = recordFrames(page);
+    await page.goto(`${server.url}/demo?creator_id=${creatorId}`);
+    const launcher = page.locator("#edgecoach-widget .launcher");
+    await launcher.click();
+    await expect.poll(() => launcher.getAttribute("aria-expanded")).toBe("true");
+    const input = page.locator("#edgecoach-widget textarea");
+    await input.fill("How do I get started?");
+    await input.press("Enter");
+
+    const ai = page.locator("#edgecoach-widget .msg.ai[data-seq]");
+    await ai.first().waitFor({ timeout: 15_000 });
+    const final = seen.finals.find((f) => f.sender === "ai")!;
+    expect(seen.deltas.length).toBeGreaterThan(0);
+    expect(seen.deltas.join("")).toBe(final.text);
+    expect(await ai.first().locator("p").textContent()).toBe(final.text);
+    // Every source the answer came with is drawn under it (up to five).
+    expect(await ai.first().locator(".sources li").count()).toBe(Math.min(5, final.sources?.length ?? 0));
+    await expect.poll(() => page.locator("#edgecoach-widget .msg.user[data-seq]").count()).toBe(1);
+    await page.screenshot({ path: join(ARTIFACTS, "widget-desktop.png") });
+
+    await page.reload();
+    // The panel reopens by itself (it was open) and the history comes back from the conversation.
+    await page.locator("#edgecoach-widget .msg.ai[data-seq]").first().waitFor({ timeout: 15_000 });
+    expect(await page.locator("#edgecoach-widget .msg.user[data-seq] p").allTextContents()).toEqual(["How do I get started?"]);
+    expect(await page.locator("#edgecoach-widget .msg.ai[data-seq] p").first().textContent()).toBe(final.text);
+    await page.screenshot({ path: join(ARTIFACTS, "widget-after-reload.png") });
+    await context.close();
+  });
+
+  it("fits a 360 px screen and works from the keyboard", async () => {
+    const context = await browser.newContext({ viewport: { width: 360, height: 740 }, isMobile: true, hasTouch: true });
+    const page = await context.newPage();
+    await page.goto(`${server.url}/demo?creator_id=${creatorId}`);
+    const launcher = page.locator("#edgecoach-widget .launcher");
+    await launcher.focus();
+    await page.keyboard.press("Enter");
+    const panel = page.locator("#edgecoach-widget .panel");
+    await panel.waitFor({ state: "visible" });
+    const box = (await panel.boundingBox())!;
+    expect(box.x).toBeGreaterThanOrEqual(0);
+    expect(box.x + box.width).toBeLessThanOrEqual(360);
+    expect(box.y).toBeGreaterThanOrEqual(0);
+    expect(box.y + box.height).toBeLessThanOrEqual(740);
+    const header = (await page.locator("#edgecoach-widget header").boundingBox())!;
+    expect(header.y).toBeGreaterThanOrEqual(0);
+    // Focus moved into the message box; typing and Enter send.
+    expect(await page.evaluate(() => document.getElementById("edgecoach-widget")!.shadowRoot!.activeElement?.tagName)).toBe("TEXTAREA");
+    await page.keyboard.type("Hello from a phone");
+    await page.keyboard.press("Enter");
+    await page.locator("#edgecoach-widget .msg.ai[data-seq]").first().waitFor({ timeout: 15_000 });
+    expect(await page.locator("#edgecoach-widget .log").getAttribute("aria-live")).toBe("polite");
+    await page.screenshot({ path: join(ARTIFACTS, "widget-360.png") });
+    await page.keyboard.press("Escape");
+    await panel.waitFor({ state: "hidden" });
+    expect(await page.evaluate(() => document.getElementById("edgecoach-widget")!.shadowRoot!.activeElement?.className)).toBe("launcher");
+    await context.close();
+  });
+
+  it("reconnects after a network loss and shows what it missed once, in order, without gaps", async () => {
+    // The page talks to the Worker through a proxy whose connections the test can cut.
+    const proxy = await startTcpProxy(server.port);
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const page = await context.newPage();
+    await page.goto(`${proxy.url}/demo?creator_id=${creatorId}`);
+    await page.locator("#edgecoach-widget .launcher").click();
+    const input = page.locator("#edgecoach-widget textarea");
+    await input.fill("Before the tunnel");
+    await input.press("Enter");
+    await page.locator("#edgecoach-widget .msg.ai[data-seq]").first().waitFor({ timeout: 15_000 });
+    const conversationId = await page.evaluate(() => {
+      const key = Object.keys(localStorage).find((k) => k.startsWith("edgecoach:"))!;
+      return (JSON.parse(localStorage.getItem(key)!) as { conversation_id: string }).conversation_id;
+    });
+    const agent = await WsClient.open(`${server.url.replace(/^http/, "ws")}/api/v1/conversations/${conversationId}/connect?token=${ownerToken}`);
+    await page.locator("#edgecoach-widget .status", { hasText: "is here" }).waitFor();
+
+    proxy.cut();
+    await page.locator("#edgecoach-widget .notice", { hasText: "Reconnecting" }).waitFor({ timeout: 15_000 });
+    for (const n of [1, 2, 3]) await agent.say(`agent-${n}`, `While you were away ${n}`);
+    // Written during the outage: shown as pending, delivered once after the reconnect.
+    await input.fill("Sent from the tunnel");
+    await input.press("Enter");
+    await page.locator("#edgecoach-widget .msg.user.pending").waitFor();
+    proxy.restore();
+
+    const agentBubbles = page.locator("#edgecoach-widget .msg.agent[data-seq] p");
+    await expect.poll(() => agentBubbles.count(), { timeout: 20_000 }).toBe(3);
+    expect(await agentBubbles.allTextContents()).toEqual([1, 2, 3].map((n) => `While you were away ${n}`));
+    await expect.poll(() => page.locator("#edgecoach-widget .msg.user[data-seq]").count(), { timeout: 20_000 }).toBe(2);
+    expect(await page.locator("#edgecoach-widget .msg.user p").allTextContents()).toEqual(["Before the tunnel", "Sent from the tunnel"]);
+    await page.locator("#edgecoach-widget .status", { hasText: "is here" }).waitFor();
+    const seqs = (await page.locator("#edgecoach-widget .msg[data-seq]").evaluateAll((els) => els.map((e) => Number((e as unknown as { dataset: { seq: string } }).dataset.seq))));
+    expect(seqs).toEqual(seqs.map((_, i) => i + 1));
+    await page.screenshot({ path: join(ARTIFACTS, "widget-after-reconnect.png") });
+    agent.close();
+    await context.close();
+    await proxy.close();
+  });
+});

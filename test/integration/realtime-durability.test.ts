@@ -1,0 +1,94 @@
+// Durability: evict or abort the conversation's object mid-conversation; no acknowledged message is
+// lost or duplicated, in the object's log or in the D1 mirror; the outbox retries until D1 takes it.
+import { abortAllDurableObjects, evictDurableObject, runDurableObjectAlarm } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { conversationStub } from "../../src/realtime/gateway";
+import { chatSetup, connect, type SocketClient } from "../realtime";
+
+async function d1Messages(conversationId: string) {
+  const rows = await env.DB.prepare("SELECT seq, client_message_id FROM messages WHERE conversation_id = ? AND sender = 'user' ORDER BY seq")
+    .bind(conversationId)
+    .all<{ seq: number; client_message_id: string }>();
+  return rows.results;
+}
+
+/** Everything the object holds, through the protocol: resume from 0 on a fresh socket. */
+async function replayAll(path: string, token: string): Promise<{ seq: number; clientId?: string; sender: string }[]> {
+  const client = await connect(path, token);
+  client.send({ type: "resume", afterSeq: 0 });
+  const done = await client.next("resumed");
+  const messages = client.frames.filter((f) => f.type === "message") as unknown as { seq: number; clientId?: string; sender: string }[];
+  expect(messages.length === 0 || messages.at(-1)!.seq === done.seq).toBe(true);
+  client.close();
+  return messages;
+}
+
+/** Sends without waiting; collects whichever acks arrive before `cut` runs. */
+async function burst(tab: SocketClient, ids: string[], cut: () => Promise<unknown>) {
+  for (const id of ids) tab.send({ type: "message", id, text: `message ${id}` });
+  await tab.next((f) => f.type === "ack" && f.id === ids[0]);
+  await cut().catch(() => undefined);
+  return new Map(tab.frames.filter((f) => f.type === "ack").map((f) => [f.id as string, f.seq as number]));
+}
+
+describe("conversation durability", () => {
+  it("keeps every acknowledged message exactly once across an eviction and an abort, D1 mirror included", async () => {
+    const { session, tab } = await chatSetup();
+    const stub = conversationStub(env, session.conversation_id);
+    const acked = new Map<string, number>();
+    for (const id of ["a1", "a2", "a3"]) acked.set(id, await tab.say(id, `message ${id}`));
+
+    // Eviction: the socket hibernates, the instance goes; the conversation continues on the same socket.
+    await evictDurableObject(stub);
+    for (const id of ["b1", "b2"]) acked.set(id, await tab.say(id, `message ${id}`));
+
+    // Abort in the middle of a burst: whatever was acked before the cut must survive.
+    const ids = Array.from({ length: 20 }, (_, i) => `c${i}`);
+    const before = await burst(tab, ids, () => abortAllDurableObjects());
+    for (const [id, seq] of before) acked.set(id, seq);
+    await tab.next(() => false, "close").catch(() => undefined);
+    expect(tab.closed).not.toBeNull();
+
+    // The client reconnects and resends what it never saw acked, with the same ids (as the widget does).
+    const back = await connect(session.websocket_url, session.token);
+    for (const id of [...acked.keys(), ...ids]) {
+      const seq = await back.say(id, `message ${id}`);
+      if (acked.has(id)) expect(seq).toBe(acked.get(id));
+      acked.set(id, seq);
+    }
+    back.close();
+
+    const log = (await replayAll(session.websocket_url, session.token)).filter((m) => m.sender === "user");
+    const ids2 = log.map((m) => m.clientId);
+    expect(new Set(ids2).size).toBe(ids2.length);
+    expect(log.map((m) => [m.clientId, m.seq]).sort()).toEqual([...acked.entries()].sort());
+
+    // A stub from before the abort is broken for good: take a fresh one.
+    await conversationStub(env, session.conversation_id).flushOutbox();
+    const mirror = await d1Messages(session.conversation_id);
+    expect(mirror.map((m) => [m.client_message_id, m.seq]).sort()).toEqual([...acked.entries()].sort());
+  });
+
+  it("retries the D1 outbox until D1 accepts the writes", async () => {
+    const { session, tab } = await chatSetup();
+    const stub = conversationStub(env, session.conversation_id);
+    // D1 "fails": the mirror table is gone for a while. Acks must not depend on it.
+    await env.DB.exec("ALTER TABLE messages RENAME TO messages_away");
+    let acked: number[] = [];
+    try {
+      for (const id of ["o1", "o2", "o3"]) acked.push(await tab.say(id, `message ${id}`));
+      await stub.flushOutbox();
+    } finally {
+      await env.DB.exec("ALTER TABLE messages_away RENAME TO messages");
+    }
+    expect(acked).toEqual(acked.slice().sort((a, b) => a - b));
+    // The failed flush left a retry alarm behind; running it delivers everything, once.
+    expect(await runDurableObjectAlarm(stub)).toBe(true);
+    const mirror = await d1Messages(session.conversation_id);
+    expect(mirror.map((m) => m.client_message_id)).toEqual(["o1", "o2", "o3"]);
+    await stub.flushOutbox();
+    expect((await d1Messages(session.conversation_id)).length).toBe(3);
+    tab.close();
+  });
+});
