@@ -18,7 +18,7 @@ import { creatorsRouter } from "./modules/creators";
 import { gdprRouter } from "./modules/gdpr";
 import { docsHandler, systemRouter } from "./modules/system";
 import { teamRouter } from "./modules/team";
-import { channelsRouter } from "./modules/channels";
+import { sessionsRouter } from "./modules/sessions";
 import { conversationsRouter } from "./modules/conversations";
 import { demoRouter, widgetRouter } from "./modules/widget";
 import "./db/owned-tables";
@@ -49,7 +49,7 @@ export function buildApp() {
   app.route("/", teamRouter);
   app.route("/", gdprRouter);
   app.route("/", widgetRouter);
-  app.route("/", channelsRouter);
+  app.route("/", sessionsRouter);
   app.route("/", conversationsRouter);
   app.route("/", demoRouter);
 

@@ -45,11 +45,9 @@ export interface StartOptions {
   persistDir?: string;
   /** Extra vars, e.g. { RATE_LIMITS_ENABLED: "false" } or stand-in API base URLs. */
   vars?: Record<string, string>;
-  /** wrangler's --log-level (default warn); "log" keeps the Worker's console output, e.g. logged mails. */
-  logLevel?: "warn" | "info" | "log" | "debug";
   /** Milliseconds to wait for /health. */
   timeoutMs?: number;
-  /** wrangler's log level; "info" shows the Worker's request log lines in output(). */
+  /** wrangler's --log-level (default warn); "log"/"info" keep the Worker's console output (logged mails, request lines). */
   logLevel?: "debug" | "info" | "log" | "warn" | "error" | "none";
 }
 

@@ -1,2 +1,2 @@
 // The web channel: widget sessions, the widget WebSocket and live connections.
-export { channelsRouter } from "./routes";
+export { sessionsRouter } from "./routes";

@@ -74,7 +74,7 @@ async function sessionCaller(c: Context<AppBindings>, sessionId: string): Promis
   return widget.creator_id;
 }
 
-export const channelsRouter = createRouter()
+export const sessionsRouter = createRouter()
   .openapi(createSessionRoute, async (c) =>
     c.json(await service.createSession(c.env, c.req.valid("json"), c.req.header("Origin") ?? null), 201),
   )
