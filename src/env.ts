@@ -1,4 +1,5 @@
 // The one place where the Worker's bindings, vars and secrets are named.
+import type { ChannelPacer } from "../durable-objects/channel-pacer";
 import type { RateLimiter } from "../durable-objects/rate-limiter";
 import type { JobMessage } from "./jobs/types";
 
@@ -9,6 +10,8 @@ export interface Env {
   ASSETS?: Fetcher;
   RATE_LIMITER: DurableObjectNamespace<RateLimiter>;
   JOBS: Queue<JobMessage>;
+  /** One per bot / WhatsApp number: paces outbound sends under the platform limits. */
+  CHANNEL_PACER: DurableObjectNamespace<ChannelPacer>;
   /** Production only (wrangler.toml [env.production]). */
   AI?: Ai;
   /** Production only (wrangler.toml [env.production]). */
@@ -41,6 +44,13 @@ export interface Env {
   CREATOR_EXPORTS_PER_DAY?: string;
   MAX_JSON_BODY_BYTES?: string;
   KEY_ROTATION_MIN_INTERVAL_SECONDS?: string;
+  TELEGRAM_API_BASE_URL?: string;
+  WHATSAPP_API_BASE_URL?: string;
+  CHANNEL_SEND_MAX_ATTEMPTS?: string;
+  TELEGRAM_MESSAGES_PER_SECOND?: string;
+  TELEGRAM_CHAT_INTERVAL_MS?: string;
+  WHATSAPP_MESSAGES_PER_SECOND?: string;
+  WHATSAPP_CHAT_INTERVAL_MS?: string;
 
   // Secrets
   /** Wraps signing keys and channel secrets at rest (AES-GCM). */

@@ -4,6 +4,7 @@ import type { Env } from "../src/env";
 import { consumeJobs } from "../src/jobs/consumer";
 import type { JobMessage } from "../src/jobs/types";
 
+export { ChannelPacer } from "../durable-objects/channel-pacer";
 export { RateLimiter } from "../durable-objects/rate-limiter";
 
 export default {

@@ -17,3 +17,8 @@ registerOwnedR2Prefix(creatorR2Prefix);
 registerOwnedTable({ table: "end_users", column: "creator_id" });
 registerOwnedTable({ table: "conversations", column: "creator_id" });
 registerOwnedTable({ table: "messages", column: "creator_id" });
+
+// channels (secrets are ciphertext, and never exported)
+registerOwnedTable({ table: "channels", column: "creator_id", redact: ["secrets", "webhook_key_hash"] });
+registerOwnedTable({ table: "channel_events", column: "creator_id" });
+registerOwnedTable({ table: "channel_message_refs", column: "creator_id" });
