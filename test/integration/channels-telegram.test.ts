@@ -1,5 +1,5 @@
 import { env } from "cloudflare:test";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { api, createCreator, errorOf } from "../helpers";
 import { connectTelegram, eventually, postTelegram, stubCalls, telegramUpdate, type TelegramChannel } from "../channel-helpers";
 import blocked from "../fixtures/telegram/bot-blocked.json";
@@ -13,6 +13,9 @@ const sendCount = async (ch: TelegramChannel, n: number) => {
   const calls = await sends(ch);
   return calls.length >= n ? calls : undefined;
 };
+
+// Each test waits for real queue deliveries (the consumer's batch timeout is a second).
+vi.setConfig({ testTimeout: 30_000 });
 
 async function messagesOf(channelId: string) {
   const rows = await env.DB.prepare(

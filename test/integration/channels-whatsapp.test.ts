@@ -1,5 +1,5 @@
 import { env } from "cloudflare:test";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { api, createCreator, errorOf } from "../helpers";
 import { connectWhatsApp, eventually, postWhatsApp, sign, stubCalls, stubScript, whatsappNotification, type WhatsAppChannel } from "../channel-helpers";
 import image from "../fixtures/whatsapp/image-message.json";
@@ -8,6 +8,9 @@ import delivered from "../fixtures/whatsapp/status-delivered.json";
 import text from "../fixtures/whatsapp/text-message.json";
 
 const sends = (ch: WhatsAppChannel) => stubCalls(ch.phoneNumberId, "messages");
+
+// Each test waits for real queue deliveries (the consumer's batch timeout is a second).
+vi.setConfig({ testTimeout: 30_000 });
 
 async function messagesOf(channelId: string) {
   const rows = await env.DB.prepare("SELECT m.* FROM messages m JOIN conversations c ON c.id = m.conversation_id WHERE c.channel_id = ? ORDER BY m.seq").bind(channelId).all<any>();
