@@ -12,20 +12,29 @@ export default defineConfig(async () => {
       projects: [
         {
           plugins: [
-            cloudflareTest({
-              wrangler: { configPath: "./wrangler.toml" },
-              miniflare: {
-                bindings: {
-                  TEST_MIGRATIONS: migrations,
-                  // Tests rotate keys back to back; production keeps the 60 s cool-down.
-                  KEY_ROTATION_MIN_INTERVAL_SECONDS: "0",
+            // A function so the URL of the platform stub (started by globalSetup) can reach the bindings.
+            cloudflareTest(({ inject }) => {
+              const stubUrl = inject<string>("platformStubUrl");
+              return {
+                wrangler: { configPath: "./wrangler.toml" },
+                miniflare: {
+                  bindings: {
+                    TEST_MIGRATIONS: migrations,
+                    // Tests rotate keys back to back; production keeps the 60 s cool-down.
+                    KEY_ROTATION_MIN_INTERVAL_SECONDS: "0",
+                    // Telegram and WhatsApp are played by a local server (test/support/platform-stub.ts).
+                    PLATFORM_STUB_URL: stubUrl,
+                    TELEGRAM_API_BASE_URL: `${stubUrl}/telegram`,
+                    WHATSAPP_API_BASE_URL: `${stubUrl}/whatsapp/v21.0`,
+                  },
                 },
-              },
+              };
             }),
           ],
           test: {
             name: "workers",
             include: ["test/integration/**/*.test.ts"],
+            globalSetup: ["./test/support/stub-global-setup.ts"],
             setupFiles: ["./test/setup.ts"],
           },
         },

@@ -152,4 +152,83 @@ CREATE TABLE `messages` (
 --> statement-breakpoint
 CREATE UNIQUE INDEX `messages_conversation_seq_unique` ON `messages` (`conversation_id`,`seq`);--> statement-breakpoint
 CREATE UNIQUE INDEX `messages_conversation_client_unique` ON `messages` (`conversation_id`,`client_message_id`);--> statement-breakpoint
-CREATE INDEX `messages_creator_created_idx` ON `messages` (`creator_id`,`created_at`);
+CREATE INDEX `messages_creator_created_idx` ON `messages` (`creator_id`,`created_at`);--> statement-breakpoint
+CREATE TABLE `conversation_presence` (
+	`conversation_id` text PRIMARY KEY NOT NULL,
+	`creator_id` text NOT NULL,
+	`user_sockets` integer DEFAULT 0 NOT NULL,
+	`agent_sockets` integer DEFAULT 0 NOT NULL,
+	`updated_at` text DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')) NOT NULL
+);
+--> statement-breakpoint
+CREATE INDEX `conversation_presence_creator_idx` ON `conversation_presence` (`creator_id`);--> statement-breakpoint
+CREATE TABLE `widget_configs` (
+	`creator_id` text PRIMARY KEY NOT NULL,
+	`widget_key` text NOT NULL,
+	`title` text DEFAULT 'Chat with us' NOT NULL,
+	`color` text DEFAULT '#2563eb' NOT NULL,
+	`position` text DEFAULT 'bottom-right' NOT NULL,
+	`welcome_message` text DEFAULT 'Hi! Ask me anything.' NOT NULL,
+	`launcher_text` text DEFAULT 'Chat' NOT NULL,
+	`language` text DEFAULT 'en' NOT NULL,
+	`allowed_origins` text DEFAULT '[]' NOT NULL,
+	`created_at` text DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')) NOT NULL,
+	`updated_at` text DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')) NOT NULL
+);
+--> statement-breakpoint
+CREATE UNIQUE INDEX `widget_configs_key_unique` ON `widget_configs` (`widget_key`);--> statement-breakpoint
+CREATE TABLE `widget_sessions` (
+	`id` text PRIMARY KEY NOT NULL,
+	`creator_id` text NOT NULL,
+	`end_user_id` text NOT NULL,
+	`conversation_id` text NOT NULL,
+	`visitor_id` text NOT NULL,
+	`origin` text,
+	`language` text,
+	`metadata` text DEFAULT '{}' NOT NULL,
+	`created_at` text DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')) NOT NULL,
+	`updated_at` text DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')) NOT NULL
+);
+--> statement-breakpoint
+CREATE INDEX `widget_sessions_creator_idx` ON `widget_sessions` (`creator_id`);--> statement-breakpoint
+CREATE INDEX `widget_sessions_end_user_idx` ON `widget_sessions` (`end_user_id`);--> statement-breakpoint
+CREATE TABLE `channel_events` (
+	`channel_id` text NOT NULL,
+	`event_key` text NOT NULL,
+	`creator_id` text NOT NULL,
+	`kind` text NOT NULL,
+	`detail` text,
+	`received_at` text DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')) NOT NULL,
+	PRIMARY KEY(`channel_id`, `event_key`)
+);
+--> statement-breakpoint
+CREATE INDEX `channel_events_creator_idx` ON `channel_events` (`creator_id`,`received_at`);--> statement-breakpoint
+CREATE TABLE `channel_message_refs` (
+	`channel_id` text NOT NULL,
+	`external_message_id` text NOT NULL,
+	`creator_id` text NOT NULL,
+	`message_id` text NOT NULL,
+	`part` integer DEFAULT 0 NOT NULL,
+	`created_at` text DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')) NOT NULL,
+	PRIMARY KEY(`channel_id`, `external_message_id`)
+);
+--> statement-breakpoint
+CREATE INDEX `channel_message_refs_creator_idx` ON `channel_message_refs` (`creator_id`);--> statement-breakpoint
+CREATE TABLE `channels` (
+	`id` text PRIMARY KEY NOT NULL,
+	`creator_id` text NOT NULL,
+	`type` text NOT NULL,
+	`name` text NOT NULL,
+	`status` text NOT NULL,
+	`status_detail` text,
+	`configuration` text DEFAULT '{}' NOT NULL,
+	`secrets` text,
+	`external_account_id` text,
+	`webhook_key_hash` text,
+	`created_at` text DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')) NOT NULL,
+	`updated_at` text DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')) NOT NULL
+);
+--> statement-breakpoint
+CREATE INDEX `channels_creator_idx` ON `channels` (`creator_id`,`created_at`);--> statement-breakpoint
+CREATE UNIQUE INDEX `channels_account_unique` ON `channels` (`type`,`external_account_id`);--> statement-breakpoint
+CREATE INDEX `channels_webhook_key_idx` ON `channels` (`webhook_key_hash`);

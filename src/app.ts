@@ -14,6 +14,7 @@ import { rateLimit } from "./middleware/rate-limit";
 import { requestId } from "./middleware/request-id";
 import { RATE_LIMIT_RULES, rawBodyPath } from "./routing-policy";
 import { authRouter } from "./modules/auth";
+import { channelsRouter } from "./modules/channels";
 import { creatorsRouter } from "./modules/creators";
 import { gdprRouter } from "./modules/gdpr";
 import { docsHandler, systemRouter } from "./modules/system";
@@ -52,6 +53,7 @@ export function buildApp() {
   app.route("/", sessionsRouter);
   app.route("/", conversationsRouter);
   app.route("/", demoRouter);
+  app.route("/", channelsRouter);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", { type: "http", scheme: "bearer", bearerFormat: "JWT" });
   app.doc31("/openapi.json", {

@@ -24,6 +24,13 @@ export interface Config {
   maxJsonBodyBytes: number;
   keyRotationMinIntervalSeconds: number;
   realtime: { widgetTokenTtlSeconds: number; outboxRetrySeconds: number };
+  channels: {
+    telegramApiBaseUrl: string;
+    whatsappApiBaseUrl: string;
+    sendMaxAttempts: number;
+    telegram: { perSecond: number; chatIntervalMs: number };
+    whatsapp: { perSecond: number; chatIntervalMs: number };
+  };
   rateLimits: {
     enabled: boolean;
     perClient: Record<"auth" | "uploads" | "chat" | "search" | "default", RateRule>;
@@ -65,6 +72,19 @@ export function config(env: Env): Config {
       widgetTokenTtlSeconds: int(env.WIDGET_TOKEN_TTL_SECONDS, 30 * 60),
       // First retry of the D1 outbox after a failed flush; doubles per failure up to 5 minutes.
       outboxRetrySeconds: int(env.OUTBOX_RETRY_SECONDS, 2),
+    },
+    channels: {
+      // The real platforms by default; tests and proxies point these at a local server.
+      telegramApiBaseUrl: (env.TELEGRAM_API_BASE_URL ?? "https://api.telegram.org").replace(/\/+$/, ""),
+      // Graph API version pinned: the Cloud API's message and error formats are versioned.
+      whatsappApiBaseUrl: (env.WHATSAPP_API_BASE_URL ?? "https://graph.facebook.com/v21.0").replace(/\/+$/, ""),
+      // Transient failures (5xx, 429, network) retry this many times in all, then the message is `failed`.
+      sendMaxAttempts: Math.max(1, int(env.CHANNEL_SEND_MAX_ATTEMPTS, 6)),
+      // Telegram Bot FAQ: about 30 messages/s per bot, no more than one message per second per chat.
+      telegram: { perSecond: Math.max(1, int(env.TELEGRAM_MESSAGES_PER_SECOND, 30)), chatIntervalMs: int(env.TELEGRAM_CHAT_INTERVAL_MS, 1000) },
+      // Cloud API: 80 messages/s per business number by default; one per second per user keeps
+      // split replies in order without tripping the per-user pair rate limit (131056).
+      whatsapp: { perSecond: Math.max(1, int(env.WHATSAPP_MESSAGES_PER_SECOND, 80)), chatIntervalMs: int(env.WHATSAPP_CHAT_INTERVAL_MS, 1000) },
     },
     rateLimits: {
       enabled: (env.RATE_LIMITS_ENABLED ?? "true") !== "false",

@@ -1,5 +1,6 @@
 // The one place where the Worker's bindings, vars and secrets are named.
 import type { Conversation } from "../durable-objects/conversation";
+import type { ChannelPacer } from "../durable-objects/channel-pacer";
 import type { RateLimiter } from "../durable-objects/rate-limiter";
 import type { JobMessage } from "./jobs/types";
 
@@ -12,6 +13,8 @@ export interface Env {
   /** One object per conversation, named by the conversation id. */
   CONVERSATION: DurableObjectNamespace<Conversation>;
   JOBS: Queue<JobMessage>;
+  /** One per bot / WhatsApp number: paces outbound sends under the platform limits. */
+  CHANNEL_PACER: DurableObjectNamespace<ChannelPacer>;
   /** Production only (wrangler.toml [env.production]). */
   AI?: Ai;
   /** Production only (wrangler.toml [env.production]). */
@@ -46,6 +49,13 @@ export interface Env {
   KEY_ROTATION_MIN_INTERVAL_SECONDS?: string;
   WIDGET_TOKEN_TTL_SECONDS?: string;
   OUTBOX_RETRY_SECONDS?: string;
+  TELEGRAM_API_BASE_URL?: string;
+  WHATSAPP_API_BASE_URL?: string;
+  CHANNEL_SEND_MAX_ATTEMPTS?: string;
+  TELEGRAM_MESSAGES_PER_SECOND?: string;
+  TELEGRAM_CHAT_INTERVAL_MS?: string;
+  WHATSAPP_MESSAGES_PER_SECOND?: string;
+  WHATSAPP_CHAT_INTERVAL_MS?: string;
 
   // Secrets
   /** Wraps signing keys and channel secrets at rest (AES-GCM). */

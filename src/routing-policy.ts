@@ -4,12 +4,15 @@ import type { RateLimitRule } from "./middleware/rate-limit";
 
 const UNLIMITED = /^\/(health|ready|docs|openapi\.json|\.well-known\/)/;
 // Brute-forceable: guessing passwords, tokens or accounts.
+// Platform webhooks (Telegram, WhatsApp): verified by their own secrets, not by the creator's token,
+// and never counted against the creator's API quota. The platforms pace themselves.
+export const CHANNEL_WEBHOOK = /^\/(api\/v1\/channels\/(telegram|whatsapp)\/webhook|webhooks\/(telegram|whatsapp)\/[^/]+)$/;
 const AUTH = /^\/api\/v1\/auth\/(register|login|refresh|password\/|invitations\/accept)/;
 
 const CHAT = /^\/api\/v1\/(channels\/sessions|channels\/widget\/[^/]+\/connect$|conversations\/[^/]+\/connect$)/;
 
 export const RATE_LIMIT_RULES: RateLimitRule[] = [
-  { match: (_m, p) => UNLIMITED.test(p) || !p.startsWith("/api/"), category: "none" },
+  { match: (_m, p) => UNLIMITED.test(p) || !p.startsWith("/api/") || CHANNEL_WEBHOOK.test(p), category: "none" },
   { match: (_m, p) => AUTH.test(p), category: "auth" },
   { match: (_m, p) => p === "/api/v1/auth/gdpr/data-export", category: "default", quotas: ["exports"] },
   // The widget's public session endpoint and WebSocket connects: chat traffic of the creator's audience.
@@ -18,6 +21,6 @@ export const RATE_LIMIT_RULES: RateLimitRule[] = [
 ];
 
 /** Paths whose bodies are not JSON (multipart uploads, signed webhook bytes): they validate their own. */
-export function rawBodyPath(_path: string): boolean {
-  return false;
+export function rawBodyPath(path: string): boolean {
+  return CHANNEL_WEBHOOK.test(path);
 }

@@ -4,6 +4,8 @@ declare global {
   namespace Cloudflare {
     interface Env extends AppEnv {
       TEST_MIGRATIONS: import("cloudflare:test").D1Migration[];
+      /** The local Telegram/WhatsApp stand-in (test/support/platform-stub.ts). */
+      PLATFORM_STUB_URL: string;
     }
   }
 }

@@ -5,6 +5,7 @@ import { consumeJobs } from "../src/jobs/consumer";
 import type { JobMessage } from "../src/jobs/types";
 
 export { Conversation } from "../durable-objects/conversation";
+export { ChannelPacer } from "../durable-objects/channel-pacer";
 export { RateLimiter } from "../durable-objects/rate-limiter";
 
 export default {

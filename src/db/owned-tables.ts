@@ -22,3 +22,7 @@ registerOwnedTable({ table: "messages", column: "creator_id" });
 registerOwnedTable({ table: "widget_configs", column: "creator_id" });
 registerOwnedTable({ table: "widget_sessions", column: "creator_id" });
 registerOwnedTable({ table: "conversation_presence", column: "creator_id" });
+// channels (secrets are ciphertext, and never exported)
+registerOwnedTable({ table: "channels", column: "creator_id", redact: ["secrets", "webhook_key_hash"] });
+registerOwnedTable({ table: "channel_events", column: "creator_id" });
+registerOwnedTable({ table: "channel_message_refs", column: "creator_id" });

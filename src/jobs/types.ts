@@ -1,2 +1,9 @@
 // Messages on the JOBS queue. Each module adds its own kinds here and a handler in src/jobs/consumer.ts.
-export type JobMessage = { type: "gdpr.delete"; creatorId: string; requestId: string };
+import type { InboundEvent } from "../modules/channels/platform";
+
+export type JobMessage =
+  | { type: "gdpr.delete"; creatorId: string; requestId: string }
+  /** A verified Telegram/WhatsApp webhook event, first time seen. */
+  | { type: "channel.inbound"; creatorId: string; channelId: string; event: InboundEvent }
+  /** Deliver one stored outbound message (all its parts) through its channel. */
+  | { type: "channel.send"; creatorId: string; messageId: string };

@@ -2,3 +2,4 @@
 export * from "./accounts";
 export * from "./conversations";
 export * from "./realtime";
+export * from "./channels";

@@ -1,0 +1,67 @@
+// Channel connections (web widget, Telegram bot, WhatsApp number), the inbound events already seen
+// (webhook de-duplication) and the map from platform message ids to our messages (delivery statuses).
+import { sql } from "drizzle-orm";
+import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+
+const now = sql`(strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))`;
+
+export const CHANNEL_TYPES = ["web", "telegram", "whatsapp"] as const;
+export type ChannelType = (typeof CHANNEL_TYPES)[number];
+export const CHANNEL_STATUSES = ["active", "inactive", "error", "pending_verification"] as const;
+
+export const channels = sqliteTable(
+  "channels",
+  {
+    id: text("id").primaryKey(),
+    creatorId: text("creator_id").notNull(),
+    type: text("type", { enum: CHANNEL_TYPES }).notNull(),
+    name: text("name").notNull(),
+    status: text("status", { enum: CHANNEL_STATUSES }).notNull(),
+    /** Why the status is `error` (the platform's own description). */
+    statusDetail: text("status_detail"),
+    /** Non-secret settings, plus masked hints of the secrets (never the secrets). */
+    configuration: text("configuration", { mode: "json" }).$type<Record<string, unknown>>().notNull().default({}),
+    /** AES-GCM ciphertext of a JSON object with the channel's secrets (src/lib/crypto.ts). */
+    secrets: text("secrets"),
+    /** The platform account: Telegram bot id, WhatsApp phone_number_id. One connection per account. */
+    externalAccountId: text("external_account_id"),
+    /** SHA-256 of the Telegram secret_token / WhatsApp verify token: finds the channel of a shared webhook. */
+    webhookKeyHash: text("webhook_key_hash"),
+    createdAt: text("created_at").notNull().default(now),
+    updatedAt: text("updated_at").notNull().default(now),
+  },
+  (t) => [
+    index("channels_creator_idx").on(t.creatorId, t.createdAt),
+    uniqueIndex("channels_account_unique").on(t.type, t.externalAccountId),
+    index("channels_webhook_key_idx").on(t.webhookKeyHash),
+  ],
+);
+
+/** Every inbound platform event we accepted: the key is the update_id / message id / status id. */
+export const channelEvents = sqliteTable(
+  "channel_events",
+  {
+    channelId: text("channel_id").notNull(),
+    eventKey: text("event_key").notNull(),
+    creatorId: text("creator_id").notNull(),
+    kind: text("kind").notNull(),
+    /** What an event that is recorded rather than answered said (an edit, a status). */
+    detail: text("detail", { mode: "json" }).$type<Record<string, unknown>>(),
+    receivedAt: text("received_at").notNull().default(now),
+  },
+  (t) => [primaryKey({ columns: [t.channelId, t.eventKey] }), index("channel_events_creator_idx").on(t.creatorId, t.receivedAt)],
+);
+
+/** Platform message id → our stored outbound message, so delivery/read statuses find it. */
+export const channelMessageRefs = sqliteTable(
+  "channel_message_refs",
+  {
+    channelId: text("channel_id").notNull(),
+    externalMessageId: text("external_message_id").notNull(),
+    creatorId: text("creator_id").notNull(),
+    messageId: text("message_id").notNull(),
+    part: integer("part").notNull().default(0),
+    createdAt: text("created_at").notNull().default(now),
+  },
+  (t) => [primaryKey({ columns: [t.channelId, t.externalMessageId] }), index("channel_message_refs_creator_idx").on(t.creatorId)],
+);

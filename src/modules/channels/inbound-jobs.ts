@@ -1,0 +1,65 @@
+// The queued half of an inbound webhook: end user and conversation, the message stored once, and
+// the answer — the AI for text, the welcome for /start, a polite notice for media. Edits,
+// delivery statuses and membership changes are recorded, never answered.
+import type { ChannelKind } from "../../db/schema";
+import type { Env } from "../../env";
+import { log } from "../../lib/logging";
+import { openConversation, recordEdit, recordInbound, replyWithAi } from "./conversation-bridge";
+import { setEndUserStatus, upsertEndUser } from "./end-users";
+import { recordDeliveryStatus, sendToEndUser } from "./outbound";
+import type { InboundEvent } from "./platform";
+import { getChannel } from "./store";
+
+export const DEFAULT_WELCOME = "Hi! I'm an AI assistant. Ask me anything, and I'll answer from what I've been taught.";
+export const TEXT_ONLY_NOTICE = "Sorry, I can only read text messages for now. Could you type your question?";
+
+export async function processInbound(env: Env, job: { creatorId: string; channelId: string; event: InboundEvent }): Promise<void> {
+  let channel;
+  try {
+    channel = await getChannel(env, job.creatorId, job.channelId);
+  } catch {
+    return; // disconnected since: nothing to answer through
+  }
+  if (channel.type === "web") return;
+  const kind: ChannelKind = channel.type;
+  const event = job.event;
+
+  if (event.kind === "status") {
+    await recordDeliveryStatus(env, { creatorId: job.creatorId, channelId: channel.id, externalMessageId: event.externalMessageId, status: event.status, error: event.error });
+    return;
+  }
+  if (event.kind === "membership") {
+    const user = await upsertEndUser(env, { creatorId: job.creatorId, channel: kind, user: event.user, active: false });
+    // "kicked" = the user blocked the bot: sends would fail with 403 until they restart it.
+    if (event.status === "kicked" || event.status === "left") await setEndUserStatus(env, job.creatorId, user.id, "unreachable");
+    else if (event.status === "member") await setEndUserStatus(env, job.creatorId, user.id, "active");
+    return;
+  }
+
+  const user = await upsertEndUser(env, { creatorId: job.creatorId, channel: kind, user: event.user, active: true });
+  const { conversationId } = await openConversation(env, { creatorId: job.creatorId, channelId: channel.id, channel: kind, endUserId: user.id });
+  if (event.kind === "edited") {
+    await recordEdit(env, { creatorId: job.creatorId, conversationId, externalMessageId: event.externalMessageId, text: event.text, editedAt: event.editedAt });
+    return;
+  }
+
+  const text = event.text ?? `[${event.mediaType ?? "attachment"}]${event.caption ? ` ${event.caption}` : ""}`;
+  const inbound = await recordInbound(env, {
+    creatorId: job.creatorId,
+    conversationId,
+    text,
+    externalMessageId: event.externalMessageId,
+    endUserId: user.id,
+    metadata: { channel: kind, ...(event.mediaType ? { media_type: event.mediaType } : {}), ...(event.sentAt ? { sent_at: event.sentAt } : {}) },
+  });
+  // Replies are keyed on the inbound message, so a redelivered job never answers twice.
+  if (event.command === "start") {
+    const welcome = typeof channel.configuration.welcome_message === "string" ? channel.configuration.welcome_message : DEFAULT_WELCOME;
+    await sendToEndUser(env, { creatorId: job.creatorId, conversationId, text: welcome, sender: "system", clientMessageId: `welcome:${inbound.messageId}` });
+  } else if (event.text === undefined) {
+    await sendToEndUser(env, { creatorId: job.creatorId, conversationId, text: TEXT_ONLY_NOTICE, sender: "system", clientMessageId: `notice:${inbound.messageId}` });
+  } else {
+    const r = await replyWithAi(env, { creatorId: job.creatorId, conversationId, replyTo: inbound.messageId });
+    if (!r.replied) log("debug", "no AI reply", { conversationId, reason: r.reason });
+  }
+}

@@ -1,0 +1,47 @@
+// What a send to a platform can come to, and the normalized inbound events both adapters produce.
+
+/** The outcome of one API call to send a message, classified for the retry rules. */
+export type SendResult =
+  | { kind: "ok"; externalMessageId: string }
+  /** Retry after the platform's own delay (Telegram 429 retry_after) or our backoff. */
+  | { kind: "rate_limited"; retryAfterSeconds?: number; detail: string }
+  /** 5xx, network errors: exponential backoff, bounded. */
+  | { kind: "transient"; detail: string }
+  /** Never retried: blocked, outside the window, bad request. `blocked` marks the end user unreachable. */
+  | { kind: "permanent"; reason: string; detail: string; blocked?: boolean };
+
+export interface InboundUser {
+  externalId: string;
+  name?: string;
+  language?: string;
+}
+
+/** One platform event, as the queue carries it. */
+export type InboundEvent =
+  | {
+      kind: "message";
+      /** Unique per chat: Telegram message_id, WhatsApp wamid. */
+      externalMessageId: string;
+      user: InboundUser;
+      /** Text, or undefined for voice/photo/sticker/location/document… */
+      text?: string;
+      /** "voice", "photo", "image", "sticker", "location", "document", … when not text. */
+      mediaType?: string;
+      caption?: string;
+      command?: "start";
+      sentAt?: string;
+    }
+  | { kind: "edited"; externalMessageId: string; user: InboundUser; text: string; editedAt?: string }
+  | { kind: "status"; externalMessageId: string; status: "sent" | "delivered" | "read" | "failed"; recipientId?: string; error?: string; at?: string }
+  | { kind: "membership"; user: InboundUser; status: string };
+
+export interface KeyedEvent {
+  /** De-duplication key within the channel (update_id, message id, status id + status). */
+  key: string;
+  event: InboundEvent;
+}
+
+export const isoFromEpoch = (seconds: number | string | undefined): string | undefined => {
+  const n = Number(seconds);
+  return Number.isFinite(n) && n > 0 ? new Date(n * 1000).toISOString() : undefined;
+};

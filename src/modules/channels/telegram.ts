@@ -1,0 +1,128 @@
+// Telegram Bot API adapter: the calls we make (getMe, setWebhook, deleteWebhook, sendMessage), the
+// Update schema we accept and its normalization into inbound events.
+import { z } from "@hono/zod-openapi";
+import { isoFromEpoch, type InboundEvent, type KeyedEvent, type SendResult } from "./platform";
+
+/** `<bot id>:<35-ish url-safe chars>` as BotFather issues it. */
+export const TELEGRAM_TOKEN = /^\d{5,15}:[A-Za-z0-9_-]{30,60}$/;
+
+interface BotApiAnswer<T> {
+  ok: boolean;
+  result?: T;
+  error_code?: number;
+  description?: string;
+  parameters?: { retry_after?: number; migrate_to_chat_id?: number };
+}
+
+export interface BotInfo {
+  id: number;
+  username?: string;
+  first_name?: string;
+}
+
+export class TelegramClient {
+  constructor(
+    private readonly baseUrl: string,
+    private readonly token: string,
+  ) {}
+
+  /** Network failures become `{ ok: false, error_code: 0 }` so callers classify them as transient. */
+  async call<T>(method: string, body?: Record<string, unknown>): Promise<{ status: number; answer: BotApiAnswer<T> }> {
+    let res: Response;
+    try {
+      res = await fetch(`${this.baseUrl}/bot${this.token}/${method}`, {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify(body ?? {}),
+      });
+    } catch (err) {
+      return { status: 0, answer: { ok: false, error_code: 0, description: `Telegram API unreachable: ${(err as Error).message}` } };
+    }
+    let answer: BotApiAnswer<T>;
+    try {
+      answer = (await res.json()) as BotApiAnswer<T>;
+    } catch {
+      answer = { ok: false, error_code: res.status, description: `Telegram API answered ${res.status} without JSON` };
+    }
+    return { status: res.status, answer };
+  }
+
+  getMe() {
+    return this.call<BotInfo>("getMe");
+  }
+
+  setWebhook(url: string, secretToken: string) {
+    return this.call<boolean>("setWebhook", {
+      url,
+      secret_token: secretToken,
+      allowed_updates: ["message", "edited_message", "my_chat_member"],
+    });
+  }
+
+  deleteWebhook() {
+    return this.call<boolean>("deleteWebhook", { drop_pending_updates: false });
+  }
+
+  async sendMessage(chatId: string, text: string): Promise<SendResult> {
+    const { status, answer } = await this.call<{ message_id: number }>("sendMessage", { chat_id: chatId, text });
+    if (answer.ok && answer.result) return { kind: "ok", externalMessageId: String(answer.result.message_id) };
+    const code = answer.error_code || status;
+    const detail = answer.description ?? `HTTP ${status}`;
+    if (code === 429) return { kind: "rate_limited", retryAfterSeconds: answer.parameters?.retry_after, detail };
+    if (code === 0 || code >= 500) return { kind: "transient", detail };
+    // 403: the bot was blocked, kicked, or the user is deactivated — nobody is listening any more.
+    if (code === 403) return { kind: "permanent", reason: "blocked", detail, blocked: true };
+    return { kind: "permanent", reason: code === 400 ? "rejected" : `http_${code}`, detail };
+  }
+}
+
+const User = z.object({ id: z.number(), is_bot: z.boolean().optional(), first_name: z.string().optional(), last_name: z.string().optional(), language_code: z.string().optional() }).passthrough();
+const Chat = z.object({ id: z.number(), type: z.string(), first_name: z.string().optional(), last_name: z.string().optional(), title: z.string().optional() }).passthrough();
+const Message = z
+  .object({ message_id: z.number(), from: User.optional(), chat: Chat, date: z.number(), edit_date: z.number().optional(), text: z.string().optional(), caption: z.string().optional() })
+  .passthrough();
+
+/** Only what we read is checked; Telegram adds fields over time and those pass through. */
+export const TelegramUpdate = z
+  .object({
+    update_id: z.number().int(),
+    message: Message.optional(),
+    edited_message: Message.optional(),
+    my_chat_member: z
+      .object({ chat: Chat, from: User, date: z.number(), new_chat_member: z.object({ status: z.string() }).passthrough() })
+      .passthrough()
+      .optional(),
+  })
+  .passthrough();
+export type TelegramUpdate = z.infer<typeof TelegramUpdate>;
+
+const MEDIA = ["voice", "audio", "photo", "video", "video_note", "sticker", "animation", "document", "location", "venue", "contact", "poll", "dice"] as const;
+
+function userOf(chat: z.infer<typeof Chat>, from?: z.infer<typeof User>) {
+  // The conversation is the chat: in a private chat its id is the user's id.
+  const name = [chat.first_name ?? from?.first_name, chat.last_name ?? from?.last_name].filter(Boolean).join(" ") || chat.title;
+  return { externalId: String(chat.id), name: name || undefined, language: from?.language_code };
+}
+
+export function telegramEvents(update: TelegramUpdate): KeyedEvent[] {
+  const key = `update:${update.update_id}`;
+  let event: InboundEvent | undefined;
+  if (update.message) {
+    const m = update.message;
+    const user = userOf(m.chat, m.from);
+    if (typeof m.text === "string") {
+      const isStart = /^\/start(@\w+)?(\s|$)/.test(m.text);
+      event = { kind: "message", externalMessageId: String(m.message_id), user, text: m.text, command: isStart ? "start" : undefined, sentAt: isoFromEpoch(m.date) };
+    } else {
+      const mediaType = MEDIA.find((k) => k in m) ?? "unsupported";
+      event = { kind: "message", externalMessageId: String(m.message_id), user, mediaType, caption: m.caption, sentAt: isoFromEpoch(m.date) };
+    }
+  } else if (update.edited_message) {
+    const m = update.edited_message;
+    event = { kind: "edited", externalMessageId: String(m.message_id), user: userOf(m.chat, m.from), text: m.text ?? m.caption ?? "", editedAt: isoFromEpoch(m.edit_date) };
+  } else if (update.my_chat_member) {
+    const u = update.my_chat_member;
+    event = { kind: "membership", user: userOf(u.chat, u.from), status: u.new_chat_member.status };
+  }
+  return event ? [{ key, event }] : [];
+}

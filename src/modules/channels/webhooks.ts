@@ -1,0 +1,79 @@
+// Public webhook routes (no bearer): Telegram and WhatsApp, in the shared form of the coaching
+// spec (/api/v1/channels/{type}/webhook) and the per-channel form of the creator-hub spec
+// (/webhooks/{type}/{channel_id}). Bodies are read raw: the WhatsApp signature covers the exact bytes.
+import { createRoute, z } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import { config } from "../../config";
+import type { AppBindings } from "../../env";
+import { AppError } from "../../lib/errors";
+import { createRouter } from "../../lib/router";
+import { errorResponses, jsonContent } from "../../lib/schemas";
+import { ingestTelegram, ingestWhatsApp, verifyWhatsApp } from "./inbound";
+import { markVerified } from "./service";
+
+const tags = ["Channel webhooks"];
+const Ack = z.object({ ok: z.boolean(), accepted: z.number().int(), duplicates: z.number().int() });
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Raw body with the JSON body limit applied (the JSON middleware skips these paths). */
+async function rawBody(c: Context<AppBindings>): Promise<Uint8Array> {
+  const max = config(c.env).maxJsonBodyBytes;
+  const tooLarge = new AppError("PAYLOAD_TOO_LARGE", `Request body exceeds ${max} bytes`);
+  if (Number(c.req.header("Content-Length") ?? 0) > max) throw tooLarge;
+  const bytes = new Uint8Array(await c.req.arrayBuffer());
+  if (bytes.byteLength > max) throw tooLarge;
+  return bytes;
+}
+
+function channelParam(c: Context<AppBindings>): string | undefined {
+  const id = c.req.param("channel_id");
+  if (id === undefined) return undefined;
+  if (!UUID.test(id)) throw new AppError("RESOURCE_NOT_FOUND", "Channel not found");
+  return id;
+}
+
+const doc = (method: "get" | "post", path: string, summary: string, ok: Parameters<typeof jsonContent>[0] | null, errors: number[]) =>
+  createRoute({
+    method,
+    path,
+    tags,
+    summary,
+    ...(path.includes("{channel_id}") ? { request: { params: z.object({ channel_id: z.string().openapi({ param: { name: "channel_id", in: "path" } }) }) } } : {}),
+    responses: {
+      200: ok ? jsonContent(ok, "Accepted (work continues on the queue)") : { description: "hub.challenge echoed as text/plain", content: { "text/plain": { schema: z.string() } } },
+      ...errorResponses(...errors),
+    },
+  });
+
+async function telegram(c: Context<AppBindings>) {
+  const raw = await rawBody(c);
+  const r = await ingestTelegram(c.env, { channelId: channelParam(c), secret: c.req.header("X-Telegram-Bot-Api-Secret-Token"), raw });
+  return c.json({ ok: true, ...r }, 200);
+}
+
+async function whatsapp(c: Context<AppBindings>) {
+  const raw = await rawBody(c);
+  const r = await ingestWhatsApp(c.env, { channelId: channelParam(c), signature: c.req.header("X-Hub-Signature-256"), raw });
+  return c.json({ ok: true, ...r }, 200);
+}
+
+async function whatsappVerify(c: Context<AppBindings>) {
+  const challenge = await verifyWhatsApp(
+    c.env,
+    { channelId: channelParam(c), mode: c.req.query("hub.mode"), token: c.req.query("hub.verify_token"), challenge: c.req.query("hub.challenge") },
+    (row) => markVerified(c.env, row),
+  );
+  return c.text(challenge, 200);
+}
+
+const TG = "Telegram update (header X-Telegram-Bot-Api-Secret-Token; 401 when missing or wrong)";
+const WA = "WhatsApp notification (X-Hub-Signature-256 over the raw body; 401 when wrong)";
+const WAV = "Meta's verification: echoes hub.challenge for the right hub.verify_token (403 otherwise); activates the channel";
+
+export const webhookRoutes = createRouter()
+  .openapi(doc("post", "/api/v1/channels/telegram/webhook", TG, Ack, [400, 401, 413, 422]), telegram as never)
+  .openapi(doc("post", "/webhooks/telegram/{channel_id}", TG, Ack, [400, 401, 404, 413, 422]), telegram as never)
+  .openapi(doc("post", "/api/v1/channels/whatsapp/webhook", WA, Ack, [400, 401, 413, 422]), whatsapp as never)
+  .openapi(doc("post", "/webhooks/whatsapp/{channel_id}", WA, Ack, [400, 401, 404, 413, 422]), whatsapp as never)
+  .openapi(doc("get", "/api/v1/channels/whatsapp/webhook", WAV, null, [403]), whatsappVerify as never)
+  .openapi(doc("get", "/webhooks/whatsapp/{channel_id}", WAV, null, [403, 404]), whatsappVerify as never);

@@ -1,0 +1,123 @@
+// Factories for channel tests: Telegram bots and WhatsApp numbers connected against the local
+// platform stub, signed webhook deliveries built from the fixtures, and polling helpers.
+import { env } from "cloudflare:test";
+import { api, type Session } from "./helpers";
+import tgText from "./fixtures/telegram/text-message.json";
+import waText from "./fixtures/whatsapp/text-message.json";
+
+export { tgText, waText };
+
+const rand = (n: number, alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-") =>
+  Array.from(crypto.getRandomValues(new Uint8Array(n)), (b) => alphabet[b % alphabet.length]).join("");
+
+export const botToken = () => `${7_000_000_000 + Math.floor(Math.random() * 900_000_000)}:${rand(35)}`;
+export const phoneNumberId = () => `1${rand(14, "0123456789")}`;
+
+export interface StubCall {
+  key: string;
+  method: string;
+  body: any;
+  headers: Record<string, string>;
+}
+
+export async function stubCalls(key: string, method?: string): Promise<StubCall[]> {
+  const q = new URLSearchParams({ key, ...(method ? { method } : {}) });
+  const res = await fetch(`${env.PLATFORM_STUB_URL}/__stub/calls?${q}`);
+  return ((await res.json()) as { calls: StubCall[] }).calls;
+}
+
+export async function stubScript(key: string, method: string, answers: { status: number; body: unknown }[]) {
+  await fetch(`${env.PLATFORM_STUB_URL}/__stub/script`, { method: "POST", body: JSON.stringify({ key, method, answers }) });
+}
+
+/** Polls until `check` returns a value (the queue works in the background); fails after `timeoutMs`. */
+export async function eventually<T>(check: () => Promise<T | undefined | false>, what: string, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+export interface TelegramChannel {
+  id: string;
+  token: string;
+  /** The secret_token we gave Telegram in setWebhook (read back from the stub). */
+  secret: string;
+  body: any;
+}
+
+export async function connectTelegram(s: Session, extra: Record<string, unknown> = {}): Promise<TelegramChannel> {
+  const token = botToken();
+  const res = await api("/api/v1/channels", {
+    method: "POST",
+    token: s.access_token,
+    json: { channel_type: "telegram", channel_name: "Coach bot", configuration: { bot_token: token, ...extra } },
+  });
+  if (res.status !== 201) throw new Error(`telegram channel: ${res.status} ${await res.text()}`);
+  const body = (await res.json()) as any;
+  const [hook] = await stubCalls(token, "setWebhook");
+  return { id: body.id, token, secret: hook?.body?.secret_token, body };
+}
+
+export function telegramUpdate(updateId: number, message: Partial<typeof tgText.message> & Record<string, unknown> = {}, chatId = 521930114) {
+  return {
+    update_id: updateId,
+    message: { ...tgText.message, chat: { ...tgText.message.chat, id: chatId }, from: { ...tgText.message.from, id: chatId }, message_id: updateId, ...message },
+  };
+}
+
+export function postTelegram(update: unknown, secret: string | undefined, path = "/api/v1/channels/telegram/webhook") {
+  const headers: Record<string, string> = { "Content-Type": "application/json" };
+  if (secret !== undefined) headers["X-Telegram-Bot-Api-Secret-Token"] = secret;
+  return api(path, { method: "POST", headers, body: JSON.stringify(update) });
+}
+
+export interface WhatsAppChannel {
+  id: string;
+  phoneNumberId: string;
+  appSecret: string;
+  verifyToken: string;
+  accessToken: string;
+  body: any;
+}
+
+export async function connectWhatsApp(s: Session, overrides: Record<string, unknown> = {}): Promise<WhatsAppChannel> {
+  const cfg = {
+    phone_number: "+15550783881",
+    phone_number_id: phoneNumberId(),
+    business_account_id: "102290129340398",
+    access_token: `EAAG${rand(40)}`,
+    app_secret: rand(32, "0123456789abcdef"),
+    webhook_verify_token: `verify-${rand(16)}`,
+    ...overrides,
+  };
+  const res = await api("/api/v1/channels", { method: "POST", token: s.access_token, json: { channel_type: "whatsapp", channel_name: "WhatsApp Business", configuration: cfg } });
+  if (res.status !== 201) throw new Error(`whatsapp channel: ${res.status} ${await res.text()}`);
+  const body = (await res.json()) as any;
+  return { id: body.id, phoneNumberId: cfg.phone_number_id, appSecret: cfg.app_secret, verifyToken: cfg.webhook_verify_token, accessToken: cfg.access_token, body };
+}
+
+/** A fixture notification re-addressed to one of our test numbers (ids made unique per test). */
+export function whatsappNotification<T>(fixture: T, phoneId: string, patch: (value: any) => void = () => {}): T {
+  const copy = structuredClone(fixture) as any;
+  for (const e of copy.entry) for (const c of e.changes) {
+    c.value.metadata.phone_number_id = phoneId;
+    patch(c.value);
+  }
+  return copy;
+}
+
+export async function sign(secret: string, raw: string): Promise<string> {
+  const key = await crypto.subtle.importKey("raw", new TextEncoder().encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+  const mac = new Uint8Array(await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(raw)));
+  return `sha256=${[...mac].map((b) => b.toString(16).padStart(2, "0")).join("")}`;
+}
+
+export async function postWhatsApp(raw: string, signature: string | undefined, path = "/api/v1/channels/whatsapp/webhook") {
+  const headers: Record<string, string> = { "Content-Type": "application/json" };
+  if (signature !== undefined) headers["X-Hub-Signature-256"] = signature;
+  return api(path, { method: "POST", headers, body: raw });
+}

@@ -1,0 +1,185 @@
+import { env } from "cloudflare:test";
+import { describe, expect, it, vi } from "vitest";
+import { api, createCreator, errorOf } from "../helpers";
+import { connectTelegram, eventually, postTelegram, stubCalls, telegramUpdate, type TelegramChannel } from "../channel-helpers";
+import blocked from "../fixtures/telegram/bot-blocked.json";
+import edited from "../fixtures/telegram/edited-message.json";
+import start from "../fixtures/telegram/start-command.json";
+import text from "../fixtures/telegram/text-message.json";
+import voice from "../fixtures/telegram/voice-message.json";
+
+const sends = (ch: TelegramChannel) => stubCalls(ch.token, "sendMessage");
+const sendCount = async (ch: TelegramChannel, n: number) => {
+  const calls = await sends(ch);
+  return calls.length >= n ? calls : undefined;
+};
+
+// Each test waits for real queue deliveries (the consumer's batch timeout is a second).
+vi.setConfig({ testTimeout: 30_000 });
+
+async function messagesOf(channelId: string) {
+  const rows = await env.DB.prepare(
+    "SELECT m.* FROM messages m JOIN conversations c ON c.id = m.conversation_id WHERE c.channel_id = ? ORDER BY m.seq",
+  ).bind(channelId).all<{ sender: string; text: string; seq: number; delivery_status: string | null; metadata: string | null; client_message_id: string | null }>();
+  return rows.results;
+}
+
+/** Settled = every outbound message left "queued" (sent or failed). */
+async function settled(channelId: string, expected: number) {
+  const rows = await messagesOf(channelId);
+  const out = rows.filter((m) => m.sender !== "user");
+  return out.length >= expected && out.every((m) => m.delivery_status !== "queued") ? rows : undefined;
+}
+
+describe("POST /api/v1/channels/telegram/webhook", () => {
+  it("answers the text fixture with one AI reply, stored in the conversation with its delivery status", async () => {
+    const s = await createCreator();
+    const ch = await connectTelegram(s);
+    const res = await postTelegram(text, ch.secret);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ ok: true, accepted: 1, duplicates: 0 });
+    const [reply] = await eventually(() => sendCount(ch, 1), "the AI reply");
+    expect(reply!.body).toMatchObject({ chat_id: "521930114", text: expect.any(String) });
+    expect(reply!.body.text.length).toBeGreaterThan(0);
+
+    const rows = await eventually(() => settled(ch.id, 1), "delivery recorded");
+    expect(rows.map((m) => m.sender)).toEqual(["user", "ai"]);
+    expect(rows[0]!.text).toBe(text.message.text);
+    expect(rows.map((m) => m.seq)).toEqual([1, 2]);
+    expect(rows[1]).toMatchObject({ delivery_status: "sent", text: reply!.body.text });
+
+    const user = await env.DB.prepare("SELECT * FROM end_users WHERE creator_id = ? AND channel = 'telegram'").bind(s.creator.id).first<any>();
+    expect(user).toMatchObject({ external_id: "521930114", display_name: "Maya Okafor", language: "en", status: "active" });
+    const conv = await env.DB.prepare("SELECT * FROM conversations WHERE channel_id = ?").bind(ch.id).first<any>();
+    expect(conv).toMatchObject({ channel: "telegram", end_user_id: user.id, last_seq: 2, creator_id: s.creator.id });
+  });
+
+  it("answers the same update delivered ten times exactly once", async () => {
+    const s = await createCreator();
+    const ch = await connectTelegram(s);
+    const results = await Promise.all(Array.from({ length: 10 }, () => postTelegram(telegramUpdate(77), ch.secret)));
+    expect(results.map((r) => r.status)).toEqual(Array(10).fill(200));
+    await eventually(() => settled(ch.id, 1), "the reply");
+    // And again later, after it was answered.
+    for (let i = 0; i < 3; i++) expect((await postTelegram(telegramUpdate(77), ch.secret)).status).toBe(200);
+    await eventually(() => settled(ch.id, 1), "the reply");
+    expect(await sends(ch)).toHaveLength(1);
+    expect((await messagesOf(ch.id)).map((m) => m.sender)).toEqual(["user", "ai"]);
+  });
+
+  it("greets /start with the channel's welcome message", async () => {
+    const s = await createCreator();
+    const ch = await connectTelegram(s, { welcome_message: "Welcome! Ask me about training plans." });
+    await postTelegram(start, ch.secret);
+    const [greeting] = await eventually(() => sendCount(ch, 1), "the welcome");
+    expect(greeting!.body).toEqual({ chat_id: "521930114", text: "Welcome! Ask me about training plans." });
+    const rows = await eventually(() => settled(ch.id, 1), "stored");
+    expect(rows.map((m) => [m.sender, m.text])).toEqual([["user", "/start"], ["system", "Welcome! Ask me about training plans."]]);
+  });
+
+  it("answers a voice message with a clear text-only notice (no AI call, no silence)", async () => {
+    const s = await createCreator();
+    const ch = await connectTelegram(s);
+    await postTelegram(voice, ch.secret);
+    const [notice] = await eventually(() => sendCount(ch, 1), "the notice");
+    expect(notice!.body.text).toMatch(/only read text/i);
+    const rows = await eventually(() => settled(ch.id, 1), "stored");
+    expect(rows[0]).toMatchObject({ sender: "user", text: "[voice]" });
+    expect(JSON.parse(rows[0]!.metadata!)).toMatchObject({ media_type: "voice" });
+    expect(rows[1]!.sender).toBe("system");
+  });
+
+  it("records an edited message on the original without answering", async () => {
+    const s = await createCreator();
+    const ch = await connectTelegram(s);
+    await postTelegram(text, ch.secret);
+    await eventually(() => settled(ch.id, 1), "the first answer");
+    expect((await postTelegram(edited, ch.secret)).status).toBe(200);
+    const original = await eventually(async () => {
+      const [m] = await messagesOf(ch.id);
+      return m?.metadata && JSON.parse(m.metadata).edited_text ? m : undefined;
+    }, "the edit");
+    expect(JSON.parse(original.metadata!)).toMatchObject({ edited_text: edited.edited_message.text });
+    expect(original.text).toBe(text.message.text);
+    expect(await sends(ch)).toHaveLength(1);
+    const event = await env.DB.prepare("SELECT * FROM channel_events WHERE channel_id = ? AND kind = 'edited'").bind(ch.id).first<any>();
+    expect(JSON.parse(event.detail)).toMatchObject({ text: edited.edited_message.text });
+  });
+
+  it("marks the end user unreachable when they block the bot (my_chat_member kicked), and skips sends to them", async () => {
+    const s = await createCreator();
+    const ch = await connectTelegram(s);
+    await postTelegram(text, ch.secret);
+    await eventually(() => settled(ch.id, 1), "first answer");
+    await postTelegram(blocked, ch.secret);
+    await eventually(async () => {
+      const u = await env.DB.prepare("SELECT status FROM end_users WHERE creator_id = ? AND external_id = '521930114'").bind(s.creator.id).first<{ status: string }>();
+      return u?.status === "unreachable";
+    }, "unreachable");
+    const res = await api(`/api/v1/channels/${ch.id}/messages`, { method: "POST", token: s.access_token, json: { to: "521930114", text: "Are you there?" } });
+    expect(res.status).toBe(409);
+    expect(await sends(ch)).toHaveLength(1);
+  });
+
+  it("accepts the per-channel path /webhooks/telegram/{channel_id} with that channel's secret only", async () => {
+    const s = await createCreator();
+    const ch = await connectTelegram(s);
+    const other = await connectTelegram(s);
+    expect((await postTelegram(telegramUpdate(5), other.secret, `/webhooks/telegram/${ch.id}`)).status).toBe(401);
+    expect((await postTelegram(telegramUpdate(5), ch.secret, `/webhooks/telegram/${crypto.randomUUID()}`)).status).toBe(401);
+    expect((await postTelegram(telegramUpdate(5), ch.secret, `/webhooks/telegram/not-a-uuid`)).status).toBe(404);
+    expect((await postTelegram(telegramUpdate(5), ch.secret, `/webhooks/telegram/${ch.id}`)).status).toBe(200);
+    await eventually(() => sendCount(ch, 1), "reply");
+    expect(await sends(other)).toHaveLength(0);
+  });
+
+  it.each([
+    ["missing", undefined],
+    ["wrong", "not-the-secret"],
+    ["empty", ""],
+  ])("rejects a %s secret header with 401 and stores nothing", async (_name, secret) => {
+    const s = await createCreator();
+    const ch = await connectTelegram(s);
+    const res = await postTelegram(text, secret);
+    expect(res.status).toBe(401);
+    expect((await errorOf(res)).code).toBe("AUTHENTICATION_REQUIRED");
+    const events = await env.DB.prepare("SELECT count(*) AS n FROM channel_events WHERE channel_id = ?").bind(ch.id).first<{ n: number }>();
+    expect(events!.n).toBe(0);
+    expect(await messagesOf(ch.id)).toEqual([]);
+  });
+
+  it("rejects unparseable JSON (400) and a body that is not an Update (422)", async () => {
+    const s = await createCreator();
+    const ch = await connectTelegram(s);
+    const headers = { "Content-Type": "application/json", "X-Telegram-Bot-Api-Secret-Token": ch.secret };
+    const bad = await api("/api/v1/channels/telegram/webhook", { method: "POST", headers, body: "{not json" });
+    expect(bad.status).toBe(400);
+    const wrong = await api("/api/v1/channels/telegram/webhook", { method: "POST", headers, body: JSON.stringify({ hello: "world" }) });
+    expect(wrong.status).toBe(422);
+    expect((await errorOf(wrong)).details.map((d) => d.field)).toContain("update_id");
+  });
+
+  it("does not count webhooks against the creator's API quota", async () => {
+    const s = await createCreator();
+    const ch = await connectTelegram(s);
+    const res = await postTelegram(telegramUpdate(9), ch.secret);
+    expect(res.headers.get("X-RateLimit-Limit")).toBeNull();
+  });
+
+  it("keeps the AI quiet while a human has the conversation (waiting_human)", async () => {
+    const s = await createCreator();
+    const ch = await connectTelegram(s);
+    await postTelegram(telegramUpdate(10), ch.secret);
+    await eventually(() => settled(ch.id, 1), "first answer");
+    await env.DB.prepare("UPDATE conversations SET status = 'waiting_human' WHERE channel_id = ?").bind(ch.id).run();
+    await postTelegram(telegramUpdate(11, { text: "Can a person help me?" }), ch.secret);
+    await eventually(async () => ((await messagesOf(ch.id)).length === 3 ? true : undefined), "second user message stored");
+    // The agent answers through the channel instead.
+    const res = await api(`/api/v1/channels/${ch.id}/messages`, { method: "POST", token: s.access_token, json: { to: "521930114", text: "Hi, I'm Sam, a coach. Happy to help!" } });
+    expect(res.status).toBe(202);
+    const calls = await eventually(() => sendCount(ch, 2), "agent reply");
+    expect(calls.map((c) => c.body.text)).toContain("Hi, I'm Sam, a coach. Happy to help!");
+    const rows = await eventually(() => settled(ch.id, 2), "agent reply stored");
+    expect(rows.map((m) => m.sender)).toEqual(["user", "ai", "user", "agent"]);
+  });
+});
