@@ -18,6 +18,9 @@ import { creatorsRouter } from "./modules/creators";
 import { gdprRouter } from "./modules/gdpr";
 import { docsHandler, systemRouter } from "./modules/system";
 import { teamRouter } from "./modules/team";
+import { usersRouter } from "./modules/users";
+import { programsRouter } from "./modules/programs";
+import { proactiveRouter } from "./modules/proactive";
 import "./db/owned-tables";
 
 export function buildApp() {
@@ -45,6 +48,9 @@ export function buildApp() {
   app.route("/", creatorsRouter);
   app.route("/", teamRouter);
   app.route("/", gdprRouter);
+  app.route("/", usersRouter);
+  app.route("/", programsRouter);
+  app.route("/", proactiveRouter);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", { type: "http", scheme: "bearer", bearerFormat: "JWT" });
   app.doc31("/openapi.json", {

@@ -41,6 +41,12 @@ export interface Env {
   CREATOR_EXPORTS_PER_DAY?: string;
   MAX_JSON_BODY_BYTES?: string;
   KEY_ROTATION_MIN_INTERVAL_SECONDS?: string;
+  PROGRAM_MAX_STEPS_PER_JOB?: string;
+  PROGRAM_LEASE_SECONDS?: string;
+  PROACTIVE_QUIET_HOURS?: string;
+  PROACTIVE_DAILY_CAP?: string;
+  PROACTIVE_CATCH_UP_MINUTES?: string;
+  PROACTIVE_DISPATCH_CHUNK?: string;
 
   // Secrets
   /** Wraps signing keys and channel secrets at rest (AES-GCM). */

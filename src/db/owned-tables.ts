@@ -17,3 +17,13 @@ registerOwnedR2Prefix(creatorR2Prefix);
 registerOwnedTable({ table: "end_users", column: "creator_id" });
 registerOwnedTable({ table: "conversations", column: "creator_id" });
 registerOwnedTable({ table: "messages", column: "creator_id" });
+
+// programs and the proactive engine
+registerOwnedTable({ table: "programs", column: "creator_id" });
+registerOwnedTable({ table: "program_versions", column: "creator_id" });
+registerOwnedTable({ table: "program_enrollments", column: "creator_id" });
+registerOwnedTable({ table: "enrollment_steps", column: "creator_id" });
+registerOwnedTable({ table: "end_user_badges", column: "creator_id" });
+registerOwnedTable({ table: "proactive_rules", column: "creator_id" });
+registerOwnedTable({ table: "proactive_sends", column: "creator_id" });
+registerOwnedTable({ table: "proactive_opt_outs", column: "creator_id" });

@@ -2,12 +2,20 @@
 import type { Env } from "../env";
 import { log } from "../lib/logging";
 import { eraseCreator } from "../modules/gdpr/service";
+import { runEnrollment } from "../modules/programs/executor";
+import { deliverSends } from "../modules/proactive/send";
 import type { JobMessage } from "./types";
 
 async function handle(env: Env, job: JobMessage): Promise<void> {
   switch (job.type) {
     case "gdpr.delete":
       return eraseCreator(env, job.creatorId, job.requestId);
+    case "program.step":
+      await runEnrollment(env, job.enrollmentId, job.stepIndex);
+      return;
+    case "proactive.send":
+      await deliverSends(env, job.sendIds);
+      return;
   }
 }
 
