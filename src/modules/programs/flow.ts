@@ -119,8 +119,9 @@ export function validateFlow(flow: FlowDefinition, strict: boolean, prefix = "fl
     }
     if (node.type === "start" && flow.edges.some((e) => e.target === node.id)) add(at, "no edge may lead back to the start node");
   }
-  if (starts.length === 1) {
-    const seen = reachable(flow, starts[0]!.id);
+  if (starts.length >= 1) {
+    // With several starts (already an error) reachability still reports nodes no start leads to.
+    const seen = new Set(starts.flatMap((s) => [...reachable(flow, s.id)]));
     flow.nodes.forEach((n, i) => {
       if (!seen.has(n.id)) add(`nodes.${i}`, `node '${n.id}' is not reachable from start`);
     });
