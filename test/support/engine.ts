@@ -2,9 +2,11 @@
 // channel contacts create them in production), and cron ticks whose queue jobs are fed to the
 // real consumer with createMessageBatch, so a test controls time, retries and overlaps.
 import { createExecutionContext, createMessageBatch, createScheduledController, env, getQueueResult, waitOnExecutionContext } from "cloudflare:test";
-import worker from "../../workers/api";
+import entry from "../../workers/api";
 import type { JobMessage } from "../../src/jobs/types";
 import { setClock } from "../../src/lib/clock";
+
+const worker = entry as unknown as Required<Pick<ExportedHandler<Cloudflare.Env, JobMessage>, "scheduled" | "queue">>;
 
 export interface EndUserInput {
   creatorId: string;
@@ -90,7 +92,7 @@ export class Engine {
     setClock(at);
     const ms = new Date(at).getTime();
     const ctx = createExecutionContext();
-    await worker.scheduled!(createScheduledController({ scheduledTime: ms, cron: "* * * * *" }), this.env, ctx);
+    await worker.scheduled(createScheduledController({ scheduledTime: ms, cron: "* * * * *" }), this.env, ctx);
     await waitOnExecutionContext(ctx);
   }
 
@@ -101,11 +103,14 @@ export class Engine {
     for (let round = 0; this.pending.length && round < 20; round++) {
       const bodies = this.pending.splice(0);
       ran.push(...bodies);
-      const batch = createMessageBatch<JobMessage>("edgecoach-jobs", bodies.map((body, i) => ({ id: `m${round}-${i}`, timestamp: new Date(), attempts: 1, body })));
+      const ids = bodies.map((_, i) => `m${round}-${i}`);
+      const batch = createMessageBatch<JobMessage>("edgecoach-jobs", bodies.map((body, i) => ({ id: ids[i]!, timestamp: new Date(), attempts: 1, body })));
       const ctx = createExecutionContext();
-      await worker.queue!(batch, this.env, ctx);
+      await worker.queue(batch, this.env, ctx);
       const result = await getQueueResult(batch, ctx);
-      retried += result.explicitRetries.length;
+      // The real queue redelivers retried messages: so do we.
+      for (const r of result.retryMessages) this.pending.push(bodies[ids.indexOf(r.msgId)]!);
+      retried += result.retryMessages.length;
     }
     return { jobs: ran, retried };
   }
