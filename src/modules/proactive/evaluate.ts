@@ -46,8 +46,12 @@ export const ELIGIBLE = "u.status = 'active' AND NOT EXISTS (SELECT 1 FROM proac
 export function windowStart(rule: RuleRow, now: number, catchUpMinutes: number): number {
   const floor = now - catchUpMinutes * MINUTE;
   const last = rule.evaluated_until ? Date.parse(rule.evaluated_until) : floor;
-  return Math.min(now, Math.max(floor, last));
+  // Windows overlap by a few minutes: an event stamped just before a tick but committed just
+  // after its query (a job running concurrently) is still seen by the next tick. The ledger's
+  // unique key makes the overlap harmless.
+  return Math.min(now, Math.max(floor, last)) - WINDOW_OVERLAP_MINUTES * MINUTE;
 }
+export const WINDOW_OVERLAP_MINUTES = 5;
 
 /**
  * Candidate queries of one rule for the window (from, now]. Scheduled rules give one query per
