@@ -23,6 +23,15 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/** Runs SQL against the local D1 database in persistDir (works while wrangler dev uses it). */
+export function d1Execute(persistDir: string, sql: string): Record<string, unknown>[] {
+  const args = ["d1", "execute", "DB", "--local", "--persist-to", persistDir, "--json", "--command", sql];
+  const res = spawnSync(WRANGLER, args, { cwd: ROOT, env: { ...process.env, CI: "true" }, encoding: "utf8" });
+  if (res.status !== 0) throw new Error(`wrangler d1 execute failed:\n${res.stdout}\n${res.stderr}`);
+  const out = JSON.parse(res.stdout) as { results: Record<string, unknown>[] }[];
+  return out.flatMap((r) => r.results);
+}
+
 /** Applies every D1 migration to the local database kept in persistDir (idempotent). */
 export function applyLocalMigrations(persistDir?: string): void {
   const args = ["d1", "migrations", "apply", "DB", "--local", ...(persistDir ? ["--persist-to", persistDir] : [])];
@@ -47,6 +56,8 @@ export interface StartOptions {
   vars?: Record<string, string>;
   /** Milliseconds to wait for /health. */
   timeoutMs?: number;
+  /** Extra CLI arguments, e.g. ["--test-scheduled"] to expose /__scheduled. */
+  args?: string[];
 }
 
 export async function startWranglerDev(opts: StartOptions = {}): Promise<DevServer> {
@@ -64,6 +75,7 @@ export async function startWranglerDev(opts: StartOptions = {}): Promise<DevServ
     "--show-interactive-dev-session=false",
     "--log-level", "warn",
     ...Object.entries(opts.vars ?? {}).flatMap(([k, v]) => ["--var", `${k}:${v}`]),
+    ...(opts.args ?? []),
   ];
   const child = spawn(WRANGLER, args, {
     cwd: ROOT,
