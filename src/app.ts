@@ -22,6 +22,9 @@ import { teamRouter } from "./modules/team";
 import { sessionsRouter } from "./modules/sessions";
 import { conversationsRouter } from "./modules/conversations";
 import { demoRouter, widgetRouter } from "./modules/widget";
+import { usersRouter } from "./modules/users";
+import { programsRouter } from "./modules/programs";
+import { proactiveRouter } from "./modules/proactive";
 import "./db/owned-tables";
 
 export function buildApp() {
@@ -54,6 +57,9 @@ export function buildApp() {
   app.route("/", conversationsRouter);
   app.route("/", demoRouter);
   app.route("/", channelsRouter);
+  app.route("/", usersRouter);
+  app.route("/", programsRouter);
+  app.route("/", proactiveRouter);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", { type: "http", scheme: "bearer", bearerFormat: "JWT" });
   app.doc31("/openapi.json", {

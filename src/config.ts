@@ -31,11 +31,26 @@ export interface Config {
     telegram: { perSecond: number; chatIntervalMs: number };
     whatsapp: { perSecond: number; chatIntervalMs: number };
   };
+  programs: { maxStepsPerJob: number; leaseSeconds: number; dispatchChunk: number };
+  proactive: {
+    quietHours: { start: string; end: string };
+    dailyCap: number;
+    catchUpMinutes: number;
+    whatsappWindowHours: number;
+    responseWindowHours: number;
+    dispatchChunk: number;
+    sendsPerJob: number;
+  };
   rateLimits: {
     enabled: boolean;
     perClient: Record<"auth" | "uploads" | "chat" | "search" | "default", RateRule>;
     perCreator: Record<"api" | "ai" | "uploads" | "exports", RateRule>;
   };
+}
+
+function parseQuietHours(value: string | undefined): { start: string; end: string } | null {
+  const m = /^\s*([01]\d|2[0-3]):([0-5]\d)\s*-\s*([01]\d|2[0-3]):([0-5]\d)\s*$/.exec(value ?? "");
+  return m ? { start: `${m[1]}:${m[2]}`, end: `${m[3]}:${m[4]}` } : null;
 }
 
 const cache = new WeakMap<Env, Config>();
@@ -85,6 +100,30 @@ export function config(env: Env): Config {
       // Cloud API: 80 messages/s per business number by default; one per second per user keeps
       // split replies in order without tripping the per-user pair rate limit (131056).
       whatsapp: { perSecond: Math.max(1, int(env.WHATSAPP_MESSAGES_PER_SECOND, 80)), chatIntervalMs: int(env.WHATSAPP_CHAT_INTERVAL_MS, 1000) },
+    },
+    programs: {
+      // A job runs consecutive immediate steps (message → tag → wait) up to this many; a cycle
+      // without a wait can't spin forever because publish rejects it, this is the backstop.
+      maxStepsPerJob: int(env.PROGRAM_MAX_STEPS_PER_JOB, 25),
+      // A tick hands a due enrolment to the queue and leases it this long, so overlapping ticks
+      // don't dispatch it twice; a lost job is re-dispatched once the lease runs out.
+      leaseSeconds: int(env.PROGRAM_LEASE_SECONDS, 300),
+      dispatchChunk: 500,
+    },
+    proactive: {
+      // The issue's defaults: no proactive message 21:00–08:00 local, at most 2 a day per user.
+      quietHours: parseQuietHours(env.PROACTIVE_QUIET_HOURS) ?? { start: "21:00", end: "08:00" },
+      dailyCap: int(env.PROACTIVE_DAILY_CAP, 2),
+      // A missed tick (deploy, outage) still fires scheduled rules and events up to this late.
+      catchUpMinutes: int(env.PROACTIVE_CATCH_UP_MINUTES, 60),
+      // WhatsApp Cloud API: free-form messages only within 24 h of the user's last message.
+      whatsappWindowHours: 24,
+      // A proactive message counts as a success when the user replies within 24 h (the issue).
+      responseWindowHours: 24,
+      // Rows per INSERT … SELECT / claim statement: bounds the Worker's memory per tick.
+      dispatchChunk: int(env.PROACTIVE_DISPATCH_CHUNK, 1000),
+      // Sends per queue message (Queues allow 100 messages per sendBatch, 128 KB each).
+      sendsPerJob: 50,
     },
     rateLimits: {
       enabled: (env.RATE_LIMITS_ENABLED ?? "true") !== "false",

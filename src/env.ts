@@ -56,6 +56,12 @@ export interface Env {
   TELEGRAM_CHAT_INTERVAL_MS?: string;
   WHATSAPP_MESSAGES_PER_SECOND?: string;
   WHATSAPP_CHAT_INTERVAL_MS?: string;
+  PROGRAM_MAX_STEPS_PER_JOB?: string;
+  PROGRAM_LEASE_SECONDS?: string;
+  PROACTIVE_QUIET_HOURS?: string;
+  PROACTIVE_DAILY_CAP?: string;
+  PROACTIVE_CATCH_UP_MINUTES?: string;
+  PROACTIVE_DISPATCH_CHUNK?: string;
 
   // Secrets
   /** Wraps signing keys and channel secrets at rest (AES-GCM). */

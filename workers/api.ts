@@ -3,6 +3,7 @@ import { app } from "../src/app";
 import type { Env } from "../src/env";
 import { consumeJobs } from "../src/jobs/consumer";
 import type { JobMessage } from "../src/jobs/types";
+import { runTick } from "../src/modules/proactive/tick";
 
 export { Conversation } from "../durable-objects/conversation";
 export { ChannelPacer } from "../durable-objects/channel-pacer";
@@ -11,4 +12,8 @@ export { RateLimiter } from "../durable-objects/rate-limiter";
 export default {
   fetch: app.fetch,
   queue: (batch: MessageBatch<JobMessage>, env: Env) => consumeJobs(batch, env),
+  // Cron Triggers: the program scheduler and the proactive engine (src/modules/proactive/tick.ts).
+  scheduled: async (_controller: ScheduledController, env: Env) => {
+    await runTick(env);
+  },
 } satisfies ExportedHandler<Env, JobMessage>;

@@ -26,3 +26,12 @@ registerOwnedTable({ table: "conversation_presence", column: "creator_id" });
 registerOwnedTable({ table: "channels", column: "creator_id", redact: ["secrets", "webhook_key_hash"] });
 registerOwnedTable({ table: "channel_events", column: "creator_id" });
 registerOwnedTable({ table: "channel_message_refs", column: "creator_id" });
+// programs and the proactive engine
+registerOwnedTable({ table: "programs", column: "creator_id" });
+registerOwnedTable({ table: "program_versions", column: "creator_id" });
+registerOwnedTable({ table: "program_enrollments", column: "creator_id" });
+registerOwnedTable({ table: "enrollment_steps", column: "creator_id" });
+registerOwnedTable({ table: "end_user_badges", column: "creator_id" });
+registerOwnedTable({ table: "proactive_rules", column: "creator_id" });
+registerOwnedTable({ table: "proactive_sends", column: "creator_id" });
+registerOwnedTable({ table: "proactive_opt_outs", column: "creator_id" });

@@ -4,6 +4,8 @@ import { log } from "../lib/logging";
 import { processInbound } from "../modules/channels/inbound-jobs";
 import { processSend } from "../modules/channels/outbound";
 import { eraseCreator } from "../modules/gdpr/service";
+import { runEnrollment } from "../modules/programs/executor";
+import { deliverSends } from "../modules/proactive/send";
 import type { JobMessage } from "./types";
 
 /** A handler may ask for a retry with its own delay (a platform's retry_after, pacing). */
@@ -17,6 +19,12 @@ async function handle(env: Env, job: JobMessage, attempts: number): Promise<Outc
       return processInbound(env, job);
     case "channel.send":
       return processSend(env, job, attempts);
+    case "program.step":
+      await runEnrollment(env, job.enrollmentId, job.stepIndex);
+      return;
+    case "proactive.send":
+      await deliverSends(env, job.sendIds);
+      return;
   }
 }
 

@@ -6,4 +6,8 @@ export type JobMessage =
   /** A verified Telegram/WhatsApp webhook event, first time seen. */
   | { type: "channel.inbound"; creatorId: string; channelId: string; event: InboundEvent }
   /** Deliver one stored outbound message (all its parts) through its channel. */
-  | { type: "channel.send"; creatorId: string; messageId: string };
+  | { type: "channel.send"; creatorId: string; messageId: string }
+  /** Run an enrolment from the step the tick saw (a job for a step already done is a no-op). */
+  | { type: "program.step"; creatorId: string; enrollmentId: string; stepIndex: number }
+  /** Deliver a chunk of claimed proactive sends (each is idempotent on its own). */
+  | { type: "proactive.send"; sendIds: string[] };

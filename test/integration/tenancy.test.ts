@@ -3,6 +3,8 @@
 import { env } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import { api, createCreator, inviteAndAccept, type Session } from "../helpers";
+import { createEndUser } from "../support/engine";
+import { simpleFlow } from "../support/flows";
 
 interface ResourceProbe {
   name: string;
@@ -35,6 +37,60 @@ const RESOURCES: ResourceProbe[] = [
       { method: "DELETE", path: `/api/v1/team/members/${id}` },
     ],
     list: "/api/v1/team/members",
+  },
+  {
+    name: "end user",
+    create: (owner) => createEndUser({ creatorId: owner.creator.id }),
+    foreign: (id) => [
+      { method: "GET", path: `/api/v1/users/${id}` },
+      { method: "PUT", path: `/api/v1/users/${id}`, json: { language: "en" } },
+    ],
+    list: "/api/v1/users",
+  },
+  {
+    name: "program",
+    async create(owner) {
+      const res = await api("/api/v1/programs", { method: "POST", token: owner.access_token, json: { name: "Mine", flow_definition: simpleFlow() } });
+      return ((await res.json()) as { id: string }).id;
+    },
+    foreign: (id) => [
+      { method: "GET", path: `/api/v1/programs/${id}` },
+      { method: "PUT", path: `/api/v1/programs/${id}`, json: { name: "stolen" } },
+      { method: "POST", path: `/api/v1/programs/${id}/publish` },
+      { method: "POST", path: `/api/v1/programs/${id}/archive` },
+      { method: "PUT", path: `/api/v1/creators/programs/${id}`, json: { name: "stolen" } },
+    ],
+    list: "/api/v1/programs",
+  },
+  {
+    name: "enrolment",
+    async create(owner) {
+      const userId = await createEndUser({ creatorId: owner.creator.id });
+      const res = await api("/api/v1/programs", { method: "POST", token: owner.access_token, json: { name: "E", flow_definition: simpleFlow() } });
+      const programId = ((await res.json()) as { id: string }).id;
+      await api(`/api/v1/programs/${programId}/publish`, { method: "POST", token: owner.access_token });
+      await api(`/api/v1/users/${userId}/programs/${programId}/enroll`, { method: "POST", token: owner.access_token });
+      return `${userId}/programs/${programId}`;
+    },
+    foreign: (path) => ["", "/pause", "/resume", "/cancel", "/enroll"].map((suffix) => ({ method: suffix ? "POST" : "GET", path: `/api/v1/users/${path}${suffix}` })),
+  },
+  {
+    name: "proactive rule",
+    async create(owner) {
+      const res = await api("/api/v1/proactive-engine/rules", {
+        method: "POST",
+        token: owner.access_token,
+        json: { name: "Mine", trigger_conditions: { type: "inactivity", threshold_hours: 24 }, actions: [{ type: "send_message", message_template: "hi" }] },
+      });
+      return ((await res.json()) as { id: string }).id;
+    },
+    foreign: (id) => [
+      { method: "GET", path: `/api/v1/proactive-engine/rules/${id}` },
+      { method: "PUT", path: `/api/v1/proactive-engine/rules/${id}`, json: { is_active: false } },
+      { method: "DELETE", path: `/api/v1/proactive-engine/rules/${id}` },
+      { method: "POST", path: `/api/v1/proactive-engine/rules/${id}/preview` },
+    ],
+    list: "/api/v1/proactive-engine/rules",
   },
 ];
 

@@ -23,6 +23,15 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/** Runs SQL against the local D1 database in persistDir (works while wrangler dev uses it). */
+export function d1Execute(persistDir: string, sql: string): Record<string, unknown>[] {
+  const args = ["d1", "execute", "DB", "--local", "--persist-to", persistDir, "--json", "--command", sql];
+  const res = spawnSync(WRANGLER, args, { cwd: ROOT, env: { ...process.env, CI: "true" }, encoding: "utf8" });
+  if (res.status !== 0) throw new Error(`wrangler d1 execute failed:\n${res.stdout}\n${res.stderr}`);
+  const out = JSON.parse(res.stdout) as { results: Record<string, unknown>[] }[];
+  return out.flatMap((r) => r.results);
+}
+
 /** Applies every D1 migration to the local database kept in persistDir (idempotent). */
 export function applyLocalMigrations(persistDir?: string): void {
   const args = ["d1", "migrations", "apply", "DB", "--local", ...(persistDir ? ["--persist-to", persistDir] : [])];
@@ -49,6 +58,8 @@ export interface StartOptions {
   timeoutMs?: number;
   /** wrangler's --log-level (default warn); "log"/"info" keep the Worker's console output (logged mails, request lines). */
   logLevel?: "debug" | "info" | "log" | "warn" | "error" | "none";
+  /** Extra CLI arguments, e.g. ["--test-scheduled"] to expose /__scheduled. */
+  args?: string[];
 }
 
 export async function startWranglerDev(opts: StartOptions = {}): Promise<DevServer> {
@@ -66,6 +77,7 @@ export async function startWranglerDev(opts: StartOptions = {}): Promise<DevServ
     "--show-interactive-dev-session=false",
     "--log-level", opts.logLevel ?? "warn",
     ...Object.entries(opts.vars ?? {}).flatMap(([k, v]) => ["--var", `${k}:${v}`]),
+    ...(opts.args ?? []),
   ];
   const child = spawn(WRANGLER, args, {
     cwd: ROOT,

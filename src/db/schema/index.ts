@@ -3,3 +3,4 @@ export * from "./accounts";
 export * from "./conversations";
 export * from "./realtime";
 export * from "./channels";
+export * from "./programs";

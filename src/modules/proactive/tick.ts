@@ -1,0 +1,102 @@
+// The cron tick: hands due program steps to the queue, evaluates every active proactive rule into
+// the send ledger with set-based SQL, and hands due sends to the queue in bounded chunks.
+import type { Env } from "../../env";
+import { config } from "../../config";
+import type { JobMessage } from "../../jobs/types";
+import { clock } from "../../lib/clock";
+import { log } from "../../lib/logging";
+import { dispatchDueEnrollments } from "../programs/scheduler";
+import { candidates, parseActions, windowStart, type RuleRow } from "./evaluate";
+
+export interface TickResult {
+  enrollmentsDispatched: number;
+  rulesEvaluated: number;
+  sendsCreated: number;
+  sendsQueued: number;
+  jobsQueued: number;
+}
+
+/**
+ * Writes the rule's due (user, occurrence, action) rows into the ledger. The unique key on the
+ * ledger makes overlapping or retried ticks harmless: a row that exists is never written twice.
+ */
+export async function evaluateRule(env: Env, rule: RuleRow, now: number): Promise<number> {
+  const { catchUpMinutes, dispatchChunk } = config(env).proactive;
+  const from = windowStart(rule, now, catchUpMinutes);
+  const actions = parseActions(rule);
+  const nowIso = new Date(now).toISOString();
+  let created = 0;
+  for (const c of await candidates(env, rule, from, now, true)) {
+    const n = c.binds.length;
+    const [pRule, pNow, pActions, pLimit] = [n + 1, n + 2, n + 3, n + 4].map((i) => `?${i}`);
+    const stmt = env.DB.prepare(
+      `INSERT INTO proactive_sends (id, creator_id, rule_id, end_user_id, occurrence_key, action_index, status, due_at, created_at)
+       SELECT lower(hex(randomblob(16))), ?1, ${pRule}, c.end_user_id, c.occurrence_key, a.key, 'pending',
+              strftime('%Y-%m-%dT%H:%M:%fZ', ${pNow}, '+' || COALESCE(json_extract(a.value, '$.delay_minutes'), 0) || ' minutes'), ${pNow}
+         FROM (SELECT * FROM (${c.sql}) c0
+                WHERE NOT EXISTS (SELECT 1 FROM proactive_sends s WHERE s.rule_id = ${pRule} AND s.end_user_id = c0.end_user_id AND s.occurrence_key = c0.occurrence_key)
+                LIMIT ${pLimit}) c,
+              json_each(${pActions}) a
+       WHERE true
+       ON CONFLICT DO NOTHING`,
+    ).bind(...c.binds, rule.id, nowIso, JSON.stringify(actions), dispatchChunk);
+    // Chunks of users keep every statement (and the database's write lock) short.
+    for (;;) {
+      const r = await stmt.run();
+      const changes = r.meta.changes ?? 0;
+      created += changes;
+      if (changes < dispatchChunk * actions.length || changes === 0) break;
+    }
+  }
+  await env.DB.prepare("UPDATE proactive_rules SET evaluated_until = ?1 WHERE id = ?2 AND (evaluated_until IS NULL OR evaluated_until < ?1)")
+    .bind(nowIso, rule.id)
+    .run();
+  return created;
+}
+
+/** Claims due sends (pending, or queued/sending whose lease ran out) and enqueues them in chunks. */
+export async function dispatchDueSends(env: Env, now: number): Promise<{ sends: number; jobs: number }> {
+  const { dispatchChunk, sendsPerJob } = config(env).proactive;
+  const lease = new Date(now + config(env).programs.leaseSeconds * 1000).toISOString();
+  const nowIso = new Date(now).toISOString();
+  let sends = 0;
+  let jobs = 0;
+  for (;;) {
+    const claimed = await env.DB.prepare(
+      `UPDATE proactive_sends SET status = CASE status WHEN 'pending' THEN 'queued' ELSE status END, claimed_until = ?1
+        WHERE id IN (SELECT id FROM proactive_sends
+                      WHERE status IN ('pending', 'queued', 'sending') AND due_at <= ?2 AND (claimed_until IS NULL OR claimed_until <= ?2)
+                      ORDER BY due_at LIMIT ?3)
+        RETURNING id`,
+    )
+      .bind(lease, nowIso, dispatchChunk)
+      .all<{ id: string }>();
+    const ids = claimed.results.map((r) => r.id);
+    const messages: { body: JobMessage }[] = [];
+    for (let i = 0; i < ids.length; i += sendsPerJob) messages.push({ body: { type: "proactive.send", sendIds: ids.slice(i, i + sendsPerJob) } });
+    for (let i = 0; i < messages.length; i += 100) await env.JOBS.sendBatch(messages.slice(i, i + 100));
+    sends += ids.length;
+    jobs += messages.length;
+    if (ids.length < dispatchChunk) return { sends, jobs };
+  }
+}
+
+export async function runTick(env: Env, now: number = clock.now()): Promise<TickResult> {
+  const enrollmentsDispatched = await dispatchDueEnrollments(env, now);
+  const rules = await env.DB.prepare(
+    "SELECT id, creator_id, trigger_type, trigger_conditions, actions, evaluated_until FROM proactive_rules WHERE is_active = 1",
+  ).all<RuleRow>();
+  let sendsCreated = 0;
+  for (const rule of rules.results) {
+    try {
+      sendsCreated += await evaluateRule(env, rule, now);
+    } catch (err) {
+      // One broken rule must not stop the others; its window stays open for the next tick.
+      log("error", "proactive rule evaluation failed", { ruleId: rule.id, error: String(err) });
+    }
+  }
+  const { sends, jobs } = await dispatchDueSends(env, now);
+  const result = { enrollmentsDispatched, rulesEvaluated: rules.results.length, sendsCreated, sendsQueued: sends, jobsQueued: jobs + enrollmentsDispatched };
+  log("info", "tick", { ...result });
+  return result;
+}

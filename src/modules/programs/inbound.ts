@@ -1,0 +1,54 @@
+// What every user message means to programs and the proactive engine: an answer to a pending
+// question, an opt-out, and the reply that makes a proactive message a success.
+import type { Env } from "../../env";
+import { config } from "../../config";
+import { clock, HOUR } from "../../lib/clock";
+import { answerQuestion, type EnrollmentRow } from "./executor";
+
+export interface InboundMessage {
+  creatorId: string;
+  endUserId: string;
+  conversationId: string;
+  text: string;
+}
+
+/** "/stop", "stop", "STOP." (WhatsApp's and Telegram's convention for unsubscribing). */
+const OPT_OUT = /^\s*\/?(stop|unsubscribe)\s*[.!]?\s*$/i;
+const OPT_IN = /^\s*\/?(start|subscribe)\s*[.!]?\s*$/i;
+
+/**
+ * Called by the conversation paths for every user message. consumed = true when the message was
+ * an answer to a program question or an opt-out command (the AI should not answer it as a chat).
+ */
+export async function onUserMessage(env: Env, msg: InboundMessage): Promise<{ consumed: boolean }> {
+  const now = clock.now();
+  const at = new Date(now).toISOString();
+  const since = new Date(now - config(env).proactive.responseWindowHours * HOUR).toISOString();
+  // Any reply within 24 h of a proactive message makes that message a successful engagement.
+  await env.DB.prepare(
+    `UPDATE proactive_sends SET responded_at = ?1
+      WHERE end_user_id = ?2 AND creator_id = ?3 AND status = 'sent' AND responded_at IS NULL AND sent_at >= ?4 AND sent_at <= ?1`,
+  )
+    .bind(at, msg.endUserId, msg.creatorId, since)
+    .run();
+
+  if (OPT_OUT.test(msg.text)) {
+    await env.DB.prepare("INSERT INTO proactive_opt_outs (end_user_id, creator_id, opted_out_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING")
+      .bind(msg.endUserId, msg.creatorId, at)
+      .run();
+    return { consumed: true };
+  }
+  if (OPT_IN.test(msg.text)) {
+    const removed = await env.DB.prepare("DELETE FROM proactive_opt_outs WHERE end_user_id = ? AND creator_id = ?").bind(msg.endUserId, msg.creatorId).run();
+    if (removed.meta.changes) return { consumed: true };
+  }
+
+  const pending = await env.DB.prepare(
+    `SELECT * FROM program_enrollments WHERE end_user_id = ? AND creator_id = ? AND status = 'active' AND awaiting = 'answer'
+      ORDER BY last_progress_at DESC LIMIT 1`,
+  )
+    .bind(msg.endUserId, msg.creatorId)
+    .first<EnrollmentRow>();
+  if (!pending) return { consumed: false };
+  return { consumed: await answerQuestion(env, pending, msg.text.trim()) };
+}
