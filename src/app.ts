@@ -18,6 +18,8 @@ import { creatorsRouter } from "./modules/creators";
 import { gdprRouter } from "./modules/gdpr";
 import { docsHandler, systemRouter } from "./modules/system";
 import { teamRouter } from "./modules/team";
+import { knowledgeRouter, legacyKnowledgeRouter } from "./modules/knowledge";
+import { aiRouter, memoryRouter } from "./modules/ai";
 import "./db/owned-tables";
 
 export function buildApp() {
@@ -45,6 +47,10 @@ export function buildApp() {
   app.route("/", creatorsRouter);
   app.route("/", teamRouter);
   app.route("/", gdprRouter);
+  app.route("/", knowledgeRouter);
+  app.route("/", legacyKnowledgeRouter);
+  app.route("/", aiRouter);
+  app.route("/", memoryRouter);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", { type: "http", scheme: "bearer", bearerFormat: "JWT" });
   app.doc31("/openapi.json", {

@@ -6,14 +6,21 @@ const UNLIMITED = /^\/(health|ready|docs|openapi\.json|\.well-known\/)/;
 // Brute-forceable: guessing passwords, tokens or accounts.
 const AUTH = /^\/api\/v1\/auth\/(register|login|refresh|password\/|invitations\/accept)/;
 
+const UPLOAD = /^\/api\/v1\/(knowledge-bases\/[^/]+\/documents|creators\/knowledge\/upload)$/;
+const SEARCH = /^\/api\/(v1\/creators\/knowledge\/search|v1\/ai\/documents\/search|memory\/knowledge\/search)$/;
+
 export const RATE_LIMIT_RULES: RateLimitRule[] = [
   { match: (_m, p) => UNLIMITED.test(p) || !p.startsWith("/api/"), category: "none" },
   { match: (_m, p) => AUTH.test(p), category: "auth" },
   { match: (_m, p) => p === "/api/v1/auth/gdpr/data-export", category: "default", quotas: ["exports"] },
+  // Knowledge uploads (multipart) count against the per-minute upload limit and the hourly upload quota.
+  { match: (m, p) => m === "POST" && UPLOAD.test(p), category: "uploads", quotas: ["uploads"] },
+  { match: (m, p) => SEARCH.test(p) && (m === "GET" || m === "POST"), category: "search" },
+  { match: (m, p) => m === "POST" && p === "/api/v1/ai/conversations", category: "chat", quotas: ["ai"] },
   { match: () => true, category: "default" },
 ];
 
 /** Paths whose bodies are not JSON (multipart uploads, signed webhook bytes): they validate their own. */
-export function rawBodyPath(_path: string): boolean {
-  return false;
+export function rawBodyPath(path: string): boolean {
+  return UPLOAD.test(path);
 }

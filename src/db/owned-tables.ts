@@ -17,3 +17,11 @@ registerOwnedR2Prefix(creatorR2Prefix);
 registerOwnedTable({ table: "end_users", column: "creator_id" });
 registerOwnedTable({ table: "conversations", column: "creator_id" });
 registerOwnedTable({ table: "messages", column: "creator_id" });
+
+// knowledge (parents first: deletion walks backwards). Vectors of VECTOR_STORE=vectorize live in the
+// creator's namespace; the D1 store's rows are registered here.
+registerOwnedTable({ table: "knowledge_bases", column: "creator_id" });
+registerOwnedTable({ table: "documents", column: "creator_id" });
+registerOwnedTable({ table: "knowledge_chunks", column: "creator_id" });
+registerOwnedTable({ table: "chunk_vectors", column: "creator_id", redact: ["embedding"] });
+registerOwnedTable({ table: "ai_request_metrics", column: "creator_id" });

@@ -1,3 +1,4 @@
 // The drizzle schema: one file per module, re-exported here for drizzle-kit and the db client.
 export * from "./accounts";
 export * from "./conversations";
+export * from "./knowledge";
