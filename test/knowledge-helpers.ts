@@ -8,14 +8,14 @@ export async function createKb(token: string, body: Record<string, unknown> = {}
   return (await res.json()) as { id: string; settings: { chunk_size: number; chunk_overlap: number; embedding_model: string } };
 }
 
-export function uploadForm(filename: string, content: BlobPart, extra: Record<string, string> = {}, type = "application/octet-stream") {
+export function uploadForm(filename: string, content: string | Uint8Array, extra: Record<string, string> = {}, type = "application/octet-stream") {
   const form = new FormData();
   form.set("file", new File([content], filename, { type }));
   for (const [k, v] of Object.entries(extra)) form.set(k, v);
   return form;
 }
 
-export async function upload(token: string, kbId: string, filename: string, content: BlobPart, extra: Record<string, string> = {}) {
+export async function upload(token: string, kbId: string, filename: string, content: string | Uint8Array, extra: Record<string, string> = {}) {
   return api(`/api/v1/knowledge-bases/${kbId}/documents`, { method: "POST", token, body: uploadForm(filename, content, extra) });
 }
 
@@ -37,7 +37,7 @@ export async function waitForDocument(documentId: string, timeoutMs = 20_000): P
   }
 }
 
-export async function uploadAndWait(token: string, kbId: string, filename: string, content: BlobPart, extra: Record<string, string> = {}) {
+export async function uploadAndWait(token: string, kbId: string, filename: string, content: string | Uint8Array, extra: Record<string, string> = {}) {
   const res = await upload(token, kbId, filename, content, extra);
   if (res.status !== 202) throw new Error(`upload failed: ${res.status} ${await res.text()}`);
   const doc = (await res.json()) as { id: string };

@@ -6,7 +6,7 @@ import { errorResponses, jsonContent, UuidParam } from "../../lib/schemas";
 import { requireAuth } from "../../middleware/auth";
 import * as docs from "./documents";
 import { defaultKnowledgeBase, findKnowledgeBase } from "./knowledge-bases";
-import { DocumentListSchema, DocumentSchema, ListDocumentsQuery, MessageSchema, SearchResultSchema, UploadForm } from "./schemas";
+import { DocumentListSchema, DocumentSchema, ListDocumentsQuery, MessageSchema, SearchResultSchema } from "./schemas";
 import { searchKnowledge } from "./search-service";
 import { readUpload } from "./upload-form";
 
@@ -17,7 +17,6 @@ const upload = createRoute({
   method: "post", path: "/api/v1/creators/knowledge/upload", tags, security,
   middleware: [requireAuth({ permission: "write" })] as const,
   summary: "Upload a document into the default knowledge base (or knowledge_base_id)",
-  request: { body: { content: { "multipart/form-data": { schema: UploadForm } } } },
   responses: { 202: jsonContent(DocumentSchema, "Accepted"), ...errorResponses(400, 401, 403, 404, 413, 415, 422, 429) },
 });
 const list = createRoute({

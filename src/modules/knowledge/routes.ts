@@ -15,7 +15,6 @@ import {
   MessageSchema,
   UpdateDocumentBody,
   UpdateKbBody,
-  UploadForm,
 } from "./schemas";
 import { readUpload } from "./upload-form";
 
@@ -23,7 +22,6 @@ const tags = ["Knowledge"];
 const security = [{ bearerAuth: [] }];
 const KbParams = z.object({ knowledge_base_id: UuidParam("knowledge_base_id") });
 const DocParams = KbParams.extend({ document_id: UuidParam("document_id") });
-const uploadBody = { content: { "multipart/form-data": { schema: UploadForm } } };
 
 const createKb = createRoute({
   method: "post", path: "/api/v1/knowledge-bases", tags, security, middleware: [requireAuth({ permission: "write" })] as const,
@@ -54,8 +52,9 @@ const deleteKb = createRoute({
 });
 const upload = createRoute({
   method: "post", path: "/api/v1/knowledge-bases/{knowledge_base_id}/documents", tags, security, middleware: [requireAuth({ permission: "write" })] as const,
-  summary: "Upload a document (.txt .md .html .pdf .docx .csv .json, 25 MB); ingestion runs on the queue",
-  request: { params: KbParams, body: uploadBody },
+  summary: "Upload a document: multipart file (.txt .md .html .pdf .docx .csv .json, 25 MB), title, metadata (JSON object); ingestion runs on the queue",
+  // The multipart body is read by readUpload (size checked before parsing), not by a validator.
+  request: { params: KbParams },
   responses: { 202: jsonContent(DocumentSchema, "Accepted: processing_status pending"), ...errorResponses(400, 401, 403, 404, 413, 415, 422, 429) },
 });
 const listDocs = createRoute({

@@ -84,15 +84,6 @@ export const UpdateDocumentBody = z
   .refine((v) => v.title !== undefined || v.metadata !== undefined, { message: "Give title or metadata" })
   .openapi("UpdateDocumentRequest");
 
-export const UploadForm = z
-  .object({
-    file: z.any().openapi({ type: "string", format: "binary" }),
-    title: z.string().optional(),
-    metadata: z.string().optional().openapi({ description: "JSON object" }),
-    knowledge_base_id: z.string().optional().openapi({ description: "Legacy upload path only" }),
-  })
-  .openapi("DocumentUpload");
-
 export const SearchHitSchema = z
   .object({
     chunk_id: z.string(),
