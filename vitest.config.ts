@@ -27,6 +27,8 @@ export default defineConfig(async () => {
             name: "workers",
             include: ["test/integration/**/*.test.ts"],
             setupFiles: ["./test/setup.ts"],
+            // The OpenAI-compatible stand-in (127.0.0.1) for the provider contract and answer tests.
+            globalSetup: ["./test/support/global-setup.ts"],
           },
         },
         {

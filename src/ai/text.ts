@@ -43,15 +43,15 @@ export function stem(word: string): string {
 
 /**
  * Sentences of a paragraph: split after . ! ? (and their CJK forms) followed by whitespace, keeping
- * abbreviations like "e.g." and initials together. Never drops text ("support@example.com" stays whole).
+ * abbreviations like "e.g." together. Never drops text ("support@example.com" stays whole).
  */
 export function sentences(text: string): string[] {
   const out: string[] = [];
   let pending = "";
   for (const piece of text.split(/(?<=[.!?。！？]["')\]»”’]*)\s+/u)) {
     pending = pending ? `${pending} ${piece}` : piece;
-    // "e.g." / "i.e." / "Dr." / single initials: not an end of sentence.
-    if (/(\b(e\.g|i\.e|etc|vs|dr|mr|mrs|ms|no|fig|st)\.|(^|\s)\p{L}\.)$/iu.test(pending.trim())) continue;
+    // "e.g." / "i.e." / "Dr.": not an end of sentence. (Single letters are: "room B." ends one.)
+    if (/\b(e\.g|i\.e|etc|vs|dr|mr|mrs|ms|no|fig|st)\.$/iu.test(pending.trim())) continue;
     if (pending.trim()) out.push(pending.trim());
     pending = "";
   }
