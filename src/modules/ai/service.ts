@@ -50,16 +50,21 @@ export async function modelsStatus(env: Env) {
 
 export async function embeddingStats(env: Env, creatorId: string) {
   const t = tenant(env.DB, creatorId);
-  const perKb = await t.db
-    .select({
-      id: knowledgeBases.id,
-      name: knowledgeBases.name,
-      documents: sql<number>`(SELECT count(*) FROM documents d WHERE d.creator_id = ${creatorId} AND d.knowledge_base_id = ${knowledgeBases.id})`,
-      chunks: sql<number>`(SELECT count(*) FROM knowledge_chunks c WHERE c.creator_id = ${creatorId} AND c.knowledge_base_id = ${knowledgeBases.id})`,
-    })
-    .from(knowledgeBases)
-    .where(t.where(knowledgeBases))
+  const bases = await t.db.select({ id: knowledgeBases.id, name: knowledgeBases.name }).from(knowledgeBases).where(t.where(knowledgeBases)).all();
+  const docCounts = await t.db
+    .select({ kb: documents.knowledgeBaseId, n: sql<number>`count(*)` })
+    .from(documents)
+    .where(t.where(documents))
+    .groupBy(documents.knowledgeBaseId)
     .all();
+  const chunkCounts = await t.db
+    .select({ kb: knowledgeChunks.knowledgeBaseId, n: sql<number>`count(*)` })
+    .from(knowledgeChunks)
+    .where(t.where(knowledgeChunks))
+    .groupBy(knowledgeChunks.knowledgeBaseId)
+    .all();
+  const countOf = (rows: { kb: string; n: number }[], id: string) => rows.find((r) => r.kb === id)?.n ?? 0;
+  const perKb = bases.map((b) => ({ id: b.id, name: b.name, documents: countOf(docCounts, b.id), chunks: countOf(chunkCounts, b.id) }));
   const byStatus = await t.db
     .select({ status: documents.processingStatus, n: sql<number>`count(*)` })
     .from(documents)
