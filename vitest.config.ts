@@ -34,8 +34,10 @@ export default defineConfig(async () => {
           test: {
             name: "workers",
             include: ["test/integration/**/*.test.ts"],
-            globalSetup: ["./test/support/stub-global-setup.ts"],
             setupFiles: ["./test/setup.ts"],
+            // Local stand-ins on 127.0.0.1: the Telegram/WhatsApp platform stub, and the
+            // OpenAI-compatible server for the provider contract and answer tests.
+            globalSetup: ["./test/support/stub-global-setup.ts", "./test/support/global-setup.ts"],
           },
         },
         {

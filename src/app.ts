@@ -25,6 +25,8 @@ import { demoRouter, widgetRouter } from "./modules/widget";
 import { usersRouter } from "./modules/users";
 import { programsRouter } from "./modules/programs";
 import { proactiveRouter } from "./modules/proactive";
+import { knowledgeRouter, legacyKnowledgeRouter } from "./modules/knowledge";
+import { aiRouter, memoryRouter } from "./modules/ai";
 import "./db/owned-tables";
 
 export function buildApp() {
@@ -60,6 +62,10 @@ export function buildApp() {
   app.route("/", usersRouter);
   app.route("/", programsRouter);
   app.route("/", proactiveRouter);
+  app.route("/", knowledgeRouter);
+  app.route("/", legacyKnowledgeRouter);
+  app.route("/", aiRouter);
+  app.route("/", memoryRouter);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", { type: "http", scheme: "bearer", bearerFormat: "JWT" });
   app.doc31("/openapi.json", {

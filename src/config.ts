@@ -7,6 +7,12 @@ function int(value: string | undefined, fallback: number): number {
   return Number.isFinite(n) && n >= 0 ? Math.floor(n) : fallback;
 }
 
+function num(value: string | undefined, fallback: number): number {
+  if (value === undefined || value.trim() === "") return fallback;
+  const n = Number(value);
+  return Number.isFinite(n) ? n : fallback;
+}
+
 export interface RateRule {
   limit: number;
   windowSeconds: number;
@@ -40,6 +46,20 @@ export interface Config {
     responseWindowHours: number;
     dispatchChunk: number;
     sendsPerJob: number;
+  };
+  knowledge: {
+    maxFileBytes: number;
+    ingestMaxAttempts: number;
+    embeddingBatchSize: number;
+    searchMaxLimit: number;
+    searchCacheTtlSeconds: number;
+    vectorScanPageSize: number;
+    minSimilarity: number;
+  };
+  ai: {
+    localEmbeddingDimensions: number;
+    openai: { baseUrl: string; apiKey?: string; chatModel: string; embeddingModel: string };
+    workersAi: { chatModel: string; embeddingModel: string };
   };
   rateLimits: {
     enabled: boolean;
@@ -124,6 +144,37 @@ export function config(env: Env): Config {
       dispatchChunk: int(env.PROACTIVE_DISPATCH_CHUNK, 1000),
       // Sends per queue message (Queues allow 100 messages per sendBatch, 128 KB each).
       sendsPerJob: 50,
+    },
+    knowledge: {
+      // Issue 3: 25 MB per uploaded file.
+      maxFileBytes: int(env.KNOWLEDGE_MAX_FILE_BYTES, 25 * 1024 * 1024),
+      // A document whose ingestion fails this many deliveries is marked failed (wrangler max_retries = 5).
+      ingestMaxAttempts: Math.max(1, int(env.INGEST_MAX_ATTEMPTS, 5)),
+      // Workers AI embeds up to 100 texts per call; 32 keeps one D1 batch small.
+      embeddingBatchSize: Math.max(1, int(env.EMBEDDING_BATCH_SIZE, 32)),
+      // Issue 3: search `limit` <= 50. The benchmark raises it to 100 for Recall@100.
+      searchMaxLimit: Math.max(1, int(env.SEARCH_MAX_LIMIT, 50)),
+      // Entries are also invalidated by the knowledge base's revision, so the TTL only bounds staleness of nothing.
+      searchCacheTtlSeconds: int(env.SEARCH_CACHE_TTL_SECONDS, 300),
+      // Rows per page when the D1 vector store scans (384 floats = 1.5 KB a row: ~750 KB a page).
+      vectorScanPageSize: Math.max(16, int(env.VECTOR_SCAN_PAGE_SIZE, 500)),
+      // Cosine below which a vector-only hit doesn't count as relevant (then the fallback answer is given).
+      minSimilarity: num(env.RETRIEVAL_MIN_SIMILARITY, 0.3),
+    },
+    ai: {
+      // Hashed n-gram features: 384 like the small sentence-embedding models.
+      localEmbeddingDimensions: Math.max(32, int(env.LOCAL_EMBEDDING_DIMENSIONS, 384)),
+      openai: {
+        // Ollama's OpenAI-compatible endpoint by default (the spec's AI engine runs on Ollama).
+        baseUrl: (env.OPENAI_BASE_URL ?? "http://127.0.0.1:11434/v1").replace(/\/+$/, ""),
+        apiKey: env.OPENAI_API_KEY,
+        chatModel: env.OPENAI_CHAT_MODEL ?? "llama3.1:8b",
+        embeddingModel: env.OPENAI_EMBEDDING_MODEL ?? "nomic-embed-text",
+      },
+      workersAi: {
+        chatModel: env.WORKERS_AI_CHAT_MODEL ?? "@cf/meta/llama-3.1-8b-instruct",
+        embeddingModel: env.WORKERS_AI_EMBEDDING_MODEL ?? "@cf/baai/bge-base-en-v1.5",
+      },
     },
     rateLimits: {
       enabled: (env.RATE_LIMITS_ENABLED ?? "true") !== "false",

@@ -62,10 +62,26 @@ export interface Env {
   PROACTIVE_DAILY_CAP?: string;
   PROACTIVE_CATCH_UP_MINUTES?: string;
   PROACTIVE_DISPATCH_CHUNK?: string;
+  // Knowledge and AI (src/config.ts "knowledge" and "ai")
+  KNOWLEDGE_MAX_FILE_BYTES?: string;
+  INGEST_MAX_ATTEMPTS?: string;
+  EMBEDDING_BATCH_SIZE?: string;
+  SEARCH_MAX_LIMIT?: string;
+  SEARCH_CACHE_TTL_SECONDS?: string;
+  VECTOR_SCAN_PAGE_SIZE?: string;
+  LOCAL_EMBEDDING_DIMENSIONS?: string;
+  RETRIEVAL_MIN_SIMILARITY?: string;
+  OPENAI_BASE_URL?: string;
+  OPENAI_CHAT_MODEL?: string;
+  OPENAI_EMBEDDING_MODEL?: string;
+  WORKERS_AI_CHAT_MODEL?: string;
+  WORKERS_AI_EMBEDDING_MODEL?: string;
 
   // Secrets
   /** Wraps signing keys and channel secrets at rest (AES-GCM). */
   ENCRYPTION_KEY?: string;
+  /** Bearer key of the OpenAI-compatible server (AI_PROVIDER=openai); optional for Ollama. */
+  OPENAI_API_KEY?: string;
 }
 
 export type AppBindings = { Bindings: Env; Variables: AppVariables };

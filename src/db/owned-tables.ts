@@ -35,3 +35,10 @@ registerOwnedTable({ table: "end_user_badges", column: "creator_id" });
 registerOwnedTable({ table: "proactive_rules", column: "creator_id" });
 registerOwnedTable({ table: "proactive_sends", column: "creator_id" });
 registerOwnedTable({ table: "proactive_opt_outs", column: "creator_id" });
+// knowledge (parents first: deletion walks backwards). Vectors of VECTOR_STORE=vectorize live in the
+// creator's namespace; the D1 store's rows are registered here.
+registerOwnedTable({ table: "knowledge_bases", column: "creator_id" });
+registerOwnedTable({ table: "documents", column: "creator_id" });
+registerOwnedTable({ table: "knowledge_chunks", column: "creator_id" });
+registerOwnedTable({ table: "chunk_vectors", column: "creator_id", redact: ["embedding"] });
+registerOwnedTable({ table: "ai_request_metrics", column: "creator_id" });

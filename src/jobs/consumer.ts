@@ -6,6 +6,8 @@ import { processSend } from "../modules/channels/outbound";
 import { eraseCreator } from "../modules/gdpr/service";
 import { runEnrollment } from "../modules/programs/executor";
 import { deliverSends } from "../modules/proactive/send";
+import { ingestDocument, markFailed } from "../modules/knowledge/ingest";
+import { config } from "../config";
 import type { JobMessage } from "./types";
 
 /** A handler may ask for a retry with its own delay (a platform's retry_after, pacing). */
@@ -25,6 +27,18 @@ async function handle(env: Env, job: JobMessage, attempts: number): Promise<Outc
     case "proactive.send":
       await deliverSends(env, job.sendIds);
       return;
+    case "knowledge.ingest":
+      return ingestDocument(env, job);
+  }
+}
+
+/** Called when a message has failed its last allowed attempt: record the failure instead of retrying. */
+async function giveUp(env: Env, job: JobMessage, error: unknown): Promise<void> {
+  switch (job.type) {
+    case "knowledge.ingest":
+      return markFailed(env, job, `Processing failed after repeated attempts: ${String((error as Error)?.message ?? error)}`);
+    default:
+      throw error;
   }
 }
 
@@ -37,6 +51,17 @@ export async function consumeJobs(batch: MessageBatch<JobMessage>, env: Env): Pr
         if (outcome && outcome.retryDelaySeconds !== undefined) message.retry({ delaySeconds: outcome.retryDelaySeconds });
         else message.ack();
       } catch (err) {
+        if (message.body?.type === "knowledge.ingest" && message.attempts >= config(env).knowledge.ingestMaxAttempts) {
+          // Never block the queue on one document: it is marked failed and the message is done.
+          try {
+            await giveUp(env, message.body, err);
+            log("error", "job gave up", { type: message.body.type, attempts: message.attempts, error: String(err) });
+            message.ack();
+            return;
+          } catch (giveUpErr) {
+            log("error", "could not record a job failure", { error: String(giveUpErr) });
+          }
+        }
         // Exponential backoff: 2, 4, 8, 16 ... seconds; after max_retries the message goes to the DLQ.
         const delaySeconds = Math.min(300, 2 ** message.attempts);
         log("error", "job failed", { type: message.body?.type, attempts: message.attempts, error: String(err) });

@@ -1,8 +1,11 @@
 // Messages on the JOBS queue. Each module adds its own kinds here and a handler in src/jobs/consumer.ts.
 import type { InboundEvent } from "../modules/channels/platform";
+import type { IngestJob } from "../modules/knowledge/ingest";
 
 export type JobMessage =
   | { type: "gdpr.delete"; creatorId: string; requestId: string }
+  /** Parse, chunk, embed and index one uploaded document. */
+  | IngestJob
   /** A verified Telegram/WhatsApp webhook event, first time seen. */
   | { type: "channel.inbound"; creatorId: string; channelId: string; event: InboundEvent }
   /** Deliver one stored outbound message (all its parts) through its channel. */

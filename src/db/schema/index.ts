@@ -4,3 +4,4 @@ export * from "./conversations";
 export * from "./realtime";
 export * from "./channels";
 export * from "./programs";
+export * from "./knowledge";

@@ -1,0 +1,90 @@
+// AI_PROVIDER=local: deterministic hashed n-gram embeddings and an extractive, cited answer composed
+// from the retrieved passages. It is labelled "local-extractive" and never pretends to be an LLM.
+import { looksLikeInstruction } from "../guard";
+import { fnv1a, sentences, stem, STOP_WORDS, terms, words } from "../text";
+import { l2normalize, type AiProvider, type GroundedPrompt } from "./types";
+
+/** Signed feature hashing of word unigrams, word bigrams and character trigrams, sublinear tf. */
+export function localEmbedding(text: string, dims: number): Float32Array {
+  const counts = new Map<string, number>();
+  const add = (feature: string, weight: number) => counts.set(feature, (counts.get(feature) ?? 0) + weight);
+  const tokens = words(text);
+  let previous: string | undefined;
+  for (const token of tokens) {
+    if (STOP_WORDS.has(token) || token.length < 2) {
+      previous = undefined;
+      continue;
+    }
+    const s = stem(token);
+    add(`w:${s}`, 1);
+    if (previous) add(`b:${previous}_${s}`, 0.5);
+    previous = s;
+    // Character trigrams catch morphology and typos ("nutrition" ~ "nutritional").
+    const padded = `#${s}#`;
+    const grams = padded.length - 2;
+    for (let i = 0; i < grams; i++) add(`c:${padded.slice(i, i + 3)}`, 0.6 / Math.sqrt(grams));
+  }
+  const v = new Float32Array(dims);
+  for (const [feature, count] of counts) {
+    const h = fnv1a(feature);
+    const sign = h & 0x80000000 ? -1 : 1;
+    v[h % dims] = v[h % dims]! + sign * (1 + Math.log(count));
+  }
+  return l2normalize(v);
+}
+
+const MAX_SENTENCES = 3;
+const MAX_ANSWER_CHARS = 700;
+
+/** Picks the sentences that share the most query terms, cites them, and never repeats instruction-like text. */
+export function composeExtractive(prompt: GroundedPrompt): string {
+  const queryStems = new Set(terms(prompt.question).map(stem));
+  type Candidate = { text: string; source: number; order: number; score: number };
+  const candidates: Candidate[] = [];
+  prompt.sources.forEach((source, si) => {
+    sentences(source.content.replace(/\s+/g, " ")).forEach((sentence, order) => {
+      if (sentence.length < 12 || looksLikeInstruction(sentence)) return;
+      const stems = new Set(terms(sentence).map(stem));
+      let overlap = 0;
+      for (const q of queryStems) if (stems.has(q)) overlap++;
+      // Earlier (better-ranked) sources win ties.
+      candidates.push({ text: sentence, source: si, order, score: overlap - si * 0.01 });
+    });
+  });
+  if (!candidates.length) return "";
+  let chosen = candidates.filter((c) => c.score > 0).sort((a, b) => b.score - a.score);
+  if (!chosen.length) chosen = candidates.filter((c) => c.source === 0).slice(0, 2);
+  const picked: Candidate[] = [];
+  let length = 0;
+  for (const c of chosen) {
+    if (picked.length >= MAX_SENTENCES || length + c.text.length > MAX_ANSWER_CHARS) break;
+    picked.push(c);
+    length += c.text.length;
+  }
+  if (!picked.length) picked.push(chosen[0]!);
+  picked.sort((a, b) => a.source - b.source || a.order - b.order);
+  const lines = picked.map((c) => `${c.text} [${c.source + 1}]`);
+  const cited = [...new Set(picked.map((c) => c.source))];
+  const refs = cited.map((i) => `[${i + 1}] ${prompt.sources[i]!.title}`).join("; ");
+  return `From the knowledge base:\n${lines.join("\n")}\n\nSources: ${refs}`;
+}
+
+export function localProvider(dims: number): AiProvider {
+  return {
+    name: "local",
+    embeddingModel: `local-hash-ngram-${dims}`,
+    chatModel: "local-extractive",
+    dimensions: dims,
+    async embed(texts) {
+      return texts.map((t) => localEmbedding(t, dims));
+    },
+    async *generate(prompt) {
+      const text = composeExtractive(prompt);
+      // Stream word by word like a model would, so every caller has one code path.
+      for (const piece of text.split(/(?<=\s)/)) yield piece;
+    },
+    async health() {
+      return { status: "available", detail: "built in (no model to load)" };
+    },
+  };
+}

@@ -1,0 +1,252 @@
+// Hybrid retrieval: FTS5 BM25 and vector similarity, fused by reciprocal rank fusion, always scoped
+// to the creator (and the named knowledge bases / metadata filters); cached per knowledge-base revision.
+import { asc, inArray } from "drizzle-orm";
+import { tenant } from "../db/client";
+import { knowledgeBases } from "../db/schema";
+import type { Env } from "../env";
+import { config } from "../config";
+import { invalid, notFound } from "../lib/errors";
+import { aiProvider } from "./providers";
+import { cachedSearch } from "./search-cache";
+import { stem, terms, words } from "./text";
+import { vectorStore } from "./vector-store";
+
+export type SearchMode = "hybrid" | "bm25" | "vector";
+export type MetadataFilter = Record<string, string | number | boolean>;
+
+export interface SearchInput {
+  query: string;
+  limit: number;
+  knowledgeBaseIds?: string[];
+  metadata?: MetadataFilter;
+  mode?: SearchMode;
+}
+
+export interface SearchHit {
+  chunk_id: string;
+  document_id: string;
+  document_title: string;
+  knowledge_base_id: string;
+  chunk_index: number;
+  heading: string;
+  content: string;
+  snippet: string;
+  /** Reciprocal-rank-fusion score (higher is better). */
+  score: number;
+  /** BM25 relevance (FTS5's bm25() negated: higher is better); null when the chunk had no lexical match. */
+  bm25_score: number | null;
+  /** Cosine similarity with the query; null when the chunk wasn't among the vector candidates. */
+  vector_score: number | null;
+  /** Fraction of the query's content words found in the chunk. */
+  term_coverage: number;
+  metadata: Record<string, unknown>;
+}
+
+export interface SearchResult {
+  query: string;
+  mode: SearchMode;
+  results: SearchHit[];
+  total: number;
+  cache_hit: boolean;
+  took_ms: number;
+}
+
+// RRF constant from Cormack et al. (2009); the usual choice.
+const RRF_K = 60;
+const MAX_QUERY_TERMS = 32;
+const MAX_IN = 80;
+
+/** An FTS5 MATCH expression: every content word quoted (no operator injection), OR-ed for recall. */
+export function ftsQuery(query: string): string | undefined {
+  const unique = [...new Set(terms(query))].slice(0, MAX_QUERY_TERMS);
+  return unique.length ? unique.map((t) => `"${t.replace(/"/g, "")}"`).join(" OR ") : undefined;
+}
+
+/** The knowledge bases in scope with their revisions (404 for a named base the creator doesn't own). */
+export async function scope(env: Env, creatorId: string, ids?: string[]) {
+  const t = tenant(env.DB, creatorId);
+  const rows = await t.db
+    .select({ id: knowledgeBases.id, revision: knowledgeBases.revision })
+    .from(knowledgeBases)
+    .where(t.where(knowledgeBases, ids?.length ? inArray(knowledgeBases.id, ids) : undefined))
+    .orderBy(asc(knowledgeBases.id))
+    .all();
+  if (ids?.length && rows.length !== new Set(ids).size) throw notFound("Knowledge base");
+  return rows;
+}
+
+async function documentsMatching(env: Env, creatorId: string, kbIds: string[], filter: MetadataFilter): Promise<string[]> {
+  const clauses: string[] = [];
+  const binds: unknown[] = [creatorId];
+  for (const [key, value] of Object.entries(filter)) {
+    if (!/^[A-Za-z0-9_-]{1,64}$/.test(key)) throw invalid([{ field: `filters.metadata.${key}`, message: "Keys are letters, digits, _ and -" }]);
+    clauses.push(`json_extract(metadata, ?) = ?`);
+    binds.push(`$.${key}`, typeof value === "boolean" ? (value ? 1 : 0) : value);
+  }
+  const rows = await env.DB.prepare(
+    `SELECT id, knowledge_base_id FROM documents WHERE creator_id = ? AND ${clauses.join(" AND ")} LIMIT 1000`,
+  )
+    .bind(...binds)
+    .raw<[string, string]>();
+  const inScope = new Set(kbIds);
+  return rows.filter((r) => inScope.has(r[1])).map((r) => r[0]);
+}
+
+async function bm25Candidates(env: Env, creatorId: string, match: string, kbIds: string[] | undefined, docIds: string[] | undefined, k: number) {
+  // Document filters go in groups (D1 binds at most 100 parameters); groups merge by score.
+  const groups: (string[] | undefined)[] = [];
+  if (docIds) for (let i = 0; i < docIds.length; i += MAX_IN) groups.push(docIds.slice(i, i + MAX_IN));
+  else groups.push(undefined);
+  const all: { chunkId: string; score: number }[] = [];
+  for (const docs of groups) {
+    const docFilter = docs ? ` AND c.document_id IN (${docs.map(() => "?").join(",")})` : "";
+    const kbFilter = kbIds ? ` AND c.knowledge_base_id IN (${kbIds.map(() => "?").join(",")})` : "";
+    // Heading matches weigh half a body match (bm25 column weights: content, heading).
+    const rows = await env.DB.prepare(
+      `SELECT c.id, bm25(knowledge_chunks_fts, 1.0, 0.5) AS rank FROM knowledge_chunks_fts JOIN knowledge_chunks c ON c.seq = knowledge_chunks_fts.rowid
+       WHERE knowledge_chunks_fts MATCH ? AND c.creator_id = ?${kbFilter}${docFilter}
+       ORDER BY rank LIMIT ?`,
+    )
+      .bind(match, creatorId, ...(kbIds ?? []), ...(docs ?? []), k)
+      .raw<[string, number]>();
+    for (const [id, rank] of rows) all.push({ chunkId: id, score: -rank });
+  }
+  return all.sort((a, b) => b.score - a.score).slice(0, k);
+}
+
+interface ChunkRow {
+  id: string;
+  document_id: string;
+  knowledge_base_id: string;
+  chunk_index: number;
+  heading: string;
+  content: string;
+  metadata: string;
+  title: string;
+  doc_metadata: string;
+}
+
+async function loadChunks(env: Env, creatorId: string, ids: string[]): Promise<Map<string, ChunkRow>> {
+  const map = new Map<string, ChunkRow>();
+  for (let i = 0; i < ids.length; i += MAX_IN) {
+    const group = ids.slice(i, i + MAX_IN);
+    const rows = await env.DB.prepare(
+      `SELECT c.id, c.document_id, c.knowledge_base_id, c.chunk_index, c.heading, c.content, c.metadata, d.title, d.metadata AS doc_metadata
+       FROM knowledge_chunks c JOIN documents d ON d.id = c.document_id AND d.creator_id = c.creator_id
+       WHERE c.creator_id = ? AND c.id IN (${group.map(() => "?").join(",")})`,
+    )
+      .bind(creatorId, ...group)
+      .all<ChunkRow>();
+    for (const r of rows.results) map.set(r.id, r);
+  }
+  return map;
+}
+
+/** Query words (stemmed) highlighted with <mark>, in a window around the first match. */
+export function snippet(content: string, query: string, width = 240): string {
+  const wanted = new Set(terms(query).map(stem));
+  const tokens = content.split(/([\p{L}\p{N}]+)/u);
+  let first = -1;
+  let offset = 0;
+  const marked = tokens
+    .map((tok) => {
+      const w = words(tok)[0];
+      const hit = w !== undefined && wanted.has(stem(w));
+      if (hit && first < 0) first = offset;
+      offset += tok.length;
+      return hit ? `<mark>${escapeHtml(tok)}</mark>` : escapeHtml(tok);
+    })
+    .join("");
+  if (content.length <= width) return marked;
+  // Cut the plain text window, then re-highlight only inside it.
+  const start = Math.max(0, (first < 0 ? 0 : first) - Math.floor(width / 3));
+  const windowText = content.slice(start, start + width);
+  return `${start > 0 ? "…" : ""}${snippet(windowText, query, Number.MAX_SAFE_INTEGER)}${start + width < content.length ? "…" : ""}`;
+}
+
+function escapeHtml(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
+}
+
+function coverage(content: string, heading: string, query: string): number {
+  const q = new Set(terms(query).map(stem));
+  if (!q.size) return 0;
+  const have = new Set(terms(`${heading} ${content}`).map(stem));
+  let n = 0;
+  for (const t of q) if (have.has(t)) n++;
+  return n / q.size;
+}
+
+export async function search(env: Env, creatorId: string, input: SearchInput): Promise<SearchResult> {
+  const started = performance.now();
+  const cfg = config(env).knowledge;
+  const mode = input.mode ?? "hybrid";
+  const kbs = await scope(env, creatorId, input.knowledgeBaseIds);
+  const revisions = kbs.map((k) => `${k.id}:${k.revision}`).join(",");
+  const params = { q: input.query, limit: input.limit, kb: kbs.map((k) => k.id), md: input.metadata ?? null, mode };
+  const { value, hit } = await cachedSearch(creatorId, revisions, params, cfg.searchCacheTtlSeconds, () =>
+    runSearch(env, creatorId, input, mode, kbs.map((k) => k.id)),
+  );
+  return { query: input.query, mode, results: value, total: value.length, cache_hit: hit, took_ms: Math.round((performance.now() - started) * 100) / 100 };
+}
+
+async function runSearch(env: Env, creatorId: string, input: SearchInput, mode: SearchMode, kbIds: string[]): Promise<SearchHit[]> {
+  if (!kbIds.length) return [];
+  let docIds: string[] | undefined;
+  if (input.metadata && Object.keys(input.metadata).length) {
+    docIds = await documentsMatching(env, creatorId, kbIds, input.metadata);
+    if (!docIds.length) return [];
+  }
+  // Each list contributes more candidates than asked for, so fusion can promote what both agree on.
+  const k = Math.min(Math.max(input.limit * 2, 50), 400);
+  const match = ftsQuery(input.query);
+  const [lexical, semantic] = await Promise.all([
+    mode !== "vector" && match ? bm25Candidates(env, creatorId, match, input.knowledgeBaseIds?.length ? kbIds : undefined, docIds, k) : Promise.resolve([]),
+    mode !== "bm25"
+      ? aiProvider(env)
+          .embed([input.query])
+          .then(([v]) => vectorStore(env).query(creatorId, v!, { topK: k, knowledgeBaseIds: kbIds, documentIds: docIds }))
+      : Promise.resolve([]),
+  ]);
+  const fused = new Map<string, { score: number; bm25: number | null; vector: number | null }>();
+  lexical.forEach((m, rank) => fused.set(m.chunkId, { score: 1 / (RRF_K + rank + 1), bm25: m.score, vector: null }));
+  semantic.forEach((m, rank) => {
+    const entry = fused.get(m.chunkId) ?? { score: 0, bm25: null, vector: null };
+    entry.score += 1 / (RRF_K + rank + 1);
+    entry.vector = m.score;
+    fused.set(m.chunkId, entry);
+  });
+  const top = [...fused.entries()].sort((a, b) => b[1].score - a[1].score).slice(0, input.limit);
+  const rows = await loadChunks(env, creatorId, top.map(([id]) => id));
+  const hits: SearchHit[] = [];
+  for (const [id, s] of top) {
+    const row = rows.get(id);
+    if (!row) continue; // deleted between the index read and now
+    hits.push({
+      chunk_id: id,
+      document_id: row.document_id,
+      document_title: row.title,
+      knowledge_base_id: row.knowledge_base_id,
+      chunk_index: row.chunk_index,
+      heading: row.heading,
+      content: row.content,
+      snippet: snippet(row.content, input.query),
+      score: Math.round(s.score * 1e6) / 1e6,
+      bm25_score: s.bm25 === null ? null : Number(s.bm25.toPrecision(6)),
+      vector_score: s.vector === null ? null : Math.round(s.vector * 1e4) / 1e4,
+      term_coverage: Math.round(coverage(row.content, row.heading, input.query) * 100) / 100,
+      metadata: { ...safeJson(row.doc_metadata), ...safeJson(row.metadata) },
+    });
+  }
+  return hits;
+}
+
+function safeJson(s: string | null): Record<string, unknown> {
+  try {
+    const v = s ? JSON.parse(s) : {};
+    return v && typeof v === "object" && !Array.isArray(v) ? v : {};
+  } catch {
+    return {};
+  }
+}
+

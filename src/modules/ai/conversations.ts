@@ -1,0 +1,137 @@
+// The AI REST conversation: POST /api/v1/ai/conversations creates or continues a conversation on the
+// "api" channel, stores both turns as messages (seq from conversations.last_seq) and answers through
+// the shared answer pipeline, streamed or whole.
+import { and, desc, eq, sql } from "drizzle-orm";
+import { tenant } from "../../db/client";
+import { conversations, messages } from "../../db/schema";
+import type { Env } from "../../env";
+import { streamAnswer, type AnswerResult } from "../../ai/answer";
+import { nowIso } from "../../lib/clock";
+import { conflict, notFound } from "../../lib/errors";
+import { newId } from "../../lib/ids";
+import { findKnowledgeBase } from "../knowledge/knowledge-bases";
+
+export interface ConverseInput {
+  message: string;
+  conversation_id?: string;
+  knowledge_base_id?: string;
+}
+
+export type ConverseEvent = { type: "delta"; delta: string } | { type: "done"; body: AiResponse };
+export type AiResponse = Omit<AnswerResult, "sources"> & { conversation_id: string; message_id: string; sources_count: number; sources: AnswerResult["sources"] };
+
+const HISTORY_TURNS = 10;
+
+/** Reserves the next seq of a conversation atomically (D1 runs one statement at a time). */
+async function nextSeq(env: Env, creatorId: string, conversationId: string): Promise<number> {
+  const t = tenant(env.DB, creatorId);
+  const now = nowIso();
+  const row = await t.db
+    .update(conversations)
+    .set({ lastSeq: sql`${conversations.lastSeq} + 1`, lastMessageAt: now, updatedAt: now })
+    .where(t.where(conversations, eq(conversations.id, conversationId)))
+    .returning({ seq: conversations.lastSeq })
+    .get();
+  if (!row) throw notFound("Conversation");
+  return row.seq;
+}
+
+async function openConversation(env: Env, creatorId: string, input: ConverseInput) {
+  const t = tenant(env.DB, creatorId);
+  if (input.knowledge_base_id) await findKnowledgeBase(env, creatorId, input.knowledge_base_id);
+  if (input.conversation_id) {
+    const row = await t.db.select().from(conversations).where(t.where(conversations, eq(conversations.id, input.conversation_id))).get();
+    if (!row) throw notFound("Conversation");
+    // Widget and channel conversations get their seq from their Durable Object: not written here.
+    if (row.channel !== "api") throw conflict(`This conversation belongs to the ${row.channel} channel; continue it there`);
+    if (input.knowledge_base_id && input.knowledge_base_id !== row.knowledgeBaseId) {
+      await t.db.update(conversations).set({ knowledgeBaseId: input.knowledge_base_id }).where(t.where(conversations, eq(conversations.id, row.id))).run();
+      row.knowledgeBaseId = input.knowledge_base_id;
+    }
+    return row;
+  }
+  return t.db
+    .insert(conversations)
+    .values({ id: newId(), creatorId, channel: "api", knowledgeBaseId: input.knowledge_base_id ?? null })
+    .returning()
+    .get();
+}
+
+async function history(env: Env, creatorId: string, conversationId: string) {
+  const t = tenant(env.DB, creatorId);
+  const rows = await t.db
+    .select({ sender: messages.sender, text: messages.text })
+    .from(messages)
+    .where(t.where(messages, eq(messages.conversationId, conversationId)))
+    .orderBy(desc(messages.seq))
+    .limit(HISTORY_TURNS)
+    .all();
+  return rows
+    .reverse()
+    .filter((m) => m.sender === "user" || m.sender === "ai")
+    .map((m) => ({ role: m.sender === "user" ? ("user" as const) : ("assistant" as const), content: m.text }));
+}
+
+async function storeMessage(env: Env, creatorId: string, conversationId: string, values: Partial<typeof messages.$inferInsert>) {
+  const seq = await nextSeq(env, creatorId, conversationId);
+  const id = newId();
+  await tenant(env.DB, creatorId)
+    .db.insert(messages)
+    .values({ id, creatorId, conversationId, seq, sender: "user", text: "", ...values })
+    .run();
+  return { id, seq };
+}
+
+export async function* converse(env: Env, creatorId: string, input: ConverseInput): AsyncGenerator<ConverseEvent> {
+  const conversation = await openConversation(env, creatorId, input);
+  const past = await history(env, creatorId, conversation.id);
+  await storeMessage(env, creatorId, conversation.id, { sender: "user", text: input.message });
+  let result: AnswerResult | undefined;
+  for await (const event of streamAnswer(env, {
+    creatorId,
+    message: input.message,
+    conversationId: conversation.id,
+    knowledgeBaseId: conversation.knowledgeBaseId ?? undefined,
+    history: past,
+  })) {
+    if (event.type === "delta") yield event;
+    else result = event.result;
+  }
+  if (!result) throw new Error("answer stream ended without a result");
+  const stored = await storeMessage(env, creatorId, conversation.id, {
+    sender: "ai",
+    text: result.response,
+    sources: result.sources,
+    metadata: { model_used: result.model_used, confidence: result.confidence },
+  });
+  yield {
+    type: "done",
+    body: { ...result, conversation_id: conversation.id, message_id: stored.id, sources_count: result.sources.length },
+  };
+}
+
+export async function conversationContext(env: Env, creatorId: string, conversationId: string) {
+  const t = tenant(env.DB, creatorId);
+  const conversation = await t.db.select().from(conversations).where(t.where(conversations, eq(conversations.id, conversationId))).get();
+  if (!conversation) throw notFound("Conversation");
+  const recent = await t.db
+    .select()
+    .from(messages)
+    .where(and(t.where(messages), eq(messages.conversationId, conversationId)))
+    .orderBy(desc(messages.seq))
+    .limit(20)
+    .all();
+  const lastAi = recent.find((m) => m.sender === "ai");
+  return {
+    conversation_id: conversation.id,
+    channel: conversation.channel,
+    status: conversation.status,
+    knowledge_base_id: conversation.knowledgeBaseId,
+    context: conversation.context,
+    message_count: conversation.lastSeq,
+    messages: recent.reverse().map((m) => ({ id: m.id, seq: m.seq, sender: m.sender, text: m.text, created_at: m.createdAt })),
+    last_sources: (lastAi?.sources as unknown[] | null) ?? [],
+    created_at: conversation.createdAt,
+    last_message_at: conversation.lastMessageAt,
+  };
+}
