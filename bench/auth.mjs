@@ -6,11 +6,12 @@
 // (Linux /proc) is always reported.
 import autocannon from "autocannon";
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, totalmem } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { ROOT, startWranglerDev } from "../test/support/wrangler-dev.ts";
+import { groupCpu, HAS_PROC } from "./cpu.mjs";
 
 const { values: opts } = parseArgs({
   options: {
@@ -114,33 +115,6 @@ function logDurations(text, path) {
     } catch {}
   }
   return { worker: quantiles(worker), wrangler: quantiles(wrangler) };
-}
-
-const TICKS_PER_SECOND = 100; // Linux USER_HZ
-const HAS_PROC = existsSync("/proc/self/stat");
-
-/** CPU seconds used so far by each process of a process group (Linux /proc), labelled by role. */
-function groupCpu(pgid) {
-  const out = {};
-  for (const pid of readdirSync("/proc").filter((d) => /^\d+$/.test(d))) {
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      if (Number(fields[2]) !== pgid) continue;
-      const cmd = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").join(" ");
-      const role = cmd.includes("workerd")
-        ? cmd.includes("--inspector-addr")
-          ? "workerd (Worker, D1, R2, DO)"
-          : "workerd (wrangler's proxy)"
-        : cmd.includes("esbuild")
-          ? "esbuild"
-          : "node (wrangler)";
-      out[role] = (out[role] ?? 0) + (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
-    } catch {
-      /* exited meanwhile */
-    }
-  }
-  return out;
 }
 
 async function run(options, server, name) {
