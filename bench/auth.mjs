@@ -1,6 +1,6 @@
 // REST load test of the auth service against two `wrangler dev` servers on loopback: rate limits off,
 // and rate limits on (Durable Object counter in the path) with the limits raised out of reach.
-// Usage: npm run bench [-- --duration 10 --rounds 3 --connections 50 --scenarios health,me,login --profile]
+// Usage: npm run bench [-- --duration 10 --rounds 3 --connections 50 --scenarios health,me,login --var NAME:value --profile]
 // --profile also reads the Worker's own request log (duration_ms) to split Worker time from transport
 // (it runs wrangler at --log-level log, which costs wrangler CPU itself). CPU per request per process
 // (Linux /proc) is always reported.
@@ -21,6 +21,8 @@ const { values: opts } = parseArgs({
     scenarios: { type: "string", default: "health,me,login" },
     variants: { type: "string", default: "limits-off,limits-on" },
     profile: { type: "boolean", default: false },
+    // Extra settings for both servers, e.g. --var LOG_LEVEL:warn (repeatable).
+    var: { type: "string", multiple: true, default: [] },
   },
 });
 const DURATION = Number(opts.duration);
@@ -187,7 +189,8 @@ async function main() {
   try {
     for (const v of variants) {
       if (!VARIANTS[v]) throw new Error(`unknown variant ${v}`);
-      servers[v] = await startWranglerDev({ vars: VARIANTS[v], logLevel: opts.profile ? "log" : "warn" });
+      const extra = Object.fromEntries(opts.var.map((kv) => [kv.slice(0, kv.indexOf(":")), kv.slice(kv.indexOf(":") + 1)]));
+      servers[v] = await startWranglerDev({ vars: { ...extra, ...VARIANTS[v] }, logLevel: opts.profile ? "log" : "warn" });
       servers[v].account = await prepare(servers[v]);
       process.stderr.write(`${v}: ${servers[v].url}\n`);
     }
@@ -208,7 +211,7 @@ async function main() {
     }
     const env = machine();
     const lines = [
-      `Medians of ${ROUNDS} rounds × ${DURATION} s, ${CONNECTIONS} connections, loopback, ${env.date} (commit ${env.commit})`,
+      `Medians of ${ROUNDS} rounds × ${DURATION} s, ${CONNECTIONS} connections, loopback, ${env.date} (commit ${env.commit})${opts.var.length ? `, --var ${opts.var.join(" --var ")}` : ""}`,
       `Machine: ${env.cpu}, ${env.memory_gb} GiB; Node ${env.node}; wrangler ${env.wrangler}; autocannon ${env.autocannon}`,
       "",
       `| scenario | rate limits | req/s | p50 ms | p99 ms | requests | non-2xx / errors | load avg |${opts.profile ? " Worker p50 / p99 ms | wrangler p50 / p99 ms |" : ""}`,
