@@ -47,6 +47,8 @@ export interface StartOptions {
   vars?: Record<string, string>;
   /** Milliseconds to wait for /health. */
   timeoutMs?: number;
+  /** wrangler's log level; "info" shows the Worker's request log lines in output(). */
+  logLevel?: "debug" | "info" | "log" | "warn" | "error" | "none";
 }
 
 export async function startWranglerDev(opts: StartOptions = {}): Promise<DevServer> {
@@ -62,12 +64,13 @@ export async function startWranglerDev(opts: StartOptions = {}): Promise<DevServ
     "--inspector-port", String(inspector),
     "--persist-to", persistDir,
     "--show-interactive-dev-session=false",
-    "--log-level", "warn",
+    "--log-level", opts.logLevel ?? "warn",
     ...Object.entries(opts.vars ?? {}).flatMap(([k, v]) => ["--var", `${k}:${v}`]),
   ];
   const child = spawn(WRANGLER, args, {
     cwd: ROOT,
-    env: { ...process.env, CI: "true", WRANGLER_SEND_METRICS: "false" },
+    // No lookup of the Request.cf sample at workers.cloudflare.com: offline, no warning noise.
+    env: { ...process.env, CI: "true", WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false" },
     stdio: ["ignore", "pipe", "pipe"],
     detached: true,
   });

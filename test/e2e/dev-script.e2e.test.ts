@@ -1,0 +1,90 @@
+// `npm run dev`: migrations + an idempotent demo creator + wrangler dev, with extra args passed to wrangler.
+import { spawn, spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { DEMO, prepareLocalDatabase } from "../../scripts/dev.mjs";
+import { freePort, ROOT } from "../support/wrangler-dev";
+
+const persistDir = mkdtempSync(join(tmpdir(), "edgecoach-devscript-"));
+afterAll(() => rmSync(persistDir, { recursive: true, force: true }));
+
+/** Runs `npm run dev -- <args>` until its banner appears, then calls `use` and stops it. */
+async function withDevScript(args: string[], use: (banner: string) => Promise<void>) {
+  const child = spawn("npm", ["run", "dev", "--", ...args], {
+    cwd: ROOT,
+    env: { ...process.env, WRANGLER_SEND_METRICS: "false" },
+    stdio: ["ignore", "pipe", "pipe"],
+    detached: true,
+  });
+  let out = "";
+  child.stdout.on("data", (d) => (out += d));
+  child.stderr.on("data", (d) => (out += d));
+  const exited = new Promise((r) => child.once("exit", r));
+  try {
+    const deadline = Date.now() + 90_000;
+    while (!out.includes("Demo login")) {
+      if (child.exitCode !== null) throw new Error(`npm run dev exited early:\n${out}`);
+      if (Date.now() > deadline) throw new Error(`npm run dev printed no demo login in time:\n${out}`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    await new Promise((r) => setTimeout(r, 100)); // the rest of the banner
+    await use(out);
+  } finally {
+    try {
+      process.kill(-child.pid!, "SIGTERM");
+    } catch {
+      /* already gone */
+    }
+    await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
+    if (child.exitCode === null && child.signalCode === null) process.kill(-child.pid!, "SIGKILL");
+  }
+}
+
+async function login(url: string, email: string, password: string) {
+  return fetch(`${url}/api/v1/auth/login`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ email, password }),
+  });
+}
+
+function demoMemberCount(): number {
+  const res = spawnSync(
+    join(ROOT, "node_modules", ".bin", "wrangler"),
+    ["d1", "execute", "DB", "--local", "--persist-to", persistDir, "--json", "--command", `SELECT count(*) AS n FROM members WHERE email = '${DEMO.email}'`],
+    { cwd: ROOT, encoding: "utf8", env: { ...process.env, CI: "true" } },
+  );
+  if (res.status !== 0) throw new Error(`${res.stdout}\n${res.stderr}`);
+  return (JSON.parse(res.stdout) as { results: { n: number }[] }[])[0]!.results[0]!.n;
+}
+
+describe("npm run dev", () => {
+  it("migrates, seeds the demo creator, serves on the requested port and prints a working login", async () => {
+    const port = await freePort();
+    const inspector = await freePort();
+    const args = ["--port", String(port), "--ip", "127.0.0.1", "--inspector-port", String(inspector), "--persist-to", persistDir, "--show-interactive-dev-session=false"];
+    await withDevScript(args, async (banner) => {
+      expect(banner).toContain(`http://127.0.0.1:${port}`);
+      expect(banner).toContain(`email:    ${DEMO.email}`);
+      expect(banner).toContain(`password: ${DEMO.password}`);
+      expect(banner).toContain("created now");
+
+      const res = await login(`http://127.0.0.1:${port}`, DEMO.email, DEMO.password);
+      expect(res.status).toBe(200);
+      const session = (await res.json()) as { access_token: string; creator: { id: string; member: { role: string } } };
+      expect(session.creator.id).toBe(DEMO.creatorId);
+      expect(session.creator.member.role).toBe("owner");
+      const me = await fetch(`http://127.0.0.1:${port}/api/v1/auth/me`, { headers: { Authorization: `Bearer ${session.access_token}` } });
+      expect(me.status).toBe(200);
+
+      expect((await login(`http://127.0.0.1:${port}`, DEMO.email, "Not-The-Demo-Password-1")).status).toBe(401);
+    });
+  });
+
+  it("seeds idempotently into the --persist-to state (a second run adds nothing)", () => {
+    expect(prepareLocalDatabase(persistDir)).toBe(false);
+    expect(demoMemberCount()).toBe(1);
+  });
+});
