@@ -1,7 +1,9 @@
 // REST load test of the auth service against two `wrangler dev` servers on loopback: rate limits off,
 // and rate limits on (Durable Object counter in the path) with the limits raised out of reach.
-// Usage: npm run bench [-- --duration 10 --rounds 3 --connections 50 --scenarios health,me,login --profile]
-// --profile also reads the Worker's own request log (duration_ms) to split Worker time from transport.
+// Usage: npm run bench [-- --duration 10 --rounds 3 --connections 50 --scenarios health,me,login --var NAME:value --profile]
+// --profile also reads the Worker's own request log (duration_ms) to split Worker time from transport
+// (it runs wrangler at --log-level log, which costs wrangler CPU itself). CPU per request per process
+// (Linux /proc) is always reported.
 import autocannon from "autocannon";
 import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -9,6 +11,7 @@ import { cpus, loadavg, totalmem } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { ROOT, startWranglerDev } from "../test/support/wrangler-dev.ts";
+import { groupCpu, HAS_PROC } from "./cpu.mjs";
 
 const { values: opts } = parseArgs({
   options: {
@@ -18,6 +21,8 @@ const { values: opts } = parseArgs({
     scenarios: { type: "string", default: "health,me,login" },
     variants: { type: "string", default: "limits-off,limits-on" },
     profile: { type: "boolean", default: false },
+    // Extra settings for both servers, e.g. --var LOG_LEVEL:warn (repeatable).
+    var: { type: "string", multiple: true, default: [] },
   },
 });
 const DURATION = Number(opts.duration);
@@ -117,7 +122,16 @@ function logDurations(text, path) {
 async function run(options, server, name) {
   const logStart = server.output().length;
   const load = loadavg()[0];
+  const cpuBefore = HAS_PROC ? groupCpu(server.process.pid) : {};
+  const selfBefore = process.cpuUsage();
   const r = await autocannon(options);
+  const self = process.cpuUsage(selfBefore);
+  let cpu;
+  if (HAS_PROC) {
+    const after = groupCpu(server.process.pid);
+    cpu = { "node (autocannon, this process)": (self.user + self.system) / 1e6 };
+    for (const [k, v] of Object.entries(after)) cpu[k] = Math.round((v - (cpuBefore[k] ?? 0)) * 100) / 100;
+  }
   let logs;
   if (opts.profile) {
     await new Promise((res) => setTimeout(res, 500)); // the last log lines
@@ -125,6 +139,7 @@ async function run(options, server, name) {
   }
   return {
     load1: load,
+    cpu,
     worker: logs?.worker,
     wrangler: logs?.wrangler,
     rps: r.requests.average,
@@ -174,7 +189,8 @@ async function main() {
   try {
     for (const v of variants) {
       if (!VARIANTS[v]) throw new Error(`unknown variant ${v}`);
-      servers[v] = await startWranglerDev({ vars: VARIANTS[v], logLevel: opts.profile ? "log" : "warn" });
+      const extra = Object.fromEntries(opts.var.map((kv) => [kv.slice(0, kv.indexOf(":")), kv.slice(kv.indexOf(":") + 1)]));
+      servers[v] = await startWranglerDev({ vars: { ...extra, ...VARIANTS[v] }, logLevel: opts.profile ? "log" : "warn" });
       servers[v].account = await prepare(servers[v]);
       process.stderr.write(`${v}: ${servers[v].url}\n`);
     }
@@ -186,6 +202,7 @@ async function main() {
         for (const v of order) {
           const r = await run(scenario(s, servers[v], servers[v].account), servers[v], s);
           ((results[s] ??= {})[v] ??= []).push(r);
+          if (r.cpu) process.stderr.write(`  CPU seconds: ${JSON.stringify(r.cpu)}\n`);
           process.stderr.write(
             `round ${round} ${s.padEnd(6)} ${v.padEnd(10)} ${r.rps.toFixed(0).padStart(6)} req/s  p50 ${r.p50} ms  p99 ${r.p99} ms  non2xx ${r.non2xx} errors ${r.errors} timeouts ${r.timeouts}  load ${r.load1.toFixed(1)}${r.worker ? `  worker p50/p99 ${r.worker.p50}/${r.worker.p99} ms (${r.worker.count})  wrangler p50/p99 ${r.wrangler.p50}/${r.wrangler.p99} ms (${r.wrangler.count})` : ""}\n`,
           );
@@ -194,7 +211,7 @@ async function main() {
     }
     const env = machine();
     const lines = [
-      `Medians of ${ROUNDS} rounds × ${DURATION} s, ${CONNECTIONS} connections, loopback, ${env.date} (commit ${env.commit})`,
+      `Medians of ${ROUNDS} rounds × ${DURATION} s, ${CONNECTIONS} connections, loopback, ${env.date} (commit ${env.commit})${opts.var.length ? `, --var ${opts.var.join(" --var ")}` : ""}`,
       `Machine: ${env.cpu}, ${env.memory_gb} GiB; Node ${env.node}; wrangler ${env.wrangler}; autocannon ${env.autocannon}`,
       "",
       `| scenario | rate limits | req/s | p50 ms | p99 ms | requests | non-2xx / errors | load avg |${opts.profile ? " Worker p50 / p99 ms | wrangler p50 / p99 ms |" : ""}`,
@@ -213,6 +230,26 @@ async function main() {
               : ""
           }`,
         );
+      }
+    }
+    if (HAS_PROC) {
+      // CPU per request by process: where the time goes when the machine is the bottleneck.
+      const roles = [...new Set(Object.values(results).flatMap((byV) => Object.values(byV).flatMap((rs) => rs.flatMap((r) => Object.keys(r.cpu)))))];
+      lines.push(
+        "",
+        "CPU milliseconds per request, by process:",
+        "",
+        `| scenario | rate limits | ${roles.join(" | ")} | total |`,
+        `|---|---|${roles.map(() => "---:|").join("")}---:|`,
+      );
+      for (const s of scenarios) {
+        for (const v of variants) {
+          const rs = results[s][v];
+          const total = rs.reduce((a, r) => a + r.total, 0);
+          const per = roles.map((role) => fmt((1000 * rs.reduce((a, r) => a + (r.cpu[role] ?? 0), 0)) / Math.max(1, total)));
+          const sum = (1000 * rs.reduce((a, r) => a + Object.values(r.cpu).reduce((x, y) => x + y, 0), 0)) / Math.max(1, total);
+          lines.push(`| ${label[s]} | ${v === "limits-off" ? "off" : "on"} | ${per.join(" | ")} | ${fmt(sum)} |`);
+        }
       }
     }
     console.log(lines.join("\n"));

@@ -20,13 +20,16 @@ export interface RateResult {
 
 export class RateLimiter extends DurableObject {
   private alarmSet = false;
+  private tableReady = false;
 
   constructor(ctx: DurableObjectState, env: unknown) {
     super(ctx, env as never);
   }
 
   private ensureTable(): void {
-    // Also after deleteAll() in alarm(), which drops the table with everything else.
+    // Once per instance, and again after deleteAll() in alarm(), which drops the table.
+    if (this.tableReady) return;
+    this.tableReady = true;
     this.ctx.storage.sql.exec(
       "CREATE TABLE IF NOT EXISTS counters (key TEXT PRIMARY KEY, window_start INTEGER NOT NULL, count INTEGER NOT NULL)",
     );
@@ -90,6 +93,7 @@ export class RateLimiter extends DurableObject {
       this.alarmSet = true;
     } else {
       await this.ctx.storage.deleteAll();
+      this.tableReady = false;
     }
   }
 }

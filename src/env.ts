@@ -91,5 +91,7 @@ export interface AppVariables {
   /** Set by the auth middleware from the verified token: the tenant. */
   creatorId?: string;
   auth?: import("./modules/auth/tokens").AccessClaims;
+  /** The member and creator rows read while verifying the token (same request, so current). */
+  account?: import("./modules/auth/sessions").AuthenticatedAccount;
   logFields?: Record<string, unknown>;
 }

@@ -3,7 +3,7 @@
 import { createMiddleware } from "hono/factory";
 import type { AppBindings } from "../env";
 import { AppError, forbidden, unauthenticated } from "../lib/errors";
-import { authenticateAccessToken } from "../modules/auth/sessions";
+import { authenticateAccount } from "../modules/auth/sessions";
 import type { Permission, Role } from "../modules/auth/tokens";
 
 const authErrors = new WeakMap<Request, AppError>();
@@ -15,9 +15,10 @@ export const authenticate = () =>
       const match = /^Bearer\s+(\S+)$/i.exec(header);
       try {
         if (!match) throw unauthenticated("Authorization header must be 'Bearer <token>'");
-        const claims = await authenticateAccessToken(c.env, match[1]!);
-        c.set("auth", claims);
-        c.set("creatorId", claims.creator_id);
+        const account = await authenticateAccount(c.env, match[1]!);
+        c.set("auth", account.claims);
+        c.set("account", account);
+        c.set("creatorId", account.claims.creator_id);
       } catch (err) {
         if (!(err instanceof AppError)) throw err;
         authErrors.set(c.req.raw, err);

@@ -5,6 +5,7 @@ import type { Context } from "hono";
 import type { AppBindings, Env } from "../env";
 import { config, type RateRule } from "../config";
 import { AppError } from "../lib/errors";
+import { sha256Hex } from "../lib/crypto";
 import type { RateCheck, RateResult } from "../../durable-objects/rate-limiter";
 
 export type ClientCategory = "auth" | "uploads" | "chat" | "search" | "default";
@@ -22,12 +23,18 @@ export function clientAddress(c: Context): string {
   return c.req.header("CF-Connecting-IP") ?? "unknown";
 }
 
-/** The account an auth request is about, so limits count per (address, account). */
+/**
+ * The account an auth request is about, so limits count per (address, account): the email, or for
+ * token-bearing requests (refresh, reset confirm, invitations) a hash of the token, so made-up tokens
+ * from one address never use up the budget of the real users behind that address.
+ */
 async function accountOf(c: Context<AppBindings>): Promise<string> {
   try {
     const body = (await c.req.json()) as Record<string, unknown> | null;
     const email = body && typeof body.email === "string" ? body.email.trim().toLowerCase() : "";
-    return email || "-";
+    if (email) return email;
+    const token = body && (typeof body.refresh_token === "string" ? body.refresh_token : typeof body.token === "string" ? body.token : "");
+    return token ? `token:${(await sha256Hex(token)).slice(0, 24)}` : "-";
   } catch {
     return "-";
   }

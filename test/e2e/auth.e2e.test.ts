@@ -66,6 +66,8 @@ describe("auth lifecycle over HTTP (wrangler dev)", () => {
     // so the newest refresh token of that family no longer works either.
     expectUnauthenticated(await call("POST", "/api/v1/auth/refresh", { json: { refresh_token: refresh1 } }));
     expectUnauthenticated(await call("POST", "/api/v1/auth/refresh", { json: { refresh_token: refresh2 } }));
+    // Access tokens carry their session (sid): those of the revoked family stop working too.
+    expectUnauthenticated(await call("GET", "/api/v1/auth/me", { token: access2 }));
 
     // The session from registration is a separate family and is still alive until logout.
     const { access_token: access0, refresh_token: refresh0 } = registered.body as { access_token: string; refresh_token: string };

@@ -98,3 +98,20 @@ describe("rate limits", () => {
     }
   });
 });
+
+describe("rate limits on token-bearing auth requests", () => {
+  it("made-up refresh tokens from one address don't lock out a real user's refresh there", async () => {
+    const s = await createCreator();
+    const ip = "198.51.100.99";
+    for (let i = 0; i < 12; i++) {
+      const res = await call("/api/v1/auth/refresh", { method: "POST", json: { refresh_token: `bogus-${i}` }, ip }, {});
+      expect(res.status).toBe(401);
+    }
+    const real = await call("/api/v1/auth/refresh", { method: "POST", json: { refresh_token: s.refresh_token }, ip }, {});
+    expect(real.status).toBe(200);
+    // The same made-up token over and over is limited.
+    const statuses: number[] = [];
+    for (let i = 0; i < 11; i++) statuses.push((await call("/api/v1/auth/refresh", { method: "POST", json: { refresh_token: "same-guess" }, ip }, {})).status);
+    expect(statuses.at(-1)).toBe(429);
+  });
+});

@@ -1,6 +1,7 @@
 // Wires the auth routes to the services.
 import { createRouter } from "../../lib/router";
 import { checkPassword } from "./passwords";
+import { presentMe } from "./presenters";
 import { publishedKeys, rotateKeys } from "./keys";
 import { rotateRefreshToken } from "./sessions";
 import * as routes from "./routes";
@@ -10,9 +11,9 @@ export const authRouter = createRouter()
   .openapi(routes.registerRoute, async (c) => c.json(await service.register(c.env, c.req.valid("json")), 201))
   .openapi(routes.loginRoute, async (c) => c.json(await service.login(c.env, c.req.valid("json")), 200))
   .openapi(routes.refreshRoute, async (c) => c.json(await rotateRefreshToken(c.env, c.req.valid("json").refresh_token), 200))
-  .openapi(routes.meRoute, async (c) => {
-    const auth = c.get("auth")!;
-    return c.json(await service.me(c.env, auth.creator_id, auth.sub), 200);
+  .openapi(routes.meRoute, (c) => {
+    const account = c.get("account")!;
+    return c.json(presentMe(account.creator, account.member), 200);
   })
   .openapi(routes.logoutRoute, async (c) => {
     const body = (await c.req.json().catch(() => ({}))) as { refresh_token?: unknown };

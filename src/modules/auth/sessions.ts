@@ -1,5 +1,5 @@
 // Sessions (refresh-token families): issue, rotate with reuse detection, revoke; and the per-request check.
-import { and, eq, isNull } from "drizzle-orm";
+import { and, eq, isNull, sql } from "drizzle-orm";
 import { getDb } from "../../db/client";
 import { creators, members, refreshTokens, revokedTokens, sessions } from "../../db/schema";
 import type { Env } from "../../env";
@@ -144,34 +144,43 @@ export async function revokeAccessToken(env: Env, claims: Pick<AccessClaims, "jt
     .onConflictDoNothing();
 }
 
+export interface AuthenticatedAccount {
+  claims: AccessClaims;
+  member: typeof members.$inferSelect;
+  creator: typeof creators.$inferSelect;
+}
+
 /**
  * Every authenticated request: signature and claims, then one D1 read that checks the session is
  * live, the token not revoked, the member and creator active, and takes the member's current role.
+ * The rows it read come back too, so GET /me needs no second query.
  */
-export async function authenticateAccessToken(env: Env, token: string): Promise<AccessClaims> {
+export async function authenticateAccount(env: Env, token: string): Promise<AuthenticatedAccount> {
   const claims = await verifyAccessToken(env, token);
-  const row = await env.DB.prepare(
-    `SELECT s.revoked_at, m.role, m.status AS member_status, c.status AS creator_status, c.is_active,
-            c.subscription_tier, EXISTS(SELECT 1 FROM revoked_tokens r WHERE r.jti = ?1) AS jti_revoked
-       FROM sessions s
-       JOIN members m ON m.id = s.member_id AND m.creator_id = s.creator_id
-       JOIN creators c ON c.id = s.creator_id
-      WHERE s.id = ?2 AND s.creator_id = ?3 AND s.member_id = ?4`,
-  )
-    .bind(claims.jti, claims.sid, claims.creator_id, claims.sub)
-    .first<{
-      revoked_at: string | null;
-      role: Role;
-      member_status: string;
-      creator_status: string;
-      is_active: number;
-      subscription_tier: string;
-      jti_revoked: number;
-    }>();
-  if (!row || row.revoked_at || row.jti_revoked) throw unauthenticated("Access token has been revoked");
-  if (row.member_status !== "active" || row.creator_status !== "active" || !row.is_active) {
+  const row = await getDb(env.DB)
+    .select({
+      revokedAt: sessions.revokedAt,
+      jtiRevoked: sql<number>`EXISTS(SELECT 1 FROM revoked_tokens r WHERE r.jti = ${claims.jti})`,
+      member: members,
+      creator: creators,
+    })
+    .from(sessions)
+    .innerJoin(members, and(eq(members.id, sessions.memberId), eq(members.creatorId, sessions.creatorId)))
+    .innerJoin(creators, eq(creators.id, sessions.creatorId))
+    .where(and(eq(sessions.id, claims.sid), eq(sessions.creatorId, claims.creator_id), eq(sessions.memberId, claims.sub)))
+    .get();
+  if (!row || row.revokedAt || row.jtiRevoked) throw unauthenticated("Access token has been revoked");
+  if (row.member.status !== "active" || row.creator.status !== "active" || !row.creator.isActive) {
     throw unauthenticated("Account is not active");
   }
-  return { ...claims, role: row.role, permissions: ROLE_PERMISSIONS[row.role], subscription_tier: row.subscription_tier };
+  const role = row.member.role;
+  return {
+    claims: { ...claims, role, permissions: ROLE_PERMISSIONS[role], subscription_tier: row.creator.subscriptionTier },
+    member: row.member,
+    creator: row.creator,
+  };
 }
 
+export async function authenticateAccessToken(env: Env, token: string): Promise<AccessClaims> {
+  return (await authenticateAccount(env, token)).claims;
+}
