@@ -3,7 +3,7 @@ import type { InboundEvent } from "../modules/channels/platform";
 
 export type JobMessage =
   | { type: "gdpr.delete"; creatorId: string; requestId: string }
-  /** A verified Telegram/WhatsApp webhook event, first time seen. */
-  | { type: "channel.inbound"; creatorId: string; channelId: string; event: InboundEvent }
+  /** A verified Telegram/WhatsApp webhook event (redeliveries included: the consumer de-duplicates by eventKey). */
+  | { type: "channel.inbound"; creatorId: string; channelId: string; eventKey: string; event: InboundEvent }
   /** Deliver one stored outbound message (all its parts) through its channel. */
   | { type: "channel.send"; creatorId: string; messageId: string };

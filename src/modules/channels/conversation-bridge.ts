@@ -207,7 +207,9 @@ export async function recordEdit(
   const where = t.where(messages, eq(messages.conversationId, input.conversationId), eq(messages.clientMessageId, `in:${input.externalMessageId}`));
   const row = await t.db.select({ metadata: messages.metadata }).from(messages).where(where).get();
   if (!row) return false;
-  const edits = Array.isArray(row.metadata?.edits) ? (row.metadata!.edits as unknown[]) : [];
+  const edits = Array.isArray(row.metadata?.edits) ? (row.metadata!.edits as { text: string; at: string }[]) : [];
+  const last = edits.at(-1);
+  if (last && last.text === input.text && last.at === (input.editedAt ?? last.at)) return true; // a redelivery
   const metadata = { ...(row.metadata ?? {}), edited_text: input.text, edited_at: input.editedAt ?? nowIso(), edits: [...edits, { text: input.text, at: input.editedAt ?? nowIso() }] };
   await t.db.update(messages).set({ metadata }).where(where).run();
   return true;

@@ -1,25 +1,49 @@
 // The queued half of an inbound webhook: end user and conversation, the message stored once, and
 // the answer — the AI for text, the welcome for /start, a polite notice for media. Edits,
 // delivery statuses and membership changes are recorded, never answered.
-import type { ChannelKind } from "../../db/schema";
+import { and, eq } from "drizzle-orm";
+import { tenant } from "../../db/client";
+import { channelEvents, type ChannelKind } from "../../db/schema";
+import { nowIso } from "../../lib/clock";
 import type { Env } from "../../env";
 import { log } from "../../lib/logging";
 import { openConversation, recordEdit, recordInbound, replyWithAi } from "./conversation-bridge";
 import { setEndUserStatus, upsertEndUser } from "./end-users";
 import { recordDeliveryStatus, sendToEndUser } from "./outbound";
 import type { InboundEvent } from "./platform";
-import { getChannel } from "./store";
+import { getChannel, type ChannelRow } from "./store";
 
 export const DEFAULT_WELCOME = "Hi! I'm an AI assistant. Ask me anything, and I'll answer from what I've been taught.";
 export const TEXT_ONLY_NOTICE = "Sorry, I can only read text messages for now. Could you type your question?";
 
-export async function processInbound(env: Env, job: { creatorId: string; channelId: string; event: InboundEvent }): Promise<void> {
+/**
+ * Runs one inbound event once. The event row is written first and marked processed last: a
+ * redelivery after that is acknowledged without work; a retry after a crash redoes the steps,
+ * each of which is idempotent (messages and replies are keyed on the platform's message id).
+ */
+export async function processInbound(env: Env, job: { creatorId: string; channelId: string; eventKey: string; event: InboundEvent }): Promise<void> {
   let channel;
   try {
     channel = await getChannel(env, job.creatorId, job.channelId);
   } catch {
     return; // disconnected since: nothing to answer through
   }
+  if (channel.type === "web") return;
+  const t = tenant(env.DB, job.creatorId);
+  const key = and(t.where(channelEvents, eq(channelEvents.channelId, channel.id)), eq(channelEvents.eventKey, job.eventKey));
+  const kind0 = job.event.kind;
+  await t.db
+    .insert(channelEvents)
+    .values({ channelId: channel.id, eventKey: job.eventKey, creatorId: t.creatorId, kind: kind0, detail: kind0 === "message" ? null : { ...job.event } })
+    .onConflictDoNothing()
+    .run();
+  const seen = await t.db.select({ processedAt: channelEvents.processedAt }).from(channelEvents).where(key).get();
+  if (seen?.processedAt) return;
+  await handleEvent(env, channel, job);
+  await t.db.update(channelEvents).set({ processedAt: nowIso() }).where(key).run();
+}
+
+async function handleEvent(env: Env, channel: ChannelRow, job: { creatorId: string; event: InboundEvent }): Promise<void> {
   if (channel.type === "web") return;
   const kind: ChannelKind = channel.type;
   const event = job.event;

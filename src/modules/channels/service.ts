@@ -15,6 +15,7 @@ import { CONFIG_SCHEMAS, type CreateChannelInput, type UpdateChannelInput } from
 import { isMask, mask, openSecrets, sealSecrets, SECRET_FIELDS, webhookKeyHash, type ChannelSecrets } from "./secrets";
 import { getChannel, type ChannelRow } from "./store";
 import { TelegramClient } from "./telegram";
+import { forgetChannel } from "./webhook-cache";
 
 type Stats = { userCount: number; lastActivityAt: string | null };
 
@@ -230,6 +231,7 @@ export async function updateChannel(env: Env, creatorId: string, channelId: stri
   }
   if (input.status) patch.status = input.status === "inactive" ? "inactive" : row.status === "inactive" ? "active" : row.status;
   await t.db.update(channels).set(patch).where(t.where(channels, eq(channels.id, row.id))).run();
+  forgetChannel(row.id);
 
   if (tokenChanged || (row.type === "telegram" && input.status === "active" && row.status !== "active")) {
     // A new bot (or a retry after an error): the old bot lets go, the new one gets our webhook.
@@ -239,6 +241,7 @@ export async function updateChannel(env: Env, creatorId: string, channelId: stri
     secrets = { ...secrets, webhook_secret: webhookSecret };
     await t.db.update(channels).set({ secrets: await sealSecrets(env, secrets), webhookKeyHash: await webhookKeyHash(webhookSecret) }).where(t.where(channels, eq(channels.id, row.id))).run();
     await applyConnection(env, creatorId, row.id, plain, await connectTelegram(env, row.id, secrets.bot_token!, webhookSecret, me));
+    forgetChannel(row.id);
   }
   return readChannel(env, creatorId, row.id);
 }
@@ -259,6 +262,7 @@ export async function deleteChannel(env: Env, creatorId: string, channelId: stri
     t.db.delete(channelMessageRefs).where(t.where(channelMessageRefs, eq(channelMessageRefs.channelId, row.id))),
     t.db.delete(channels).where(t.where(channels, eq(channels.id, row.id))),
   ]);
+  forgetChannel(row.id);
 }
 
 /** Meta's verification handshake succeeded for this channel. */
@@ -266,4 +270,5 @@ export async function markVerified(env: Env, row: ChannelRow) {
   if (row.status !== "pending_verification") return;
   const t = tenant(env.DB, row.creatorId);
   await t.db.update(channels).set({ status: "active", statusDetail: null, updatedAt: nowIso() }).where(t.where(channels, eq(channels.id, row.id))).run();
+  forgetChannel(row.id);
 }

@@ -12,7 +12,7 @@ import { ingestTelegram, ingestWhatsApp, verifyWhatsApp } from "./inbound";
 import { markVerified } from "./service";
 
 const tags = ["Channel webhooks"];
-const Ack = z.object({ ok: z.boolean(), accepted: z.number().int(), duplicates: z.number().int() });
+const Ack = z.object({ ok: z.boolean(), queued: z.number().int() });
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Raw body with the JSON body limit applied (the JSON middleware skips these paths). */

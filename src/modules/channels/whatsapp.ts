@@ -17,11 +17,14 @@ function fromHex(text: string): Uint8Array | undefined {
 }
 
 /** `X-Hub-Signature-256: sha256=<hex HMAC-SHA256(app secret, raw body)>`, compared in constant time. */
-export async function verifyHubSignature(appSecret: string, raw: Uint8Array, header: string | undefined): Promise<boolean> {
+export async function verifyHubSignature(appSecret: string | CryptoKey, raw: Uint8Array, header: string | undefined): Promise<boolean> {
   const match = /^sha256=([0-9a-fA-F]{64})$/.exec(header?.trim() ?? "");
   const given = match ? fromHex(match[1]!) : undefined;
   if (!given) return false;
-  const key = await crypto.subtle.importKey("raw", encoder.encode(appSecret), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+  const key =
+    typeof appSecret === "string"
+      ? await crypto.subtle.importKey("raw", encoder.encode(appSecret), { name: "HMAC", hash: "SHA-256" }, false, ["sign"])
+      : appSecret;
   const expected = new Uint8Array(await crypto.subtle.sign("HMAC", key, raw));
   return timingSafeEqual(expected, given);
 }
