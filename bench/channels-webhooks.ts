@@ -86,6 +86,8 @@ try {
 
   console.log(JSON.stringify({
     date: new Date().toISOString(),
+    // The machine's load matters more than anything here: wrangler dev runs the Worker, D1, the queue and its consumer in one workerd.
+    load_average_1m: +(await import("node:os")).loadavg()[0]!.toFixed(2),
     updates: UPDATES,
     deliveries: deliveries.length,
     concurrency: CONCURRENCY,

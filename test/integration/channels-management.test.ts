@@ -168,6 +168,16 @@ describe("DELETE /api/v1/channels/{channel_id}", () => {
   });
 });
 
+describe("OpenAPI document", () => {
+  it("describes the channel routes and webhooks", async () => {
+    const doc = (await (await api("/openapi.json")).json()) as { paths: Record<string, Record<string, unknown>> };
+    for (const path of ["/api/v1/channels", "/api/v1/channels/{channel_id}", "/api/v1/channels/{channel_id}/analytics", "/api/v1/channels/{channel_id}/messages", "/api/v1/channels/telegram/webhook", "/api/v1/channels/whatsapp/webhook", "/webhooks/telegram/{channel_id}", "/webhooks/whatsapp/{channel_id}"]) {
+      expect(doc.paths[path], path).toBeDefined();
+    }
+    expect(Object.keys(doc.paths["/api/v1/channels/whatsapp/webhook"]!).sort()).toEqual(["get", "post"]);
+  });
+});
+
 describe("channel tenancy", () => {
   it("hides one creator's channels from another (404, empty list)", async () => {
     const s = await createCreator();

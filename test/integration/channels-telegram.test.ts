@@ -119,6 +119,12 @@ describe("POST /api/v1/channels/telegram/webhook", () => {
     const res = await api(`/api/v1/channels/${ch.id}/messages`, { method: "POST", token: s.access_token, json: { to: "521930114", text: "Are you there?" } });
     expect(res.status).toBe(409);
     expect(await sends(ch)).toHaveLength(1);
+
+    // Writing again (they unblocked the bot) makes them reachable and gets an answer.
+    await postTelegram(telegramUpdate(918273700, { text: "I'm back" }), ch.secret);
+    await eventually(() => sendCount(ch, 2), "answer after unblocking");
+    const u = await env.DB.prepare("SELECT status FROM end_users WHERE creator_id = ? AND external_id = '521930114'").bind(s.creator.id).first<{ status: string }>();
+    expect(u!.status).toBe("active");
   });
 
   it("accepts the per-channel path /webhooks/telegram/{channel_id} with that channel's secret only", async () => {
