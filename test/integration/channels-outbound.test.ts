@@ -106,6 +106,15 @@ describe("channel.send queue job", () => {
     expect(await stubCalls(ch.token, "sendMessage")).toHaveLength(before);
   });
 
+  it("waits for a message not yet in D1, a bounded number of times", async () => {
+    const s = await createCreator();
+    const missing = crypto.randomUUID();
+    expect((await runSend(s.creator.id, missing, 1)).delays).toEqual([2]);
+    const last = await runSend(s.creator.id, missing, 6);
+    expect(last.retryMessages).toEqual([]);
+    expect(last.explicitAcks).toEqual(["m1"]);
+  });
+
   it("never sends a message twice when the job is delivered again", async () => {
     const { s, ch, conversationId } = await talkingChannel();
     const id = await queuedMessage(s.creator.id, conversationId, "Exactly once");

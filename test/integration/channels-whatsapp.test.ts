@@ -119,6 +119,19 @@ describe("POST /api/v1/channels/whatsapp/webhook", () => {
     expect(user.text).toBe("[image] my breakfast");
   });
 
+  it("treats a quick-reply button as text and answers it with the AI", async () => {
+    const s = await createCreator();
+    const ch = await connectWhatsApp(s);
+    await deliver(ch, text, (v) => {
+      v.messages[0].type = "interactive";
+      delete v.messages[0].text;
+      v.messages[0].interactive = { type: "button_reply", button_reply: { id: "plan-a", title: "Show me plan A" } };
+    });
+    const [reply] = await eventually(() => settled(ch.id, 1), "reply");
+    expect(reply.sender).toBe("ai");
+    expect((await messagesOf(ch.id))[0].text).toBe("Show me plan A");
+  });
+
   it("records 131047 (outside the 24-hour window) as a permanent failure, never retried", async () => {
     const s = await createCreator();
     const ch = await connectWhatsApp(s);

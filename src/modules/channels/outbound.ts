@@ -50,8 +50,13 @@ export async function sendToEndUser(env: Env, input: SendInput): Promise<StoredM
     sources: input.sources,
     metadata: { ...input.metadata, parts_sent: 0 },
   });
-  if (stored.stored) await env.JOBS.send({ type: "channel.send", creatorId: input.creatorId, messageId: stored.messageId });
+  if (stored.stored) await enqueueDelivery(env, input.creatorId, stored.messageId);
   return stored;
+}
+
+/** Queues the delivery of a message already stored with delivery_status "queued" (by whoever owns the log). */
+export async function enqueueDelivery(env: Env, creatorId: string, messageId: string): Promise<void> {
+  await env.JOBS.send({ type: "channel.send", creatorId, messageId });
 }
 
 /** What the queue consumer should do with a send job. */
@@ -71,8 +76,15 @@ export async function processSend(env: Env, job: { creatorId: string; messageId:
   const cfg = config(env).channels;
   const t = tenant(env.DB, job.creatorId);
   const msg = await t.db.select().from(messages).where(t.where(messages, eq(messages.id, job.messageId))).get();
-  // Gone (GDPR deletion) or already settled: nothing to do, and a duplicate job can't send twice.
-  if (!msg || msg.sender === "user" || msg.deliveryStatus !== "queued") return;
+  if (!msg) {
+    // Not in D1 yet (a writer whose D1 mirror lags behind its own log) or gone for good (GDPR
+    // erasure): wait a little, a bounded number of times.
+    if (attempt < cfg.sendMaxAttempts) return { retryDelaySeconds: Math.min(60, 2 ** attempt) };
+    log("warn", "channel send dropped: message not found", { messageId: job.messageId });
+    return;
+  }
+  // Already settled: a duplicate job can't send twice.
+  if (msg.sender === "user" || msg.deliveryStatus !== "queued") return;
   const conv = await t.db.select().from(conversations).where(t.where(conversations, eq(conversations.id, msg.conversationId))).get();
   const user = conv?.endUserId ? await t.db.select().from(endUsers).where(t.where(endUsers, eq(endUsers.id, conv.endUserId))).get() : undefined;
   if (!conv?.channelId || !user) return fail(env, job.creatorId, msg.id, "no_recipient", "The conversation has no channel end user");
