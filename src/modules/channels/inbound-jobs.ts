@@ -1,7 +1,7 @@
 // The queued half of an inbound webhook: end user and conversation, the message stored once, and
 // the answer — the AI for text, the welcome for /start, a polite notice for media. Edits,
 // delivery statuses and membership changes are recorded, never answered.
-import { and, eq } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import { tenant } from "../../db/client";
 import { channelEvents, type ChannelKind } from "../../db/schema";
 import { nowIso } from "../../lib/clock";
@@ -32,12 +32,13 @@ export async function processInbound(env: Env, job: { creatorId: string; channel
   const t = tenant(env.DB, job.creatorId);
   const key = and(t.where(channelEvents, eq(channelEvents.channelId, channel.id)), eq(channelEvents.eventKey, job.eventKey));
   const kind0 = job.event.kind;
-  await t.db
+  // One round trip: insert the event, or touch it and read whether it was already processed.
+  const seen = await t.db
     .insert(channelEvents)
     .values({ channelId: channel.id, eventKey: job.eventKey, creatorId: t.creatorId, kind: kind0, detail: kind0 === "message" ? null : { ...job.event } })
-    .onConflictDoNothing()
-    .run();
-  const seen = await t.db.select({ processedAt: channelEvents.processedAt }).from(channelEvents).where(key).get();
+    .onConflictDoUpdate({ target: [channelEvents.channelId, channelEvents.eventKey], set: { kind: sql`${channelEvents.kind}` } })
+    .returning({ processedAt: channelEvents.processedAt })
+    .get();
   if (seen?.processedAt) return;
   await handleEvent(env, channel, job);
   await t.db.update(channelEvents).set({ processedAt: nowIso() }).where(key).run();
