@@ -154,6 +154,9 @@ describe("PUT /api/v1/channels/{channel_id}", () => {
     expect((await errorOf(res)).details.map((d) => d.field)).toContain("configuration.phone_number");
     const bad = await api(`/api/v1/channels/${wa.id}`, { method: "PUT", token: s.access_token, json: { configuration: { bot_token: "1:x" } } });
     expect(bad.status).toBe(422);
+    expect((await errorOf(bad)).details.map((d) => d.field)).toEqual(["configuration"]);
+    const unchanged = (await (await api(`/api/v1/channels/${wa.id}`, { token: s.access_token })).json()) as any;
+    expect(unchanged.configuration.phone_number).toBe("+15550783881");
   });
 });
 

@@ -10,7 +10,6 @@ import { nowIso } from "../../lib/clock";
 import { conflict, invalid } from "../../lib/errors";
 import { newId, randomToken } from "../../lib/ids";
 import { log } from "../../lib/logging";
-import { issuesToDetails } from "../../lib/router";
 import { CONFIG_SCHEMAS, type CreateChannelInput, type UpdateChannelInput } from "./schemas";
 import { isMask, mask, openSecrets, sealSecrets, SECRET_FIELDS, webhookKeyHash, type ChannelSecrets } from "./secrets";
 import { getChannel, type ChannelRow } from "./store";
@@ -206,7 +205,7 @@ export async function updateChannel(env: Env, creatorId: string, channelId: stri
     // Masks sent back unchanged (****abcd) mean "keep the secret".
     const given = Object.fromEntries(Object.entries(input.configuration).filter(([k, v]) => !((SECRET_FIELDS[row.type] as readonly string[]).includes(k) && isMask(v))));
     const parsed = CONFIG_SCHEMAS[row.type].partial().safeParse(given);
-    if (!parsed.success) throw invalid(issuesToDetails(parsed.error.issues).map((d) => ({ ...d, field: `configuration.${d.field}` })));
+    if (!parsed.success) throw invalid(parsed.error.issues.map((i) => ({ field: ["configuration", ...i.path.map(String)].join("."), message: i.message })));
     const split = splitSecrets(row.type, parsed.data as Record<string, unknown>);
     if (row.type === "whatsapp" && split.plain.phone_number_id && split.plain.phone_number_id !== row.externalAccountId) {
       await assertAccountFree(env, "whatsapp", String(split.plain.phone_number_id), row.id);
