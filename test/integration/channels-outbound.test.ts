@@ -4,6 +4,7 @@ import worker from "../../workers/api";
 import type { JobMessage } from "../../src/jobs/types";
 import { storeMessage } from "../../src/modules/channels/conversation-bridge";
 import { splitMessage } from "../../src/modules/channels/split";
+import { telegramEvents } from "../../src/modules/channels/telegram";
 import { api, createCreator, errorOf } from "../helpers";
 import { connectTelegram, eventually, postTelegram, stubCalls, stubScript, telegramUpdate, type TelegramChannel } from "../channel-helpers";
 import tooMany from "../fixtures/telegram/sendMessage-429.json";
@@ -122,6 +123,35 @@ describe("channel.send queue job", () => {
     await runSend(s.creator.id, id, 1);
     const calls = (await stubCalls(ch.token, "sendMessage")).filter((c) => c.body.text === "Exactly once");
     expect(calls).toHaveLength(1);
+  });
+});
+
+describe("channel.inbound queue job", () => {
+  async function runInbound(creatorId: string, channelId: string, eventKey: string, updateId: number) {
+    const { event } = telegramEvents(telegramUpdate(updateId, { text: "How long should I rest?" }, 4242) as never)[0]!;
+    const batch = createMessageBatch<JobMessage>("edgecoach-jobs", [{ id: "i1", timestamp: new Date(), attempts: 1, body: { type: "channel.inbound", creatorId, channelId, eventKey, event } }]);
+    const ctx = createExecutionContext();
+    await worker.queue(batch, env);
+    return getQueueResult(batch, ctx);
+  }
+
+  it("does an event's work once: a redelivered job is acknowledged without work", async () => {
+    const s = await createCreator();
+    const ch = await connectTelegram(s);
+    expect((await runInbound(s.creator.id, ch.id, "update:9001", 9001)).explicitAcks).toEqual(["i1"]);
+    expect((await runInbound(s.creator.id, ch.id, "update:9001", 9001)).explicitAcks).toEqual(["i1"]);
+    const rows = await messagesOf(ch.id);
+    expect(rows.map((m) => m.sender)).toEqual(["user", "ai"]);
+    const event = await env.DB.prepare("SELECT processed_at FROM channel_events WHERE channel_id = ? AND event_key = 'update:9001'").bind(ch.id).first<{ processed_at: string | null }>();
+    expect(event!.processed_at).toEqual(expect.any(String));
+  });
+
+  it("finishes an event whose earlier run stopped half-way (recorded, not processed)", async () => {
+    const s = await createCreator();
+    const ch = await connectTelegram(s);
+    await env.DB.prepare("INSERT INTO channel_events (channel_id, event_key, creator_id, kind) VALUES (?, 'update:9002', ?, 'message')").bind(ch.id, s.creator.id).run();
+    await runInbound(s.creator.id, ch.id, "update:9002", 9002);
+    expect((await messagesOf(ch.id)).map((m) => m.sender)).toEqual(["user", "ai"]);
   });
 });
 
