@@ -4,6 +4,7 @@
 import { and, eq, sql } from "drizzle-orm";
 import { tenant } from "../../db/client";
 import { channelEvents, type ChannelKind } from "../../db/schema";
+import { config } from "../../config";
 import { nowIso } from "../../lib/clock";
 import type { Env } from "../../env";
 import { log } from "../../lib/logging";
@@ -15,13 +16,14 @@ import { getChannel, type ChannelRow } from "./store";
 
 export const DEFAULT_WELCOME = "Hi! I'm an AI assistant. Ask me anything, and I'll answer from what I've been taught.";
 export const TEXT_ONLY_NOTICE = "Sorry, I can only read text messages for now. Could you type your question?";
+export const UNAVAILABLE_NOTICE = "Sorry, I can't answer right now. Please try again a little later.";
 
 /**
  * Runs one inbound event once. The event row is written first and marked processed last: a
  * redelivery after that is acknowledged without work; a retry after a crash redoes the steps,
  * each of which is idempotent (messages and replies are keyed on the platform's message id).
  */
-export async function processInbound(env: Env, job: { creatorId: string; channelId: string; eventKey: string; event: InboundEvent }): Promise<void> {
+export async function processInbound(env: Env, job: { creatorId: string; channelId: string; eventKey: string; event: InboundEvent }, attempt = 1): Promise<void> {
   let channel;
   try {
     channel = await getChannel(env, job.creatorId, job.channelId);
@@ -40,11 +42,11 @@ export async function processInbound(env: Env, job: { creatorId: string; channel
     .returning({ processedAt: channelEvents.processedAt })
     .get();
   if (seen?.processedAt) return;
-  await handleEvent(env, channel, job);
+  await handleEvent(env, channel, job, attempt);
   await t.db.update(channelEvents).set({ processedAt: nowIso() }).where(key).run();
 }
 
-async function handleEvent(env: Env, channel: ChannelRow, job: { creatorId: string; event: InboundEvent }): Promise<void> {
+async function handleEvent(env: Env, channel: ChannelRow, job: { creatorId: string; event: InboundEvent }, attempt: number): Promise<void> {
   if (channel.type === "web") return;
   const kind: ChannelKind = channel.type;
   const event = job.event;
@@ -84,7 +86,14 @@ async function handleEvent(env: Env, channel: ChannelRow, job: { creatorId: stri
   } else if (event.text === undefined) {
     await sendToEndUser(env, { creatorId: job.creatorId, conversationId, text: TEXT_ONLY_NOTICE, sender: "system", clientMessageId: `notice:${inbound.messageId}` });
   } else {
-    const r = await replyWithAi(env, { creatorId: job.creatorId, conversationId, replyTo: inbound.messageId });
-    if (!r.replied) log("debug", "no AI reply", { conversationId, reason: r.reason });
+    try {
+      const r = await replyWithAi(env, { creatorId: job.creatorId, conversationId, replyTo: inbound.messageId });
+      if (!r.replied) log("debug", "no AI reply", { conversationId, reason: r.reason });
+    } catch (err) {
+      // The queue retries a failing AI; on the last attempt the user hears that, instead of silence.
+      if (attempt < config(env).channels.sendMaxAttempts) throw err;
+      log("error", "AI reply failed for good", { conversationId, error: String(err) });
+      await sendToEndUser(env, { creatorId: job.creatorId, conversationId, text: UNAVAILABLE_NOTICE, sender: "system", clientMessageId: `unavailable:${inbound.messageId}` });
+    }
   }
 }
