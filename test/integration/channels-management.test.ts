@@ -146,6 +146,31 @@ describe("PUT /api/v1/channels/{channel_id}", () => {
     expect(hook!.body.secret_token).not.toBe(ch.secret);
   });
 
+  it("refuses a new token whose bot is connected elsewhere, and changes nothing", async () => {
+    const s = await createCreator();
+    const mine = await connectTelegram(s);
+    const theirs = await connectTelegram(await createCreator());
+    const res = await api(`/api/v1/channels/${mine.id}`, { method: "PUT", token: s.access_token, json: { channel_name: "Hijack", configuration: { bot_token: theirs.token } } });
+    expect(res.status).toBe(409);
+    const after = (await (await api(`/api/v1/channels/${mine.id}`, { token: s.access_token })).json()) as any;
+    expect(after).toMatchObject({ channel_name: "Coach bot", status: "active", configuration: { bot_token: `****${mine.token.slice(-4)}` } });
+    expect(await stubCalls(theirs.token, "setWebhook")).toHaveLength(1);
+    expect(await stubCalls(mine.token, "deleteWebhook")).toHaveLength(0);
+  });
+
+  it("pauses and resumes a channel; a paused channel acknowledges updates and drops them", async () => {
+    const s = await createCreator();
+    const ch = await connectTelegram(s);
+    const paused = await api(`/api/v1/channels/${ch.id}`, { method: "PUT", token: s.access_token, json: { status: "inactive" } });
+    expect(await paused.json()).toMatchObject({ status: "inactive" });
+    const res = await api(`/webhooks/telegram/${ch.id}`, { method: "POST", headers: { "Content-Type": "application/json", "X-Telegram-Bot-Api-Secret-Token": ch.secret }, body: JSON.stringify({ update_id: 1, message: { message_id: 1, chat: { id: 5, type: "private" }, date: 1, text: "hi" } }) });
+    expect(await res.json()).toEqual({ ok: true, queued: 0 });
+    const resumed = await api(`/api/v1/channels/${ch.id}`, { method: "PUT", token: s.access_token, json: { status: "active" } });
+    expect(await resumed.json()).toMatchObject({ status: "active" });
+    // Resuming re-registers the webhook with a fresh secret.
+    expect(await stubCalls(ch.token, "setWebhook")).toHaveLength(2);
+  });
+
   it("validates configuration against the channel's type", async () => {
     const s = await createCreator();
     const wa = await connectWhatsApp(s);

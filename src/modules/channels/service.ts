@@ -215,6 +215,11 @@ export async function updateChannel(env: Env, creatorId: string, channelId: stri
     secrets = { ...secrets, ...split.secrets };
   }
 
+  const reconnect = tokenChanged || (row.type === "telegram" && input.status === "active" && row.status !== "active");
+  // Before anything is written: a bot connected to another channel is refused and changes nothing.
+  const me = reconnect ? await checkBot(env, secrets.bot_token!, row.id) : undefined;
+  const paused = (input.status ?? (row.status === "inactive" ? "inactive" : undefined)) === "inactive";
+
   const patch: Partial<typeof channels.$inferInsert> = { updatedAt: nowIso(), configuration: plain };
   if (input.channel_name) patch.name = input.channel_name;
   if (input.configuration) {
@@ -232,14 +237,15 @@ export async function updateChannel(env: Env, creatorId: string, channelId: stri
   await t.db.update(channels).set(patch).where(t.where(channels, eq(channels.id, row.id))).run();
   forgetChannel(row.id);
 
-  if (tokenChanged || (row.type === "telegram" && input.status === "active" && row.status !== "active")) {
+  if (reconnect && me) {
     // A new bot (or a retry after an error): the old bot lets go, the new one gets our webhook.
-    const me = await checkBot(env, secrets.bot_token!, row.id);
     if (tokenChanged && current.bot_token) await telegram(env, current.bot_token).deleteWebhook();
     const webhookSecret = randomToken(32);
     secrets = { ...secrets, webhook_secret: webhookSecret };
     await t.db.update(channels).set({ secrets: await sealSecrets(env, secrets), webhookKeyHash: await webhookKeyHash(webhookSecret) }).where(t.where(channels, eq(channels.id, row.id))).run();
-    await applyConnection(env, creatorId, row.id, plain, await connectTelegram(env, row.id, secrets.bot_token!, webhookSecret, me));
+    const conn = await connectTelegram(env, row.id, secrets.bot_token!, webhookSecret, me);
+    // A paused channel stays paused with its new bot.
+    await applyConnection(env, creatorId, row.id, plain, paused && conn.status === "active" ? { ...conn, status: "inactive" } : conn);
     forgetChannel(row.id);
   }
   return readChannel(env, creatorId, row.id);
