@@ -70,6 +70,16 @@ describe("POST /api/v1/channels", () => {
     expect(await stubCalls(token, "setWebhook")).toHaveLength(0);
   });
 
+  it("records an unreachable Bot API as status error, without the token in the description", async () => {
+    const s = await createCreator();
+    const token = botToken();
+    await stubScript(token, "getMe", [{ status: 0, body: null }]);
+    const res = await api("/api/v1/channels", { method: "POST", token: s.access_token, json: { channel_type: "telegram", channel_name: "Offline", configuration: { bot_token: token } } });
+    const body = (await res.json()) as any;
+    expect(body).toMatchObject({ status: "error", status_detail: expect.stringMatching(/^Telegram API unreachable/) });
+    expect(JSON.stringify(body)).not.toContain(token);
+  });
+
   it("records a setWebhook failure (status error)", async () => {
     const s = await createCreator();
     const token = botToken();
