@@ -76,9 +76,12 @@ describe("channel.send queue job", () => {
     const { s, ch, conversationId } = await talkingChannel();
     const id = await queuedMessage(s.creator.id, conversationId);
     const down = { status: 502, body: { ok: false, error_code: 502, description: "Bad Gateway" } };
-    await stubScript(ch.token, "sendMessage", [down, down, down]);
+    await stubScript(ch.token, "sendMessage", [down, down]);
     expect((await runSend(s.creator.id, id, 1)).delays).toEqual([2]);
     expect((await runSend(s.creator.id, id, 3)).delays).toEqual([8]);
+    // A dropped connection is transient too.
+    await stubScript(ch.token, "sendMessage", [{ status: 0, body: null }, down]);
+    expect((await runSend(s.creator.id, id, 4)).delays).toEqual([16]);
     const last = await runSend(s.creator.id, id, 6);
     expect(last.explicitAcks).toEqual(["m1"]);
     expect(last.retryMessages).toEqual([]);
