@@ -200,6 +200,7 @@ CREATE TABLE `channel_events` (
 	`kind` text NOT NULL,
 	`detail` text,
 	`received_at` text DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')) NOT NULL,
+	`processed_at` text,
 	PRIMARY KEY(`channel_id`, `event_key`)
 );
 --> statement-breakpoint

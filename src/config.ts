@@ -113,7 +113,8 @@ export function config(env: Env): Config {
       telegramApiBaseUrl: (env.TELEGRAM_API_BASE_URL ?? "https://api.telegram.org").replace(/\/+$/, ""),
       // Graph API version pinned: the Cloud API's message and error formats are versioned.
       whatsappApiBaseUrl: (env.WHATSAPP_API_BASE_URL ?? "https://graph.facebook.com/v21.0").replace(/\/+$/, ""),
-      // Transient failures (5xx, 429, network) retry this many times in all, then the message is `failed`.
+      // Transient failures (5xx, 429, network): this many attempts in all, then the message is `failed`.
+      // Keep it <= the queue's max_retries + 1 (wrangler.toml: 5 + 1) so we record the failure before the DLQ.
       sendMaxAttempts: Math.max(1, int(env.CHANNEL_SEND_MAX_ATTEMPTS, 6)),
       // Telegram Bot FAQ: about 30 messages/s per bot, no more than one message per second per chat.
       telegram: { perSecond: Math.max(1, int(env.TELEGRAM_MESSAGES_PER_SECOND, 30)), chatIntervalMs: int(env.TELEGRAM_CHAT_INTERVAL_MS, 1000) },

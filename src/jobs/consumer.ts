@@ -18,7 +18,7 @@ async function handle(env: Env, job: JobMessage, attempts: number): Promise<Outc
     case "gdpr.delete":
       return eraseCreator(env, job.creatorId, job.requestId);
     case "channel.inbound":
-      return processInbound(env, job);
+      return processInbound(env, job, attempts);
     case "channel.send":
       return processSend(env, job, attempts);
     case "program.step":

@@ -6,8 +6,8 @@ export type JobMessage =
   | { type: "gdpr.delete"; creatorId: string; requestId: string }
   /** Parse, chunk, embed and index one uploaded document. */
   | IngestJob
-  /** A verified Telegram/WhatsApp webhook event, first time seen. */
-  | { type: "channel.inbound"; creatorId: string; channelId: string; event: InboundEvent }
+  /** A verified Telegram/WhatsApp webhook event (redeliveries included: the consumer de-duplicates by eventKey). */
+  | { type: "channel.inbound"; creatorId: string; channelId: string; eventKey: string; event: InboundEvent }
   /** Deliver one stored outbound message (all its parts) through its channel. */
   | { type: "channel.send"; creatorId: string; messageId: string }
   /** Run an enrolment from the step the tick saw (a job for a step already done is a no-op). */

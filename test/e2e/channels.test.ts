@@ -20,10 +20,10 @@ async function call(path: string, init: RequestInit & { json?: unknown } = {}) {
   return fetch(`${dev.url}${path}`, { ...init, headers, body: init.json !== undefined ? JSON.stringify(init.json) : init.body });
 }
 
-async function eventually<T>(check: () => T | undefined | false, what: string, timeoutMs = 30_000): Promise<T> {
+async function eventually<T>(check: () => T | undefined | false | Promise<T | undefined | false>, what: string, timeoutMs = 30_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const v = check();
+    const v = await check();
     if (v) return v;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}\n${dev.output().slice(-3000)}`);
     await new Promise((r) => setTimeout(r, 100));
@@ -46,7 +46,7 @@ afterAll(async () => {
 });
 
 describe("channels over wrangler dev", () => {
-  it("a Telegram update gets exactly one correct reply, even when delivered three times", async () => {
+  it("a Telegram update gets exactly one correct reply, even when delivered three times; a blocked user is recorded", async () => {
     const botToken = "7001234567:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw1";
     const created = await call("/api/v1/channels", { method: "POST", json: { channel_type: "telegram", channel_name: "Coach bot", configuration: { bot_token: botToken } } });
     expect(created.status).toBe(201);
@@ -73,6 +73,26 @@ describe("channels over wrangler dev", () => {
     expect(reply!.body.text.length).toBeGreaterThan(0);
     await new Promise((r) => setTimeout(r, 2500));
     expect(stub.calls({ key: botToken, method: "sendMessage" })).toHaveLength(1);
+
+    // A user who blocked the bot: Telegram answers 403, the send is not retried, and the user is
+    // marked unreachable (a creator's message to them is refused with 409).
+    stub.script(botToken, "sendMessage", [{ status: 403, body: JSON.parse(fixture("telegram/sendMessage-403-blocked.json")) }]);
+    const blockedUpdate = JSON.parse(update);
+    blockedUpdate.update_id += 1000;
+    blockedUpdate.message.chat.id = blockedUpdate.message.from.id = 777000111;
+    await fetch(`${dev.url}/webhooks/telegram/${channel.id}`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", "X-Telegram-Bot-Api-Secret-Token": hook!.body.secret_token },
+      body: JSON.stringify(blockedUpdate),
+    });
+    await eventually(() => stub.calls({ key: botToken, method: "sendMessage" }).length === 2, "the refused send");
+    const refused = await eventually(async () => {
+      const res = await call(`/api/v1/channels/${channel.id}/messages`, { method: "POST", json: { to: "777000111", text: "Hello?" } });
+      return res.status === 409 ? res : undefined;
+    }, "the user marked unreachable");
+    expect(refused.status).toBe(409);
+    await new Promise((r) => setTimeout(r, 2500));
+    expect(stub.calls({ key: botToken, method: "sendMessage" })).toHaveLength(2);
   });
 
   it("a signed WhatsApp notification gets exactly one reply; a 429 is retried and still answered once", async () => {

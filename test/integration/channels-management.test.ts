@@ -70,6 +70,16 @@ describe("POST /api/v1/channels", () => {
     expect(await stubCalls(token, "setWebhook")).toHaveLength(0);
   });
 
+  it("records an unreachable Bot API as status error, without the token in the description", async () => {
+    const s = await createCreator();
+    const token = botToken();
+    await stubScript(token, "getMe", [{ status: 0, body: null }]);
+    const res = await api("/api/v1/channels", { method: "POST", token: s.access_token, json: { channel_type: "telegram", channel_name: "Offline", configuration: { bot_token: token } } });
+    const body = (await res.json()) as any;
+    expect(body).toMatchObject({ status: "error", status_detail: expect.stringMatching(/^Telegram API unreachable/) });
+    expect(JSON.stringify(body)).not.toContain(token);
+  });
+
   it("records a setWebhook failure (status error)", async () => {
     const s = await createCreator();
     const token = botToken();
@@ -146,6 +156,31 @@ describe("PUT /api/v1/channels/{channel_id}", () => {
     expect(hook!.body.secret_token).not.toBe(ch.secret);
   });
 
+  it("refuses a new token whose bot is connected elsewhere, and changes nothing", async () => {
+    const s = await createCreator();
+    const mine = await connectTelegram(s);
+    const theirs = await connectTelegram(await createCreator());
+    const res = await api(`/api/v1/channels/${mine.id}`, { method: "PUT", token: s.access_token, json: { channel_name: "Hijack", configuration: { bot_token: theirs.token } } });
+    expect(res.status).toBe(409);
+    const after = (await (await api(`/api/v1/channels/${mine.id}`, { token: s.access_token })).json()) as any;
+    expect(after).toMatchObject({ channel_name: "Coach bot", status: "active", configuration: { bot_token: `****${mine.token.slice(-4)}` } });
+    expect(await stubCalls(theirs.token, "setWebhook")).toHaveLength(1);
+    expect(await stubCalls(mine.token, "deleteWebhook")).toHaveLength(0);
+  });
+
+  it("pauses and resumes a channel; a paused channel acknowledges updates and drops them", async () => {
+    const s = await createCreator();
+    const ch = await connectTelegram(s);
+    const paused = await api(`/api/v1/channels/${ch.id}`, { method: "PUT", token: s.access_token, json: { status: "inactive" } });
+    expect(await paused.json()).toMatchObject({ status: "inactive" });
+    const res = await api(`/webhooks/telegram/${ch.id}`, { method: "POST", headers: { "Content-Type": "application/json", "X-Telegram-Bot-Api-Secret-Token": ch.secret }, body: JSON.stringify({ update_id: 1, message: { message_id: 1, chat: { id: 5, type: "private" }, date: 1, text: "hi" } }) });
+    expect(await res.json()).toEqual({ ok: true, queued: 0 });
+    const resumed = await api(`/api/v1/channels/${ch.id}`, { method: "PUT", token: s.access_token, json: { status: "active" } });
+    expect(await resumed.json()).toMatchObject({ status: "active" });
+    // Resuming re-registers the webhook with a fresh secret.
+    expect(await stubCalls(ch.token, "setWebhook")).toHaveLength(2);
+  });
+
   it("validates configuration against the channel's type", async () => {
     const s = await createCreator();
     const wa = await connectWhatsApp(s);
@@ -154,6 +189,9 @@ describe("PUT /api/v1/channels/{channel_id}", () => {
     expect((await errorOf(res)).details.map((d) => d.field)).toContain("configuration.phone_number");
     const bad = await api(`/api/v1/channels/${wa.id}`, { method: "PUT", token: s.access_token, json: { configuration: { bot_token: "1:x" } } });
     expect(bad.status).toBe(422);
+    expect((await errorOf(bad)).details.map((d) => d.field)).toEqual(["configuration"]);
+    const unchanged = (await (await api(`/api/v1/channels/${wa.id}`, { token: s.access_token })).json()) as any;
+    expect(unchanged.configuration.phone_number).toBe("+15550783881");
   });
 });
 
@@ -165,6 +203,16 @@ describe("DELETE /api/v1/channels/{channel_id}", () => {
     expect(res.status).toBe(204);
     expect(await stubCalls(ch.token, "deleteWebhook")).toHaveLength(1);
     expect((await api(`/api/v1/channels/${ch.id}`, { token: s.access_token })).status).toBe(404);
+  });
+});
+
+describe("OpenAPI document", () => {
+  it("describes the channel routes and webhooks", async () => {
+    const doc = (await (await api("/openapi.json")).json()) as { paths: Record<string, Record<string, unknown>> };
+    for (const path of ["/api/v1/channels", "/api/v1/channels/{channel_id}", "/api/v1/channels/{channel_id}/analytics", "/api/v1/channels/{channel_id}/messages", "/api/v1/channels/telegram/webhook", "/api/v1/channels/whatsapp/webhook", "/webhooks/telegram/{channel_id}", "/webhooks/whatsapp/{channel_id}"]) {
+      expect(doc.paths[path], path).toBeDefined();
+    }
+    expect(Object.keys(doc.paths["/api/v1/channels/whatsapp/webhook"]!).sort()).toEqual(["get", "post"]);
   });
 });
 

@@ -4,6 +4,7 @@ import worker from "../../workers/api";
 import type { JobMessage } from "../../src/jobs/types";
 import { storeMessage } from "../../src/modules/channels/conversation-bridge";
 import { splitMessage } from "../../src/modules/channels/split";
+import { telegramEvents } from "../../src/modules/channels/telegram";
 import { api, createCreator, errorOf } from "../helpers";
 import { connectTelegram, eventually, postTelegram, stubCalls, stubScript, telegramUpdate, type TelegramChannel } from "../channel-helpers";
 import tooMany from "../fixtures/telegram/sendMessage-429.json";
@@ -75,9 +76,12 @@ describe("channel.send queue job", () => {
     const { s, ch, conversationId } = await talkingChannel();
     const id = await queuedMessage(s.creator.id, conversationId);
     const down = { status: 502, body: { ok: false, error_code: 502, description: "Bad Gateway" } };
-    await stubScript(ch.token, "sendMessage", [down, down, down]);
+    await stubScript(ch.token, "sendMessage", [down, down]);
     expect((await runSend(s.creator.id, id, 1)).delays).toEqual([2]);
     expect((await runSend(s.creator.id, id, 3)).delays).toEqual([8]);
+    // A dropped connection is transient too.
+    await stubScript(ch.token, "sendMessage", [{ status: 0, body: null }, down]);
+    expect((await runSend(s.creator.id, id, 4)).delays).toEqual([16]);
     const last = await runSend(s.creator.id, id, 6);
     expect(last.explicitAcks).toEqual(["m1"]);
     expect(last.retryMessages).toEqual([]);
@@ -106,6 +110,15 @@ describe("channel.send queue job", () => {
     expect(await stubCalls(ch.token, "sendMessage")).toHaveLength(before);
   });
 
+  it("waits for a message not yet in D1, a bounded number of times", async () => {
+    const s = await createCreator();
+    const missing = crypto.randomUUID();
+    expect((await runSend(s.creator.id, missing, 1)).delays).toEqual([2]);
+    const last = await runSend(s.creator.id, missing, 6);
+    expect(last.retryMessages).toEqual([]);
+    expect(last.explicitAcks).toEqual(["m1"]);
+  });
+
   it("never sends a message twice when the job is delivered again", async () => {
     const { s, ch, conversationId } = await talkingChannel();
     const id = await queuedMessage(s.creator.id, conversationId, "Exactly once");
@@ -113,6 +126,35 @@ describe("channel.send queue job", () => {
     await runSend(s.creator.id, id, 1);
     const calls = (await stubCalls(ch.token, "sendMessage")).filter((c) => c.body.text === "Exactly once");
     expect(calls).toHaveLength(1);
+  });
+});
+
+describe("channel.inbound queue job", () => {
+  async function runInbound(creatorId: string, channelId: string, eventKey: string, updateId: number) {
+    const { event } = telegramEvents(telegramUpdate(updateId, { text: "How long should I rest?" }, 4242) as never)[0]!;
+    const batch = createMessageBatch<JobMessage>("edgecoach-jobs", [{ id: "i1", timestamp: new Date(), attempts: 1, body: { type: "channel.inbound", creatorId, channelId, eventKey, event } }]);
+    const ctx = createExecutionContext();
+    await worker.queue(batch, env);
+    return getQueueResult(batch, ctx);
+  }
+
+  it("does an event's work once: a redelivered job is acknowledged without work", async () => {
+    const s = await createCreator();
+    const ch = await connectTelegram(s);
+    expect((await runInbound(s.creator.id, ch.id, "update:9001", 9001)).explicitAcks).toEqual(["i1"]);
+    expect((await runInbound(s.creator.id, ch.id, "update:9001", 9001)).explicitAcks).toEqual(["i1"]);
+    const rows = await messagesOf(ch.id);
+    expect(rows.map((m) => m.sender)).toEqual(["user", "ai"]);
+    const event = await env.DB.prepare("SELECT processed_at FROM channel_events WHERE channel_id = ? AND event_key = 'update:9001'").bind(ch.id).first<{ processed_at: string | null }>();
+    expect(event!.processed_at).toEqual(expect.any(String));
+  });
+
+  it("finishes an event whose earlier run stopped half-way (recorded, not processed)", async () => {
+    const s = await createCreator();
+    const ch = await connectTelegram(s);
+    await env.DB.prepare("INSERT INTO channel_events (channel_id, event_key, creator_id, kind) VALUES (?, 'update:9002', ?, 'message')").bind(ch.id, s.creator.id).run();
+    await runInbound(s.creator.id, ch.id, "update:9002", 9002);
+    expect((await messagesOf(ch.id)).map((m) => m.sender)).toEqual(["user", "ai"]);
   });
 });
 

@@ -1,7 +1,7 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it, vi } from "vitest";
 import { api, createCreator, errorOf } from "../helpers";
-import { connectTelegram, eventually, postTelegram, stubCalls, telegramUpdate, type TelegramChannel } from "../channel-helpers";
+import { botToken, connectTelegram, eventually, postTelegram, stubCalls, telegramUpdate, type TelegramChannel } from "../channel-helpers";
 import blocked from "../fixtures/telegram/bot-blocked.json";
 import edited from "../fixtures/telegram/edited-message.json";
 import start from "../fixtures/telegram/start-command.json";
@@ -37,7 +37,7 @@ describe("POST /api/v1/channels/telegram/webhook", () => {
     const ch = await connectTelegram(s);
     const res = await postTelegram(text, ch.secret);
     expect(res.status).toBe(200);
-    expect(await res.json()).toMatchObject({ ok: true, accepted: 1, duplicates: 0 });
+    expect(await res.json()).toEqual({ ok: true, queued: 1 });
     const [reply] = await eventually(() => sendCount(ch, 1), "the AI reply");
     expect(reply!.body).toMatchObject({ chat_id: "521930114", text: expect.any(String) });
     expect(reply!.body.text.length).toBeGreaterThan(0);
@@ -119,6 +119,12 @@ describe("POST /api/v1/channels/telegram/webhook", () => {
     const res = await api(`/api/v1/channels/${ch.id}/messages`, { method: "POST", token: s.access_token, json: { to: "521930114", text: "Are you there?" } });
     expect(res.status).toBe(409);
     expect(await sends(ch)).toHaveLength(1);
+
+    // Writing again (they unblocked the bot) makes them reachable and gets an answer.
+    await postTelegram(telegramUpdate(918273700, { text: "I'm back" }), ch.secret);
+    await eventually(() => sendCount(ch, 2), "answer after unblocking");
+    const u = await env.DB.prepare("SELECT status FROM end_users WHERE creator_id = ? AND external_id = '521930114'").bind(s.creator.id).first<{ status: string }>();
+    expect(u!.status).toBe("active");
   });
 
   it("accepts the per-channel path /webhooks/telegram/{channel_id} with that channel's secret only", async () => {
@@ -157,6 +163,21 @@ describe("POST /api/v1/channels/telegram/webhook", () => {
     const wrong = await api("/api/v1/channels/telegram/webhook", { method: "POST", headers, body: JSON.stringify({ hello: "world" }) });
     expect(wrong.status).toBe(422);
     expect((await errorOf(wrong)).details.map((d) => d.field)).toContain("update_id");
+  });
+
+  it("stops accepting the old secret at once when the bot is changed or disconnected", async () => {
+    const s = await createCreator();
+    const ch = await connectTelegram(s);
+    expect((await postTelegram(telegramUpdate(20), ch.secret)).status).toBe(200);
+    const next = botToken();
+    await api(`/api/v1/channels/${ch.id}`, { method: "PUT", token: s.access_token, json: { configuration: { bot_token: next } } });
+    const [hook] = await stubCalls(next, "setWebhook");
+    expect((await postTelegram(telegramUpdate(21), ch.secret)).status).toBe(401);
+    expect((await postTelegram(telegramUpdate(22), ch.secret, `/webhooks/telegram/${ch.id}`)).status).toBe(401);
+    expect((await postTelegram(telegramUpdate(23), hook!.body.secret_token, `/webhooks/telegram/${ch.id}`)).status).toBe(200);
+    await api(`/api/v1/channels/${ch.id}`, { method: "DELETE", token: s.access_token });
+    expect((await postTelegram(telegramUpdate(24), hook!.body.secret_token, `/webhooks/telegram/${ch.id}`)).status).toBe(401);
+    expect((await postTelegram(telegramUpdate(25), hook!.body.secret_token)).status).toBe(401);
   });
 
   it("does not count webhooks against the creator's API quota", async () => {

@@ -77,7 +77,7 @@ describe("POST /api/v1/channels/whatsapp/webhook", () => {
     const ch = await connectWhatsApp(s);
     const res = await deliver(ch, text);
     expect(res.status).toBe(200);
-    expect(await res.json()).toMatchObject({ ok: true, accepted: 1 });
+    expect(await res.json()).toEqual({ ok: true, queued: 1 });
     const [send] = await eventually(async () => { const c = await sends(ch); return c.length ? c : undefined; }, "reply");
     expect(send!.headers.authorization).toBe(`Bearer ${ch.accessToken}`);
     expect(send!.body).toMatchObject({ messaging_product: "whatsapp", to: "16505551234", type: "text", text: { body: expect.any(String) } });
@@ -117,6 +117,19 @@ describe("POST /api/v1/channels/whatsapp/webhook", () => {
     expect(notice.text).toMatch(/only read text/i);
     const [user] = await messagesOf(ch.id);
     expect(user.text).toBe("[image] my breakfast");
+  });
+
+  it("treats a quick-reply button as text and answers it with the AI", async () => {
+    const s = await createCreator();
+    const ch = await connectWhatsApp(s);
+    await deliver(ch, text, (v) => {
+      v.messages[0].type = "interactive";
+      delete v.messages[0].text;
+      v.messages[0].interactive = { type: "button_reply", button_reply: { id: "plan-a", title: "Show me plan A" } };
+    });
+    const [reply] = await eventually(() => settled(ch.id, 1), "reply");
+    expect(reply.sender).toBe("ai");
+    expect((await messagesOf(ch.id))[0].text).toBe("Show me plan A");
   });
 
   it("records 131047 (outside the 24-hour window) as a permanent failure, never retried", async () => {

@@ -1,6 +1,6 @@
 // A small local HTTP server that plays the Telegram Bot API and the WhatsApp Graph API for tests,
 // the e2e run and the benchmark: records every call and answers from a script (429, 403, 5xx…)
-// or with the documented success shape. Point TELEGRAM_API_BASE_URL at `${url}/telegram` and
+// or with the documented success shape. A scripted status 0 drops the connection. Point TELEGRAM_API_BASE_URL at `${url}/telegram` and
 // WHATSAPP_API_BASE_URL at `${url}/whatsapp/v21.0`.
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 
@@ -75,6 +75,8 @@ export async function startPlatformStub(port = 0): Promise<PlatformStub> {
     const queued = scripts.get(`${key}:${method}`);
     if (queued?.length) {
       const next = queued.shift()!;
+      // Status 0 plays a network failure: the connection drops without an answer.
+      if (next.status === 0) return void req.socket.destroy();
       return answer(res, next.status, next.body);
     }
     if (tg) {

@@ -37,7 +37,8 @@ export const channels = sqliteTable(
   ],
 );
 
-/** Every inbound platform event we accepted: the key is the update_id / message id / status id. */
+/** Every inbound platform event we processed: the key is the update_id / message id / status id.
+ * processed_at is set once its work is done, so later redeliveries are acknowledged without work. */
 export const channelEvents = sqliteTable(
   "channel_events",
   {
@@ -48,6 +49,7 @@ export const channelEvents = sqliteTable(
     /** What an event that is recorded rather than answered said (an edit, a status). */
     detail: text("detail", { mode: "json" }).$type<Record<string, unknown>>(),
     receivedAt: text("received_at").notNull().default(now),
+    processedAt: text("processed_at"),
   },
   (t) => [primaryKey({ columns: [t.channelId, t.eventKey] }), index("channel_events_creator_idx").on(t.creatorId, t.receivedAt)],
 );

@@ -1,7 +1,7 @@
 // The seam between channels and conversations: every conversation write of the channel adapters
 // happens here. Today it writes D1 directly (seq from conversations.last_seq, bumped in the same
 // transaction as the insert); at merge it is rerouted through the Conversation Durable Object.
-import { and, desc, eq, lt } from "drizzle-orm";
+import { and, desc, eq, lt, sql } from "drizzle-orm";
 import { answer } from "../../ai/answer";
 import { tenant } from "../../db/client";
 import { conversations, messages, type ChannelKind } from "../../db/schema";
@@ -30,17 +30,19 @@ export async function openConversation(
 ): Promise<{ conversationId: string; status: string }> {
   const t = tenant(env.DB, input.creatorId);
   const id = await conversationIdFor(input.channelId, input.endUserId);
-  await t.db
+  // One round trip: create it, or reopen it if it was closed; either way read its status.
+  const row = await t.db
     .insert(conversations)
     .values({ id, creatorId: t.creatorId, endUserId: input.endUserId, channel: input.channel, channelId: input.channelId })
-    .onConflictDoNothing()
-    .run();
-  const row = await t.db.select({ status: conversations.status }).from(conversations).where(t.where(conversations, eq(conversations.id, id))).get();
+    .onConflictDoUpdate({
+      target: conversations.id,
+      set: { status: sql`case when ${conversations.status} in ('completed', 'archived') then 'active' else ${conversations.status} end` },
+      // The id is derived from (channel, end user); the creator check keeps another tenant's row untouched.
+      setWhere: eq(conversations.creatorId, t.creatorId),
+    })
+    .returning({ status: conversations.status })
+    .get();
   if (!row) throw notFound("Conversation");
-  if (row.status === "completed" || row.status === "archived") {
-    await t.db.update(conversations).set({ status: "active", updatedAt: nowIso() }).where(t.where(conversations, eq(conversations.id, id))).run();
-    return { conversationId: id, status: "active" };
-  }
   return { conversationId: id, status: row.status };
 }
 
@@ -121,32 +123,32 @@ export async function replyWithAi(
   input: { creatorId: string; conversationId: string; replyTo?: string },
 ): Promise<{ replied: boolean; messageId?: string; reason?: string }> {
   const t = tenant(env.DB, input.creatorId);
-  const conv = await t.db.select().from(conversations).where(t.where(conversations, eq(conversations.id, input.conversationId))).get();
-  if (!conv) throw notFound("Conversation");
-  if (conv.status === "waiting_human") return { replied: false, reason: "waiting_human" };
-  const target = await t.db
+  const inConv = eq(messages.conversationId, input.conversationId);
+  const targetQuery = t.db
     .select()
     .from(messages)
-    .where(t.where(messages, eq(messages.conversationId, conv.id), eq(messages.sender, "user"), input.replyTo ? eq(messages.id, input.replyTo) : undefined))
+    .where(t.where(messages, inConv, eq(messages.sender, "user"), input.replyTo ? eq(messages.id, input.replyTo) : undefined))
     .orderBy(desc(messages.seq))
-    .limit(1)
-    .get();
+    .limit(1);
+  // The conversation, the message to answer and whether it was answered, in one round trip.
+  const [[conv], [target]] = await t.db.batch([
+    t.db.select().from(conversations).where(t.where(conversations, eq(conversations.id, input.conversationId))),
+    targetQuery,
+  ]);
+  if (!conv) throw notFound("Conversation");
+  if (conv.status === "waiting_human") return { replied: false, reason: "waiting_human" };
   if (!target) return { replied: false, reason: "nothing_to_answer" };
   const replyKey = `reply:${target.id}`;
-  const already = await t.db
-    .select({ id: messages.id })
-    .from(messages)
-    .where(t.where(messages, eq(messages.conversationId, conv.id), eq(messages.clientMessageId, replyKey)))
-    .get();
+  const [[already], earlier] = await t.db.batch([
+    t.db.select({ id: messages.id }).from(messages).where(t.where(messages, inConv, eq(messages.clientMessageId, replyKey))),
+    t.db
+      .select({ sender: messages.sender, text: messages.text })
+      .from(messages)
+      .where(and(t.where(messages, inConv), lt(messages.seq, target.seq)))
+      .orderBy(desc(messages.seq))
+      .limit(HISTORY_TURNS),
+  ]);
   if (already) return { replied: false, messageId: already.id, reason: "already_answered" };
-
-  const earlier = await t.db
-    .select({ sender: messages.sender, text: messages.text })
-    .from(messages)
-    .where(and(t.where(messages, eq(messages.conversationId, conv.id)), lt(messages.seq, target.seq)))
-    .orderBy(desc(messages.seq))
-    .limit(HISTORY_TURNS)
-    .all();
   const history = earlier
     .reverse()
     .filter((m) => m.sender !== "system")
@@ -198,6 +200,26 @@ export async function updateDelivery(
   await t.db.update(messages).set({ deliveryStatus: nextDeliveryStatus(row.status, input.status), metadata }).where(where).run();
 }
 
+/** One part of an outbound message reached the platform: its id is mapped (for statuses) and the
+ * progress saved in one round trip; the last part moves queued → sent (never back from delivered/read). */
+export async function recordSentPart(
+  env: Env,
+  input: { creatorId: string; messageId: string; channelId: string; externalMessageId: string; partsSent: number; parts: number; externalIds: string[] },
+): Promise<void> {
+  const done = input.partsSent >= input.parts;
+  const patch = { parts_sent: input.partsSent, parts: input.parts, external_message_ids: input.externalIds, ...(done ? { sent_at: nowIso() } : {}) };
+  await env.DB.batch([
+    env.DB.prepare(
+      "INSERT OR IGNORE INTO channel_message_refs (channel_id, external_message_id, creator_id, message_id, part) VALUES (?1, ?2, ?3, ?4, ?5)",
+    ).bind(input.channelId, input.externalMessageId, input.creatorId, input.messageId, input.partsSent - 1),
+    env.DB.prepare(
+      `UPDATE messages SET metadata = json_patch(coalesce(metadata, '{}'), ?1),
+              delivery_status = CASE WHEN ?2 AND delivery_status = 'queued' THEN 'sent' ELSE delivery_status END
+       WHERE id = ?3 AND creator_id = ?4`,
+    ).bind(JSON.stringify(patch), done ? 1 : 0, input.messageId, input.creatorId),
+  ]);
+}
+
 /** An edited inbound message is recorded on the original (not answered again). */
 export async function recordEdit(
   env: Env,
@@ -207,7 +229,9 @@ export async function recordEdit(
   const where = t.where(messages, eq(messages.conversationId, input.conversationId), eq(messages.clientMessageId, `in:${input.externalMessageId}`));
   const row = await t.db.select({ metadata: messages.metadata }).from(messages).where(where).get();
   if (!row) return false;
-  const edits = Array.isArray(row.metadata?.edits) ? (row.metadata!.edits as unknown[]) : [];
+  const edits = Array.isArray(row.metadata?.edits) ? (row.metadata!.edits as { text: string; at: string }[]) : [];
+  const last = edits.at(-1);
+  if (last && last.text === input.text && last.at === (input.editedAt ?? last.at)) return true; // a redelivery
   const metadata = { ...(row.metadata ?? {}), edited_text: input.text, edited_at: input.editedAt ?? nowIso(), edits: [...edits, { text: input.text, at: input.editedAt ?? nowIso() }] };
   await t.db.update(messages).set({ metadata }).where(where).run();
   return true;

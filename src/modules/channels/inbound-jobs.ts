@@ -1,25 +1,52 @@
 // The queued half of an inbound webhook: end user and conversation, the message stored once, and
 // the answer — the AI for text, the welcome for /start, a polite notice for media. Edits,
 // delivery statuses and membership changes are recorded, never answered.
-import type { ChannelKind } from "../../db/schema";
+import { and, eq, sql } from "drizzle-orm";
+import { tenant } from "../../db/client";
+import { channelEvents, type ChannelKind } from "../../db/schema";
+import { config } from "../../config";
+import { nowIso } from "../../lib/clock";
 import type { Env } from "../../env";
 import { log } from "../../lib/logging";
 import { openConversation, recordEdit, recordInbound, replyWithAi } from "./conversation-bridge";
 import { setEndUserStatus, upsertEndUser } from "./end-users";
 import { recordDeliveryStatus, sendToEndUser } from "./outbound";
 import type { InboundEvent } from "./platform";
-import { getChannel } from "./store";
+import { getChannel, type ChannelRow } from "./store";
 
 export const DEFAULT_WELCOME = "Hi! I'm an AI assistant. Ask me anything, and I'll answer from what I've been taught.";
 export const TEXT_ONLY_NOTICE = "Sorry, I can only read text messages for now. Could you type your question?";
+export const UNAVAILABLE_NOTICE = "Sorry, I can't answer right now. Please try again a little later.";
 
-export async function processInbound(env: Env, job: { creatorId: string; channelId: string; event: InboundEvent }): Promise<void> {
+/**
+ * Runs one inbound event once. The event row is written first and marked processed last: a
+ * redelivery after that is acknowledged without work; a retry after a crash redoes the steps,
+ * each of which is idempotent (messages and replies are keyed on the platform's message id).
+ */
+export async function processInbound(env: Env, job: { creatorId: string; channelId: string; eventKey: string; event: InboundEvent }, attempt = 1): Promise<void> {
   let channel;
   try {
     channel = await getChannel(env, job.creatorId, job.channelId);
   } catch {
     return; // disconnected since: nothing to answer through
   }
+  if (channel.type === "web") return;
+  const t = tenant(env.DB, job.creatorId);
+  const key = and(t.where(channelEvents, eq(channelEvents.channelId, channel.id)), eq(channelEvents.eventKey, job.eventKey));
+  const kind0 = job.event.kind;
+  // One round trip: insert the event, or touch it and read whether it was already processed.
+  const seen = await t.db
+    .insert(channelEvents)
+    .values({ channelId: channel.id, eventKey: job.eventKey, creatorId: t.creatorId, kind: kind0, detail: kind0 === "message" ? null : { ...job.event } })
+    .onConflictDoUpdate({ target: [channelEvents.channelId, channelEvents.eventKey], set: { kind: sql`${channelEvents.kind}` } })
+    .returning({ processedAt: channelEvents.processedAt })
+    .get();
+  if (seen?.processedAt) return;
+  await handleEvent(env, channel, job, attempt);
+  await t.db.update(channelEvents).set({ processedAt: nowIso() }).where(key).run();
+}
+
+async function handleEvent(env: Env, channel: ChannelRow, job: { creatorId: string; event: InboundEvent }, attempt: number): Promise<void> {
   if (channel.type === "web") return;
   const kind: ChannelKind = channel.type;
   const event = job.event;
@@ -59,7 +86,14 @@ export async function processInbound(env: Env, job: { creatorId: string; channel
   } else if (event.text === undefined) {
     await sendToEndUser(env, { creatorId: job.creatorId, conversationId, text: TEXT_ONLY_NOTICE, sender: "system", clientMessageId: `notice:${inbound.messageId}` });
   } else {
-    const r = await replyWithAi(env, { creatorId: job.creatorId, conversationId, replyTo: inbound.messageId });
-    if (!r.replied) log("debug", "no AI reply", { conversationId, reason: r.reason });
+    try {
+      const r = await replyWithAi(env, { creatorId: job.creatorId, conversationId, replyTo: inbound.messageId });
+      if (!r.replied) log("debug", "no AI reply", { conversationId, reason: r.reason });
+    } catch (err) {
+      // The queue retries a failing AI; on the last attempt the user hears that, instead of silence.
+      if (attempt < config(env).channels.sendMaxAttempts) throw err;
+      log("error", "AI reply failed for good", { conversationId, error: String(err) });
+      await sendToEndUser(env, { creatorId: job.creatorId, conversationId, text: UNAVAILABLE_NOTICE, sender: "system", clientMessageId: `unavailable:${inbound.messageId}` });
+    }
   }
 }

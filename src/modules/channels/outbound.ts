@@ -1,20 +1,19 @@
 // Outbound messages on Telegram and WhatsApp: store with delivery_status "queued", send from the
 // JOBS queue with pacing, split long texts, and apply the retry rules (429 waits retry_after, 5xx
 // backs off exponentially, blocked / outside the 24-hour window are permanent and recorded).
-import { and, desc, eq } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import { config } from "../../config";
 import { tenant } from "../../db/client";
-import { channelMessageRefs, conversations, endUsers, messages } from "../../db/schema";
+import { channelMessageRefs, channels, conversations, endUsers, messages } from "../../db/schema";
 import type { Env } from "../../env";
 import { HOUR } from "../../lib/clock";
 import { AppError, notFound } from "../../lib/errors";
 import { log } from "../../lib/logging";
-import { storeMessage, updateDelivery, type StoredMessage } from "./conversation-bridge";
+import { recordSentPart, storeMessage, updateDelivery, type StoredMessage } from "./conversation-bridge";
 import { setEndUserStatus } from "./end-users";
 import type { SendResult } from "./platform";
 import { openSecrets } from "./secrets";
 import { splitMessage } from "./split";
-import { getChannel } from "./store";
 import { TelegramClient } from "./telegram";
 import { sendWhatsAppText } from "./whatsapp";
 
@@ -50,8 +49,13 @@ export async function sendToEndUser(env: Env, input: SendInput): Promise<StoredM
     sources: input.sources,
     metadata: { ...input.metadata, parts_sent: 0 },
   });
-  if (stored.stored) await env.JOBS.send({ type: "channel.send", creatorId: input.creatorId, messageId: stored.messageId });
+  if (stored.stored) await enqueueDelivery(env, input.creatorId, stored.messageId);
   return stored;
+}
+
+/** Queues the delivery of a message already stored with delivery_status "queued" (by whoever owns the log). */
+export async function enqueueDelivery(env: Env, creatorId: string, messageId: string): Promise<void> {
+  await env.JOBS.send({ type: "channel.send", creatorId, messageId });
 }
 
 /** What the queue consumer should do with a send job. */
@@ -70,31 +74,39 @@ async function fail(env: Env, creatorId: string, messageId: string, reason: stri
 export async function processSend(env: Env, job: { creatorId: string; messageId: string }, attempt: number): Promise<JobOutcome> {
   const cfg = config(env).channels;
   const t = tenant(env.DB, job.creatorId);
-  const msg = await t.db.select().from(messages).where(t.where(messages, eq(messages.id, job.messageId))).get();
-  // Gone (GDPR deletion) or already settled: nothing to do, and a duplicate job can't send twice.
-  if (!msg || msg.sender === "user" || msg.deliveryStatus !== "queued") return;
-  const conv = await t.db.select().from(conversations).where(t.where(conversations, eq(conversations.id, msg.conversationId))).get();
-  const user = conv?.endUserId ? await t.db.select().from(endUsers).where(t.where(endUsers, eq(endUsers.id, conv.endUserId))).get() : undefined;
-  if (!conv?.channelId || !user) return fail(env, job.creatorId, msg.id, "no_recipient", "The conversation has no channel end user");
-  let channel;
-  try {
-    channel = await getChannel(env, job.creatorId, conv.channelId);
-  } catch {
-    return fail(env, job.creatorId, msg.id, "channel_disconnected", "The channel was disconnected");
+  // Everything the send needs in one round trip: the message, its conversation, recipient, channel,
+  // and (for WhatsApp's 24-hour window) when the user last wrote.
+  const found = await t.db
+    .select({
+      msg: messages,
+      conv: conversations,
+      user: endUsers,
+      channel: channels,
+      lastInboundAt: sql<string | null>`(select u.created_at from messages u where u.conversation_id = ${messages.conversationId} and u.sender = 'user' order by u.seq desc limit 1)`,
+    })
+    .from(messages)
+    .leftJoin(conversations, and(eq(conversations.id, messages.conversationId), eq(conversations.creatorId, messages.creatorId)))
+    .leftJoin(endUsers, and(eq(endUsers.id, conversations.endUserId), eq(endUsers.creatorId, messages.creatorId)))
+    .leftJoin(channels, and(eq(channels.id, conversations.channelId), eq(channels.creatorId, messages.creatorId)))
+    .where(t.where(messages, eq(messages.id, job.messageId)))
+    .get();
+  const msg = found?.msg;
+  if (!msg) {
+    // Not in D1 yet (a writer whose D1 mirror lags behind its own log) or gone for good (GDPR
+    // erasure): wait a little, a bounded number of times.
+    if (attempt < cfg.sendMaxAttempts) return { retryDelaySeconds: Math.min(60, 2 ** attempt) };
+    log("warn", "channel send dropped: message not found", { messageId: job.messageId });
+    return;
   }
+  // Already settled: a duplicate job can't send twice.
+  if (msg.sender === "user" || msg.deliveryStatus !== "queued") return;
+  const { conv, user, channel } = found;
+  if (!conv?.channelId || !user) return fail(env, job.creatorId, msg.id, "no_recipient", "The conversation has no channel end user");
+  if (!channel || channel.type === "web") return fail(env, job.creatorId, msg.id, "channel_disconnected", "The channel was disconnected");
   if (user.status !== "active") return fail(env, job.creatorId, msg.id, "end_user_unreachable", `The end user is ${user.status}`);
-  if (channel.type === "whatsapp") {
-    // Outside the 24-hour customer service window only templates may be sent (Meta policy).
-    const lastInbound = await t.db
-      .select({ at: messages.createdAt })
-      .from(messages)
-      .where(t.where(messages, eq(messages.conversationId, conv.id), eq(messages.sender, "user")))
-      .orderBy(desc(messages.seq))
-      .limit(1)
-      .get();
-    if (!lastInbound || Date.now() - Date.parse(lastInbound.at) > 24 * HOUR) {
-      return fail(env, job.creatorId, msg.id, "outside_service_window", "More than 24 hours since the user last wrote: only templates can be sent");
-    }
+  // Outside the 24-hour customer service window only templates may be sent (Meta policy).
+  if (channel.type === "whatsapp" && (!found.lastInboundAt || Date.now() - Date.parse(found.lastInboundAt) > 24 * HOUR)) {
+    return fail(env, job.creatorId, msg.id, "outside_service_window", "More than 24 hours since the user last wrote: only templates can be sent");
   }
 
   const secrets = await openSecrets(env, channel.secrets);
@@ -118,9 +130,8 @@ export async function processSend(env: Env, job: { creatorId: string; messageId:
     if (result.kind === "ok") {
       partsSent++;
       externalIds.push(result.externalMessageId);
-      await t.db.insert(channelMessageRefs).values({ channelId: channel.id, externalMessageId: result.externalMessageId, creatorId: t.creatorId, messageId: msg.id, part: partsSent - 1 }).onConflictDoNothing().run();
       // Progress is saved per part: a retry resumes after the last part that went out.
-      await updateDelivery(env, { creatorId: job.creatorId, messageId: msg.id, metadata: { parts_sent: partsSent, parts: parts.length, external_message_ids: externalIds } });
+      await recordSentPart(env, { creatorId: job.creatorId, messageId: msg.id, channelId: channel.id, externalMessageId: result.externalMessageId, partsSent, parts: parts.length, externalIds });
       continue;
     }
     if (result.kind === "permanent") {
@@ -135,7 +146,6 @@ export async function processSend(env: Env, job: { creatorId: string; messageId:
     log("info", "channel send retry", { messageId: msg.id, kind: result.kind, delaySeconds: delay, attempt });
     return { retryDelaySeconds: delay };
   }
-  await updateDelivery(env, { creatorId: job.creatorId, messageId: msg.id, status: "sent", metadata: { sent_at: new Date().toISOString() } });
 }
 
 /** A WhatsApp delivery/read/failed status for one of our messages. */

@@ -10,11 +10,11 @@ import { nowIso } from "../../lib/clock";
 import { conflict, invalid } from "../../lib/errors";
 import { newId, randomToken } from "../../lib/ids";
 import { log } from "../../lib/logging";
-import { issuesToDetails } from "../../lib/router";
 import { CONFIG_SCHEMAS, type CreateChannelInput, type UpdateChannelInput } from "./schemas";
 import { isMask, mask, openSecrets, sealSecrets, SECRET_FIELDS, webhookKeyHash, type ChannelSecrets } from "./secrets";
 import { getChannel, type ChannelRow } from "./store";
 import { TelegramClient } from "./telegram";
+import { forgetChannel } from "./webhook-cache";
 
 type Stats = { userCount: number; lastActivityAt: string | null };
 
@@ -205,7 +205,7 @@ export async function updateChannel(env: Env, creatorId: string, channelId: stri
     // Masks sent back unchanged (****abcd) mean "keep the secret".
     const given = Object.fromEntries(Object.entries(input.configuration).filter(([k, v]) => !((SECRET_FIELDS[row.type] as readonly string[]).includes(k) && isMask(v))));
     const parsed = CONFIG_SCHEMAS[row.type].partial().safeParse(given);
-    if (!parsed.success) throw invalid(issuesToDetails(parsed.error.issues).map((d) => ({ ...d, field: `configuration.${d.field}` })));
+    if (!parsed.success) throw invalid(parsed.error.issues.map((i) => ({ field: ["configuration", ...i.path.map(String)].join("."), message: i.message })));
     const split = splitSecrets(row.type, parsed.data as Record<string, unknown>);
     if (row.type === "whatsapp" && split.plain.phone_number_id && split.plain.phone_number_id !== row.externalAccountId) {
       await assertAccountFree(env, "whatsapp", String(split.plain.phone_number_id), row.id);
@@ -214,6 +214,11 @@ export async function updateChannel(env: Env, creatorId: string, channelId: stri
     tokenChanged = row.type === "telegram" && !!split.secrets.bot_token && split.secrets.bot_token !== current.bot_token;
     secrets = { ...secrets, ...split.secrets };
   }
+
+  const reconnect = tokenChanged || (row.type === "telegram" && input.status === "active" && row.status !== "active");
+  // Before anything is written: a bot connected to another channel is refused and changes nothing.
+  const me = reconnect ? await checkBot(env, secrets.bot_token!, row.id) : undefined;
+  const paused = (input.status ?? (row.status === "inactive" ? "inactive" : undefined)) === "inactive";
 
   const patch: Partial<typeof channels.$inferInsert> = { updatedAt: nowIso(), configuration: plain };
   if (input.channel_name) patch.name = input.channel_name;
@@ -230,15 +235,18 @@ export async function updateChannel(env: Env, creatorId: string, channelId: stri
   }
   if (input.status) patch.status = input.status === "inactive" ? "inactive" : row.status === "inactive" ? "active" : row.status;
   await t.db.update(channels).set(patch).where(t.where(channels, eq(channels.id, row.id))).run();
+  forgetChannel(row.id);
 
-  if (tokenChanged || (row.type === "telegram" && input.status === "active" && row.status !== "active")) {
+  if (reconnect && me) {
     // A new bot (or a retry after an error): the old bot lets go, the new one gets our webhook.
-    const me = await checkBot(env, secrets.bot_token!, row.id);
     if (tokenChanged && current.bot_token) await telegram(env, current.bot_token).deleteWebhook();
     const webhookSecret = randomToken(32);
     secrets = { ...secrets, webhook_secret: webhookSecret };
     await t.db.update(channels).set({ secrets: await sealSecrets(env, secrets), webhookKeyHash: await webhookKeyHash(webhookSecret) }).where(t.where(channels, eq(channels.id, row.id))).run();
-    await applyConnection(env, creatorId, row.id, plain, await connectTelegram(env, row.id, secrets.bot_token!, webhookSecret, me));
+    const conn = await connectTelegram(env, row.id, secrets.bot_token!, webhookSecret, me);
+    // A paused channel stays paused with its new bot.
+    await applyConnection(env, creatorId, row.id, plain, paused && conn.status === "active" ? { ...conn, status: "inactive" } : conn);
+    forgetChannel(row.id);
   }
   return readChannel(env, creatorId, row.id);
 }
@@ -259,6 +267,7 @@ export async function deleteChannel(env: Env, creatorId: string, channelId: stri
     t.db.delete(channelMessageRefs).where(t.where(channelMessageRefs, eq(channelMessageRefs.channelId, row.id))),
     t.db.delete(channels).where(t.where(channels, eq(channels.id, row.id))),
   ]);
+  forgetChannel(row.id);
 }
 
 /** Meta's verification handshake succeeded for this channel. */
@@ -266,4 +275,5 @@ export async function markVerified(env: Env, row: ChannelRow) {
   if (row.status !== "pending_verification") return;
   const t = tenant(env.DB, row.creatorId);
   await t.db.update(channels).set({ status: "active", statusDetail: null, updatedAt: nowIso() }).where(t.where(channels, eq(channels.id, row.id))).run();
+  forgetChannel(row.id);
 }

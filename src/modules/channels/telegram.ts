@@ -36,7 +36,9 @@ export class TelegramClient {
         body: JSON.stringify(body ?? {}),
       });
     } catch (err) {
-      return { status: 0, answer: { ok: false, error_code: 0, description: `Telegram API unreachable: ${(err as Error).message}` } };
+      // The token is part of the URL: never let it into a description that is stored or shown.
+      const reason = String((err as Error).message).replaceAll(this.token, "<token>");
+      return { status: 0, answer: { ok: false, error_code: 0, description: `Telegram API unreachable: ${reason}` } };
     }
     let answer: BotApiAnswer<T>;
     try {

@@ -12,7 +12,7 @@ import { ingestTelegram, ingestWhatsApp, verifyWhatsApp } from "./inbound";
 import { markVerified } from "./service";
 
 const tags = ["Channel webhooks"];
-const Ack = z.object({ ok: z.boolean(), accepted: z.number().int(), duplicates: z.number().int() });
+const Ack = z.object({ ok: z.boolean(), queued: z.number().int() });
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Raw body with the JSON body limit applied (the JSON middleware skips these paths). */
@@ -32,18 +32,14 @@ function channelParam(c: Context<AppBindings>): string | undefined {
   return id;
 }
 
-const doc = (method: "get" | "post", path: string, summary: string, ok: Parameters<typeof jsonContent>[0] | null, errors: number[]) =>
-  createRoute({
-    method,
-    path,
-    tags,
-    summary,
-    ...(path.includes("{channel_id}") ? { request: { params: z.object({ channel_id: z.string().openapi({ param: { name: "channel_id", in: "path" } }) }) } } : {}),
-    responses: {
-      200: ok ? jsonContent(ok, "Accepted (work continues on the queue)") : { description: "hub.challenge echoed as text/plain", content: { "text/plain": { schema: z.string() } } },
-      ...errorResponses(...errors),
-    },
-  });
+const ChannelIdPath = z.object({ channel_id: z.string().openapi({ param: { name: "channel_id", in: "path" } }) });
+const accepted = jsonContent(Ack, "Accepted (the work continues on the queue)");
+const challenge = { description: "hub.challenge echoed as text/plain", content: { "text/plain": { schema: z.string() } } };
+
+const sharedPost = (path: string, summary: string) =>
+  createRoute({ method: "post", path, tags, summary, responses: { 200: accepted, ...errorResponses(400, 401, 413, 422, 503) } });
+const channelPost = (path: string, summary: string) =>
+  createRoute({ method: "post", path, tags, summary, request: { params: ChannelIdPath }, responses: { 200: accepted, ...errorResponses(400, 401, 404, 413, 422, 503) } });
 
 async function telegram(c: Context<AppBindings>) {
   const raw = await rawBody(c);
@@ -71,9 +67,12 @@ const WA = "WhatsApp notification (X-Hub-Signature-256 over the raw body; 401 wh
 const WAV = "Meta's verification: echoes hub.challenge for the right hub.verify_token (403 otherwise); activates the channel";
 
 export const webhookRoutes = createRouter()
-  .openapi(doc("post", "/api/v1/channels/telegram/webhook", TG, Ack, [400, 401, 413, 422]), telegram as never)
-  .openapi(doc("post", "/webhooks/telegram/{channel_id}", TG, Ack, [400, 401, 404, 413, 422]), telegram as never)
-  .openapi(doc("post", "/api/v1/channels/whatsapp/webhook", WA, Ack, [400, 401, 413, 422]), whatsapp as never)
-  .openapi(doc("post", "/webhooks/whatsapp/{channel_id}", WA, Ack, [400, 401, 404, 413, 422]), whatsapp as never)
-  .openapi(doc("get", "/api/v1/channels/whatsapp/webhook", WAV, null, [403]), whatsappVerify as never)
-  .openapi(doc("get", "/webhooks/whatsapp/{channel_id}", WAV, null, [403, 404]), whatsappVerify as never);
+  .openapi(sharedPost("/api/v1/channels/telegram/webhook", TG), (c) => telegram(c))
+  .openapi(channelPost("/webhooks/telegram/{channel_id}", TG), (c) => telegram(c))
+  .openapi(sharedPost("/api/v1/channels/whatsapp/webhook", WA), (c) => whatsapp(c))
+  .openapi(channelPost("/webhooks/whatsapp/{channel_id}", WA), (c) => whatsapp(c))
+  .openapi(createRoute({ method: "get", path: "/api/v1/channels/whatsapp/webhook", tags, summary: WAV, responses: { 200: challenge, ...errorResponses(403) } }), (c) => whatsappVerify(c))
+  .openapi(
+    createRoute({ method: "get", path: "/webhooks/whatsapp/{channel_id}", tags, summary: WAV, request: { params: ChannelIdPath }, responses: { 200: challenge, ...errorResponses(403, 404) } }),
+    (c) => whatsappVerify(c),
+  );

@@ -17,11 +17,14 @@ function fromHex(text: string): Uint8Array | undefined {
 }
 
 /** `X-Hub-Signature-256: sha256=<hex HMAC-SHA256(app secret, raw body)>`, compared in constant time. */
-export async function verifyHubSignature(appSecret: string, raw: Uint8Array, header: string | undefined): Promise<boolean> {
+export async function verifyHubSignature(appSecret: string | CryptoKey, raw: Uint8Array, header: string | undefined): Promise<boolean> {
   const match = /^sha256=([0-9a-fA-F]{64})$/.exec(header?.trim() ?? "");
   const given = match ? fromHex(match[1]!) : undefined;
   if (!given) return false;
-  const key = await crypto.subtle.importKey("raw", encoder.encode(appSecret), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+  const key =
+    typeof appSecret === "string"
+      ? await crypto.subtle.importKey("raw", encoder.encode(appSecret), { name: "HMAC", hash: "SHA-256" }, false, ["sign"])
+      : appSecret;
   const expected = new Uint8Array(await crypto.subtle.sign("HMAC", key, raw));
   return timingSafeEqual(expected, given);
 }
@@ -73,6 +76,11 @@ const Message = z
     image: z.object({ caption: z.string().optional() }).passthrough().optional(),
     video: z.object({ caption: z.string().optional() }).passthrough().optional(),
     document: z.object({ caption: z.string().optional() }).passthrough().optional(),
+    button: z.object({ text: z.string().optional() }).passthrough().optional(),
+    interactive: z
+      .object({ button_reply: z.object({ title: z.string() }).passthrough().optional(), list_reply: z.object({ title: z.string() }).passthrough().optional() })
+      .passthrough()
+      .optional(),
   })
   .passthrough();
 const Status = z
@@ -124,8 +132,10 @@ export function whatsappEvents(n: WhatsAppNotification, phoneNumberId: string): 
         const contact = v.contacts?.find((c) => c.wa_id === m.from);
         const user = { externalId: `+${m.from.replace(/^\+/, "")}`, name: contact?.profile?.name };
         let event: InboundEvent;
-        if (m.type === "text" && m.text) {
-          event = { kind: "message", externalMessageId: m.id, user, text: m.text.body, sentAt: isoFromEpoch(m.timestamp) };
+        // Quick-reply buttons and list picks carry their label: that is what the user "said".
+        const said = m.type === "text" ? m.text?.body : m.type === "button" ? m.button?.text : m.type === "interactive" ? (m.interactive?.button_reply?.title ?? m.interactive?.list_reply?.title) : undefined;
+        if (said !== undefined) {
+          event = { kind: "message", externalMessageId: m.id, user, text: said, sentAt: isoFromEpoch(m.timestamp) };
         } else {
           const caption = m.image?.caption ?? m.video?.caption ?? m.document?.caption;
           event = { kind: "message", externalMessageId: m.id, user, mediaType: m.type, caption, sentAt: isoFromEpoch(m.timestamp) };
