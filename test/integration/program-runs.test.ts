@@ -2,7 +2,7 @@
 // questions answered through onUserMessage, timeouts, and durable steps (overlapping ticks,
 // duplicate jobs, a crash between a step's effect and its commit).
 import { env } from "cloudflare:test";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { onUserMessage } from "../../src/modules/programs/inbound";
 import { api, createCreator, type Session } from "../helpers";
 import { createEndUser, Engine, messagesOf, setClock } from "../support/engine";
@@ -10,6 +10,8 @@ import { coachingFlow, edge, node, simpleFlow } from "../support/flows";
 
 const json = async (res: Response) => (await res.json()) as Record<string, any>;
 afterEach(() => setClock(null));
+// Multi-day runs are dozens of ticks; on a loaded machine they need more than the default 5 s.
+vi.setConfig({ testTimeout: 30_000 });
 
 async function publishedProgram(owner: Session, flow: unknown, settings: Record<string, unknown> = {}) {
   const created = await json(await api("/api/v1/programs", { method: "POST", token: owner.access_token, json: { name: "Run", flow_definition: flow, settings } }));

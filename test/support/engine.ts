@@ -76,7 +76,8 @@ export async function messagesOf(endUserId: string) {
 export class Engine {
   readonly pending: JobMessage[] = [];
   readonly env: Cloudflare.Env;
-  constructor() {
+  /** vars: settings for this engine only, e.g. { PROACTIVE_DISPATCH_CHUNK: "2" }. */
+  constructor(vars: Record<string, string> = {}) {
     const pending = this.pending;
     const jobs = {
       send: async (body: JobMessage) => void pending.push(body),
@@ -84,7 +85,7 @@ export class Engine {
         for (const m of messages) pending.push(m.body);
       },
     } as unknown as Queue<JobMessage>;
-    this.env = { ...env, JOBS: jobs };
+    this.env = { ...env, ...vars, JOBS: jobs };
   }
 
   /** One cron tick at `at` (the clock moves there first); its jobs stay queued. */
