@@ -66,7 +66,6 @@ CREATE TABLE `proactive_sends` (
 CREATE UNIQUE INDEX `proactive_sends_occurrence_unique` ON `proactive_sends` (`rule_id`,`end_user_id`,`occurrence_key`,`action_index`);--> statement-breakpoint
 CREATE INDEX `proactive_sends_due_idx` ON `proactive_sends` (`status`,`due_at`);--> statement-breakpoint
 CREATE INDEX `proactive_sends_user_day_idx` ON `proactive_sends` (`end_user_id`,`local_date`,`status`);--> statement-breakpoint
-CREATE INDEX `proactive_sends_user_sent_idx` ON `proactive_sends` (`end_user_id`,`sent_at`);--> statement-breakpoint
 CREATE INDEX `proactive_sends_creator_sent_idx` ON `proactive_sends` (`creator_id`,`sent_at`);--> statement-breakpoint
 CREATE TABLE `program_enrollments` (
 	`id` text PRIMARY KEY NOT NULL,

@@ -56,6 +56,8 @@ export interface StartOptions {
   vars?: Record<string, string>;
   /** Milliseconds to wait for /health. */
   timeoutMs?: number;
+  /** wrangler's --log-level (default warn; "log" shows the Worker's console.log lines). */
+  logLevel?: "debug" | "info" | "log" | "warn" | "error";
   /** Extra CLI arguments, e.g. ["--test-scheduled"] to expose /__scheduled. */
   args?: string[];
 }
@@ -73,7 +75,7 @@ export async function startWranglerDev(opts: StartOptions = {}): Promise<DevServ
     "--inspector-port", String(inspector),
     "--persist-to", persistDir,
     "--show-interactive-dev-session=false",
-    "--log-level", "warn",
+    "--log-level", opts.logLevel ?? "warn",
     ...Object.entries(opts.vars ?? {}).flatMap(([k, v]) => ["--var", `${k}:${v}`]),
     ...(opts.args ?? []),
   ];

@@ -199,7 +199,6 @@ export const proactiveSends = sqliteTable(
     uniqueIndex("proactive_sends_occurrence_unique").on(t.ruleId, t.endUserId, t.occurrenceKey, t.actionIndex),
     index("proactive_sends_due_idx").on(t.status, t.dueAt),
     index("proactive_sends_user_day_idx").on(t.endUserId, t.localDate, t.status),
-    index("proactive_sends_user_sent_idx").on(t.endUserId, t.sentAt),
     index("proactive_sends_creator_sent_idx").on(t.creatorId, t.sentAt),
   ],
 );

@@ -87,21 +87,30 @@ export async function dispatchDueSends(env: Env, now: number): Promise<{ sends: 
 }
 
 export async function runTick(env: Env, now: number = clock.now()): Promise<TickResult> {
+  // Wall time per phase for the log (Date.now() moves across I/O in workerd, which is what we time).
+  const t0 = Date.now();
+  const phases: Record<string, number> = {};
   const enrollmentsDispatched = await dispatchDueEnrollments(env, now);
+  phases.enrollments_ms = Date.now() - t0;
   const rules = await env.DB.prepare(
     "SELECT id, creator_id, trigger_type, trigger_conditions, actions, evaluated_until FROM proactive_rules WHERE is_active = 1",
   ).all<RuleRow>();
   let sendsCreated = 0;
   for (const rule of rules.results) {
     try {
+      const started = Date.now();
       sendsCreated += await evaluateRule(env, rule, now);
+      phases[`rule_${rule.trigger_type}_ms`] = (phases[`rule_${rule.trigger_type}_ms`] ?? 0) + Date.now() - started;
     } catch (err) {
       // One broken rule must not stop the others; its window stays open for the next tick.
       log("error", "proactive rule evaluation failed", { ruleId: rule.id, error: String(err) });
     }
   }
+  const dispatchStarted = Date.now();
   const { sends, jobs } = await dispatchDueSends(env, now);
+  phases.dispatch_sends_ms = Date.now() - dispatchStarted;
+  phases.total_ms = Date.now() - t0;
   const result = { enrollmentsDispatched, rulesEvaluated: rules.results.length, sendsCreated, sendsQueued: sends, jobsQueued: jobs + enrollmentsDispatched };
-  log("info", "tick", { ...result });
+  log("info", "tick", { ...result, phases });
   return result;
 }
