@@ -151,6 +151,25 @@ describe("durable steps", () => {
     expect((await enrollmentRow(user))!.status).toBe("completed");
   });
 
+  it("dispatches many due enrolments in small chunks, each once", async () => {
+    const owner = await createCreator();
+    const programId = await publishedProgram(owner, simpleFlow("Chunked hello"));
+    setClock("2026-05-01T10:00:00Z");
+    const users: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      const u = await createEndUser({ creatorId: owner.creator.id });
+      users.push(u);
+      await enroll(owner, u, programId);
+    }
+    const engine = new Engine({ PROGRAM_DISPATCH_CHUNK: "2" });
+    await engine.tickOnly("2026-05-01T10:01:00Z");
+    await engine.tickOnly("2026-05-01T10:01:10Z");
+    expect(engine.pending.map((j) => (j as { enrollmentId: string }).enrollmentId).length).toBe(5);
+    expect(new Set(engine.pending.map((j) => (j as { enrollmentId: string }).enrollmentId)).size).toBe(5);
+    await engine.drain();
+    for (const u of users) expect(await messagesOf(u)).toHaveLength(1);
+  });
+
   it("a crash between a step's message and its commit: the retry neither repeats nor skips the step", async () => {
     const owner = await createCreator();
     const flow = {
