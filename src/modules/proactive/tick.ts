@@ -36,8 +36,8 @@ export async function evaluateRule(env: Env, rule: RuleRow, now: number): Promis
       `SELECT max(rid) AS last, count(*) AS n FROM (SELECT rid FROM (${c.sql}) WHERE rid > ?${n + 1} ORDER BY rid LIMIT ?${n + 2})`,
     );
     const insert = env.DB.prepare(
-      `INSERT INTO proactive_sends (id, creator_id, rule_id, end_user_id, occurrence_key, action_index, status, due_at, created_at)
-       SELECT lower(hex(randomblob(16))), ?1, ${pRule}, c.end_user_id, c.occurrence_key, a.key, 'pending',
+      `INSERT INTO proactive_sends (creator_id, rule_id, end_user_id, occurrence_key, action_index, status, due_at, created_at)
+       SELECT ?1, ${pRule}, c.end_user_id, c.occurrence_key, a.key, 'pending',
               strftime('%Y-%m-%dT%H:%M:%fZ', ${pNow}, '+' || COALESCE(json_extract(a.value, '$.delay_minutes'), 0) || ' minutes'), ${pNow}
          FROM (${c.sql}) c, json_each(${pActions}) a
         WHERE c.rid > ${pFrom} AND c.rid <= ${pTo}
@@ -75,7 +75,7 @@ export async function dispatchDueSends(env: Env, now: number): Promise<{ sends: 
         RETURNING id`,
     )
       .bind(lease, nowIso, dispatchChunk)
-      .all<{ id: string }>();
+      .all<{ id: number }>();
     const ids = claimed.results.map((r) => r.id);
     const messages: { body: JobMessage }[] = [];
     for (let i = 0; i < ids.length; i += sendsPerJob) messages.push({ body: { type: "proactive.send", sendIds: ids.slice(i, i + sendsPerJob) } });

@@ -29,7 +29,7 @@ export async function onUserMessage(env: Env, msg: InboundMessage): Promise<{ co
   // Any reply within 24 h of a proactive message makes that message a successful engagement.
   await env.DB.prepare(
     `UPDATE proactive_sends SET responded_at = ?1
-      WHERE end_user_id = ?2 AND creator_id = ?3 AND status = 'sent' AND responded_at IS NULL AND sent_at >= ?4 AND sent_at <= ?1`,
+      WHERE end_user_id = ?2 AND local_date IS NOT NULL AND creator_id = ?3 AND status = 'sent' AND responded_at IS NULL AND sent_at >= ?4 AND sent_at <= ?1`,
   )
     .bind(at, msg.endUserId, msg.creatorId, since)
     .run();
