@@ -170,6 +170,30 @@ describe("durable steps", () => {
     for (const u of users) expect(await messagesOf(u)).toHaveLength(1);
   });
 
+  it("a step that fails is retried by the queue and then runs once", async () => {
+    const owner = await createCreator();
+    const programId = await publishedProgram(owner, simpleFlow("After the outage"));
+    const user = await createEndUser({ creatorId: owner.creator.id });
+    setClock("2026-05-01T10:00:00Z");
+    await enroll(owner, user, programId);
+    // The flow can't be read (as if D1 failed mid-step): the job throws and asks for a retry.
+    const version = await env.DB.prepare("SELECT * FROM program_versions WHERE program_id = ?").bind(programId).first<Record<string, any>>();
+    await env.DB.prepare("DELETE FROM program_versions WHERE id = ?").bind(version!.id).run();
+    const engine = new Engine();
+    await engine.tickOnly("2026-05-01T10:01:00Z");
+    const failed = await engine.drain({ maxRounds: 1 });
+    expect(failed.retried).toBe(1);
+    expect(engine.pending).toHaveLength(1);
+    expect(await messagesOf(user)).toEqual([]);
+    await env.DB.prepare("INSERT INTO program_versions (id, creator_id, program_id, version, flow_definition, settings, published_at) VALUES (?, ?, ?, ?, ?, ?, ?)")
+      .bind(version!.id, version!.creator_id, version!.program_id, version!.version, version!.flow_definition, version!.settings, version!.published_at)
+      .run();
+    const retried = await engine.drain();
+    expect(retried.retried).toBe(0);
+    expect((await messagesOf(user)).map((m) => m.text)).toEqual(["After the outage"]);
+    expect((await enrollmentRow(user))!.status).toBe("completed");
+  });
+
   it("a crash between a step's message and its commit: the retry neither repeats nor skips the step", async () => {
     const owner = await createCreator();
     const flow = {

@@ -98,10 +98,10 @@ export class Engine {
   }
 
   /** Feeds every queued job to the real consumer until none is left; returns the jobs it ran. */
-  async drain(): Promise<{ jobs: JobMessage[]; retried: number }> {
+  async drain(opts: { maxRounds?: number } = {}): Promise<{ jobs: JobMessage[]; retried: number }> {
     const ran: JobMessage[] = [];
     let retried = 0;
-    for (let round = 0; this.pending.length && round < 20; round++) {
+    for (let round = 0; this.pending.length && round < (opts.maxRounds ?? 20); round++) {
       const bodies = this.pending.splice(0);
       ran.push(...bodies);
       const ids = bodies.map((_, i) => `m${round}-${i}`);
