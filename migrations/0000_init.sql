@@ -282,7 +282,7 @@ CREATE TABLE `proactive_rules` (
 --> statement-breakpoint
 CREATE INDEX `proactive_rules_active_idx` ON `proactive_rules` (`is_active`,`creator_id`);--> statement-breakpoint
 CREATE TABLE `proactive_sends` (
-	`id` text PRIMARY KEY NOT NULL,
+	`id` integer PRIMARY KEY NOT NULL,
 	`creator_id` text NOT NULL,
 	`rule_id` text NOT NULL,
 	`end_user_id` text NOT NULL,
@@ -301,9 +301,8 @@ CREATE TABLE `proactive_sends` (
 --> statement-breakpoint
 CREATE UNIQUE INDEX `proactive_sends_occurrence_unique` ON `proactive_sends` (`rule_id`,`end_user_id`,`occurrence_key`,`action_index`);--> statement-breakpoint
 CREATE INDEX `proactive_sends_due_idx` ON `proactive_sends` (`status`,`due_at`);--> statement-breakpoint
-CREATE INDEX `proactive_sends_user_day_idx` ON `proactive_sends` (`end_user_id`,`local_date`,`status`);--> statement-breakpoint
-CREATE INDEX `proactive_sends_user_sent_idx` ON `proactive_sends` (`end_user_id`,`sent_at`);--> statement-breakpoint
-CREATE INDEX `proactive_sends_creator_sent_idx` ON `proactive_sends` (`creator_id`,`sent_at`);--> statement-breakpoint
+CREATE INDEX `proactive_sends_user_day_idx` ON `proactive_sends` (`end_user_id`,`local_date`,`status`) WHERE local_date IS NOT NULL;--> statement-breakpoint
+CREATE INDEX `proactive_sends_creator_sent_idx` ON `proactive_sends` (`creator_id`,`sent_at`) WHERE sent_at IS NOT NULL;--> statement-breakpoint
 CREATE TABLE `program_enrollments` (
 	`id` text PRIMARY KEY NOT NULL,
 	`creator_id` text NOT NULL,

@@ -129,7 +129,7 @@ export function config(env: Env): Config {
       // A tick hands a due enrolment to the queue and leases it this long, so overlapping ticks
       // don't dispatch it twice; a lost job is re-dispatched once the lease runs out.
       leaseSeconds: int(env.PROGRAM_LEASE_SECONDS, 300),
-      dispatchChunk: 500,
+      dispatchChunk: int(env.PROGRAM_DISPATCH_CHUNK, 500),
     },
     proactive: {
       // The defaults: no proactive message 21:00–08:00 local, at most 2 a day per user.

@@ -58,6 +58,7 @@ export interface Env {
   WHATSAPP_CHAT_INTERVAL_MS?: string;
   PROGRAM_MAX_STEPS_PER_JOB?: string;
   PROGRAM_LEASE_SECONDS?: string;
+  PROGRAM_DISPATCH_CHUNK?: string;
   PROACTIVE_QUIET_HOURS?: string;
   PROACTIVE_DAILY_CAP?: string;
   PROACTIVE_CATCH_UP_MINUTES?: string;

@@ -13,4 +13,4 @@ export type JobMessage =
   /** Run an enrolment from the step the tick saw (a job for a step already done is a no-op). */
   | { type: "program.step"; creatorId: string; enrollmentId: string; stepIndex: number }
   /** Deliver a chunk of claimed proactive sends (each is idempotent on its own). */
-  | { type: "proactive.send"; sendIds: string[] };
+  | { type: "proactive.send"; sendIds: number[] };

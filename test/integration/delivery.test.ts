@@ -3,8 +3,9 @@
 import { env } from "cloudflare:test";
 import { afterEach, describe, expect, it } from "vitest";
 import { deliverToEndUser } from "../../src/modules/programs/delivery";
-import { onUserMessage } from "../../src/modules/programs/inbound";
-import { createCreator } from "../helpers";
+import { onEndUserCreated, onUserMessage } from "../../src/modules/programs/inbound";
+import { api, createCreator } from "../helpers";
+import { simpleFlow } from "../support/flows";
 import { createEndUser, messagesOf, setClock, userSays } from "../support/engine";
 
 afterEach(() => setClock(null));
@@ -58,5 +59,28 @@ describe("onUserMessage", () => {
     expect(await say("start")).toEqual({ consumed: true });
     expect(await optedOut()).toBe(0);
     expect(await say("/start")).toEqual({ consumed: false }); // not opted out: an ordinary message
+  });
+});
+
+describe("onEndUserCreated", () => {
+  it("enrols a new user in the live programs whose published version auto-enrols, once", async () => {
+    const owner = await createCreator();
+    const t = owner.access_token;
+    const make = async (settings: Record<string, unknown>, publish: boolean) => {
+      const p = (await (await api("/api/v1/programs", { method: "POST", token: t, json: { name: "P", flow_definition: simpleFlow(), settings } })).json()) as { id: string };
+      if (publish) await api(`/api/v1/programs/${p.id}/publish`, { method: "POST", token: t });
+      return p.id;
+    };
+    const auto = await make({ auto_enroll: true }, true);
+    await make({ auto_enroll: true }, false); // never published
+    await make({ auto_enroll: false }, true);
+    const archived = await make({ auto_enroll: true }, true);
+    await api(`/api/v1/programs/${archived}/archive`, { method: "POST", token: t });
+    const user = await createEndUser({ creatorId: owner.creator.id });
+    const first = await onEndUserCreated(env, { creatorId: owner.creator.id, endUserId: user });
+    expect(first.enrolled).toHaveLength(1);
+    expect(await onEndUserCreated(env, { creatorId: owner.creator.id, endUserId: user })).toEqual({ enrolled: [] });
+    const rows = await env.DB.prepare("SELECT program_id FROM program_enrollments WHERE end_user_id = ?").bind(user).all<{ program_id: string }>();
+    expect(rows.results.map((r) => r.program_id)).toEqual([auto]);
   });
 });

@@ -2,7 +2,7 @@
 // hours, the daily cap, opt-outs and unreachable users, the WhatsApp window, at-most-once per
 // occurrence under overlapping ticks, analytics and the dry-run preview.
 import { env } from "cloudflare:test";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { onUserMessage } from "../../src/modules/programs/inbound";
 import { api, createCreator, errorOf, type Session } from "../helpers";
 import { createEndUser, Engine, messagesOf, setClock } from "../support/engine";
@@ -10,6 +10,8 @@ import { edge, node } from "../support/flows";
 
 const json = async (res: Response) => (await res.json()) as Record<string, any>;
 afterEach(() => setClock(null));
+// Multi-day runs are dozens of ticks; on a loaded machine they need more than the default 5 s.
+vi.setConfig({ testTimeout: 30_000 });
 
 async function rule(owner: Session, trigger: Record<string, unknown>, actions: Record<string, unknown>[] = [{ type: "send_message", message_template: "Hey {user_name}!" }], name = "Rule") {
   const res = await api("/api/v1/proactive-engine/rules", { method: "POST", token: owner.access_token, json: { name, trigger_conditions: trigger, actions } });
@@ -162,6 +164,26 @@ describe("delivery rules", () => {
     expect(await texts(vip)).toEqual([]);
     await engine.tick("2026-04-10T10:30:00Z");
     expect(await texts(vip)).toEqual(["VIP"]);
+  });
+});
+
+describe("chunked evaluation and dispatch", () => {
+  it("writes and queues a large audience in small chunks, once, even when two ticks overlap", async () => {
+    const owner = await createCreator();
+    const users = [];
+    for (let i = 0; i < 7; i++) users.push(await createEndUser({ creatorId: owner.creator.id, timezone: i % 2 ? "Europe/Berlin" : null }));
+    setClock("2026-04-10T09:00:00Z");
+    await rule(owner, { type: "scheduled", cron: "0 * * * *" }, [{ type: "send_message", message_template: "A" }, { type: "send_message", message_template: "B", delay_minutes: 1 }]);
+    const engine = new Engine({ PROACTIVE_DISPATCH_CHUNK: "2", PROACTIVE_DAILY_CAP: "5" });
+    await engine.tickOnly("2026-04-10T10:00:00Z");
+    await engine.tickOnly("2026-04-10T10:00:30Z");
+    // 7 sends due now, claimed 2 at a time, 50 per job: 4 claims → 4 jobs; the overlapping tick claims nothing.
+    expect(engine.pending).toHaveLength(4);
+    await engine.drain();
+    await engine.tick("2026-04-10T10:01:00Z");
+    for (const u of users) expect(await texts(u)).toEqual(["A", "B"]);
+    const n = await env.DB.prepare("SELECT count(*) AS n FROM proactive_sends s JOIN end_users u ON u.id = s.end_user_id WHERE u.creator_id = ?").bind(owner.creator.id).first<{ n: number }>();
+    expect(n!.n).toBe(14);
   });
 });
 

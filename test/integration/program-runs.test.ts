@@ -2,7 +2,7 @@
 // questions answered through onUserMessage, timeouts, and durable steps (overlapping ticks,
 // duplicate jobs, a crash between a step's effect and its commit).
 import { env } from "cloudflare:test";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { onUserMessage } from "../../src/modules/programs/inbound";
 import { api, createCreator, type Session } from "../helpers";
 import { createEndUser, Engine, messagesOf, setClock } from "../support/engine";
@@ -10,6 +10,8 @@ import { coachingFlow, edge, node, simpleFlow } from "../support/flows";
 
 const json = async (res: Response) => (await res.json()) as Record<string, any>;
 afterEach(() => setClock(null));
+// Multi-day runs are dozens of ticks; on a loaded machine they need more than the default 5 s.
+vi.setConfig({ testTimeout: 30_000 });
 
 async function publishedProgram(owner: Session, flow: unknown, settings: Record<string, unknown> = {}) {
   const created = await json(await api("/api/v1/programs", { method: "POST", token: owner.access_token, json: { name: "Run", flow_definition: flow, settings } }));
@@ -146,6 +148,49 @@ describe("durable steps", () => {
     const { jobs } = await engine.drain();
     expect(jobs).toHaveLength(3);
     expect((await messagesOf(user)).map((m) => m.text)).toEqual(["Once only"]);
+    expect((await enrollmentRow(user))!.status).toBe("completed");
+  });
+
+  it("dispatches many due enrolments in small chunks, each once", async () => {
+    const owner = await createCreator();
+    const programId = await publishedProgram(owner, simpleFlow("Chunked hello"));
+    setClock("2026-05-01T10:00:00Z");
+    const users: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      const u = await createEndUser({ creatorId: owner.creator.id });
+      users.push(u);
+      await enroll(owner, u, programId);
+    }
+    const engine = new Engine({ PROGRAM_DISPATCH_CHUNK: "2" });
+    await engine.tickOnly("2026-05-01T10:01:00Z");
+    await engine.tickOnly("2026-05-01T10:01:10Z");
+    expect(engine.pending.map((j) => (j as { enrollmentId: string }).enrollmentId).length).toBe(5);
+    expect(new Set(engine.pending.map((j) => (j as { enrollmentId: string }).enrollmentId)).size).toBe(5);
+    await engine.drain();
+    for (const u of users) expect(await messagesOf(u)).toHaveLength(1);
+  });
+
+  it("a step that fails is retried by the queue and then runs once", async () => {
+    const owner = await createCreator();
+    const programId = await publishedProgram(owner, simpleFlow("After the outage"));
+    const user = await createEndUser({ creatorId: owner.creator.id });
+    setClock("2026-05-01T10:00:00Z");
+    await enroll(owner, user, programId);
+    // The flow can't be read (as if D1 failed mid-step): the job throws and asks for a retry.
+    const version = await env.DB.prepare("SELECT * FROM program_versions WHERE program_id = ?").bind(programId).first<Record<string, any>>();
+    await env.DB.prepare("DELETE FROM program_versions WHERE id = ?").bind(version!.id).run();
+    const engine = new Engine();
+    await engine.tickOnly("2026-05-01T10:01:00Z");
+    const failed = await engine.drain({ maxRounds: 1 });
+    expect(failed.retried).toBe(1);
+    expect(engine.pending).toHaveLength(1);
+    expect(await messagesOf(user)).toEqual([]);
+    await env.DB.prepare("INSERT INTO program_versions (id, creator_id, program_id, version, flow_definition, settings, published_at) VALUES (?, ?, ?, ?, ?, ?, ?)")
+      .bind(version!.id, version!.creator_id, version!.program_id, version!.version, version!.flow_definition, version!.settings, version!.published_at)
+      .run();
+    const retried = await engine.drain();
+    expect(retried.retried).toBe(0);
+    expect((await messagesOf(user)).map((m) => m.text)).toEqual(["After the outage"]);
     expect((await enrollmentRow(user))!.status).toBe("completed");
   });
 

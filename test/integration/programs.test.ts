@@ -148,6 +148,18 @@ describe("flow validation", () => {
   });
 });
 
+describe("enrolment endpoints reject malformed ids", () => {
+  it("422 for non-uuid user or program ids, 404 for unknown ones", async () => {
+    const owner = await createCreator();
+    for (const path of ["/api/v1/users/x/programs/y/enroll", `/api/v1/users/${crypto.randomUUID()}/programs/nope/pause`]) {
+      const res = await api(path, { method: "POST", token: owner.access_token });
+      expect(res.status, path).toBe(422);
+    }
+    expect((await api(`/api/v1/users/${crypto.randomUUID()}/programs/${crypto.randomUUID()}`, { token: owner.access_token })).status).toBe(404);
+    expect((await api(`/api/v1/users/${crypto.randomUUID()}/programs/${crypto.randomUUID()}/enroll`, { method: "POST" })).status).toBe(401);
+  });
+});
+
 describe("versions", () => {
   it("publish freezes a version; editing a published program opens a draft of the next version; archive stops changes", async () => {
     const owner = await createCreator();

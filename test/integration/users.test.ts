@@ -1,10 +1,12 @@
 // The users API: the creator's audience with filters, engagement score, details and profile updates.
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { api, createCreator, errorOf } from "../helpers";
 import { createEndUser, setClock, userSays } from "../support/engine";
 
 const json = async (res: Response) => (await res.json()) as Record<string, any>;
 afterEach(() => setClock(null));
+// Multi-day runs are dozens of ticks; on a loaded machine they need more than the default 5 s.
+vi.setConfig({ testTimeout: 30_000 });
 
 describe("GET /api/v1/users", () => {
   it("filters by channel, activity and text, and sorts by the computed engagement score", async () => {

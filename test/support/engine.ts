@@ -76,7 +76,8 @@ export async function messagesOf(endUserId: string) {
 export class Engine {
   readonly pending: JobMessage[] = [];
   readonly env: Cloudflare.Env;
-  constructor() {
+  /** vars: settings for this engine only, e.g. { PROACTIVE_DISPATCH_CHUNK: "2" }. */
+  constructor(vars: Record<string, string> = {}) {
     const pending = this.pending;
     const jobs = {
       send: async (body: JobMessage) => void pending.push(body),
@@ -84,7 +85,7 @@ export class Engine {
         for (const m of messages) pending.push(m.body);
       },
     } as unknown as Queue<JobMessage>;
-    this.env = { ...env, JOBS: jobs };
+    this.env = { ...env, ...vars, JOBS: jobs };
   }
 
   /** One cron tick at `at` (the clock moves there first); its jobs stay queued. */
@@ -97,10 +98,10 @@ export class Engine {
   }
 
   /** Feeds every queued job to the real consumer until none is left; returns the jobs it ran. */
-  async drain(): Promise<{ jobs: JobMessage[]; retried: number }> {
+  async drain(opts: { maxRounds?: number } = {}): Promise<{ jobs: JobMessage[]; retried: number }> {
     const ran: JobMessage[] = [];
     let retried = 0;
-    for (let round = 0; this.pending.length && round < 20; round++) {
+    for (let round = 0; this.pending.length && round < (opts.maxRounds ?? 20); round++) {
       const bodies = this.pending.splice(0);
       ran.push(...bodies);
       const ids = bodies.map((_, i) => `m${round}-${i}`);

@@ -177,7 +177,8 @@ export const SEND_STATUSES = ["pending", "queued", "sending", "sent", "skipped",
 export const proactiveSends = sqliteTable(
   "proactive_sends",
   {
-    id: text("id").primaryKey(),
+    /** The rowid itself (no separate key index: a broadcast writes many rows in one tick). */
+    id: integer("id").primaryKey(),
     creatorId: text("creator_id").notNull(),
     ruleId: text("rule_id").notNull(),
     endUserId: text("end_user_id").notNull(),
@@ -198,9 +199,9 @@ export const proactiveSends = sqliteTable(
   (t) => [
     uniqueIndex("proactive_sends_occurrence_unique").on(t.ruleId, t.endUserId, t.occurrenceKey, t.actionIndex),
     index("proactive_sends_due_idx").on(t.status, t.dueAt),
-    index("proactive_sends_user_day_idx").on(t.endUserId, t.localDate, t.status),
-    index("proactive_sends_user_sent_idx").on(t.endUserId, t.sentAt),
-    index("proactive_sends_creator_sent_idx").on(t.creatorId, t.sentAt),
+    // Partial: pending rows (most of a broadcast) aren't in these until they are sent.
+    index("proactive_sends_user_day_idx").on(t.endUserId, t.localDate, t.status).where(sql`local_date IS NOT NULL`),
+    index("proactive_sends_creator_sent_idx").on(t.creatorId, t.sentAt).where(sql`sent_at IS NOT NULL`),
   ],
 );
 

@@ -10,7 +10,8 @@ import { deliverToEndUser } from "../programs/delivery";
 import { renderTemplate } from "../programs/template";
 
 interface SendRow {
-  id: string;
+  id: number;
+  occurrence_key: string;
   creator_id: string;
   rule_id: string;
   end_user_id: string;
@@ -27,7 +28,7 @@ interface SendRow {
   opted_out: number;
 }
 
-const finish = (env: Env, id: string, status: "skipped" | "failed", reason: string) =>
+const finish = (env: Env, id: number, status: "skipped" | "failed", reason: string) =>
   env.DB.prepare("UPDATE proactive_sends SET status = ?, skip_reason = ?, claimed_until = NULL WHERE id = ? AND status IN ('pending', 'queued', 'sending')")
     .bind(status, reason, id)
     .run();
@@ -54,10 +55,10 @@ export function blocker(env: Env, row: Pick<SendRow, "user_status" | "opted_out"
   return end === null ? null : { deferUntil: end };
 }
 
-async function deliverOne(env: Env, id: string): Promise<void> {
+async function deliverOne(env: Env, id: number): Promise<void> {
   const now = clock.now();
   const row = await env.DB.prepare(
-    `SELECT s.id, s.creator_id, s.rule_id, s.end_user_id, s.action_index, s.status, r.actions, r.is_active,
+    `SELECT s.id, s.creator_id, s.rule_id, s.end_user_id, s.occurrence_key, s.action_index, s.status, r.actions, r.is_active,
             u.status AS user_status, u.channel, u.timezone, u.last_active_at, u.display_name, u.profile,
             EXISTS (SELECT 1 FROM proactive_opt_outs o WHERE o.end_user_id = s.end_user_id) AS opted_out
        FROM proactive_sends s JOIN end_users u ON u.id = s.end_user_id LEFT JOIN proactive_rules r ON r.id = s.rule_id
@@ -104,7 +105,8 @@ async function deliverOne(env: Env, id: string): Promise<void> {
     text,
     sender: "ai",
     kind: "proactive",
-    idempotencyKey: `proactive:${id}`,
+    // The occurrence itself is the key (stable even if ledger rowids were ever reused).
+    idempotencyKey: `proactive:${row.rule_id}:${row.end_user_id}:${row.occurrence_key}:${row.action_index}`,
     ...(row.channel === "whatsapp" && action.whatsapp_template && now - (row.last_active_at ? Date.parse(row.last_active_at) : 0) > config(env).proactive.whatsappWindowHours * HOUR
       ? { whatsappTemplate: action.whatsapp_template }
       : {}),
@@ -116,6 +118,6 @@ async function deliverOne(env: Env, id: string): Promise<void> {
 }
 
 /** One queue job: its sends one by one; a failure throws so the queue retries the job (each send is idempotent). */
-export async function deliverSends(env: Env, ids: string[]): Promise<void> {
+export async function deliverSends(env: Env, ids: number[]): Promise<void> {
   for (const id of ids) await deliverOne(env, id);
 }

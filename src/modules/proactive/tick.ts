@@ -28,24 +28,29 @@ export async function evaluateRule(env: Env, rule: RuleRow, now: number): Promis
   let created = 0;
   for (const c of await candidates(env, rule, from, now, true)) {
     const n = c.binds.length;
-    const [pRule, pNow, pActions, pLimit] = [n + 1, n + 2, n + 3, n + 4].map((i) => `?${i}`);
-    const stmt = env.DB.prepare(
-      `INSERT INTO proactive_sends (id, creator_id, rule_id, end_user_id, occurrence_key, action_index, status, due_at, created_at)
-       SELECT lower(hex(randomblob(16))), ?1, ${pRule}, c.end_user_id, c.occurrence_key, a.key, 'pending',
+    const [pRule, pNow, pActions, pFrom, pTo] = [n + 1, n + 2, n + 3, n + 4, n + 5].map((i) => `?${i}`);
+    // Keyset chunks over the users' rowids: each chunk is found by an index seek and written by
+    // one short statement, so neither the Worker's memory nor the database's write lock grows with
+    // the audience. Rows that exist already (an overlapping tick) are left alone by ON CONFLICT.
+    const boundary = env.DB.prepare(
+      `SELECT max(rid) AS last, count(*) AS n FROM (SELECT rid FROM (${c.sql}) WHERE rid > ?${n + 1} ORDER BY rid LIMIT ?${n + 2})`,
+    );
+    const insert = env.DB.prepare(
+      `INSERT INTO proactive_sends (creator_id, rule_id, end_user_id, occurrence_key, action_index, status, due_at, created_at)
+       SELECT ?1, ${pRule}, c.end_user_id, c.occurrence_key, a.key, 'pending',
               strftime('%Y-%m-%dT%H:%M:%fZ', ${pNow}, '+' || COALESCE(json_extract(a.value, '$.delay_minutes'), 0) || ' minutes'), ${pNow}
-         FROM (SELECT * FROM (${c.sql}) c0
-                WHERE NOT EXISTS (SELECT 1 FROM proactive_sends s WHERE s.rule_id = ${pRule} AND s.end_user_id = c0.end_user_id AND s.occurrence_key = c0.occurrence_key)
-                LIMIT ${pLimit}) c,
-              json_each(${pActions}) a
-       WHERE true
+         FROM (${c.sql}) c, json_each(${pActions}) a
+        WHERE c.rid > ${pFrom} AND c.rid <= ${pTo}
        ON CONFLICT DO NOTHING`,
-    ).bind(...c.binds, rule.id, nowIso, JSON.stringify(actions), dispatchChunk);
-    // Chunks of users keep every statement (and the database's write lock) short.
+    );
+    let last = 0;
     for (;;) {
-      const r = await stmt.run();
-      const changes = r.meta.changes ?? 0;
-      created += changes;
-      if (changes < dispatchChunk * actions.length || changes === 0) break;
+      const chunk = await boundary.bind(...c.binds, last, dispatchChunk).first<{ last: number | null; n: number }>();
+      if (!chunk?.n || chunk.last === null) break;
+      const r = await insert.bind(...c.binds, rule.id, nowIso, JSON.stringify(actions), last, chunk.last).run();
+      created += r.meta.changes ?? 0;
+      last = chunk.last;
+      if (chunk.n < dispatchChunk) break;
     }
   }
   await env.DB.prepare("UPDATE proactive_rules SET evaluated_until = ?1 WHERE id = ?2 AND (evaluated_until IS NULL OR evaluated_until < ?1)")
@@ -66,11 +71,11 @@ export async function dispatchDueSends(env: Env, now: number): Promise<{ sends: 
       `UPDATE proactive_sends SET status = CASE status WHEN 'pending' THEN 'queued' ELSE status END, claimed_until = ?1
         WHERE id IN (SELECT id FROM proactive_sends
                       WHERE status IN ('pending', 'queued', 'sending') AND due_at <= ?2 AND (claimed_until IS NULL OR claimed_until <= ?2)
-                      ORDER BY due_at LIMIT ?3)
+                      LIMIT ?3)
         RETURNING id`,
     )
       .bind(lease, nowIso, dispatchChunk)
-      .all<{ id: string }>();
+      .all<{ id: number }>();
     const ids = claimed.results.map((r) => r.id);
     const messages: { body: JobMessage }[] = [];
     for (let i = 0; i < ids.length; i += sendsPerJob) messages.push({ body: { type: "proactive.send", sendIds: ids.slice(i, i + sendsPerJob) } });
@@ -82,21 +87,30 @@ export async function dispatchDueSends(env: Env, now: number): Promise<{ sends: 
 }
 
 export async function runTick(env: Env, now: number = clock.now()): Promise<TickResult> {
+  // Wall time per phase for the log (Date.now() moves across I/O in workerd, which is what we time).
+  const t0 = Date.now();
+  const phases: Record<string, number> = {};
   const enrollmentsDispatched = await dispatchDueEnrollments(env, now);
+  phases.enrollments_ms = Date.now() - t0;
   const rules = await env.DB.prepare(
     "SELECT id, creator_id, trigger_type, trigger_conditions, actions, evaluated_until FROM proactive_rules WHERE is_active = 1",
   ).all<RuleRow>();
   let sendsCreated = 0;
   for (const rule of rules.results) {
     try {
+      const started = Date.now();
       sendsCreated += await evaluateRule(env, rule, now);
+      phases[`rule_${rule.trigger_type}_ms`] = (phases[`rule_${rule.trigger_type}_ms`] ?? 0) + Date.now() - started;
     } catch (err) {
       // One broken rule must not stop the others; its window stays open for the next tick.
       log("error", "proactive rule evaluation failed", { ruleId: rule.id, error: String(err) });
     }
   }
+  const dispatchStarted = Date.now();
   const { sends, jobs } = await dispatchDueSends(env, now);
+  phases.dispatch_sends_ms = Date.now() - dispatchStarted;
+  phases.total_ms = Date.now() - t0;
   const result = { enrollmentsDispatched, rulesEvaluated: rules.results.length, sendsCreated, sendsQueued: sends, jobsQueued: jobs + enrollmentsDispatched };
-  log("info", "tick", { ...result });
+  log("info", "tick", { ...result, phases });
   return result;
 }

@@ -3,6 +3,8 @@
 import type { Env } from "../../env";
 import { config } from "../../config";
 import { clock, HOUR } from "../../lib/clock";
+import { AppError } from "../../lib/errors";
+import { enroll } from "./enrollments";
 import { answerQuestion, type EnrollmentRow } from "./executor";
 
 export interface InboundMessage {
@@ -27,7 +29,7 @@ export async function onUserMessage(env: Env, msg: InboundMessage): Promise<{ co
   // Any reply within 24 h of a proactive message makes that message a successful engagement.
   await env.DB.prepare(
     `UPDATE proactive_sends SET responded_at = ?1
-      WHERE end_user_id = ?2 AND creator_id = ?3 AND status = 'sent' AND responded_at IS NULL AND sent_at >= ?4 AND sent_at <= ?1`,
+      WHERE end_user_id = ?2 AND local_date IS NOT NULL AND creator_id = ?3 AND status = 'sent' AND responded_at IS NULL AND sent_at >= ?4 AND sent_at <= ?1`,
   )
     .bind(at, msg.endUserId, msg.creatorId, since)
     .run();
@@ -51,4 +53,27 @@ export async function onUserMessage(env: Env, msg: InboundMessage): Promise<{ co
     .first<EnrollmentRow>();
   if (!pending) return { consumed: false };
   return { consumed: await answerQuestion(env, pending, msg.text.trim()) };
+}
+
+/**
+ * Called by the paths that create end users (widget session, first channel contact): enrols the
+ * new user in every live program whose published version has settings.auto_enroll.
+ */
+export async function onEndUserCreated(env: Env, input: { creatorId: string; endUserId: string }): Promise<{ enrolled: string[] }> {
+  const programs = await env.DB.prepare(
+    `SELECT p.id FROM programs p JOIN program_versions v ON v.program_id = p.id AND v.version = p.published_version
+      WHERE p.creator_id = ? AND p.status <> 'archived' AND json_extract(v.settings, '$.auto_enroll') = 1`,
+  )
+    .bind(input.creatorId)
+    .all<{ id: string }>();
+  const enrolled: string[] = [];
+  for (const p of programs.results) {
+    try {
+      enrolled.push((await enroll(env, input.creatorId, input.endUserId, p.id)).enrollment_id);
+    } catch (err) {
+      // Already enrolled (a retried call) is fine; anything else is a real failure.
+      if (!(err instanceof AppError && err.code === "CONFLICT")) throw err;
+    }
+  }
+  return { enrolled };
 }

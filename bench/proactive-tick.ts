@@ -1,0 +1,141 @@
+// Benchmark: one cron tick (program scheduler + proactive engine) over N end users and 20 rules in
+// local D1, under a real `wrangler dev --test-scheduled`. Measures the tick's wall time, the CPU
+// time and peak RSS of the workerd process during the tick, and what the tick wrote and queued.
+// Run: node --experimental-strip-types bench/proactive-tick.ts [users=100000] [mix=broadcast|typical]
+// broadcast: three of the rules fire for every matching user this minute (worst case: ~1.45 ledger
+// rows per user); typical: those three are daily rules whose time isn't now (only the inactivity
+// windows and events produce rows), which isolates the cost of evaluating 20 rules.
+import { execFileSync } from "node:child_process";
+import { readdirSync, readFileSync } from "node:fs";
+import { d1Execute, startWranglerDev } from "../test/support/wrangler-dev.ts";
+
+const USERS = Number(process.argv[2] ?? 100_000);
+const MIX = process.argv[3] ?? "broadcast";
+const notNow = `${String((new Date().getUTCHours() + 12) % 24).padStart(2, "0")}:30`;
+const ZONES = ["UTC", "Europe/Berlin", "Europe/London", "America/New_York", "America/Los_Angeles", "Asia/Tokyo", "Asia/Kolkata", "Australia/Sydney", "America/Sao_Paulo", "Africa/Lagos"];
+
+function descendants(pid: number): number[] {
+  const out: number[] = [];
+  const stack = [pid];
+  while (stack.length) {
+    const p = stack.pop()!;
+    for (const dir of readdirSync("/proc").filter((d) => /^\d+$/.test(d))) {
+      try {
+        const stat = readFileSync(`/proc/${dir}/stat`, "utf8");
+        const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+        if (ppid === p) out.push(Number(dir)), stack.push(Number(dir));
+      } catch {
+        /* gone */
+      }
+    }
+  }
+  return out;
+}
+const isWorkerd = (pid: number) => {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, "utf8").includes("workerd");
+  } catch {
+    return false;
+  }
+};
+function cpuMs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  const ticks = Number(f[11]) + Number(f[12]); // utime + stime
+  const hz = Number(execFileSync("getconf", ["CLK_TCK"]).toString().trim());
+  return (ticks / hz) * 1000;
+}
+const rssMb = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))![1]) / 1024;
+
+const dev = await startWranglerDev({ args: ["--test-scheduled"], logLevel: "log", vars: { RATE_LIMITS_ENABLED: "false" } });
+try {
+  const call = async (path: string, token: string | null, json?: unknown) => {
+    const res = await fetch(`${dev.url}${path}`, {
+      method: json === undefined ? "GET" : "POST",
+      headers: { "Content-Type": "application/json", ...(token ? { Authorization: `Bearer ${token}` } : {}) },
+      body: json === undefined ? undefined : JSON.stringify(json),
+    });
+    if (res.status >= 300) throw new Error(`${path}: ${res.status} ${await res.text()}`);
+    return (await res.json()) as any;
+  };
+  const reg = await call("/api/v1/auth/register", null, { email: `bench-${Date.now()}@example.com`, password: "Correct-Horse-Battery-9", full_name: "Bench" });
+  const token = reg.access_token as string;
+  const creatorId = reg.creator.id as string;
+
+  // N users in 10 timezones over 3 channels, 10% tagged vip, last activity spread evenly over 30 days.
+  const spacing = Math.floor((30 * 86400) / USERS);
+  const zones = ZONES.map((z, i) => `WHEN ${i} THEN '${z}'`).join(" ");
+  const seedStart = Date.now();
+  d1Execute(
+    dev.persistDir,
+    `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ${USERS})
+     INSERT INTO end_users (id, creator_id, channel, external_id, display_name, timezone, tags, last_active_at, created_at)
+     SELECT lower(hex(randomblob(16))), '${creatorId}', CASE i % 3 WHEN 0 THEN 'widget' WHEN 1 THEN 'telegram' ELSE 'whatsapp' END,
+            'ext-' || i, 'User ' || i, CASE i % 10 ${zones} END, CASE WHEN i % 10 = 0 THEN '["vip"]' ELSE '[]' END,
+            strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-' || (i * ${spacing}) || ' seconds'), '2026-01-01T00:00:00.000Z'
+       FROM n`,
+  );
+  const seedMs = Date.now() - seedStart;
+
+  const msg = (text: string, delay = 0) => [{ type: "send_message", message_template: text, delay_minutes: delay }];
+  const rules: [string, unknown, unknown][] = [
+    ...[12, 24, 36, 48, 72, 96, 120, 168].map((h) => [`Inactive ${h}h`, { type: "inactivity", threshold_hours: h }, msg(`Still there, {user_name}? (${h} h)`)] as [string, unknown, unknown]),
+    ...(MIX === "broadcast"
+      ? ([
+          ["Broadcast to everyone in an hour", { type: "scheduled", cron: "* * * * *" }, msg("Hello {user_name}", 60)],
+          ["VIP now", { type: "scheduled", cron: "* * * * *", applies_to: { tag: "vip" } }, msg("VIP news for {user_name}")],
+          ["WhatsApp later", { type: "scheduled", cron: "* * * * *", applies_to: { channel: "whatsapp" } }, msg("WA", 30)],
+        ] as [string, unknown, unknown][])
+      : ([
+          ["Daily to everyone", { type: "scheduled", daily_at: notNow }, msg("Hello {user_name}", 60)],
+          ["VIP daily", { type: "scheduled", daily_at: notNow, applies_to: { tag: "vip" } }, msg("VIP news for {user_name}")],
+          ["WhatsApp daily", { type: "scheduled", daily_at: notNow, applies_to: { channel: "whatsapp" } }, msg("WA", 30)],
+        ] as [string, unknown, unknown][])),
+    ["Mondays 9", { type: "scheduled", cron: "0 9 * * 1" }, msg("Monday!")],
+    ["Daily 07:15", { type: "scheduled", daily_at: "07:15" }, msg("Morning")],
+    ["Weekdays 18:00", { type: "scheduled", daily_at: "18:00", days_of_week: [1, 2, 3, 4, 5] }, msg("Evening")],
+    ["Stalled 24h", { type: "program_stalled", threshold_hours: 24 }, msg("Stuck?")],
+    ["Stalled 72h", { type: "program_stalled", threshold_hours: 72 }, msg("Still stuck?")],
+    ["Completed", { type: "milestone", event: "program_completed" }, msg("Congrats")],
+    ["Badge", { type: "milestone", event: "badge_earned" }, msg("Badge!")],
+    ["Telegram daily", { type: "scheduled", daily_at: "12:00", applies_to: { channel: "telegram" } }, msg("Noon")],
+    ["AI check-in for inactive VIPs", { type: "inactivity", threshold_hours: 200, applies_to: { tag: "vip" } }, [{ type: "ai_message", prompt: "Check in with {user_name}", delay_minutes: 0 }]],
+  ];
+  for (const [name, trigger_conditions, actions] of rules) await call("/api/v1/proactive-engine/rules", token, { name, trigger_conditions, actions });
+
+  const workerd = descendants(dev.process.pid!).filter(isWorkerd);
+  const cpuBefore = workerd.reduce((s, p) => s + cpuMs(p), 0);
+  const rssBefore = workerd.reduce((s, p) => s + rssMb(p), 0);
+  let rssPeak = rssBefore;
+  const sampler = setInterval(() => {
+    try {
+      rssPeak = Math.max(rssPeak, workerd.reduce((s, p) => s + rssMb(p), 0));
+    } catch {
+      /* exiting */
+    }
+  }, 50);
+  const started = performance.now();
+  const res = await fetch(`${dev.url}/__scheduled?cron=${encodeURIComponent("* * * * *")}`);
+  const tickMs = performance.now() - started;
+  clearInterval(sampler);
+  const cpuTick = workerd.reduce((s, p) => s + cpuMs(p), 0) - cpuBefore;
+  if (!res.ok) throw new Error(`tick failed: ${res.status}`);
+  await new Promise((r) => setTimeout(r, 500));
+  const tickLog = dev.output().split("\n").find((l) => l.includes('"message":"tick"'));
+  const ledger = d1Execute(dev.persistDir, "SELECT status, count(*) AS n FROM proactive_sends GROUP BY status");
+  const result = {
+    users: USERS,
+    mix: MIX,
+    rules: rules.length,
+    seed_ms: seedMs,
+    tick_wall_ms: Math.round(tickMs),
+    workerd_cpu_ms_during_tick: Math.round(cpuTick),
+    workerd_rss_mb_before: Math.round(rssBefore),
+    workerd_rss_mb_peak: Math.round(rssPeak),
+    ledger: Object.fromEntries(ledger.map((r) => [r.status, r.n])),
+    tick_log: tickLog ? JSON.parse(tickLog.slice(tickLog.indexOf("{"))) : "(not captured)",
+  };
+  console.log(JSON.stringify(result, null, 2));
+} finally {
+  await dev.stop();
+}
