@@ -47,6 +47,7 @@ export class Conversation extends DurableObject<Env> {
   private state: ConversationState | null;
   private flushing: Promise<void> | null = null;
   private flushAgain = false;
+  private flushTimer: ReturnType<typeof setTimeout> | undefined;
   private flushFailures = 0;
   private alarmKnown = false;
   private aiChain: Promise<void> = Promise.resolve();
@@ -395,9 +396,17 @@ export class Conversation extends DurableObject<Env> {
     return state;
   }
 
+  /**
+   * The mirror is written a moment later, so a busy conversation sends one D1 batch for many messages
+   * instead of one per message (acks never wait for it; the safety alarm covers an eviction).
+   */
   private scheduleFlush(): void {
-    void this.flush();
     void this.ensureAlarm();
+    if (this.flushTimer) return;
+    this.flushTimer = setTimeout(() => {
+      this.flushTimer = undefined;
+      void this.flush();
+    }, config(this.env).realtime.outboxDelayMs);
   }
 
   /** One flush at a time; writes that land meanwhile are picked up by another round. */
@@ -430,9 +439,12 @@ export class Conversation extends DurableObject<Env> {
     const rows = this.log.unmirrored(OUTBOX_BATCH);
     if (rows.length === 0 && !this.log.stateDirty()) return;
     const version = this.log.stateVersion;
-    const outcome = await mirrorToD1(this.env, { ...state }, rows, this.lastPresence ?? this.presence());
+    const presence = this.lastPresence ?? this.presence();
+    const presenceChanged = presence.userSockets !== this.mirroredPresence?.userSockets || presence.agentSockets !== this.mirroredPresence?.agentSockets;
+    const outcome = await mirrorToD1(this.env, { ...state }, rows, presenceChanged ? presence : null);
     if (outcome === "gone") return this.forget();
-    this.log.markMirrored(rows.map((r) => r.seq));
+    this.mirroredPresence = presence;
+    if (rows.length) this.log.markMirrored(rows.at(-1)!.seq);
     if (state.clearContext && version === this.log.stateVersion) {
       state.clearContext = false;
       this.log.saveState(state, false);
@@ -481,6 +493,8 @@ export class Conversation extends DurableObject<Env> {
   }
 
   private lastPresence: { userSockets: number; agentSockets: number } | null = null;
+  /** What D1 last got (this instance): unchanged presence isn't rewritten with every message. */
+  private mirroredPresence: { userSockets: number; agentSockets: number } | null = null;
 
   private async confidenceThreshold(creatorId: string): Promise<number> {
     if (this.threshold && Date.now() - this.threshold.at < THRESHOLD_TTL_MS) return this.threshold.value;

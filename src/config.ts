@@ -23,7 +23,7 @@ export interface Config {
   jwt: { issuer: string; audience: string; accessTtlSeconds: number; refreshTtlDays: number; leewaySeconds: number };
   maxJsonBodyBytes: number;
   keyRotationMinIntervalSeconds: number;
-  realtime: { widgetTokenTtlSeconds: number; outboxRetrySeconds: number };
+  realtime: { widgetTokenTtlSeconds: number; outboxRetrySeconds: number; outboxDelayMs: number };
   rateLimits: {
     enabled: boolean;
     perClient: Record<"auth" | "uploads" | "chat" | "search" | "default", RateRule>;
@@ -65,6 +65,9 @@ export function config(env: Env): Config {
       widgetTokenTtlSeconds: int(env.WIDGET_TOKEN_TTL_SECONDS, 30 * 60),
       // First retry of the D1 outbox after a failed flush; doubles per failure up to 5 minutes.
       outboxRetrySeconds: int(env.OUTBOX_RETRY_SECONDS, 2),
+      // Messages reach the D1 mirror this long after they are acked: a busy conversation's messages
+      // share one D1 batch. Listings lag live chat by about this much.
+      outboxDelayMs: int(env.OUTBOX_DELAY_MS, 50),
     },
     rateLimits: {
       enabled: (env.RATE_LIMITS_ENABLED ?? "true") !== "false",

@@ -46,6 +46,7 @@ export interface Env {
   KEY_ROTATION_MIN_INTERVAL_SECONDS?: string;
   WIDGET_TOKEN_TTL_SECONDS?: string;
   OUTBOX_RETRY_SECONDS?: string;
+  OUTBOX_DELAY_MS?: string;
 
   // Secrets
   /** Wraps signing keys and channel secrets at rest (AES-GCM). */

@@ -148,8 +148,9 @@ export class MessageLog {
     return this.sql.exec<Row>("SELECT * FROM messages WHERE mirrored = 0 ORDER BY seq LIMIT ?", limit).toArray().map(toMessage);
   }
 
-  markMirrored(seqs: number[]): void {
-    for (const seq of seqs) this.sql.exec("UPDATE messages SET mirrored = 1 WHERE seq = ?", seq);
+  /** Rows are read in seq order and seqs only grow, so everything unmirrored up to `lastSeq` was in the batch. */
+  markMirrored(upToSeq: number): void {
+    this.sql.exec("UPDATE messages SET mirrored = 1 WHERE mirrored = 0 AND seq <= ?", upToSeq);
   }
 
   count(): number {
