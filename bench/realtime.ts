@@ -238,7 +238,9 @@ async function run(system: System) {
     "setup",
   );
   console.error(`   ${convs.length} conversations connected`);
-  for (const { chat, key } of convs) for (let i = 0; i < WARMUP; i++) await chat.send(`${key}-w${i}`, "warm-up");
+  await Promise.all(convs.map(async ({ chat, key }) => {
+    for (let i = 0; i < WARMUP; i++) await chat.send(`${key}-w${i}`, "warm-up");
+  }));
 
   const latencies: number[] = [];
   const acked = new Map<string, Map<string, number>>();
