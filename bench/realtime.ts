@@ -6,7 +6,7 @@
 // Run: npm run bench:realtime  (BENCH_CONVERSATIONS, BENCH_MESSAGES, BENCH_FANOUT override the sizes)
 import { fork, spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { io, type Socket } from "socket.io-client";
 import { freePort, ROOT, startWranglerDev, type DevServer } from "../test/support/wrangler-dev";
@@ -219,7 +219,8 @@ async function baseline(synchronous: "FULL" | "NORMAL"): Promise<System> {
 // ---- the load --------------------------------------------------------------------------------------
 
 async function run(system: System) {
-  console.error(`\n== ${system.name}`);
+  const load = loadavg()[0]!.toFixed(1);
+  console.error(`\n== ${system.name} (load average ${load})`);
   const convs = await withDeadline(
     (async () => {
       const out: { key: string; chat: Chat }[] = [];
@@ -309,7 +310,7 @@ async function run(system: System) {
   const fan = stats(fanout);
   console.error(`   fan-out to ${FANOUT} sockets: p50 ${fan.p50} ms p99 ${fan.p99} ms`);
   for (const s of [...sockets, ...convs.map((c) => c.chat)]) s.close();
-  return { system: system.name, conversations: convs.length, messages: latencies.length, seconds: Math.round(seconds * 100) / 100, messages_per_second: Math.round(latencies.length / seconds), ack_ms: ack, lost, duplicated, fanout_sockets: FANOUT, fanout_ms: fan };
+  return { system: system.name, load_average_at_start: Number(load), conversations: convs.length, messages: latencies.length, seconds: Math.round(seconds * 100) / 100, messages_per_second: Math.round(latencies.length / seconds), ack_ms: ack, lost, duplicated, fanout_sockets: FANOUT, fanout_ms: fan };
 }
 
 const results = [];
@@ -327,8 +328,8 @@ const out = join(ROOT, "bench/results");
 mkdirSync(out, { recursive: true });
 const report = { date: new Date().toISOString(), node: process.version, conversations: CONVERSATIONS, messages_per_conversation: MESSAGES, results };
 writeFileSync(join(out, "realtime.json"), JSON.stringify(report, null, 2));
-console.log("| system | conversations × messages | ack p50 | ack p99 | msgs/s | lost / duplicated | fan-out to " + FANOUT + " p50 / p99 |");
-console.log("|---|---|---|---|---|---|---|");
+console.log("| system | conversations × messages | ack p50 | ack p99 | msgs/s | lost / duplicated | fan-out to " + FANOUT + " p50 / p99 | load avg |");
+console.log("|---|---|---|---|---|---|---|---|");
 for (const r of results) {
-  console.log(`| ${r.system} | ${r.conversations} × ${MESSAGES} | ${r.ack_ms.p50} ms | ${r.ack_ms.p99} ms | ${r.messages_per_second} | ${r.lost} / ${r.duplicated} | ${r.fanout_ms.p50} / ${r.fanout_ms.p99} ms |`);
+  console.log(`| ${r.system} | ${r.conversations} × ${MESSAGES} | ${r.ack_ms.p50} ms | ${r.ack_ms.p99} ms | ${r.messages_per_second} | ${r.lost} / ${r.duplicated} | ${r.fanout_ms.p50} / ${r.fanout_ms.p99} ms | ${r.load_average_at_start} |`);
 }

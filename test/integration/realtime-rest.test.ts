@@ -209,3 +209,28 @@ describe("GET /widget.js and /demo", () => {
     expect((await api(`/demo?creator_id=${crypto.randomUUID()}`)).status).toBe(404);
   });
 });
+
+describe("GET /openapi.json", () => {
+  it("documents the realtime, widget and conversation paths", async () => {
+    const doc = (await (await api("/openapi.json")).json()) as { paths: Record<string, unknown> };
+    for (const path of [
+      "/api/v1/channels/sessions",
+      "/api/v1/channels/sessions/{session_id}",
+      "/api/v1/channels/connections",
+      "/api/v1/channels/widget/{creator_id}/connect",
+      "/api/v1/channels/widget/embed/{creator_id}",
+      "/api/v1/creators/widget/config",
+      "/api/v1/creators/widget/embed-code",
+      "/api/v1/conversations",
+      "/api/v1/conversations/{conversation_id}",
+      "/api/v1/conversations/{conversation_id}/messages",
+      "/api/v1/conversations/{conversation_id}/reset",
+      "/api/v1/conversations/{conversation_id}/archive",
+      "/api/v1/conversations/{conversation_id}/release",
+      "/api/v1/conversations/{conversation_id}/connect",
+      "/api/v1/ai/conversations/{conversation_id}/context",
+    ]) {
+      expect(doc.paths[path], path).toBeDefined();
+    }
+  });
+});
