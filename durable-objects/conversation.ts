@@ -303,7 +303,7 @@ export class Conversation extends DurableObject<Env> {
     const note = this.log.append({ id: newId(), sender: "system", text });
     this.broadcast({ type: "handover_initiated", message: text, reason });
     this.broadcast(messageFrame(note));
-    this.scheduleFlush();
+    this.scheduleFlush(true);
   }
 
   private agentJoined(who: Extract<SocketIdentity, { role: "agent" }>): void {
@@ -317,7 +317,7 @@ export class Conversation extends DurableObject<Env> {
     const note = this.log.append({ id: newId(), sender: "system", text: `${who.name} joined the conversation` });
     this.broadcast({ type: "agent_joined", agent: { id: who.memberId, name: who.name } });
     this.broadcast(messageFrame(note));
-    this.scheduleFlush();
+    this.scheduleFlush(true);
   }
 
   private releaseToAi(): void {
@@ -331,7 +331,7 @@ export class Conversation extends DurableObject<Env> {
     const note = this.log.append({ id: newId(), sender: "system", text: "You are back with the assistant." });
     this.broadcast({ type: "agent_left", agent, reason: "released" });
     this.broadcast(messageFrame(note));
-    this.scheduleFlush();
+    this.scheduleFlush(true);
   }
 
   private replay(ws: WebSocket, afterSeq: number): void {
@@ -397,11 +397,18 @@ export class Conversation extends DurableObject<Env> {
   }
 
   /**
-   * The mirror is written a moment later, so a busy conversation sends one D1 batch for many messages
-   * instead of one per message (acks never wait for it; the safety alarm covers an eviction).
+   * Messages reach the mirror a moment later, so a busy conversation sends one D1 batch for many
+   * messages (acks never wait for it; the safety alarm covers an eviction). State changes (handover,
+   * agents, presence) are urgent: the agents' queue and the connections list read them from D1.
    */
-  private scheduleFlush(): void {
+  private scheduleFlush(urgent = false): void {
     void this.ensureAlarm();
+    if (urgent) {
+      clearTimeout(this.flushTimer);
+      this.flushTimer = undefined;
+      void this.flush();
+      return;
+    }
     if (this.flushTimer) return;
     this.flushTimer = setTimeout(() => {
       this.flushTimer = undefined;
@@ -489,7 +496,7 @@ export class Conversation extends DurableObject<Env> {
     if (!this.state) return;
     this.lastPresence = this.presence(except);
     this.log.markStateDirty();
-    this.scheduleFlush();
+    this.scheduleFlush(true);
   }
 
   private lastPresence: { userSockets: number; agentSockets: number } | null = null;
