@@ -299,10 +299,12 @@ class Widget {
         return this.scroll();
       }
       case "typing_start":
+        // The visitor's own other tab types as "user": only the assistant or an agent shows dots.
+        if (f.sender === "user") return;
         this.dots.hidden = false;
         return this.scroll();
       case "typing_stop":
-        this.dots.hidden = true;
+        if (f.sender !== "user") this.dots.hidden = true;
         return;
       case "handover_initiated":
         this.status.textContent = "Waiting for a person to join…";
