@@ -114,6 +114,7 @@ export class Conversation extends DurableObject<Env> {
         );
       case "handover_request":
         if (who.role !== "user") return this.send(ws, { type: "error", code: "INSUFFICIENT_PERMISSIONS", message: "Only the end user requests a handover" });
+        if (this.state.status === "archived") return this.send(ws, { type: "error", code: "CONFLICT", message: "This conversation is archived" });
         if (this.state.handover === "ai") return this.initiateHandover("user_request");
         return this.send(ws, { type: "handover_initiated", message: "A human agent has been asked to join.", reason: "user_request" });
       case "release":

@@ -175,6 +175,9 @@ describe("/api/v1/conversations", () => {
     expect(await res.json()).toMatchObject({ status: "archived" });
     tab.send({ type: "message", id: "late", text: "hello?" });
     expect(await tab.next("error")).toMatchObject({ code: "CONFLICT", id: "late" });
+    tab.send({ type: "handover_request" });
+    expect(await tab.next("error")).toMatchObject({ code: "CONFLICT" });
+    expect(await (await api(`/api/v1/conversations/${session.conversation_id}`, { token: creator.access_token })).json()).toMatchObject({ status: "archived" });
     const next = await openSession(widgetKey, { visitor_id: session.visitor_id, session_id: session.session_id });
     expect(next.session_id).toBe(session.session_id);
     expect(next.conversation_id).not.toBe(session.conversation_id);
