@@ -66,9 +66,9 @@ export function config(env: Env): Config {
       // First retry of the D1 outbox after a failed flush; doubles per failure up to 5 minutes.
       outboxRetrySeconds: int(env.OUTBOX_RETRY_SECONDS, 2),
       // Messages reach the D1 mirror this long after they are acked, so a busy conversation's messages
-      // share one D1 batch (bench/README.md: per-message D1 writes cut local throughput by ~3x).
-      // Listings lag the live chat by about this much; the object stays the source of truth.
-      outboxDelayMs: int(env.OUTBOX_DELAY_MS, 500),
+      // share one write (and the creator's MirrorWriter batches many conversations into one D1
+      // transaction; bench/README.md). Listings lag the live chat by about this much.
+      outboxDelayMs: int(env.OUTBOX_DELAY_MS, 100),
     },
     rateLimits: {
       enabled: (env.RATE_LIMITS_ENABLED ?? "true") !== "false",

@@ -1,5 +1,6 @@
 // The one place where the Worker's bindings, vars and secrets are named.
 import type { Conversation } from "../durable-objects/conversation";
+import type { MirrorWriter } from "../durable-objects/mirror-writer";
 import type { RateLimiter } from "../durable-objects/rate-limiter";
 import type { JobMessage } from "./jobs/types";
 
@@ -11,6 +12,8 @@ export interface Env {
   RATE_LIMITER: DurableObjectNamespace<RateLimiter>;
   /** One object per conversation, named by the conversation id. */
   CONVERSATION: DurableObjectNamespace<Conversation>;
+  /** One per creator: batches the D1 mirror writes of the creator's conversations. */
+  MIRROR_WRITER: DurableObjectNamespace<MirrorWriter>;
   JOBS: Queue<JobMessage>;
   /** Production only (wrangler.toml [env.production]). */
   AI?: Ai;

@@ -5,6 +5,7 @@ import { consumeJobs } from "../src/jobs/consumer";
 import type { JobMessage } from "../src/jobs/types";
 
 export { Conversation } from "../durable-objects/conversation";
+export { MirrorWriter } from "../durable-objects/mirror-writer";
 export { RateLimiter } from "../durable-objects/rate-limiter";
 
 export default {

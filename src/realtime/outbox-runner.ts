@@ -4,7 +4,7 @@ import { config } from "../config";
 import type { Env } from "../env";
 import { log } from "../lib/logging";
 import type { ConversationState, MessageLog } from "./log";
-import { mirrorToD1, type Presence } from "./outbox";
+import type { Presence } from "./outbox";
 
 /** Safety net: if the object is evicted before a flush lands, this alarm finishes the job. */
 const SAFETY_ALARM_MS = 10_000;
@@ -90,7 +90,11 @@ export class Outbox {
     const version = messageLog.stateVersion;
     const presence = this.host.presence();
     const changed = presence.userSockets !== this.mirroredPresence?.userSockets || presence.agentSockets !== this.mirroredPresence?.agentSockets;
-    const outcome = await mirrorToD1(this.host.env, { ...state }, rows, changed ? presence : null);
+    const { env } = this.host;
+    const writer = env.MIRROR_WRITER.get(env.MIRROR_WRITER.idFromName(state.creatorId));
+    const result = await writer.mirror({ ...state }, rows, changed ? presence : null);
+    if ("error" in result) throw new Error(result.error);
+    const { outcome } = result;
     if (outcome === "gone") return this.host.forget();
     this.mirroredPresence = presence;
     if (rows.length) messageLog.markMirrored(rows.at(-1)!.seq);

@@ -1,5 +1,6 @@
 // The D1 mirror of a conversation, written from its Durable Object's outbox: unmirrored messages plus
-// the conversation's current state and presence, in ONE D1 batch (one round trip, one transaction).
+// the conversation's current state and presence, as one group of statements (batched with other
+// conversations of the creator by the MirrorWriter object).
 // Idempotent: a retried flush re-inserts nothing. Raw statements because every insert is conditional
 // on the conversation still existing (drizzle can't express INSERT … SELECT … WHERE EXISTS); each
 // statement binds the creator id explicitly, as the tenant helper would.
@@ -18,12 +19,16 @@ const INSERT_MESSAGE = `INSERT INTO messages
   ON CONFLICT DO NOTHING`;
 
 /** "gone": the conversation no longer exists in D1 (GDPR erasure): the object must forget it too. */
-export async function mirrorToD1(
-  env: Env,
-  state: ConversationState,
-  rows: StoredMessage[],
-  presence: Presence | null,
-): Promise<"ok" | "gone"> {
+export type MirrorOutcome = "ok" | "gone";
+
+/** Writes one conversation's mirror on its own (the writer's fallback). */
+export async function mirrorToD1(env: Env, state: ConversationState, rows: StoredMessage[], presence: Presence | null): Promise<MirrorOutcome> {
+  const [updated] = await env.DB.batch(mirrorStatements(env, state, rows, presence));
+  return updated && updated.results.length > 0 ? "ok" : "gone";
+}
+
+/** The statements of one conversation's flush; the first one RETURNs a row iff the conversation exists. */
+export function mirrorStatements(env: Env, state: ConversationState, rows: StoredMessage[], presence: Presence | null): D1PreparedStatement[] {
   const now = new Date().toISOString();
   const last = rows.at(-1);
   const lastFromUser = rows.filter((m) => m.sender === "user").at(-1);
@@ -82,6 +87,5 @@ export async function mirrorToD1(
       ),
     );
   }
-  const [updated] = await env.DB.batch(statements);
-  return updated && updated.results.length > 0 ? "ok" : "gone";
+  return statements;
 }
