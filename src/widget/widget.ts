@@ -168,6 +168,7 @@ class Widget {
         widget_key: widgetKey,
         ...(s.visitor_id && { visitor_id: s.visitor_id }),
         ...(s.session_id && { session_id: s.session_id }),
+        ...(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/.test(navigator.language) && { language: navigator.language }),
       }),
     });
     if (!res.ok) throw new Error(`session ${res.status}`);
