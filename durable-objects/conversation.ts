@@ -2,21 +2,18 @@
 // agents, the message log in SQLite, AI replies streamed to every socket, handover, and the D1 outbox.
 // Plain WebSocket Hibernation API: the object reads as lifecycle hooks delegating to small functions.
 import { DurableObject } from "cloudflare:workers";
-import { eq } from "drizzle-orm";
-import { streamAnswer, type AnswerResult } from "../src/ai/answer";
-import { getDb } from "../src/db/client";
-import { conversations } from "../src/db/schema";
 import type { Env } from "../src/env";
-import { config } from "../src/config";
 import { AppError, errorBody, notFound } from "../src/lib/errors";
 import { toAppError } from "../src/lib/http-errors";
 import { newId } from "../src/lib/ids";
 import { log } from "../src/lib/logging";
 import { limitEndUserChat } from "../src/middleware/rate-limit";
+import { readConversationState } from "../src/realtime/conversation-state";
 import { authorizeSocket, type SocketIdentity, type SocketKind } from "../src/realtime/authorize";
 import { asksForHuman, confidenceThreshold } from "../src/realtime/handover";
 import { MessageLog, type ConversationState, type StoredMessage } from "../src/realtime/log";
-import { mirrorToD1 } from "../src/realtime/outbox";
+import { messageFrame, streamReply, type LiveReply } from "../src/realtime/ai-reply";
+import { Outbox } from "../src/realtime/outbox-runner";
 import { parseClientFrame, type ClientFrame, type ServerFrame } from "../src/realtime/protocol";
 
 /** Set by the Worker route (never by a client: the object is reachable only through its stub). */
@@ -25,11 +22,6 @@ export const SOCKET_KIND_HEADER = "X-EdgeCoach-Socket-Kind";
 
 /** A resume replays at most this many messages; the client resumes again from the last one it got. */
 const REPLAY_LIMIT = 500;
-/** Earlier turns handed to the AI with each question. */
-const HISTORY_TURNS = 12;
-/** Safety net: if the object is evicted before a flush lands, this alarm finishes the job. */
-const SAFETY_ALARM_MS = 10_000;
-const OUTBOX_BATCH = 100;
 const THRESHOLD_TTL_MS = 30_000;
 
 export interface ConversationSummary {
@@ -45,14 +37,11 @@ export interface ConversationSummary {
 export class Conversation extends DurableObject<Env> {
   private readonly log: MessageLog;
   private state: ConversationState | null;
-  private flushing: Promise<void> | null = null;
-  private flushAgain = false;
-  private flushFailures = 0;
-  private alarmKnown = false;
+  private readonly outbox: Outbox;
   private aiChain: Promise<void> = Promise.resolve();
   /** Replies queued in this instance (the alarm re-runs only those an eviction lost). */
   private readonly repliesQueued = new Set<number>();
-  private streaming: { messageId: string; text: string } | null = null;
+  private streaming: LiveReply | null = null;
   private threshold: { value: number; at: number } | null = null;
 
   constructor(ctx: DurableObjectState, env: Env) {
@@ -60,6 +49,14 @@ export class Conversation extends DurableObject<Env> {
     // SQLite calls are synchronous: the log and state are ready before any event is delivered.
     this.log = new MessageLog(ctx.storage.sql);
     this.state = this.log.state();
+    this.outbox = new Outbox({
+      env,
+      storage: ctx.storage,
+      log: this.log,
+      state: () => this.state,
+      presence: () => this.lastPresence ?? this.presence(),
+      forget: () => this.forget(),
+    });
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair('{"type":"ping"}', '{"type":"pong"}'));
   }
 
@@ -117,6 +114,7 @@ export class Conversation extends DurableObject<Env> {
         );
       case "handover_request":
         if (who.role !== "user") return this.send(ws, { type: "error", code: "INSUFFICIENT_PERMISSIONS", message: "Only the end user requests a handover" });
+        if (this.state.status === "archived") return this.send(ws, { type: "error", code: "CONFLICT", message: "This conversation is archived" });
         if (this.state.handover === "ai") return this.initiateHandover("user_request");
         return this.send(ws, { type: "handover_initiated", message: "A human agent has been asked to join.", reason: "user_request" });
       case "release":
@@ -145,8 +143,7 @@ export class Conversation extends DurableObject<Env> {
 
   /** Outbox retry and recovery of an AI reply that an eviction interrupted. */
   override async alarm(): Promise<void> {
-    this.alarmKnown = false;
-    await this.flush();
+    await this.outbox.onAlarm();
     const state = this.state;
     const owed = state?.pendingReplyFor;
     if (owed && !this.repliesQueued.has(owed) && state.handover === "ai") this.queueReply(owed);
@@ -167,7 +164,7 @@ export class Conversation extends DurableObject<Env> {
     state.clearContext = true;
     state.pendingReplyFor = null;
     this.log.saveState(state);
-    await this.flush();
+    await this.outbox.flush();
     return this.summary(conversationId, creatorId);
   }
 
@@ -177,20 +174,20 @@ export class Conversation extends DurableObject<Env> {
     state.status = "archived";
     state.pendingReplyFor = null;
     this.log.saveState(state);
-    await this.flush();
+    await this.outbox.flush();
     return this.summary(conversationId, creatorId);
   }
 
   async release(conversationId: string, creatorId: string): Promise<ConversationSummary> {
     await this.bindFor(conversationId, creatorId);
     this.releaseToAi();
-    await this.flush();
+    await this.outbox.flush();
     return this.summary(conversationId, creatorId);
   }
 
   /** Channel adapters (Telegram, WhatsApp) and tests: push the outbox now. */
   async flushOutbox(): Promise<void> {
-    await this.flush();
+    await this.outbox.flush();
   }
 
   // ---- the conversation ----------------------------------------------------------------------
@@ -229,7 +226,7 @@ export class Conversation extends DurableObject<Env> {
     // Acked only after the write is durable: the output gate holds this send until SQLite has committed.
     this.send(ws, { type: "ack", id: frame.id, seq: stored.seq });
     this.broadcast(messageFrame(stored));
-    this.scheduleFlush();
+    this.outbox.schedule();
     if (who.role === "agent" && (state.handover !== "agent" || state.agent?.id !== who.memberId)) this.agentJoined(who);
     if (wantsHuman) this.initiateHandover("phrase");
     if (wantsAi) this.queueReply(stored.seq);
@@ -247,49 +244,17 @@ export class Conversation extends DurableObject<Env> {
   private async reply(userSeq: number): Promise<void> {
     const state = this.state;
     if (!state || state.handover !== "ai" || state.status === "archived") return;
-    const question = this.log.after(userSeq - 1, 1)[0];
-    if (!question || question.seq !== userSeq) return;
-    const history = this.log
-      .window(state.contextResetSeq, userSeq, HISTORY_TURNS)
-      .filter((m) => m.sender !== "system")
-      .map((m) => ({ role: m.sender === "user" ? ("user" as const) : ("assistant" as const), content: m.text }));
-    const messageId = newId();
-    this.streaming = { messageId, text: "" };
-    this.broadcast({ type: "typing_start", sender: "ai" });
-    let result: AnswerResult | undefined;
-    try {
-      for await (const event of streamAnswer(this.env, {
-        creatorId: state.creatorId,
-        conversationId: state.conversationId,
-        message: question.text,
-        history,
-        ...(state.knowledgeBaseId && { knowledgeBaseId: state.knowledgeBaseId }),
-      })) {
-        if (event.type === "delta") {
-          this.streaming.text += event.delta;
-          this.broadcast({ type: "ai_delta", messageId, delta: event.delta });
-        } else {
-          result = event.result;
-        }
-      }
-      if (!result) throw new Error("answer stream ended without a result");
-    } catch (err) {
-      log("error", "answer failed", { conversation_id: state.conversationId, error: String(err) });
-      this.broadcast({ type: "error", code: "INTERNAL_SERVER_ERROR", message: "The assistant could not answer, please try again" });
-      return;
-    } finally {
-      this.streaming = null;
-      this.broadcast({ type: "typing_stop", sender: "ai" });
-    }
-    const stored = this.log.append({ id: messageId, sender: "ai", text: result.response, sources: result.sources });
+    const done = await streamReply(this.env, state, this.log, userSeq, (f) => this.broadcast(f), (r) => (this.streaming = r));
+    if (!done) return;
+    const stored = this.log.append({ id: done.messageId, sender: "ai", text: done.result.response, sources: done.result.sources });
     if (state.pendingReplyFor === userSeq) {
       state.pendingReplyFor = null;
       this.log.saveState(state);
     }
     this.broadcast(messageFrame(stored));
-    this.scheduleFlush();
+    this.outbox.schedule();
     const threshold = await this.confidenceThreshold(state.creatorId);
-    if (threshold > 0 && result.confidence < threshold && state.handover === "ai") this.initiateHandover("low_confidence");
+    if (threshold > 0 && done.result.confidence < threshold && state.handover === "ai") this.initiateHandover("low_confidence");
   }
 
   private initiateHandover(reason: "user_request" | "phrase" | "low_confidence"): void {
@@ -302,7 +267,7 @@ export class Conversation extends DurableObject<Env> {
     const note = this.log.append({ id: newId(), sender: "system", text });
     this.broadcast({ type: "handover_initiated", message: text, reason });
     this.broadcast(messageFrame(note));
-    this.scheduleFlush();
+    this.outbox.schedule(true);
   }
 
   private agentJoined(who: Extract<SocketIdentity, { role: "agent" }>): void {
@@ -316,7 +281,7 @@ export class Conversation extends DurableObject<Env> {
     const note = this.log.append({ id: newId(), sender: "system", text: `${who.name} joined the conversation` });
     this.broadcast({ type: "agent_joined", agent: { id: who.memberId, name: who.name } });
     this.broadcast(messageFrame(note));
-    this.scheduleFlush();
+    this.outbox.schedule(true);
   }
 
   private releaseToAi(): void {
@@ -330,7 +295,7 @@ export class Conversation extends DurableObject<Env> {
     const note = this.log.append({ id: newId(), sender: "system", text: "You are back with the assistant." });
     this.broadcast({ type: "agent_left", agent, reason: "released" });
     this.broadcast(messageFrame(note));
-    this.scheduleFlush();
+    this.outbox.schedule(true);
   }
 
   private replay(ws: WebSocket, afterSeq: number): void {
@@ -368,23 +333,10 @@ export class Conversation extends DurableObject<Env> {
       return this.state;
     }
     if (!conversationId || !this.env.CONVERSATION.idFromName(conversationId).equals(this.ctx.id)) throw notFound("Conversation");
-    // Not tenant-scoped on purpose: this read learns the owner; every caller is then checked against it.
-    const row = await getDb(this.env.DB).select().from(conversations).where(eq(conversations.id, conversationId)).get();
-    if (!row) throw notFound("Conversation");
+    const initial = await readConversationState(this.env, conversationId);
+    if (!initial) throw notFound("Conversation");
     if (this.state) return this.state;
-    this.state = {
-      conversationId,
-      creatorId: row.creatorId,
-      endUserId: row.endUserId,
-      knowledgeBaseId: row.knowledgeBaseId,
-      channel: row.channel,
-      status: row.status,
-      handover: row.status === "waiting_human" ? "waiting" : "ai",
-      agent: null,
-      contextResetSeq: 0,
-      clearContext: false,
-      pendingReplyFor: null,
-    };
+    this.state = initial;
     this.log.saveState(this.state, false);
     return this.state;
   }
@@ -393,65 +345,6 @@ export class Conversation extends DurableObject<Env> {
     const state = await this.bind(conversationId);
     if (state.creatorId !== creatorId) throw notFound("Conversation");
     return state;
-  }
-
-  private scheduleFlush(): void {
-    void this.flush();
-    void this.ensureAlarm();
-  }
-
-  /** One flush at a time; writes that land meanwhile are picked up by another round. */
-  private flush(): Promise<void> {
-    if (this.flushing) {
-      this.flushAgain = true;
-      return this.flushing;
-    }
-    this.flushing = (async () => {
-      try {
-        do {
-          this.flushAgain = false;
-          await this.flushOnce();
-        } while (this.flushAgain);
-        this.flushFailures = 0;
-      } catch (err) {
-        this.flushFailures++;
-        log("warn", "outbox flush failed, will retry", { conversation_id: this.state?.conversationId, attempts: this.flushFailures, error: String(err) });
-        await this.retryLater();
-      } finally {
-        this.flushing = null;
-      }
-    })();
-    return this.flushing;
-  }
-
-  private async flushOnce(): Promise<void> {
-    const state = this.state;
-    if (!state) return;
-    const rows = this.log.unmirrored(OUTBOX_BATCH);
-    if (rows.length === 0 && !this.log.stateDirty()) return;
-    const version = this.log.stateVersion;
-    const outcome = await mirrorToD1(this.env, { ...state }, rows, this.lastPresence ?? this.presence());
-    if (outcome === "gone") return this.forget();
-    this.log.markMirrored(rows.map((r) => r.seq));
-    if (state.clearContext && version === this.log.stateVersion) {
-      state.clearContext = false;
-      this.log.saveState(state, false);
-    }
-    this.log.clearStateDirty(version);
-    if (rows.length === OUTBOX_BATCH || this.log.stateDirty()) this.flushAgain = true;
-  }
-
-  private async retryLater(): Promise<void> {
-    const base = config(this.env).realtime.outboxRetrySeconds;
-    const delay = Math.min(300, base * 2 ** Math.min(10, this.flushFailures - 1));
-    await this.ctx.storage.setAlarm(Date.now() + delay * 1000);
-    this.alarmKnown = true;
-  }
-
-  private async ensureAlarm(): Promise<void> {
-    if (this.alarmKnown) return;
-    this.alarmKnown = true;
-    if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(Date.now() + SAFETY_ALARM_MS);
   }
 
   /** The conversation was erased from D1 (GDPR): drop the log and every socket. */
@@ -477,7 +370,7 @@ export class Conversation extends DurableObject<Env> {
     if (!this.state) return;
     this.lastPresence = this.presence(except);
     this.log.markStateDirty();
-    this.scheduleFlush();
+    this.outbox.schedule(true);
   }
 
   private lastPresence: { userSockets: number; agentSockets: number } | null = null;
@@ -508,18 +401,4 @@ export class Conversation extends DurableObject<Env> {
       }
     }
   }
-}
-
-function messageFrame(m: StoredMessage): ServerFrame {
-  return {
-    type: "message",
-    id: m.id,
-    seq: m.seq,
-    sender: m.sender,
-    text: m.text,
-    createdAt: m.createdAt,
-    ...(m.clientId && { clientId: m.clientId }),
-    ...(m.senderName && { senderName: m.senderName }),
-    ...(m.sender === "ai" && { sources: m.sources ?? [] }),
-  };
 }

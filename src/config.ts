@@ -29,7 +29,7 @@ export interface Config {
   jwt: { issuer: string; audience: string; accessTtlSeconds: number; refreshTtlDays: number; leewaySeconds: number };
   maxJsonBodyBytes: number;
   keyRotationMinIntervalSeconds: number;
-  realtime: { widgetTokenTtlSeconds: number; outboxRetrySeconds: number };
+  realtime: { widgetTokenTtlSeconds: number; outboxRetrySeconds: number; outboxDelayMs: number };
   channels: {
     telegramApiBaseUrl: string;
     whatsappApiBaseUrl: string;
@@ -107,6 +107,10 @@ export function config(env: Env): Config {
       widgetTokenTtlSeconds: int(env.WIDGET_TOKEN_TTL_SECONDS, 30 * 60),
       // First retry of the D1 outbox after a failed flush; doubles per failure up to 5 minutes.
       outboxRetrySeconds: int(env.OUTBOX_RETRY_SECONDS, 2),
+      // Messages reach the D1 mirror this long after they are acked, so a busy conversation's messages
+      // share one write (and the creator's MirrorWriter batches many conversations into one D1
+      // transaction; bench/README.md). Listings lag the live chat by about this much.
+      outboxDelayMs: int(env.OUTBOX_DELAY_MS, 100),
     },
     channels: {
       // The real platforms by default; tests and proxies point these at a local server.

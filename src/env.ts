@@ -1,6 +1,7 @@
 // The one place where the Worker's bindings, vars and secrets are named.
 import type { Conversation } from "../durable-objects/conversation";
 import type { ChannelPacer } from "../durable-objects/channel-pacer";
+import type { MirrorWriter } from "../durable-objects/mirror-writer";
 import type { RateLimiter } from "../durable-objects/rate-limiter";
 import type { JobMessage } from "./jobs/types";
 
@@ -12,6 +13,8 @@ export interface Env {
   RATE_LIMITER: DurableObjectNamespace<RateLimiter>;
   /** One object per conversation, named by the conversation id. */
   CONVERSATION: DurableObjectNamespace<Conversation>;
+  /** One per creator: batches the D1 mirror writes of the creator's conversations. */
+  MIRROR_WRITER: DurableObjectNamespace<MirrorWriter>;
   JOBS: Queue<JobMessage>;
   /** One per bot / WhatsApp number: paces outbound sends under the platform limits. */
   CHANNEL_PACER: DurableObjectNamespace<ChannelPacer>;
@@ -77,6 +80,7 @@ export interface Env {
   OPENAI_EMBEDDING_MODEL?: string;
   WORKERS_AI_CHAT_MODEL?: string;
   WORKERS_AI_EMBEDDING_MODEL?: string;
+  OUTBOX_DELAY_MS?: string;
 
   // Secrets
   /** Wraps signing keys and channel secrets at rest (AES-GCM). */

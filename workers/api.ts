@@ -7,6 +7,7 @@ import { runTick } from "../src/modules/proactive/tick";
 
 export { Conversation } from "../durable-objects/conversation";
 export { ChannelPacer } from "../durable-objects/channel-pacer";
+export { MirrorWriter } from "../durable-objects/mirror-writer";
 export { RateLimiter } from "../durable-objects/rate-limiter";
 
 export default {

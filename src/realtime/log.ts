@@ -22,7 +22,6 @@ export interface ConversationState {
 
 export interface StoredMessage extends ChatMessage {
   senderId?: string;
-  mirrored: boolean;
 }
 
 interface Row extends Record<string, SqlStorageValue> {
@@ -35,7 +34,6 @@ interface Row extends Record<string, SqlStorageValue> {
   text: string;
   sources: string | null;
   created_at: string;
-  mirrored: number;
 }
 
 function toMessage(r: Row): StoredMessage {
@@ -45,7 +43,6 @@ function toMessage(r: Row): StoredMessage {
     sender: r.sender as Sender,
     text: r.text,
     createdAt: r.created_at,
-    mirrored: r.mirrored === 1,
     ...(r.client_id !== null && { clientId: r.client_id }),
     ...(r.sender_id !== null && { senderId: r.sender_id }),
     ...(r.sender_name !== null && { senderName: r.sender_name }),
@@ -55,24 +52,29 @@ function toMessage(r: Row): StoredMessage {
 
 export class MessageLog {
   lastSeq = 0;
+  /** Every message up to this seq is in the D1 mirror. */
+  mirroredSeq = 0;
   /** Bumped on every state change; the outbox clears the dirty flag only for the version it wrote. */
   stateVersion = 0;
 
   constructor(private readonly sql: SqlStorage) {
+    // Few indexes on purpose: every index is more pages written (and synced) per message. Message ids
+    // are generated here (UUIDs) and looked up by client id only; what the D1 mirror has is one
+    // watermark (meta 'mirrored_seq'), not a flag rewritten on every row.
     sql.exec(`CREATE TABLE IF NOT EXISTS messages (
       seq INTEGER PRIMARY KEY,
-      id TEXT NOT NULL UNIQUE,
+      id TEXT NOT NULL,
       client_id TEXT UNIQUE,
       sender TEXT NOT NULL,
       sender_id TEXT,
       sender_name TEXT,
       text TEXT NOT NULL,
       sources TEXT,
-      created_at TEXT NOT NULL,
-      mirrored INTEGER NOT NULL DEFAULT 0)`);
-    sql.exec("CREATE INDEX IF NOT EXISTS messages_unmirrored ON messages (mirrored, seq)");
+      created_at TEXT NOT NULL)`);
     sql.exec("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
     this.lastSeq = sql.exec<{ s: number | null }>("SELECT MAX(seq) AS s FROM messages").one().s ?? 0;
+    const mark = sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = 'mirrored_seq'").toArray()[0];
+    this.mirroredSeq = mark ? Number(mark.value) : 0;
   }
 
   state(): ConversationState | null {
@@ -128,7 +130,7 @@ export class MessageLog {
       createdAt,
     );
     this.lastSeq = seq;
-    return { ...input, seq, createdAt, mirrored: false };
+    return { ...input, seq, createdAt };
   }
 
   after(afterSeq: number, limit: number): StoredMessage[] {
@@ -145,11 +147,14 @@ export class MessageLog {
   }
 
   unmirrored(limit: number): StoredMessage[] {
-    return this.sql.exec<Row>("SELECT * FROM messages WHERE mirrored = 0 ORDER BY seq LIMIT ?", limit).toArray().map(toMessage);
+    return this.after(this.mirroredSeq, limit);
   }
 
-  markMirrored(seqs: number[]): void {
-    for (const seq of seqs) this.sql.exec("UPDATE messages SET mirrored = 1 WHERE seq = ?", seq);
+  /** Seqs only grow and the outbox sends them in order, so one watermark says what D1 has. */
+  markMirrored(upToSeq: number): void {
+    if (upToSeq <= this.mirroredSeq) return;
+    this.sql.exec("INSERT OR REPLACE INTO meta (key, value) VALUES ('mirrored_seq', ?)", String(upToSeq));
+    this.mirroredSeq = upToSeq;
   }
 
   count(): number {

@@ -168,6 +168,7 @@ class Widget {
         widget_key: widgetKey,
         ...(s.visitor_id && { visitor_id: s.visitor_id }),
         ...(s.session_id && { session_id: s.session_id }),
+        ...(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/.test(navigator.language) && { language: navigator.language }),
       }),
     });
     if (!res.ok) throw new Error(`session ${res.status}`);
@@ -299,10 +300,12 @@ class Widget {
         return this.scroll();
       }
       case "typing_start":
+        // The visitor's own other tab types as "user": only the assistant or an agent shows dots.
+        if (f.sender === "user") return;
         this.dots.hidden = false;
         return this.scroll();
       case "typing_stop":
-        this.dots.hidden = true;
+        if (f.sender !== "user") this.dots.hidden = true;
         return;
       case "handover_initiated":
         this.status.textContent = "Waiting for a person to join…";

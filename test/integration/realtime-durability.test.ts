@@ -4,6 +4,7 @@ import { abortAllDurableObjects, evictDurableObject, runDurableObjectAlarm } fro
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { conversationStub } from "../../src/realtime/gateway";
+import { api } from "../helpers";
 import { chatSetup, connect, type SocketClient } from "../realtime";
 
 async function d1Messages(conversationId: string) {
@@ -90,5 +91,21 @@ describe("conversation durability", () => {
     await stub.flushOutbox();
     expect((await d1Messages(session.conversation_id)).length).toBe(3);
     tab.close();
+  });
+
+  it("forgets a conversation erased from D1 (GDPR): closes its sockets and drops its log", async () => {
+    const { session, tab } = await chatSetup();
+    await tab.say("g1", "personal data");
+    await env.DB.prepare("DELETE FROM conversations WHERE id = ?").bind(session.conversation_id).run();
+    await env.DB.prepare("DELETE FROM messages WHERE conversation_id = ?").bind(session.conversation_id).run();
+    await tab.say("g2", "more personal data");
+    await conversationStub(env, session.conversation_id).flushOutbox();
+    await tab.next(() => false, "close").catch(() => undefined);
+    expect(tab.closed?.code).toBe(1008);
+    // Nothing came back to D1, and the object holds nothing any more.
+    const left = await env.DB.prepare("SELECT count(*) AS n FROM messages WHERE conversation_id = ?").bind(session.conversation_id).first<{ n: number }>();
+    expect(left?.n).toBe(0);
+    const again = await api(`${session.websocket_url}?token=${session.token}`, { headers: { Upgrade: "websocket" } });
+    expect(again.status).toBe(404);
   });
 });

@@ -1,4 +1,5 @@
 // The conversation Durable Object's protocol: ack after write, seq, idempotent ids, resume, AI stream.
+import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { conversationStub } from "../../src/realtime/gateway";
@@ -97,6 +98,34 @@ describe("WS /api/v1/channels/widget/{creator_id}/connect", () => {
     tab.send({ type: "ping" });
     await tab.next("pong");
     expect(tab.frames.filter((f) => f.type === "typing_start" || f.type === "typing_stop")).toEqual([]);
+    tab.close();
+    other.close();
+  });
+});
+
+describe("chat rate limit", () => {
+  it("limits an end user's messages per minute in the chat category, without touching the creator's quota", async () => {
+    const { creator, session, tab } = await chatSetup();
+    // Paused AI (handover) so the test measures the limiter, not the answers.
+    tab.send({ type: "handover_request" });
+    await tab.next("handover_initiated");
+    for (let i = 0; i < 100; i++) tab.send({ type: "message", id: `r${i}`, text: `n${i}` });
+    await tab.next((f) => f.type === "ack" && f.id === "r99");
+    tab.send({ type: "message", id: "r100", text: "one too many" });
+    expect(await tab.next((f) => f.id === "r100")).toMatchObject({ type: "error", code: "RATE_LIMIT_EXCEEDED" });
+    // A second tab of the same visitor shares the end user's budget.
+    const other = await connect(session.websocket_url, session.token);
+    other.send({ type: "message", id: "r101", text: "from the other tab" });
+    expect(await other.next((f) => f.id === "r101")).toMatchObject({ type: "error", code: "RATE_LIMIT_EXCEEDED" });
+    // The counters: 100 on the end user, nothing of the chat on the creator's hourly API quota.
+    const counters = async (subject: string) =>
+      runInDurableObject(env.RATE_LIMITER.get(env.RATE_LIMITER.idFromName(subject)), (_o, state) =>
+        Object.fromEntries(state.storage.sql.exec<{ key: string; count: number }>("SELECT key, count FROM counters").toArray().map((r) => [r.key, r.count])),
+      );
+    const endUserId = (await env.DB.prepare("SELECT end_user_id FROM conversations WHERE id = ?").bind(session.conversation_id).first<{ end_user_id: string }>())!.end_user_id;
+    expect(await counters(`enduser:${endUserId}`)).toEqual({ "enduser:chat": 100 });
+    const creatorCounters = await counters(`creator:${creator.creator.id}`);
+    expect(creatorCounters["creator:api"] ?? 0).toBeLessThan(5);
     tab.close();
     other.close();
   });

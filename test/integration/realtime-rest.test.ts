@@ -175,6 +175,9 @@ describe("/api/v1/conversations", () => {
     expect(await res.json()).toMatchObject({ status: "archived" });
     tab.send({ type: "message", id: "late", text: "hello?" });
     expect(await tab.next("error")).toMatchObject({ code: "CONFLICT", id: "late" });
+    tab.send({ type: "handover_request" });
+    expect(await tab.next("error")).toMatchObject({ code: "CONFLICT" });
+    expect(await (await api(`/api/v1/conversations/${session.conversation_id}`, { token: creator.access_token })).json()).toMatchObject({ status: "archived" });
     const next = await openSession(widgetKey, { visitor_id: session.visitor_id, session_id: session.session_id });
     expect(next.session_id).toBe(session.session_id);
     expect(next.conversation_id).not.toBe(session.conversation_id);
@@ -207,5 +210,30 @@ describe("GET /widget.js and /demo", () => {
     expect(page.status).toBe(200);
     expect(await page.text()).toContain(`<script src="http://localhost/widget.js" data-widget-key="${key}" async></script>`);
     expect((await api(`/demo?creator_id=${crypto.randomUUID()}`)).status).toBe(404);
+  });
+});
+
+describe("GET /openapi.json", () => {
+  it("documents the realtime, widget and conversation paths", async () => {
+    const doc = (await (await api("/openapi.json")).json()) as { paths: Record<string, unknown> };
+    for (const path of [
+      "/api/v1/channels/sessions",
+      "/api/v1/channels/sessions/{session_id}",
+      "/api/v1/channels/connections",
+      "/api/v1/channels/widget/{creator_id}/connect",
+      "/api/v1/channels/widget/embed/{creator_id}",
+      "/api/v1/creators/widget/config",
+      "/api/v1/creators/widget/embed-code",
+      "/api/v1/conversations",
+      "/api/v1/conversations/{conversation_id}",
+      "/api/v1/conversations/{conversation_id}/messages",
+      "/api/v1/conversations/{conversation_id}/reset",
+      "/api/v1/conversations/{conversation_id}/archive",
+      "/api/v1/conversations/{conversation_id}/release",
+      "/api/v1/conversations/{conversation_id}/connect",
+      "/api/v1/ai/conversations/{conversation_id}/context",
+    ]) {
+      expect(doc.paths[path], path).toBeDefined();
+    }
   });
 });

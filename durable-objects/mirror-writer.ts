@@ -1,0 +1,67 @@
+// One object per creator that batches the D1 mirror writes of all that creator's conversations:
+// conversation objects hand it their outbox rows, and every ~20 ms it writes them in one D1 batch
+// (one transaction) instead of one per conversation flush. Memory only: a conversation's outbox
+// advances its watermark only after this object answers, so a lost batch is simply retried there.
+import { DurableObject } from "cloudflare:workers";
+import type { Env } from "../src/env";
+import { log } from "../src/lib/logging";
+import type { ConversationState, StoredMessage } from "../src/realtime/log";
+import { mirrorStatements, mirrorToD1, type MirrorOutcome, type Presence } from "../src/realtime/outbox";
+
+/** How long a batch waits for more conversations; short against the outbox's own delay. */
+const WINDOW_MS = 20;
+/** D1 batches are one transaction: keep them bounded. */
+const MAX_STATEMENTS = 400;
+
+/** A failure travels back as a value: the conversation's outbox turns it into a retry. */
+export type MirrorResult = { outcome: MirrorOutcome } | { error: string };
+
+interface Entry {
+  state: ConversationState;
+  rows: StoredMessage[];
+  presence: Presence | null;
+  done: (result: MirrorResult) => void;
+}
+
+export class MirrorWriter extends DurableObject<Env> {
+  private queue: Entry[] = [];
+  private timer: ReturnType<typeof setTimeout> | undefined;
+
+  async mirror(state: ConversationState, rows: StoredMessage[], presence: Presence | null): Promise<MirrorResult> {
+    return new Promise<MirrorResult>((done) => {
+      this.queue.push({ state, rows, presence, done });
+      this.timer ??= setTimeout(() => void this.drain(), WINDOW_MS);
+    });
+  }
+
+  private async drain(): Promise<void> {
+    this.timer = undefined;
+    while (this.queue.length) {
+      const batch: Entry[] = [];
+      const statements: D1PreparedStatement[] = [];
+      const firsts: number[] = [];
+      while (this.queue.length) {
+        const built = mirrorStatements(this.env, this.queue[0]!.state, this.queue[0]!.rows, this.queue[0]!.presence);
+        if (batch.length && statements.length + built.length > MAX_STATEMENTS) break;
+        firsts.push(statements.length);
+        statements.push(...built);
+        batch.push(this.queue.shift()!);
+      }
+      try {
+        const results = await this.env.DB.batch(statements);
+        batch.forEach((e, i) => e.done({ outcome: (results[firsts[i]!]?.results.length ?? 0) > 0 ? "ok" : "gone" }));
+      } catch (err) {
+        // One bad conversation must not hold the others back: retry each on its own.
+        log("warn", "mirror batch failed, writing conversations one by one", { conversations: batch.length, error: String(err) });
+        await Promise.all(
+          batch.map((e) =>
+            mirrorToD1(this.env, e.state, e.rows, e.presence).then(
+              (outcome) => e.done({ outcome }),
+              (error: unknown) => e.done({ error: String(error) }),
+            ),
+          ),
+        );
+      }
+    }
+  }
+}

@@ -1,0 +1,121 @@
+// The conversation object's outbox to D1: coalesced flushes, one at a time, retried with backoff on a
+// DO alarm until D1 takes them, plus a safety alarm that finishes the job after an eviction.
+import { config } from "../config";
+import type { Env } from "../env";
+import { log } from "../lib/logging";
+import type { ConversationState, MessageLog } from "./log";
+import type { Presence } from "./outbox";
+
+/** Safety net: if the object is evicted before a flush lands, this alarm finishes the job. */
+const SAFETY_ALARM_MS = 10_000;
+const BATCH = 100;
+
+export interface OutboxHost {
+  env: Env;
+  storage: DurableObjectStorage;
+  log: MessageLog;
+  state(): ConversationState | null;
+  presence(): Presence;
+  /** D1 no longer has the conversation (GDPR erasure). */
+  forget(): Promise<void>;
+}
+
+export class Outbox {
+  private flushing: Promise<void> | null = null;
+  private again = false;
+  private failures = 0;
+  private alarmKnown = false;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  /** What D1 last got from this instance: unchanged presence isn't rewritten with every message. */
+  private mirroredPresence: Presence | null = null;
+
+  constructor(private readonly host: OutboxHost) {}
+
+  /**
+   * Messages reach the mirror a moment later, so a busy conversation sends one D1 batch for many
+   * messages (acks never wait for it). State changes (handover, agents, presence) are urgent: the
+   * agents' queue and the connections list read them from D1.
+   */
+  schedule(urgent = false): void {
+    void this.ensureAlarm();
+    if (urgent) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+      void this.flush();
+      return;
+    }
+    if (this.timer) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      void this.flush();
+    }, config(this.host.env).realtime.outboxDelayMs);
+  }
+
+  /** The object's alarm fired (retry or safety net). */
+  async onAlarm(): Promise<void> {
+    this.alarmKnown = false;
+    await this.flush();
+  }
+
+  /** One flush at a time; writes that land meanwhile are picked up by another round. */
+  flush(): Promise<void> {
+    if (this.flushing) {
+      this.again = true;
+      return this.flushing;
+    }
+    this.flushing = (async () => {
+      try {
+        do {
+          this.again = false;
+          await this.flushOnce();
+        } while (this.again);
+        this.failures = 0;
+      } catch (err) {
+        this.failures++;
+        log("warn", "outbox flush failed, will retry", { conversation_id: this.host.state()?.conversationId, attempts: this.failures, error: String(err) });
+        await this.retryLater();
+      } finally {
+        this.flushing = null;
+      }
+    })();
+    return this.flushing;
+  }
+
+  private async flushOnce(): Promise<void> {
+    const { log: messageLog } = this.host;
+    const state = this.host.state();
+    if (!state) return;
+    const rows = messageLog.unmirrored(BATCH);
+    if (rows.length === 0 && !messageLog.stateDirty()) return;
+    const version = messageLog.stateVersion;
+    const presence = this.host.presence();
+    const changed = presence.userSockets !== this.mirroredPresence?.userSockets || presence.agentSockets !== this.mirroredPresence?.agentSockets;
+    const { env } = this.host;
+    const writer = env.MIRROR_WRITER.get(env.MIRROR_WRITER.idFromName(state.creatorId));
+    const result = await writer.mirror({ ...state }, rows, changed ? presence : null);
+    if ("error" in result) throw new Error(result.error);
+    const { outcome } = result;
+    if (outcome === "gone") return this.host.forget();
+    this.mirroredPresence = presence;
+    if (rows.length) messageLog.markMirrored(rows.at(-1)!.seq);
+    if (state.clearContext && version === messageLog.stateVersion) {
+      state.clearContext = false;
+      messageLog.saveState(state, false);
+    }
+    messageLog.clearStateDirty(version);
+    if (rows.length === BATCH || messageLog.stateDirty()) this.again = true;
+  }
+
+  private async retryLater(): Promise<void> {
+    const base = config(this.host.env).realtime.outboxRetrySeconds;
+    const delay = Math.min(300, base * 2 ** Math.min(10, this.failures - 1));
+    await this.host.storage.setAlarm(Date.now() + delay * 1000);
+    this.alarmKnown = true;
+  }
+
+  private async ensureAlarm(): Promise<void> {
+    if (this.alarmKnown) return;
+    this.alarmKnown = true;
+    if ((await this.host.storage.getAlarm()) === null) await this.host.storage.setAlarm(Date.now() + SAFETY_ALARM_MS);
+  }
+}
