@@ -14,7 +14,8 @@ import { asksForHuman, confidenceThreshold } from "../src/realtime/handover";
 import { MessageLog, type ConversationState, type StoredMessage } from "../src/realtime/log";
 import { messageFrame, streamReply, type LiveReply } from "../src/realtime/ai-reply";
 import { Outbox } from "../src/realtime/outbox-runner";
-import { parseClientFrame, type ClientFrame, type ServerFrame } from "../src/realtime/protocol";
+import { parseClientFrame, type ClientFrame, type Sender, type ServerFrame, type Source } from "../src/realtime/protocol";
+import { consultPrograms, sendsThroughChannel } from "../src/realtime/user-message";
 
 /** Set by the Worker route (never by a client: the object is reachable only through its stub). */
 export const CONVERSATION_HEADER = "X-EdgeCoach-Conversation";
@@ -32,6 +33,49 @@ export interface ConversationSummary {
   lastSeq: number;
   userSockets: number;
   agentSockets: number;
+}
+
+/** An end user's message arriving from a channel adapter (Telegram, WhatsApp). */
+export interface IngestInput {
+  text: string;
+  /** The platform message's key ("in:<id>"): a redelivered update is stored once. */
+  clientId: string;
+  endUserId: string;
+  metadata?: Record<string, unknown>;
+  /** false: stored and shown, but no AI reply (a /start the caller welcomes, media it can't read). */
+  answer?: boolean;
+}
+
+export interface IngestResult {
+  stored: boolean;
+  seq: number;
+  messageId: string;
+  /** Programs took it (a question's answer, an opt-out): no AI reply. */
+  consumed: boolean;
+  /** The AI reply this message is owed did not happen (the assistant failed): the caller may retry. */
+  replyOwed: boolean;
+}
+
+/** A message the platform writes into the conversation: programs, proactive rules, notices, the creator API. */
+export interface PostInput {
+  sender: Exclude<Sender, "user">;
+  text: string;
+  /** Idempotency key: a second post with it returns the first message. */
+  clientId?: string;
+  senderName?: string;
+  senderId?: string;
+  deliveryStatus?: string;
+  metadata?: Record<string, unknown>;
+  sources?: Source[];
+  /** Channel conversations: put the send on the queue (default). Off only for tests that deliver by hand. */
+  send?: boolean;
+}
+
+export interface PostResult {
+  stored: boolean;
+  messageId: string;
+  seq: number;
+  createdAt: string;
 }
 
 export class Conversation extends DurableObject<Env> {
@@ -185,6 +229,63 @@ export class Conversation extends DurableObject<Env> {
     return this.summary(conversationId, creatorId);
   }
 
+  /**
+   * An end user's message from a channel adapter: stored once per clientId, shown live to agents,
+   * then the same decisions as a widget message (handover phrase, programs, AI reply). Resolves
+   * after the AI reply is stored, so the queue job that called it can retry a failed answer.
+   */
+  async ingest(conversationId: string, creatorId: string, input: IngestInput): Promise<IngestResult> {
+    const state = await this.bindFor(conversationId, creatorId);
+    const known = this.log.byClientId(input.clientId);
+    if (known) {
+      // A retried job: the reply this message is owed may still be missing.
+      if (state.pendingReplyFor === known.seq && !this.repliesQueued.has(known.seq) && state.handover === "ai") this.queueReply(known.seq);
+      await this.aiChain;
+      return { stored: false, seq: known.seq, messageId: known.id, consumed: false, replyOwed: this.state?.pendingReplyFor === known.seq };
+    }
+    // A channel chat is one conversation per contact: writing again reopens it (as its D1 row did).
+    if (state.status === "archived" || state.status === "completed") state.status = "active";
+    state.endUserId ??= input.endUserId;
+    const stored = this.log.append({
+      id: newId(),
+      sender: "user",
+      text: input.text,
+      clientId: input.clientId,
+      senderId: input.endUserId,
+      ...(input.metadata && { metadata: input.metadata }),
+    });
+    const { consumed, wantsAi } = await this.afterUserMessage(stored, input.answer ?? true);
+    if (wantsAi) await this.aiChain;
+    // The queue job that called is done when D1 has the message (and the reply's send is queued).
+    await this.outbox.flush();
+    return { stored: true, seq: stored.seq, messageId: stored.id, consumed, replyOwed: this.state?.pendingReplyFor === stored.seq };
+  }
+
+  /** A message from the platform side (never the end user): idempotent by clientId, shown on every socket. */
+  async post(conversationId: string, creatorId: string, input: PostInput): Promise<PostResult> {
+    await this.bindFor(conversationId, creatorId);
+    const known = input.clientId ? this.log.byClientId(input.clientId) : null;
+    if (known) return { stored: false, messageId: known.id, seq: known.seq, createdAt: known.createdAt };
+    const stored = this.appendOutgoing(
+      {
+        id: newId(),
+        sender: input.sender,
+        text: input.text,
+        ...(input.clientId && { clientId: input.clientId }),
+        ...(input.senderId && { senderId: input.senderId }),
+        ...(input.senderName && { senderName: input.senderName }),
+        ...(input.sources && { sources: input.sources }),
+        ...(input.deliveryStatus && { deliveryStatus: input.deliveryStatus }),
+        ...(input.metadata && { metadata: input.metadata }),
+      },
+      input.send ?? true,
+    );
+    this.broadcast(messageFrame(stored));
+    // Callers (REST API, programs) read the message back from D1: it is there when this resolves.
+    await this.outbox.flush();
+    return { stored: true, messageId: stored.id, seq: stored.seq, createdAt: stored.createdAt };
+  }
+
   /** Channel adapters (Telegram, WhatsApp) and tests: push the outbox now. */
   async flushOutbox(): Promise<void> {
     await this.outbox.flush();
@@ -209,27 +310,57 @@ export class Conversation extends DurableObject<Env> {
       if (raced) return this.send(ws, { type: "ack", id: frame.id, seq: raced.seq });
     }
     const state = this.state!;
-    const stored = this.log.append({
-      id: newId(),
-      sender: who.role === "agent" ? "agent" : "user",
-      text: frame.text,
-      clientId: frame.id,
-      ...(who.role === "agent" && { senderId: who.memberId, senderName: who.name }),
-    });
-    const wantsHuman = who.role === "user" && state.handover === "ai" && asksForHuman(frame.text);
-    const wantsAi = who.role === "user" && state.handover === "ai" && !wantsHuman;
-    if (wantsAi) {
-      // Written with the message (one implicit transaction): an eviction before the reply re-runs it.
-      state.pendingReplyFor = stored.seq;
-      this.log.saveState(state);
+    if (who.role === "agent") {
+      // The agent's word goes out through the channel too (Telegram, WhatsApp).
+      const stored = this.appendOutgoing({ id: newId(), sender: "agent", text: frame.text, clientId: frame.id, senderId: who.memberId, senderName: who.name });
+      this.send(ws, { type: "ack", id: frame.id, seq: stored.seq });
+      this.broadcast(messageFrame(stored));
+      this.outbox.schedule();
+      if (state.handover !== "agent" || state.agent?.id !== who.memberId) this.agentJoined(who);
+      return;
     }
+    const stored = this.log.append({ id: newId(), sender: "user", text: frame.text, clientId: frame.id });
     // Acked only after the write is durable: the output gate holds this send until SQLite has committed.
     this.send(ws, { type: "ack", id: frame.id, seq: stored.seq });
+    await this.afterUserMessage(stored);
+  }
+
+  /**
+   * What follows a stored end-user message, whichever way it came (widget socket or channel): shown
+   * live, then a handover phrase, programs (an answered question or an opt-out gets no AI reply), or
+   * the AI's turn.
+   */
+  private async afterUserMessage(stored: StoredMessage, answer = true): Promise<{ consumed: boolean; wantsAi: boolean }> {
+    const state = this.state!;
+    const wantsHuman = answer && state.handover === "ai" && asksForHuman(stored.text);
+    let wantsAi = answer && state.handover === "ai" && !wantsHuman;
+    // Written with the message (one implicit transaction): an eviction before the reply re-runs it.
+    if (wantsAi) state.pendingReplyFor = stored.seq;
+    this.log.saveState(state);
     this.broadcast(messageFrame(stored));
     this.outbox.schedule();
-    if (who.role === "agent" && (state.handover !== "agent" || state.agent?.id !== who.memberId)) this.agentJoined(who);
     if (wantsHuman) this.initiateHandover("phrase");
+    // Held while programs look at it, so the alarm doesn't start the reply meanwhile.
+    if (wantsAi) this.repliesQueued.add(stored.seq);
+    const consumed = await consultPrograms(this.env, state, stored.text);
+    if (wantsAi && consumed) {
+      this.repliesQueued.delete(stored.seq);
+      if (this.state?.pendingReplyFor === stored.seq) {
+        this.state.pendingReplyFor = null;
+        this.log.saveState(this.state);
+      }
+      wantsAi = false;
+    }
     if (wantsAi) this.queueReply(stored.seq);
+    return { consumed, wantsAi };
+  }
+
+  /** Non-user messages; on Telegram and WhatsApp each is stored "queued" with its send owed, in one write. */
+  private appendOutgoing(input: Parameters<MessageLog["append"]>[0], send = true): StoredMessage {
+    if (!sendsThroughChannel(this.state!)) return this.log.append(input);
+    const deliveryStatus = input.deliveryStatus ?? "queued";
+    const metadata = { parts_sent: 0, ...input.metadata };
+    return this.log.append({ ...input, deliveryStatus, metadata }, { send: send && deliveryStatus === "queued" });
   }
 
   private queueReply(userSeq: number): void {
@@ -246,7 +377,13 @@ export class Conversation extends DurableObject<Env> {
     if (!state || state.handover !== "ai" || state.status === "archived") return;
     const done = await streamReply(this.env, state, this.log, userSeq, (f) => this.broadcast(f), (r) => (this.streaming = r));
     if (!done) return;
-    const stored = this.log.append({ id: done.messageId, sender: "ai", text: done.result.response, sources: done.result.sources });
+    const stored = this.appendOutgoing({
+      id: done.messageId,
+      sender: "ai",
+      text: done.result.response,
+      sources: done.result.sources,
+      ...(sendsThroughChannel(state) && { metadata: { confidence: done.result.confidence, reply_to_seq: userSeq } }),
+    });
     if (state.pendingReplyFor === userSeq) {
       state.pendingReplyFor = null;
       this.log.saveState(state);
@@ -264,7 +401,7 @@ export class Conversation extends DurableObject<Env> {
     state.pendingReplyFor = null;
     this.log.saveState(state);
     const text = "Connecting you with a human agent…";
-    const note = this.log.append({ id: newId(), sender: "system", text });
+    const note = this.appendOutgoing({ id: newId(), sender: "system", text });
     this.broadcast({ type: "handover_initiated", message: text, reason });
     this.broadcast(messageFrame(note));
     this.outbox.schedule(true);
@@ -278,7 +415,7 @@ export class Conversation extends DurableObject<Env> {
     if (state.status !== "archived") state.status = "waiting_human";
     state.pendingReplyFor = null;
     this.log.saveState(state);
-    const note = this.log.append({ id: newId(), sender: "system", text: `${who.name} joined the conversation` });
+    const note = this.appendOutgoing({ id: newId(), sender: "system", text: `${who.name} joined the conversation` });
     this.broadcast({ type: "agent_joined", agent: { id: who.memberId, name: who.name } });
     this.broadcast(messageFrame(note));
     this.outbox.schedule(true);
@@ -292,7 +429,7 @@ export class Conversation extends DurableObject<Env> {
     state.agent = null;
     if (state.status === "waiting_human") state.status = "active";
     this.log.saveState(state);
-    const note = this.log.append({ id: newId(), sender: "system", text: "You are back with the assistant." });
+    const note = this.appendOutgoing({ id: newId(), sender: "system", text: "You are back with the assistant." });
     this.broadcast({ type: "agent_left", agent, reason: "released" });
     this.broadcast(messageFrame(note));
     this.outbox.schedule(true);
@@ -333,9 +470,11 @@ export class Conversation extends DurableObject<Env> {
       return this.state;
     }
     if (!conversationId || !this.env.CONVERSATION.idFromName(conversationId).equals(this.ctx.id)) throw notFound("Conversation");
-    const initial = await readConversationState(this.env, conversationId);
-    if (!initial) throw notFound("Conversation");
+    const read = await readConversationState(this.env, conversationId);
+    if (!read) throw notFound("Conversation");
     if (this.state) return this.state;
+    const { d1LastSeq, ...initial } = read;
+    this.log.startAfter(d1LastSeq);
     this.state = initial;
     this.log.saveState(this.state, false);
     return this.state;

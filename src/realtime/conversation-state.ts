@@ -6,10 +6,12 @@ import type { Env } from "../env";
 import type { ConversationState } from "./log";
 
 /** Not tenant-scoped on purpose: this read learns the owner; every caller is then checked against it. */
-export async function readConversationState(env: Env, conversationId: string): Promise<ConversationState | null> {
+export async function readConversationState(env: Env, conversationId: string): Promise<(ConversationState & { d1LastSeq: number }) | null> {
   const row = await getDb(env.DB).select().from(conversations).where(eq(conversations.id, conversationId)).get();
   if (!row) return null;
   return {
+    // Messages D1 got before this object existed (imported history): the log numbers on after them.
+    d1LastSeq: row.lastSeq,
     conversationId,
     creatorId: row.creatorId,
     endUserId: row.endUserId,

@@ -1,6 +1,7 @@
 // The conversation's message log and state in its Durable Object's SQLite: the source of truth for a
 // live conversation. Every method is synchronous (SQLite in a DO is), so a check-then-insert can't
 // interleave with another event.
+import { clock } from "../lib/clock";
 import type { ChatMessage, HandoverState, Sender, Source } from "./protocol";
 
 export interface ConversationState {
@@ -22,6 +23,9 @@ export interface ConversationState {
 
 export interface StoredMessage extends ChatMessage {
   senderId?: string;
+  /** Channel messages (Telegram, WhatsApp): "queued" when stored; the send job moves it on in D1 only. */
+  deliveryStatus?: string;
+  metadata?: Record<string, unknown>;
 }
 
 interface Row extends Record<string, SqlStorageValue> {
@@ -33,6 +37,8 @@ interface Row extends Record<string, SqlStorageValue> {
   sender_name: string | null;
   text: string;
   sources: string | null;
+  delivery_status: string | null;
+  metadata: string | null;
   created_at: string;
 }
 
@@ -47,6 +53,8 @@ function toMessage(r: Row): StoredMessage {
     ...(r.sender_id !== null && { senderId: r.sender_id }),
     ...(r.sender_name !== null && { senderName: r.sender_name }),
     ...(r.sources !== null && { sources: JSON.parse(r.sources) as Source[] }),
+    ...(r.delivery_status !== null && { deliveryStatus: r.delivery_status }),
+    ...(r.metadata !== null && { metadata: JSON.parse(r.metadata) as Record<string, unknown> }),
   };
 }
 
@@ -70,11 +78,30 @@ export class MessageLog {
       sender_name TEXT,
       text TEXT NOT NULL,
       sources TEXT,
-      created_at TEXT NOT NULL)`);
+      created_at TEXT NOT NULL,
+      delivery_status TEXT,
+      metadata TEXT)`);
+    // Logs created before channel messages went through the object lack the last two columns.
+    const columns = sql.exec<{ name: string }>("PRAGMA table_info(messages)").toArray().map((c) => c.name);
+    if (!columns.includes("delivery_status")) sql.exec("ALTER TABLE messages ADD COLUMN delivery_status TEXT");
+    if (!columns.includes("metadata")) sql.exec("ALTER TABLE messages ADD COLUMN metadata TEXT");
     sql.exec("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
-    this.lastSeq = sql.exec<{ s: number | null }>("SELECT MAX(seq) AS s FROM messages").one().s ?? 0;
+    // Channel sends owed: written with the message, enqueued by the outbox once D1 has the message.
+    sql.exec("CREATE TABLE IF NOT EXISTS sends (seq INTEGER PRIMARY KEY, message_id TEXT NOT NULL)");
     const mark = sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = 'mirrored_seq'").toArray()[0];
     this.mirroredSeq = mark ? Number(mark.value) : 0;
+    // After startAfter() the log may be empty with a watermark: numbering goes on from there.
+    this.lastSeq = Math.max(sql.exec<{ s: number | null }>("SELECT MAX(seq) AS s FROM messages").one().s ?? 0, this.mirroredSeq);
+  }
+
+  /**
+   * A new object for a conversation whose D1 row already has messages (written before the object
+   * existed): its seqs continue after them, so the mirror never collides with what D1 holds.
+   */
+  startAfter(d1LastSeq: number): void {
+    if (this.lastSeq > 0 || d1LastSeq <= 0) return;
+    this.markMirrored(d1LastSeq);
+    this.lastSeq = d1LastSeq;
   }
 
   state(): ConversationState | null {
@@ -114,11 +141,16 @@ export class MessageLog {
     senderId?: string;
     senderName?: string;
     sources?: Source[];
-  }): StoredMessage {
+    deliveryStatus?: string;
+    metadata?: Record<string, unknown>;
+  }, options: { send?: boolean } = {}): StoredMessage {
     const seq = this.lastSeq + 1;
-    const createdAt = new Date().toISOString();
+    // The injectable clock: programs and proactive rules read these times (tests drive them).
+    const createdAt = clock.iso();
+    // The send is owed in the same implicit transaction as the message: an eviction can't lose it.
+    if (options.send) this.sql.exec("INSERT INTO sends (seq, message_id) VALUES (?, ?)", seq, input.id);
     this.sql.exec(
-      "INSERT INTO messages (seq, id, client_id, sender, sender_id, sender_name, text, sources, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+      "INSERT INTO messages (seq, id, client_id, sender, sender_id, sender_name, text, sources, created_at, delivery_status, metadata) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
       seq,
       input.id,
       input.clientId ?? null,
@@ -128,6 +160,8 @@ export class MessageLog {
       input.text,
       input.sources ? JSON.stringify(input.sources) : null,
       createdAt,
+      input.deliveryStatus ?? null,
+      input.metadata ? JSON.stringify(input.metadata) : null,
     );
     this.lastSeq = seq;
     return { ...input, seq, createdAt };
@@ -155,6 +189,18 @@ export class MessageLog {
     if (upToSeq <= this.mirroredSeq) return;
     this.sql.exec("INSERT OR REPLACE INTO meta (key, value) VALUES ('mirrored_seq', ?)", String(upToSeq));
     this.mirroredSeq = upToSeq;
+  }
+
+  /** Sends owed for messages D1 already has (the send job reads the message from D1). */
+  dueSends(): { seq: number; messageId: string }[] {
+    return this.sql
+      .exec<{ seq: number; message_id: string }>("SELECT seq, message_id FROM sends WHERE seq <= ? ORDER BY seq", this.mirroredSeq)
+      .toArray()
+      .map((r) => ({ seq: r.seq, messageId: r.message_id }));
+  }
+
+  sendsEnqueued(upToSeq: number): void {
+    this.sql.exec("DELETE FROM sends WHERE seq <= ?", upToSeq);
   }
 
   count(): number {

@@ -86,7 +86,7 @@ export class Outbox {
     const state = this.host.state();
     if (!state) return;
     const rows = messageLog.unmirrored(BATCH);
-    if (rows.length === 0 && !messageLog.stateDirty()) return;
+    if (rows.length === 0 && !messageLog.stateDirty()) return this.enqueueSends();
     const version = messageLog.stateVersion;
     const presence = this.host.presence();
     const changed = presence.userSockets !== this.mirroredPresence?.userSockets || presence.agentSockets !== this.mirroredPresence?.agentSockets;
@@ -103,7 +103,21 @@ export class Outbox {
       messageLog.saveState(state, false);
     }
     messageLog.clearStateDirty(version);
+    await this.enqueueSends();
     if (rows.length === BATCH || messageLog.stateDirty()) this.again = true;
+  }
+
+  /**
+   * Channel sends (Telegram, WhatsApp) of messages D1 now has: the job reads the message from D1, so
+   * it is enqueued only after the mirror. A failed enqueue fails the flush, which retries it; the
+   * send job is idempotent on the message's delivery_status, so a rare double enqueue sends once.
+   */
+  private async enqueueSends(): Promise<void> {
+    const state = this.host.state();
+    const due = this.host.log.dueSends();
+    if (!state || due.length === 0) return;
+    await this.host.env.JOBS.sendBatch(due.map((d) => ({ body: { type: "channel.send" as const, creatorId: state.creatorId, messageId: d.messageId } })));
+    this.host.log.sendsEnqueued(due.at(-1)!.seq);
   }
 
   private async retryLater(): Promise<void> {

@@ -1,8 +1,9 @@
 // The D1 mirror of a conversation, written from its Durable Object's outbox: unmirrored messages plus
 // the conversation's current state and presence, as one group of statements (batched with other
 // conversations of the creator by the MirrorWriter object).
-// Idempotent: a retried flush re-inserts nothing. Raw statements because every insert is conditional
-// on the conversation still existing (drizzle can't express INSERT … SELECT … WHERE EXISTS); each
+// Idempotent: a retried flush re-inserts nothing, and never overwrites a row: the channel send job
+// owns delivery_status and metadata in D1 once the message is there (insert once, then ignore).
+// Raw statements because every insert is conditional on the conversation still existing (drizzle can't express INSERT … SELECT … WHERE EXISTS); each
 // statement binds the creator id explicitly, as the tenant helper would.
 import type { Env } from "../env";
 import type { ConversationState, StoredMessage } from "./log";
@@ -13,8 +14,8 @@ export interface Presence {
 }
 
 const INSERT_MESSAGE = `INSERT INTO messages
-  (id, creator_id, conversation_id, seq, sender, sender_id, sender_name, text, sources, client_message_id, created_at)
-  SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11
+  (id, creator_id, conversation_id, seq, sender, sender_id, sender_name, text, sources, client_message_id, created_at, delivery_status, metadata)
+  SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13
   WHERE EXISTS (SELECT 1 FROM conversations WHERE id = ?3 AND creator_id = ?2)
   ON CONFLICT DO NOTHING`;
 
@@ -64,6 +65,8 @@ export function mirrorStatements(env: Env, state: ConversationState, rows: Store
         m.sources ? JSON.stringify(m.sources) : null,
         m.clientId ?? null,
         m.createdAt,
+        m.deliveryStatus ?? null,
+        m.metadata ? JSON.stringify(m.metadata) : null,
       ),
     ),
   ];

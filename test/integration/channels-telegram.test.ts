@@ -192,15 +192,20 @@ describe("POST /api/v1/channels/telegram/webhook", () => {
     const ch = await connectTelegram(s);
     await postTelegram(telegramUpdate(10), ch.secret);
     await eventually(() => settled(ch.id, 1), "first answer");
-    await env.DB.prepare("UPDATE conversations SET status = 'waiting_human' WHERE channel_id = ?").bind(ch.id).run();
-    await postTelegram(telegramUpdate(11, { text: "Can a person help me?" }), ch.secret);
-    await eventually(async () => ((await messagesOf(ch.id)).length === 3 ? true : undefined), "second user message stored");
+    // Asking for a person hands the conversation over (the object's decision, as in the widget).
+    await postTelegram(telegramUpdate(11, { text: "Can I talk to a human please?" }), ch.secret);
+    await eventually(() => settled(ch.id, 2), "handover notice sent");
+    await postTelegram(telegramUpdate(12, { text: "Hello? Anyone there?" }), ch.secret);
+    await eventually(async () => ((await messagesOf(ch.id)).length === 5 ? true : undefined), "third user message stored");
+    const conv = await env.DB.prepare("SELECT status FROM conversations WHERE channel_id = ?").bind(ch.id).first<{ status: string }>();
+    expect(conv!.status).toBe("waiting_human");
     // The agent answers through the channel instead.
     const res = await api(`/api/v1/channels/${ch.id}/messages`, { method: "POST", token: s.access_token, json: { to: "521930114", text: "Hi, I'm Sam, a coach. Happy to help!" } });
     expect(res.status).toBe(202);
-    const calls = await eventually(() => sendCount(ch, 2), "agent reply");
+    const calls = await eventually(() => sendCount(ch, 3), "agent reply");
     expect(calls.map((c) => c.body.text)).toContain("Hi, I'm Sam, a coach. Happy to help!");
-    const rows = await eventually(() => settled(ch.id, 2), "agent reply stored");
-    expect(rows.map((m) => m.sender)).toEqual(["user", "ai", "user", "agent"]);
+    expect(calls.map((c) => c.body.text)).toContain("Connecting you with a human agent…");
+    const rows = await eventually(() => settled(ch.id, 3), "agent reply stored");
+    expect(rows.map((m) => m.sender)).toEqual(["user", "ai", "user", "system", "user", "agent"]);
   });
 });

@@ -140,7 +140,7 @@ describe("delivery rules", () => {
     expect(await texts(blocked)).toEqual([]);
     expect(await texts(fine)).toEqual(["Hey Sam!"]);
     expect(await texts(waOld)).toEqual(["Template fallback"]); // only the rule with a template reaches them
-    expect(JSON.parse((await messagesOf(waOld))[0]!.metadata!)).toEqual({ kind: "proactive", whatsapp_template: { name: "daily_checkin", language: "en" } });
+    expect(JSON.parse((await messagesOf(waOld))[0]!.metadata!)).toMatchObject({ kind: "proactive", whatsapp_template: { name: "daily_checkin", language: "en" } });
     expect((await texts(waFresh)).sort()).toEqual(["Hey Sam!", "Template fallback"]);
     expect((await sendsOf(waOld)).map((s) => s.skip_reason)).toContain("whatsapp_window");
     const user = await json(await api(`/api/v1/users/${stopper}`, { token: owner.access_token }));

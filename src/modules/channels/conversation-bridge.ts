@@ -1,21 +1,18 @@
-// The seam between channels and conversations: every conversation write of the channel adapters
-// happens here. Today it writes D1 directly (seq from conversations.last_seq, bumped in the same
-// transaction as the insert); at merge it is rerouted through the Conversation Durable Object.
-import { and, desc, eq, lt, sql } from "drizzle-orm";
-import { answer } from "../../ai/answer";
+// The seam between channels and conversations: every message of a Telegram or WhatsApp conversation
+// is written by its Conversation Durable Object (the only writer of its seqs; its outbox mirrors to
+// D1). What stays here in D1: the conversation row, and the delivery progress the send job records
+// on a mirrored message (the mirror inserts once and never overwrites those columns).
+import { eq, sql } from "drizzle-orm";
+import type { IngestResult } from "../../../durable-objects/conversation";
 import { tenant } from "../../db/client";
 import { conversations, messages, type ChannelKind } from "../../db/schema";
 import type { Env } from "../../env";
 import { nowIso } from "../../lib/clock";
 import { sha256Hex } from "../../lib/crypto";
 import { notFound } from "../../lib/errors";
-import { newId } from "../../lib/ids";
-import { sendToEndUser } from "./outbound";
+import type { Source } from "../../realtime/protocol";
 
 export type Sender = "user" | "ai" | "agent" | "system";
-
-/** How many earlier turns the AI sees. */
-const HISTORY_TURNS = 12;
 
 /** A stable id per (channel, end user): concurrent first messages can't open two conversations. */
 async function conversationIdFor(channelId: string, endUserId: string): Promise<string> {
@@ -49,7 +46,7 @@ export async function openConversation(
 export interface StoreMessageInput {
   creatorId: string;
   conversationId: string;
-  sender: Sender;
+  sender: Exclude<Sender, "user">;
   text: string;
   senderId?: string;
   senderName?: string;
@@ -58,6 +55,8 @@ export interface StoreMessageInput {
   deliveryStatus?: string;
   sources?: unknown[];
   metadata?: Record<string, unknown>;
+  /** Channel conversations: also put the send on the queue (sendToEndUser does; a bare store doesn't). */
+  enqueue?: boolean;
 }
 
 export interface StoredMessage {
@@ -67,112 +66,48 @@ export interface StoredMessage {
   createdAt: string;
 }
 
-/** Inserts with seq = last_seq + 1 and bumps last_seq in one transaction (D1 batches are atomic). */
+export const conversationObject = (env: Env, conversationId: string) => env.CONVERSATION.get(env.CONVERSATION.idFromName(conversationId));
+
+/** Stores a platform-side message through the conversation's object (the only writer of its seqs). */
 export async function storeMessage(env: Env, input: StoreMessageInput): Promise<StoredMessage> {
-  const id = newId();
-  const at = nowIso();
-  const json = (v: unknown) => (v === undefined ? null : JSON.stringify(v));
-  const [, , inserted] = await env.DB.batch([
-    env.DB.prepare(
-      `INSERT OR IGNORE INTO messages (id, creator_id, conversation_id, seq, sender, sender_id, sender_name, text, sources, client_message_id, delivery_status, metadata, created_at)
-       SELECT ?1, ?2, ?3, c.last_seq + 1, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12 FROM conversations c WHERE c.id = ?3 AND c.creator_id = ?2`,
-    ).bind(id, input.creatorId, input.conversationId, input.sender, input.senderId ?? null, input.senderName ?? null, input.text, json(input.sources), input.clientMessageId ?? null, input.deliveryStatus ?? null, json(input.metadata), at),
-    env.DB.prepare(
-      `UPDATE conversations SET last_seq = last_seq + 1, last_message_at = ?3, updated_at = ?3
-       WHERE id = ?1 AND creator_id = ?2 AND EXISTS (SELECT 1 FROM messages WHERE id = ?4)`,
-    ).bind(input.conversationId, input.creatorId, at, id),
-    env.DB.prepare("SELECT id, seq, created_at FROM messages WHERE id = ?1").bind(id),
-  ]);
-  const row = inserted?.results?.[0] as { id: string; seq: number; created_at: string } | undefined;
-  if (row) return { stored: true, messageId: row.id, seq: row.seq, createdAt: row.created_at };
-  if (input.clientMessageId) {
-    const t = tenant(env.DB, input.creatorId);
-    const existing = await t.db
-      .select({ id: messages.id, seq: messages.seq, createdAt: messages.createdAt })
-      .from(messages)
-      .where(t.where(messages, eq(messages.conversationId, input.conversationId), eq(messages.clientMessageId, input.clientMessageId)))
-      .get();
-    if (existing) return { stored: false, messageId: existing.id, seq: existing.seq, createdAt: existing.createdAt };
-  }
-  throw notFound("Conversation");
+  return conversationObject(env, input.conversationId).post(input.conversationId, input.creatorId, {
+    sender: input.sender,
+    text: input.text,
+    ...(input.clientMessageId && { clientId: input.clientMessageId }),
+    ...(input.senderId && { senderId: input.senderId }),
+    ...(input.senderName && { senderName: input.senderName }),
+    ...(input.deliveryStatus && { deliveryStatus: input.deliveryStatus }),
+    ...(input.metadata && { metadata: input.metadata }),
+    ...(input.sources && { sources: input.sources as Source[] }),
+    send: input.enqueue ?? false,
+  });
 }
 
-/** Stores the end user's message; `stored: false` when this platform message was stored before. */
+/**
+ * The end user's message into the conversation's object: stored once per platform message id, seen
+ * live by agents, then programs, handover and the AI reply (sent out through the channel) — all
+ * decided by the object. `answer: false` stores it without an AI reply (/start, media).
+ */
+export async function ingestInbound(
+  env: Env,
+  input: { creatorId: string; conversationId: string; text: string; externalMessageId: string; endUserId: string; metadata?: Record<string, unknown>; answer?: boolean },
+): Promise<IngestResult> {
+  return conversationObject(env, input.conversationId).ingest(input.conversationId, input.creatorId, {
+    text: input.text,
+    clientId: `in:${input.externalMessageId}`,
+    endUserId: input.endUserId,
+    metadata: { external_message_id: input.externalMessageId, ...input.metadata },
+    ...(input.answer === false && { answer: false }),
+  });
+}
+
+/** Stores the end user's message (and lets the object answer it); `stored: false` when this platform message was stored before. */
 export async function recordInbound(
   env: Env,
   input: { creatorId: string; conversationId: string; text: string; externalMessageId: string; endUserId: string; metadata?: Record<string, unknown> },
 ): Promise<{ stored: boolean; seq: number; messageId: string }> {
-  const r = await storeMessage(env, {
-    creatorId: input.creatorId,
-    conversationId: input.conversationId,
-    sender: "user",
-    senderId: input.endUserId,
-    text: input.text,
-    clientMessageId: `in:${input.externalMessageId}`,
-    metadata: { external_message_id: input.externalMessageId, ...input.metadata },
-  });
+  const r = await ingestInbound(env, input);
   return { stored: r.stored, seq: r.seq, messageId: r.messageId };
-}
-
-/**
- * Answers a user message with the AI and sends the answer out — unless a human has the
- * conversation (waiting_human). At most one AI reply per user message, however often it is called.
- */
-export async function replyWithAi(
-  env: Env,
-  input: { creatorId: string; conversationId: string; replyTo?: string },
-): Promise<{ replied: boolean; messageId?: string; reason?: string }> {
-  const t = tenant(env.DB, input.creatorId);
-  const inConv = eq(messages.conversationId, input.conversationId);
-  const targetQuery = t.db
-    .select()
-    .from(messages)
-    .where(t.where(messages, inConv, eq(messages.sender, "user"), input.replyTo ? eq(messages.id, input.replyTo) : undefined))
-    .orderBy(desc(messages.seq))
-    .limit(1);
-  // The conversation, the message to answer and whether it was answered, in one round trip.
-  const [[conv], [target]] = await t.db.batch([
-    t.db.select().from(conversations).where(t.where(conversations, eq(conversations.id, input.conversationId))),
-    targetQuery,
-  ]);
-  if (!conv) throw notFound("Conversation");
-  if (conv.status === "waiting_human") return { replied: false, reason: "waiting_human" };
-  if (!target) return { replied: false, reason: "nothing_to_answer" };
-  const replyKey = `reply:${target.id}`;
-  const [[already], earlier] = await t.db.batch([
-    t.db.select({ id: messages.id }).from(messages).where(t.where(messages, inConv, eq(messages.clientMessageId, replyKey))),
-    t.db
-      .select({ sender: messages.sender, text: messages.text })
-      .from(messages)
-      .where(and(t.where(messages, inConv), lt(messages.seq, target.seq)))
-      .orderBy(desc(messages.seq))
-      .limit(HISTORY_TURNS),
-  ]);
-  if (already) return { replied: false, messageId: already.id, reason: "already_answered" };
-  const history = earlier
-    .reverse()
-    .filter((m) => m.sender !== "system")
-    .map((m) => ({ role: m.sender === "user" ? ("user" as const) : ("assistant" as const), content: m.text }));
-  const result = await answer(env, {
-    creatorId: input.creatorId,
-    conversationId: conv.id,
-    message: target.text,
-    knowledgeBaseId: conv.knowledgeBaseId ?? undefined,
-    history,
-  });
-  // An agent may have taken over while the AI was thinking: their word wins.
-  const now = await t.db.select({ status: conversations.status }).from(conversations).where(t.where(conversations, eq(conversations.id, conv.id))).get();
-  if (now?.status === "waiting_human") return { replied: false, reason: "waiting_human" };
-  const sent = await sendToEndUser(env, {
-    creatorId: input.creatorId,
-    conversationId: conv.id,
-    text: result.response,
-    sender: "ai",
-    clientMessageId: replyKey,
-    sources: result.sources,
-    metadata: { model_used: result.model_used, confidence: result.confidence, reply_to: target.id },
-  });
-  return { replied: sent.stored, messageId: sent.messageId };
 }
 
 /** Delivery progress of an outbound message: queued → sent → delivered → read, or failed. */
@@ -225,6 +160,8 @@ export async function recordEdit(
   env: Env,
   input: { creatorId: string; conversationId: string; externalMessageId: string; text: string; editedAt?: string },
 ): Promise<boolean> {
+  // The original may still be on its way to the D1 mirror.
+  await conversationObject(env, input.conversationId).flushOutbox();
   const t = tenant(env.DB, input.creatorId);
   const where = t.where(messages, eq(messages.conversationId, input.conversationId), eq(messages.clientMessageId, `in:${input.externalMessageId}`));
   const row = await t.db.select({ metadata: messages.metadata }).from(messages).where(where).get();

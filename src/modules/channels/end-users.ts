@@ -11,13 +11,14 @@ import type { InboundUser } from "./platform";
 export async function upsertEndUser(
   env: Env,
   input: { creatorId: string; channel: ChannelKind; user: InboundUser; active: boolean },
-): Promise<{ id: string; status: string }> {
+): Promise<{ id: string; status: string; created: boolean }> {
   const t = tenant(env.DB, input.creatorId);
   const at = nowIso();
+  const id = newId();
   const row = await t.db
     .insert(endUsers)
     .values({
-      id: newId(),
+      id,
       creatorId: t.creatorId,
       channel: input.channel,
       externalId: input.user.externalId,
@@ -36,7 +37,8 @@ export async function upsertEndUser(
     })
     .returning({ id: endUsers.id, status: endUsers.status })
     .get();
-  return row!;
+  // The new id came back: this call created the contact (programs auto-enrol new users).
+  return { ...row!, created: row!.id === id };
 }
 
 export async function setEndUserStatus(env: Env, creatorId: string, endUserId: string, status: "active" | "unreachable"): Promise<void> {

@@ -8,11 +8,12 @@ import { config } from "../../config";
 import { nowIso } from "../../lib/clock";
 import type { Env } from "../../env";
 import { log } from "../../lib/logging";
-import { openConversation, recordEdit, recordInbound, replyWithAi } from "./conversation-bridge";
+import { ingestInbound, openConversation, recordEdit } from "./conversation-bridge";
 import { setEndUserStatus, upsertEndUser } from "./end-users";
 import { recordDeliveryStatus, sendToEndUser } from "./outbound";
 import type { InboundEvent } from "./platform";
 import { getChannel, type ChannelRow } from "./store";
+import { onEndUserCreated } from "../programs/inbound";
 
 export const DEFAULT_WELCOME = "Hi! I'm an AI assistant. Ask me anything, and I'll answer from what I've been taught.";
 export const TEXT_ONLY_NOTICE = "Sorry, I can only read text messages for now. Could you type your question?";
@@ -65,19 +66,24 @@ async function handleEvent(env: Env, channel: ChannelRow, job: { creatorId: stri
 
   const user = await upsertEndUser(env, { creatorId: job.creatorId, channel: kind, user: event.user, active: true });
   const { conversationId } = await openConversation(env, { creatorId: job.creatorId, channelId: channel.id, channel: kind, endUserId: user.id });
+  // A first contact: programs with auto-enrol take them in (their messages land in this conversation).
+  if (user.created) await onEndUserCreated(env, { creatorId: job.creatorId, endUserId: user.id });
   if (event.kind === "edited") {
     await recordEdit(env, { creatorId: job.creatorId, conversationId, externalMessageId: event.externalMessageId, text: event.text, editedAt: event.editedAt });
     return;
   }
 
   const text = event.text ?? `[${event.mediaType ?? "attachment"}]${event.caption ? ` ${event.caption}` : ""}`;
-  const inbound = await recordInbound(env, {
+  // /start and media are answered here (welcome, text-only notice); text is answered by the object.
+  const answeredHere = event.command === "start" || event.text === undefined;
+  const inbound = await ingestInbound(env, {
     creatorId: job.creatorId,
     conversationId,
     text,
     externalMessageId: event.externalMessageId,
     endUserId: user.id,
     metadata: { channel: kind, ...(event.mediaType ? { media_type: event.mediaType } : {}), ...(event.sentAt ? { sent_at: event.sentAt } : {}) },
+    answer: !answeredHere,
   });
   // Replies are keyed on the inbound message, so a redelivered job never answers twice.
   if (event.command === "start") {
@@ -85,15 +91,11 @@ async function handleEvent(env: Env, channel: ChannelRow, job: { creatorId: stri
     await sendToEndUser(env, { creatorId: job.creatorId, conversationId, text: welcome, sender: "system", clientMessageId: `welcome:${inbound.messageId}` });
   } else if (event.text === undefined) {
     await sendToEndUser(env, { creatorId: job.creatorId, conversationId, text: TEXT_ONLY_NOTICE, sender: "system", clientMessageId: `notice:${inbound.messageId}` });
-  } else {
-    try {
-      const r = await replyWithAi(env, { creatorId: job.creatorId, conversationId, replyTo: inbound.messageId });
-      if (!r.replied) log("debug", "no AI reply", { conversationId, reason: r.reason });
-    } catch (err) {
-      // The queue retries a failing AI; on the last attempt the user hears that, instead of silence.
-      if (attempt < config(env).channels.sendMaxAttempts) throw err;
-      log("error", "AI reply failed for good", { conversationId, error: String(err) });
-      await sendToEndUser(env, { creatorId: job.creatorId, conversationId, text: UNAVAILABLE_NOTICE, sender: "system", clientMessageId: `unavailable:${inbound.messageId}` });
-    }
+  } else if (inbound.replyOwed) {
+    // The assistant failed: the queue retries (the object re-runs the owed reply); on the last
+    // attempt the user hears that, instead of silence.
+    if (attempt < config(env).channels.sendMaxAttempts) throw new Error("AI reply failed, retrying");
+    log("error", "AI reply failed for good", { conversationId });
+    await sendToEndUser(env, { creatorId: job.creatorId, conversationId, text: UNAVAILABLE_NOTICE, sender: "system", clientMessageId: `unavailable:${inbound.messageId}` });
   }
 }

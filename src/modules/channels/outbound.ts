@@ -29,7 +29,7 @@ export interface SendInput {
   metadata?: Record<string, unknown>;
 }
 
-/** Stores the message (delivery_status "queued") and puts its send on the queue. Idempotent by clientMessageId. */
+/** Stores the message (delivery_status "queued") through the conversation's object, which puts its send on the queue. Idempotent by clientMessageId. */
 export async function sendToEndUser(env: Env, input: SendInput): Promise<StoredMessage> {
   const t = tenant(env.DB, input.creatorId);
   const conv = await t.db.select({ channel: conversations.channel }).from(conversations).where(t.where(conversations, eq(conversations.id, input.conversationId))).get();
@@ -37,7 +37,9 @@ export async function sendToEndUser(env: Env, input: SendInput): Promise<StoredM
   if (conv.channel !== "telegram" && conv.channel !== "whatsapp") {
     throw new AppError("VALIDATION_ERROR", "This conversation is not on Telegram or WhatsApp", [{ field: "conversation_id", message: `Channel ${conv.channel} has no outbound sender` }]);
   }
-  const stored = await storeMessage(env, {
+  // The conversation's object stores it ("queued") and owes the send: the queue job is enqueued once
+  // the D1 mirror has the message.
+  return storeMessage(env, {
     creatorId: input.creatorId,
     conversationId: input.conversationId,
     sender: input.sender,
@@ -47,13 +49,12 @@ export async function sendToEndUser(env: Env, input: SendInput): Promise<StoredM
     clientMessageId: input.clientMessageId,
     deliveryStatus: "queued",
     sources: input.sources,
-    metadata: { ...input.metadata, parts_sent: 0 },
+    metadata: input.metadata,
+    enqueue: true,
   });
-  if (stored.stored) await enqueueDelivery(env, input.creatorId, stored.messageId);
-  return stored;
 }
 
-/** Queues the delivery of a message already stored with delivery_status "queued" (by whoever owns the log). */
+/** Queues the delivery of a message already stored with delivery_status "queued" (the object's outbox sends the same job). */
 export async function enqueueDelivery(env: Env, creatorId: string, messageId: string): Promise<void> {
   await env.JOBS.send({ type: "channel.send", creatorId, messageId });
 }
@@ -92,7 +93,7 @@ export async function processSend(env: Env, job: { creatorId: string; messageId:
     .get();
   const msg = found?.msg;
   if (!msg) {
-    // Not in D1 yet (a writer whose D1 mirror lags behind its own log) or gone for good (GDPR
+    // Not in D1 yet (the conversation object's mirror lags behind its own log) or gone for good (GDPR
     // erasure): wait a little, a bounded number of times.
     if (attempt < cfg.sendMaxAttempts) return { retryDelaySeconds: Math.min(60, 2 ** attempt) };
     log("warn", "channel send dropped: message not found", { messageId: job.messageId });

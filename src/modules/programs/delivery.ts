@@ -1,6 +1,6 @@
 // The one door for every message programs and the proactive engine send to an end user.
-// Today it writes the message into the user's latest conversation in D1; at merge the lead routes
-// it through the conversation's Durable Object (widget) or the channel sender (Telegram/WhatsApp).
+// The message goes into the user's latest conversation through its Conversation Durable Object,
+// which delivers it live (widget) or through the channel's send queue (Telegram/WhatsApp).
 // Keep every outgoing write inside this file.
 import type { Env } from "../../env";
 import { clock } from "../../lib/clock";
@@ -34,7 +34,8 @@ interface UserRow {
 
 async function latestConversation(env: Env, creatorId: string, user: UserRow, at: string): Promise<string> {
   const found = await env.DB.prepare(
-    `SELECT id FROM conversations WHERE creator_id = ? AND end_user_id = ?
+    // "api" conversations (the AI REST API) are written in D1 directly, never by an object: not here.
+    `SELECT id FROM conversations WHERE creator_id = ? AND end_user_id = ? AND channel <> 'api'
      ORDER BY COALESCE(last_message_at, created_at) DESC LIMIT 1`,
   )
     .bind(creatorId, user.id)
@@ -67,25 +68,10 @@ export async function deliverToEndUser(env: Env, input: DeliveryInput): Promise<
 
   const at = clock.iso();
   const conversationId = await latestConversation(env, input.creatorId, user, at);
-  const messageId = newId();
-  const metadata = JSON.stringify({ kind: input.kind, ...(input.whatsappTemplate ? { whatsapp_template: input.whatsappTemplate } : {}) });
-  const deliveryStatus = user.channel === "telegram" || user.channel === "whatsapp" ? "queued" : null;
-  // One transaction: take the next seq and store the message, both only if the key is new, so
-  // two concurrent retries can neither store it twice nor burn a seq.
-  const notYet = "NOT EXISTS (SELECT 1 FROM messages WHERE conversation_id = ?1 AND client_message_id = ?2)";
-  await env.DB.batch([
-    env.DB.prepare(`UPDATE conversations SET last_seq = last_seq + 1, last_message_at = ?3, updated_at = ?3 WHERE id = ?1 AND ${notYet}`).bind(
-      conversationId,
-      input.idempotencyKey,
-      at,
-    ),
-    env.DB.prepare(
-      `INSERT INTO messages (id, creator_id, conversation_id, seq, sender, text, client_message_id, delivery_status, metadata, created_at)
-       SELECT ?3, creator_id, id, last_seq, ?4, ?5, ?2, ?6, ?7, ?8 FROM conversations WHERE id = ?1 AND ${notYet}`,
-    ).bind(conversationId, input.idempotencyKey, messageId, input.sender, input.text, deliveryStatus, metadata, at),
-  ]);
-  const stored = await env.DB.prepare("SELECT id, seq FROM messages WHERE conversation_id = ? AND client_message_id = ?")
-    .bind(conversationId, input.idempotencyKey)
-    .first<{ id: string; seq: number }>();
-  return { delivered: true, conversationId, messageId: stored?.id, seq: stored?.seq };
+  const metadata = { kind: input.kind, ...(input.whatsappTemplate ? { whatsapp_template: input.whatsappTemplate } : {}) };
+  // The conversation's object is the only writer of its messages: it stores the message once per
+  // key, shows it on the user's open widget tabs and, on Telegram/WhatsApp, queues the send.
+  const stub = env.CONVERSATION.get(env.CONVERSATION.idFromName(conversationId));
+  const stored = await stub.post(conversationId, input.creatorId, { sender: input.sender, text: input.text, clientId: input.idempotencyKey, metadata });
+  return { delivered: true, conversationId, messageId: stored.messageId, seq: stored.seq, ...(!stored.stored && { reason: "duplicate" }) };
 }

@@ -6,6 +6,7 @@ import type { Env } from "../../env";
 import { nowIso } from "../../lib/clock";
 import { forbidden, notFound } from "../../lib/errors";
 import { newId, randomToken } from "../../lib/ids";
+import { onEndUserCreated } from "../programs/inbound";
 import { issueWidgetToken } from "../widget/tokens";
 import { configByKey, publicConfig } from "../widget/service";
 import type { CreateSessionInput, UpdateSessionInput } from "./schemas";
@@ -70,10 +71,11 @@ export async function createSession(env: Env, input: CreateSessionInput, origin:
     }
   } else {
     const visitorId = input.visitor_id ?? randomToken(16);
+    const newEndUserId = newId();
     // One end-user record per visitor of this creator, however many sessions they open.
     const endUser = await t.db
       .insert(endUsers)
-      .values({ id: newId(), creatorId: t.creatorId, channel: "widget", externalId: visitorId, language: input.language ?? null, lastActiveAt: now })
+      .values({ id: newEndUserId, creatorId: t.creatorId, channel: "widget", externalId: visitorId, language: input.language ?? null, lastActiveAt: now })
       .onConflictDoUpdate({ target: [endUsers.creatorId, endUsers.channel, endUsers.externalId], set: { lastActiveAt: now } })
       .returning({ id: endUsers.id })
       .get();
@@ -95,6 +97,8 @@ export async function createSession(env: Env, input: CreateSessionInput, origin:
       t.db.insert(widgetSessions).values(row),
     ]);
     session = row;
+    // A new visitor (the insert's own id came back): programs with auto-enrol take them in.
+    if (endUser.id === newEndUserId) await onEndUserCreated(env, { creatorId: t.creatorId, endUserId: endUser.id });
   }
   const { token, expiresIn } = await issueWidgetToken(env, {
     creatorId: t.creatorId,
