@@ -1,9 +1,10 @@
 // End to end against a real `wrangler dev --test-scheduled`: a creator sets up a program and a
 // proactive rule over REST, /__scheduled fires the cron tick, the real local queue delivers, and
-// the messages show up in the user's conversation. (Until the widget lands on this branch the
-// check reads the conversation over the REST API and D1 instead of a widget socket.)
+// the messages arrive live on the visitor's open widget socket (through the conversation's Durable
+// Object) and in the D1 mirror of the conversation.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { d1Execute, startWranglerDev, type DevServer } from "../support/wrangler-dev";
+import { WsClient } from "../support/ws-client";
 
 let dev: DevServer;
 beforeAll(async () => {
@@ -29,9 +30,15 @@ describe("cron tick under wrangler dev", () => {
     expect(reg.status).toBe(201);
     const token = reg.body.access_token as string;
     const creatorId = reg.body.creator.id as string;
-    const userId = crypto.randomUUID();
-    // End users come from widget sessions and channel contacts; here straight into local D1.
-    d1Execute(dev.persistDir, `INSERT INTO end_users (id, creator_id, channel, external_id, display_name, timezone) VALUES ('${userId}', '${creatorId}', 'widget', 'visitor-1', 'Eve', 'Europe/Berlin')`);
+    // A widget visitor: the session makes the end user and the conversation; the widget socket stays open.
+    const config = await call("/api/v1/creators/widget/config", { token });
+    const session = await call("/api/v1/channels/sessions", { method: "POST", json: { widget_key: config.body.widget_key } });
+    expect(session.status).toBe(201);
+    const tab = await WsClient.open(`${dev.url.replace(/^http/, "ws")}${session.body.websocket_url}?token=${encodeURIComponent(session.body.token)}`);
+    await tab.next("connection_established");
+    const conversationId = session.body.conversation_id as string;
+    const userId = String(d1Execute(dev.persistDir, `SELECT end_user_id FROM conversations WHERE id = '${conversationId}'`)[0]!.end_user_id);
+    d1Execute(dev.persistDir, `UPDATE end_users SET display_name = 'Eve', timezone = 'Europe/Berlin' WHERE id = '${userId}'`);
 
     const program = await call("/api/v1/programs", {
       method: "POST",
@@ -57,13 +64,18 @@ describe("cron tick under wrangler dev", () => {
     const fired = await fetch(`${dev.url}/__scheduled?cron=${encodeURIComponent("* * * * *")}`);
     expect(fired.status).toBe(200);
 
-    // The queue consumer runs in the background: wait (bounded) until both messages are stored.
+    // The queue consumer runs in the background: both messages arrive live on the widget socket.
+    const live = [await tab.next("message", 30_000), await tab.next("message", 30_000)];
+    expect(live.map((f) => f.text).sort()).toEqual(["Checking in, Eve.", "Welcome aboard, Eve!"]);
+    expect(live.map((f) => f.seq).sort()).toEqual([1, 2]);
+    // …and in the D1 mirror, once each (the object's outbox writes it a moment later).
     let texts: string[] = [];
     for (let i = 0; i < 60 && texts.length < 2; i++) {
-      await new Promise((r) => setTimeout(r, 500));
       texts = d1Execute(dev.persistDir, `SELECT m.text FROM messages m JOIN conversations c ON c.id = m.conversation_id WHERE c.end_user_id = '${userId}' ORDER BY m.seq`).map((r) => String(r.text));
+      if (texts.length < 2) await new Promise((r) => setTimeout(r, 250));
     }
     expect(texts.sort()).toEqual(["Checking in, Eve.", "Welcome aboard, Eve!"]);
+    tab.close();
 
     const user = await call(`/api/v1/users/${userId}`, { token });
     expect(user.body.recent_interactions).toHaveLength(2);
