@@ -109,6 +109,28 @@ describe("Telegram through the Conversation object", () => {
     // One send per outgoing message: the first reply, program, proactive, API note, the second reply.
     expect(await telegramTexts(ch)).toHaveLength(5);
   });
+
+  it("refuses another creator's ingest and post, and changes nothing", async () => {
+    const s = await createCreator();
+    const other = await createCreator();
+    const ch = await connectTelegram(s);
+    const cid = await telegramConversation(s, ch);
+    const stub = conversationStub(env, cid);
+    // Settled inside a try (an RPC promise handed to expect().rejects is reported as unhandled).
+    const failure = async (call: () => Promise<unknown>) => {
+      try {
+        await call();
+        return null;
+      } catch (err) {
+        return String(err);
+      }
+    };
+    expect(await failure(() => stub.post(cid, other.creator.id, { sender: "system", text: "Not yours", clientId: "x-1" }))).toMatch(/not found/i);
+    expect(await failure(() => stub.ingest(cid, other.creator.id, { text: "Not yours", clientId: "in:x", endUserId: crypto.randomUUID() }))).toMatch(/not found/i);
+    await stub.flushOutbox();
+    expect((await d1Messages(cid)).map((m) => m.sender)).toEqual(["user", "ai"]);
+    expect((await stub.summary(cid, s.creator.id)).lastSeq).toBe(2);
+  });
 });
 
 describe("WhatsApp through the Conversation object", () => {
