@@ -1,8 +1,9 @@
 // The merged modules wired through the Conversation object: Telegram/WhatsApp messages, agents over
 // the agent socket, program and proactive messages all go through the one object that numbers the
 // conversation (no second writer of seqs), and every outgoing message on a channel is sent once.
-import { env } from "cloudflare:test";
+import { env, evictDurableObject, runDurableObjectAlarm } from "cloudflare:test";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { sendToEndUser } from "../../src/modules/channels/outbound";
 import { deliverToEndUser } from "../../src/modules/programs/delivery";
 import { conversationStub } from "../../src/realtime/gateway";
 import { api, createCreator, type Session } from "../helpers";
@@ -130,6 +131,40 @@ describe("Telegram through the Conversation object", () => {
     await stub.flushOutbox();
     expect((await d1Messages(cid)).map((m) => m.sender)).toEqual(["user", "ai"]);
     expect((await stub.summary(cid, s.creator.id)).lastSeq).toBe(2);
+  });
+});
+
+describe("owed channel sends", () => {
+  it("survive a D1 outage and an eviction: the send is queued once D1 has the message, and goes out once", async () => {
+    const s = await createCreator();
+    const ch = await connectTelegram(s);
+    const cid = await telegramConversation(s, ch);
+    await eventually(async () => ((await d1Messages(cid)).at(-1)?.delivery_status === "sent" ? true : undefined), "first reply settled");
+    const stub = conversationStub(env, cid);
+    await env.DB.exec("ALTER TABLE messages RENAME TO messages_away");
+    let stored;
+    try {
+      // Stored in the object (its send owed in the same write); the mirror, hence the enqueue, fails.
+      stored = await sendToEndUser(env, { creatorId: s.creator.id, conversationId: cid, text: "Your plan for tomorrow.", sender: "system", clientMessageId: "owed-1" });
+    } finally {
+      await env.DB.exec("ALTER TABLE messages_away RENAME TO messages");
+    }
+    expect(stored.stored).toBe(true);
+    expect(await d1Messages(cid)).toHaveLength(2);
+    await evictDurableObject(stub);
+    // The retry alarm left by the failed flush mirrors the message, then queues its send.
+    expect(await runDurableObjectAlarm(conversationStub(env, cid))).toBe(true);
+    const texts = await eventually(async () => {
+      const t = await telegramTexts(ch);
+      return t.includes("Your plan for tomorrow.") ? t : undefined;
+    }, "the owed send");
+    const rows = await eventually(async () => ((await d1Messages(cid)).at(-1)?.delivery_status === "sent" ? d1Messages(cid) : undefined), "sent recorded");
+    expect(rows.map((m) => [m.seq, m.sender])).toEqual([[1, "user"], [2, "ai"], [3, "system"]]);
+    // A retried store with the same key, and more flushes, send nothing more.
+    expect((await sendToEndUser(env, { creatorId: s.creator.id, conversationId: cid, text: "Your plan for tomorrow.", sender: "system", clientMessageId: "owed-1" })).stored).toBe(false);
+    await conversationStub(env, cid).flushOutbox();
+    expect(texts.filter((t) => t === "Your plan for tomorrow.")).toHaveLength(1);
+    expect((await telegramTexts(ch)).filter((t) => t === "Your plan for tomorrow.")).toHaveLength(1);
   });
 });
 
