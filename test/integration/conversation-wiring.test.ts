@@ -195,6 +195,18 @@ describe("WhatsApp through the Conversation object", () => {
     }, "processed");
     expect(await stubCalls(ch.phoneNumberId, "messages")).toHaveLength(1);
     expect((await conversationStub(env, conv!.id).summary(conv!.id, s.creator.id)).lastSeq).toBe(2);
+
+    // Handover on WhatsApp: the agent's message goes out through the Graph API too.
+    const agent = await createAgent(s.access_token, "Ana Coach");
+    const desk = await connect(`/api/v1/conversations/${conv!.id}/connect`, agent.access_token);
+    await desk.next("agent_joined");
+    await desk.say("wa-agent-1", "Hi Daniel, Ana here.");
+    const bodies = await eventually(async () => {
+      const c = (await stubCalls(ch.phoneNumberId, "messages")).map((x) => x.body.text.body as string);
+      return c.length >= 3 ? c : undefined;
+    }, "join notice and agent message sent");
+    expect(bodies.slice(1).sort()).toEqual(["Ana Coach joined the conversation", "Hi Daniel, Ana here."]);
+    desk.close();
   });
 });
 
