@@ -198,7 +198,7 @@ async function runSearch(env: Env, creatorId: string, input: SearchInput, mode: 
     if (!docIds.length) return [];
   }
   // Each list contributes more candidates than asked for, so fusion can promote what both agree on.
-  const k = Math.min(Math.max(input.limit * 2, 50), 400);
+  const k = Math.min(Math.max(input.limit, 100), 400);
   const match = ftsQuery(input.query);
   const [lexical, semantic] = await Promise.all([
     mode !== "vector" && match ? bm25Candidates(env, creatorId, match, input.knowledgeBaseIds?.length ? kbIds : undefined, docIds, k) : Promise.resolve([]),
