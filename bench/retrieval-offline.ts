@@ -12,7 +12,7 @@ import { markdownSections } from "../src/modules/knowledge/extract";
 
 const DATA = process.env.SCIFACT_DIR ?? "/work/shared/datasets/scifact";
 const split = process.argv[2] ?? "train";
-const dims = Number(process.env.DIMS ?? 384);
+const dims = Number(process.env.DIMS ?? 2048);
 const fw = process.env.FW ? (([word, bigram, trigram]) => ({ word: word!, bigram: bigram!, trigram: trigram! }))(process.env.FW.split(",").map(Number)) : undefined;
 const readJsonl = (f: string) => readFileSync(join(DATA, f), "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l));
 const corpus = readJsonl("corpus.jsonl") as { _id: string; title: string; text: string }[];
@@ -43,7 +43,7 @@ const df = new Map<string, number>();
 for (const doc of corpus) for (const t of new Set(terms(`${doc.title} ${doc.text}`).map(stem))) df.set(t, (df.get(t) ?? 0) + 1);
 const N = corpus.length;
 const idf = (t: string) => Math.log(1 + (N - (df.get(t) ?? 0) + 0.5) / ((df.get(t) ?? 0) + 0.5));
-const useIdf = process.env.IDF === "1";
+const useIdf = process.env.IDF !== "0";
 console.log(`chunks ${chunkDoc.length} indexed in ${Math.round(performance.now() - t0)} ms`);
 const bm25 = db.prepare("SELECT rowid, bm25(f, 1.0, 0.5) AS r FROM f WHERE f MATCH ? ORDER BY r LIMIT 300");
 

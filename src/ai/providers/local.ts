@@ -97,6 +97,9 @@ export function localProvider(dims: number): AiProvider {
     async embed(texts) {
       return texts.map((t) => localEmbedding(t, dims));
     },
+    async embedQuery(text, idf) {
+      return localEmbedding(text, dims, DEFAULT_WEIGHTS, idf);
+    },
     async *generate(prompt) {
       const text = composeExtractive(prompt);
       // Stream word by word like a model would, so every caller has one code path.
