@@ -55,6 +55,15 @@ export function d1VectorStore(db: D1Database, pageSize: number): VectorStore {
         if (stmts.length) await db.batch(stmts);
       }
     },
+    statements(creatorId, records) {
+      return records.map((r) =>
+        db
+          .prepare(
+            "INSERT OR REPLACE INTO chunk_vectors (chunk_seq, chunk_id, creator_id, knowledge_base_id, document_id, dimensions, embedding) SELECT seq, id, creator_id, knowledge_base_id, document_id, ?, ? FROM knowledge_chunks WHERE id = ? AND creator_id = ?",
+          )
+          .bind(r.values.length, toBlob(r.values), r.chunkId, creatorId),
+      );
+    },
     async query(creatorId, vector, q: VectorQuery) {
       const top: TopKType<VectorMatch> = new TopK<VectorMatch>(q.topK);
       if (!q.knowledgeBaseIds.length || q.topK <= 0) return [];
