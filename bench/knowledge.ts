@@ -121,6 +121,7 @@ async function main() {
     const stats = (await (await fetch(`${base}/api/v1/ai/embeddings/stats/${session.creator.id}`, { headers: auth })).json()) as any;
     const chunks = stats.total_chunks ?? 0;
 
+    let errors = 0;
     const search = async (query: string, mode: string, limit: number) => {
       const t0 = performance.now();
       const res = await fetch(`${base}/api/v1/ai/documents/search`, {
@@ -128,6 +129,11 @@ async function main() {
         headers: { ...auth, "Content-Type": "application/json" },
         body: JSON.stringify({ query, mode, limit, knowledge_base_id: kb.id }),
       });
+      if (res.status !== 200) {
+        errors++;
+        console.error(`search failed (${mode}): ${res.status} ${(await res.text()).slice(0, 300)}`);
+        return { ms: performance.now() - t0, serverMs: NaN, docs: [] as string[] };
+      }
       const body = (await res.json()) as { results: { document_title: string }[]; took_ms: number };
       return { ms: performance.now() - t0, serverMs: body.took_ms, docs: [...new Set(body.results.map((r) => r.document_title))] };
     };
@@ -156,6 +162,7 @@ async function main() {
     }
     client.sort((a, b) => a - b);
     serverSide.sort((a, b) => a - b);
+    const validServer = serverSide.filter((x) => Number.isFinite(x));
     const peakKb = workerdPeakKb(server.process.pid!);
 
     const report = {
@@ -173,10 +180,11 @@ async function main() {
       search_hybrid_limit10_ms: {
         client_p50: Number(pct(client, 50).toFixed(1)),
         client_p99: Number(pct(client, 99).toFixed(1)),
-        server_p50: Number(pct(serverSide, 50).toFixed(1)),
-        server_p99: Number(pct(serverSide, 99).toFixed(1)),
+        server_p50: Number(pct(validServer, 50).toFixed(1)),
+        server_p99: Number(pct(validServer, 99).toFixed(1)),
       },
       workerd_peak_rss_mb: Math.round(peakKb / 1024),
+      search_errors: errors,
     };
     console.log(JSON.stringify(report, null, 2));
   } finally {

@@ -89,8 +89,8 @@ export function config(env: Env): Config {
       searchMaxLimit: Math.max(1, int(env.SEARCH_MAX_LIMIT, 50)),
       // Entries are also invalidated by the knowledge base's revision, so the TTL only bounds staleness of nothing.
       searchCacheTtlSeconds: int(env.SEARCH_CACHE_TTL_SECONDS, 300),
-      // Rows per page when the D1 vector store scans (2048 int8 = 2 KB a row: ~1 MB a page).
-      vectorScanPageSize: Math.max(16, int(env.VECTOR_SCAN_PAGE_SIZE, 500)),
+      // Sketch rows per page when the D1 vector store scans (2048 dims = 256 B a sketch: ~0.5 MB a page).
+      vectorScanPageSize: Math.max(16, int(env.VECTOR_SCAN_PAGE_SIZE, 2000)),
       // Cosine below which a vector-only hit doesn't count as relevant (then the fallback answer is given).
       minSimilarity: num(env.RETRIEVAL_MIN_SIMILARITY, 0.3),
     },

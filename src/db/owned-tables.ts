@@ -23,5 +23,5 @@ registerOwnedTable({ table: "messages", column: "creator_id" });
 registerOwnedTable({ table: "knowledge_bases", column: "creator_id" });
 registerOwnedTable({ table: "documents", column: "creator_id" });
 registerOwnedTable({ table: "knowledge_chunks", column: "creator_id" });
-registerOwnedTable({ table: "chunk_vectors", column: "creator_id", redact: ["embedding"] });
+registerOwnedTable({ table: "chunk_vectors", column: "creator_id", redact: ["embedding", "sketch"] });
 registerOwnedTable({ table: "ai_request_metrics", column: "creator_id" });

@@ -120,7 +120,8 @@ describe.each(stores)("VectorStore contract: %s", (_name, make) => {
     const store = make();
     const creator = crypto.randomUUID();
     const kb = crypto.randomUUID();
-    const records = Array.from({ length: 100 }, (_, i) => record(crypto.randomUUID(), kb, `doc-${i % 7}`, unit(i + 1, 64)));
+    // More rows than the D1 store keeps as sketch candidates (200): the prefilter is exercised.
+    const records = Array.from({ length: 600 }, (_, i) => record(crypto.randomUUID(), kb, `doc-${i % 7}`, unit(i + 1, 64)));
     await store.upsert(creator, records);
     const q = unit(4242, 64);
     const got = await store.query(creator, q, { topK: 10, knowledgeBaseIds: [kb] });
