@@ -133,6 +133,18 @@ describe("AI engine endpoints", { timeout: 60_000 }, () => {
     expect(n!.n).toBe(1);
   });
 
+  it("documents every knowledge and AI route in the OpenAPI document", async () => {
+    const doc = (await (await api("/openapi.json")).json()) as { paths: Record<string, unknown> };
+    for (const path of [
+      "/api/v1/knowledge-bases",
+      "/api/v1/knowledge-bases/{knowledge_base_id}/documents/{document_id}/reprocess",
+      "/api/v1/creators/knowledge/search",
+      "/api/v1/ai/conversations",
+      "/api/v1/ai/cache/{creator_id}/warm",
+      "/api/memory/vectors",
+    ]) expect(Object.keys(doc.paths)).toContain(path);
+  });
+
   it("anonymous callers get 401", async () => {
     expect((await api("/api/v1/knowledge-bases")).status).toBe(401);
     expect((await api("/api/v1/ai/models/status")).status).toBe(401);
