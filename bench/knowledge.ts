@@ -163,6 +163,14 @@ async function main() {
     client.sort((a, b) => a - b);
     serverSide.sort((a, b) => a - b);
     const validServer = serverSide.filter((x) => Number.isFinite(x));
+    // Where the time goes: each mode alone at limit 10 (server-side took_ms).
+    const perMode: Record<string, { server_p50: number; server_p99: number }> = {};
+    for (const mode of ["bm25", "vector"]) {
+      const times: number[] = [];
+      for (const q of evalQueries.slice(0, 100)) times.push((await search(q.text, mode, 10)).serverMs);
+      const valid = times.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
+      perMode[mode] = { server_p50: Number(pct(valid, 50).toFixed(1)), server_p99: Number(pct(valid, 99).toFixed(1)) };
+    }
     const peakKb = workerdPeakKb(server.process.pid!);
 
     const report = {
@@ -183,6 +191,7 @@ async function main() {
         server_p50: Number(pct(validServer, 50).toFixed(1)),
         server_p99: Number(pct(validServer, 99).toFixed(1)),
       },
+      search_by_mode_limit10_ms: perMode,
       workerd_peak_rss_mb: Math.round(peakKb / 1024),
       search_errors: errors,
     };
