@@ -377,7 +377,8 @@ CREATE TABLE `chunk_vectors` (
 	`knowledge_base_id` text NOT NULL,
 	`document_id` text NOT NULL,
 	`dimensions` integer NOT NULL,
-	`embedding` blob NOT NULL
+	`embedding` blob NOT NULL,
+	`sketch` blob
 );
 --> statement-breakpoint
 CREATE INDEX `chunk_vectors_scan_idx` ON `chunk_vectors` (`creator_id`,`knowledge_base_id`,`chunk_seq`);--> statement-breakpoint

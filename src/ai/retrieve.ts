@@ -114,6 +114,30 @@ async function bm25Candidates(env: Env, creatorId: string, match: string, kbIds:
   return all.sort((a, b) => b.score - a.score).slice(0, k);
 }
 
+/**
+ * The query's vector. For the local provider its words are weighted by IDF, with document
+ * frequencies read from the FTS5 index (same statistics BM25 uses: the whole index).
+ */
+async function queryVector(env: Env, query: string): Promise<Float32Array> {
+  const provider = aiProvider(env);
+  if (!provider.embedQuery) return (await provider.embed([query]))[0]!;
+  const byStem = new Map<string, string>();
+  for (const word of terms(query).slice(0, MAX_QUERY_TERMS)) if (!byStem.has(stem(word))) byStem.set(stem(word), word);
+  const words = [...byStem.entries()];
+  const results = await env.DB.batch([
+    env.DB.prepare("SELECT count(*) AS n FROM knowledge_chunks"),
+    ...words.map(([, word]) => env.DB.prepare("SELECT count(*) AS n FROM knowledge_chunks_fts WHERE knowledge_chunks_fts MATCH ?").bind(`"${word.replace(/"/g, "")}"`)),
+  ]);
+  const n = (results[0]!.results[0] as { n: number }).n;
+  const df = new Map(words.map(([s], i) => [s, (results[i + 1]!.results[0] as { n: number }).n]));
+  // BM25's idf, floored at a small positive weight so very common words still count a little.
+  const idf = (s: string) => {
+    const d = df.get(s);
+    return d === undefined ? 1 : Math.max(0.05, Math.log(1 + (n - d + 0.5) / (d + 0.5)));
+  };
+  return provider.embedQuery(query, idf);
+}
+
 interface ChunkRow {
   id: string;
   document_id: string;
@@ -198,14 +222,12 @@ async function runSearch(env: Env, creatorId: string, input: SearchInput, mode: 
     if (!docIds.length) return [];
   }
   // Each list contributes more candidates than asked for, so fusion can promote what both agree on.
-  const k = Math.min(Math.max(input.limit * 2, 50), 400);
+  const k = Math.min(Math.max(input.limit, 100), 400);
   const match = ftsQuery(input.query);
   const [lexical, semantic] = await Promise.all([
     mode !== "vector" && match ? bm25Candidates(env, creatorId, match, input.knowledgeBaseIds?.length ? kbIds : undefined, docIds, k) : Promise.resolve([]),
     mode !== "bm25"
-      ? aiProvider(env)
-          .embed([input.query])
-          .then(([v]) => vectorStore(env).query(creatorId, v!, { topK: k, knowledgeBaseIds: kbIds, documentIds: docIds }))
+      ? queryVector(env, input.query).then((v) => vectorStore(env).query(creatorId, v, { topK: k, knowledgeBaseIds: kbIds, documentIds: docIds }))
       : Promise.resolve([]),
   ]);
   const fused = new Map<string, { score: number; bm25: number | null; vector: number | null }>();

@@ -40,5 +40,5 @@ registerOwnedTable({ table: "proactive_opt_outs", column: "creator_id" });
 registerOwnedTable({ table: "knowledge_bases", column: "creator_id" });
 registerOwnedTable({ table: "documents", column: "creator_id" });
 registerOwnedTable({ table: "knowledge_chunks", column: "creator_id" });
-registerOwnedTable({ table: "chunk_vectors", column: "creator_id", redact: ["embedding"] });
+registerOwnedTable({ table: "chunk_vectors", column: "creator_id", redact: ["embedding", "sketch"] });
 registerOwnedTable({ table: "ai_request_metrics", column: "creator_id" });

@@ -11,7 +11,7 @@ describe("AI engine endpoints", { timeout: 60_000 }, () => {
       provider: "local",
       status: "available",
       vector_store: "d1",
-      models: { chat: { name: "local-extractive", extractive: true }, embedding: { name: "local-hash-ngram-384", dimensions: 384, status: "available" } },
+      models: { chat: { name: "local-extractive", extractive: true }, embedding: { name: "local-hash-ngram-2048", dimensions: 2048, status: "available" } },
     });
     const reload = await api("/api/v1/ai/models/reload", { method: "POST", token: s.access_token });
     expect(reload.status).toBe(200);
@@ -23,8 +23,9 @@ describe("AI engine endpoints", { timeout: 60_000 }, () => {
     const kb = await createKb(s.access_token);
     const doc = await uploadAndWait(s.access_token, kb.id, "a.md", "# A\n\nFirst part.\n\n# B\n\nSecond part.");
     const stats = (await (await api(`/api/v1/ai/embeddings/stats/${s.creator.id}`, { token: s.access_token })).json()) as any;
-    expect(stats).toMatchObject({ creator_id: s.creator.id, total_chunks: doc.chunks_total, total_vectors: doc.chunks_total, dimensions: 384, documents_by_status: { completed: 1 } });
-    expect(stats.vector_storage_bytes).toBe(doc.chunks_total * 384 * 4);
+    expect(stats).toMatchObject({ creator_id: s.creator.id, total_chunks: doc.chunks_total, total_vectors: doc.chunks_total, dimensions: 2048, documents_by_status: { completed: 1 } });
+    // int8: one byte a dimension.
+    expect(stats.vector_storage_bytes).toBe(doc.chunks_total * 2048);
     expect(stats.knowledge_bases).toEqual([{ id: kb.id, name: "Handbook", documents: 1, chunks: doc.chunks_total }]);
     expect((await api(`/api/v1/ai/embeddings/stats/not-a-uuid`, { token: s.access_token })).status).toBe(422);
   });
@@ -123,13 +124,25 @@ describe("AI engine endpoints", { timeout: 60_000 }, () => {
     });
     expect(stored.status).toBe(201);
     const v = (await stored.json()) as any;
-    expect(v).toMatchObject({ status: "stored", dimensions: 384 });
+    expect(v).toMatchObject({ status: "stored", dimensions: 2048 });
     const found = (await (await api("/api/memory/knowledge/search", { method: "POST", token: s.access_token, json: { query: "How do I return an item?", organizationId: "ignored", limit: 5 } })).json()) as any;
     expect(found.results[0]).toMatchObject({ id: v.id, title: "Return Policy", relevance: 1, source: "knowledge_base", url: "https://example.com/returns" });
     const bad = await api("/api/memory/vectors", { method: "POST", token: s.access_token, json: { text: "  " } });
     expect(bad.status).toBe(422);
     const n = await env.DB.prepare("SELECT count(*) AS n FROM documents WHERE creator_id = ?").bind(s.creator.id).first<{ n: number }>();
     expect(n!.n).toBe(1);
+  });
+
+  it("documents every knowledge and AI route in the OpenAPI document", async () => {
+    const doc = (await (await api("/openapi.json")).json()) as { paths: Record<string, unknown> };
+    for (const path of [
+      "/api/v1/knowledge-bases",
+      "/api/v1/knowledge-bases/{knowledge_base_id}/documents/{document_id}/reprocess",
+      "/api/v1/creators/knowledge/search",
+      "/api/v1/ai/conversations",
+      "/api/v1/ai/cache/{creator_id}/warm",
+      "/api/memory/vectors",
+    ]) expect(Object.keys(doc.paths)).toContain(path);
   });
 
   it("anonymous callers get 401", async () => {

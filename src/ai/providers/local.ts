@@ -4,34 +4,53 @@ import { looksLikeInstruction } from "../guard";
 import { fnv1a, sentences, stem, STOP_WORDS, terms, words } from "../text";
 import { l2normalize, type AiProvider, type GroundedPrompt } from "./types";
 
-/** Signed feature hashing of word unigrams, word bigrams and character trigrams, sublinear tf. */
-export function localEmbedding(text: string, dims: number): Float32Array {
-  const counts = new Map<string, number>();
-  const add = (feature: string, weight: number) => counts.set(feature, (counts.get(feature) ?? 0) + weight);
-  const tokens = words(text);
+/** Signed feature hashing of word unigrams, word bigrams and character trigrams; weight × (1 + ln tf). */
+export function localEmbedding(
+  text: string,
+  dims: number,
+  w: FeatureWeights = DEFAULT_WEIGHTS,
+  /** Query side only: a weight per stemmed word (its IDF in the searched collection). */
+  termWeight?: (stem: string) => number,
+): Float32Array {
+  const features = new Map<string, { weight: number; tf: number }>();
+  const add = (feature: string, weight: number) => {
+    const f = features.get(feature);
+    if (f) f.tf++;
+    else features.set(feature, { weight, tf: 1 });
+  };
   let previous: string | undefined;
-  for (const token of tokens) {
+  for (const token of words(text)) {
     if (STOP_WORDS.has(token) || token.length < 2) {
       previous = undefined;
       continue;
     }
     const s = stem(token);
-    add(`w:${s}`, 1);
-    if (previous) add(`b:${previous}_${s}`, 0.5);
+    const tw = termWeight ? termWeight(s) : 1;
+    add(`w:${s}`, w.word * tw);
+    if (previous && w.bigram) add(`b:${previous}_${s}`, w.bigram * tw);
     previous = s;
     // Character trigrams catch morphology and typos ("nutrition" ~ "nutritional").
     const padded = `#${s}#`;
     const grams = padded.length - 2;
-    for (let i = 0; i < grams; i++) add(`c:${padded.slice(i, i + 3)}`, 0.6 / Math.sqrt(grams));
+    if (w.trigram) for (let i = 0; i < grams; i++) add(`c:${padded.slice(i, i + 3)}`, (w.trigram * tw) / Math.sqrt(grams));
   }
   const v = new Float32Array(dims);
-  for (const [feature, count] of counts) {
+  for (const [feature, { weight, tf }] of features) {
     const h = fnv1a(feature);
     const sign = h & 0x80000000 ? -1 : 1;
-    v[h % dims] = v[h % dims]! + sign * (1 + Math.log(count));
+    const i = h % dims;
+    v[i] = v[i]! + sign * weight * (1 + Math.log(tf));
   }
   return l2normalize(v);
 }
+
+export interface FeatureWeights {
+  word: number;
+  bigram: number;
+  trigram: number;
+}
+
+export const DEFAULT_WEIGHTS: FeatureWeights = { word: 1, bigram: 0.5, trigram: 0.6 };
 
 const MAX_SENTENCES = 3;
 const MAX_ANSWER_CHARS = 700;
@@ -77,6 +96,9 @@ export function localProvider(dims: number): AiProvider {
     dimensions: dims,
     async embed(texts) {
       return texts.map((t) => localEmbedding(t, dims));
+    },
+    async embedQuery(text, idf) {
+      return localEmbedding(text, dims, DEFAULT_WEIGHTS, idf);
     },
     async *generate(prompt) {
       const text = composeExtractive(prompt);

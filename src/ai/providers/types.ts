@@ -32,6 +32,11 @@ export interface AiProvider {
   readonly dimensions?: number;
   /** One vector per text, same order; L2-normalised. */
   embed(texts: string[]): Promise<Float32Array[]>;
+  /**
+   * Local provider only: a query vector whose words are weighted by their IDF in the searched
+   * collection (hashed features carry no semantics, so rare words must count more).
+   */
+  embedQuery?(text: string, idf: (stem: string) => number): Promise<Float32Array>;
   /** The answer as text deltas. */
   generate(prompt: GroundedPrompt): AsyncIterable<string>;
   health(): Promise<ProviderHealth>;

@@ -25,6 +25,11 @@ export interface VectorMatch {
 export interface VectorStore {
   readonly name: "d1" | "vectorize";
   upsert(creatorId: string, records: VectorRecord[]): Promise<void>;
+  /**
+   * D1 store only: statements that store the vectors of chunks inserted earlier in the same D1
+   * batch (one transaction for chunks and vectors during ingestion).
+   */
+  statements?(creatorId: string, records: Omit<VectorRecord, "chunkSeq">[]): D1PreparedStatement[];
   query(creatorId: string, vector: Float32Array, query: VectorQuery): Promise<VectorMatch[]>;
   /** Removes the vectors of these chunks (idempotent). */
   delete(creatorId: string, chunkIds: string[]): Promise<void>;

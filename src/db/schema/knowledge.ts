@@ -91,7 +91,7 @@ export const knowledgeChunks = sqliteTable(
   ],
 );
 
-/** The embedded vector store (VECTOR_STORE=d1): one Float32 BLOB per chunk, scanned in pages. */
+/** The embedded vector store (VECTOR_STORE=d1): int8 vector + 1-bit sketch per chunk, scanned in pages. */
 export const chunkVectors = sqliteTable(
   "chunk_vectors",
   {
@@ -102,6 +102,8 @@ export const chunkVectors = sqliteTable(
     documentId: text("document_id").notNull(),
     dimensions: integer("dimensions").notNull(),
     embedding: blob("embedding", { mode: "buffer" }).notNull(),
+    /** Sign bits of the embedding (dims/8 bytes): what a query scans before rescoring candidates. */
+    sketch: blob("sketch", { mode: "buffer" }),
   },
   (t) => [
     index("chunk_vectors_scan_idx").on(t.creatorId, t.knowledgeBaseId, t.chunkSeq),

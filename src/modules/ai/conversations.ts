@@ -109,29 +109,3 @@ export async function* converse(env: Env, creatorId: string, input: ConverseInpu
     body: { ...result, conversation_id: conversation.id, message_id: stored.id, sources_count: result.sources.length },
   };
 }
-
-export async function conversationContext(env: Env, creatorId: string, conversationId: string) {
-  const t = tenant(env.DB, creatorId);
-  const conversation = await t.db.select().from(conversations).where(t.where(conversations, eq(conversations.id, conversationId))).get();
-  if (!conversation) throw notFound("Conversation");
-  const recent = await t.db
-    .select()
-    .from(messages)
-    .where(and(t.where(messages), eq(messages.conversationId, conversationId)))
-    .orderBy(desc(messages.seq))
-    .limit(20)
-    .all();
-  const lastAi = recent.find((m) => m.sender === "ai");
-  return {
-    conversation_id: conversation.id,
-    channel: conversation.channel,
-    status: conversation.status,
-    knowledge_base_id: conversation.knowledgeBaseId,
-    context: conversation.context,
-    message_count: conversation.lastSeq,
-    messages: recent.reverse().map((m) => ({ id: m.id, seq: m.seq, sender: m.sender, text: m.text, created_at: m.createdAt })),
-    last_sources: (lastAi?.sources as unknown[] | null) ?? [],
-    created_at: conversation.createdAt,
-    last_message_at: conversation.lastMessageAt,
-  };
-}

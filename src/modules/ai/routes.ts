@@ -1,4 +1,4 @@
-// Routes of the AI engine: conversations (JSON or SSE), context, document process/search, models,
+// Routes of the AI engine: conversations (JSON or SSE; their context is served by the conversations module), document process/search, models,
 // embedding stats, cache, pipeline performance.
 import { createRoute, z } from "@hono/zod-openapi";
 import { streamSSE } from "hono/streaming";
@@ -9,7 +9,7 @@ import { errorResponses, jsonBody, jsonContent, UuidParam } from "../../lib/sche
 import { requireAuth } from "../../middleware/auth";
 import { SearchResultSchema } from "../knowledge/schemas";
 import { searchKnowledge } from "../knowledge/search-service";
-import { conversationContext, converse, type AiResponse } from "./conversations";
+import { converse, type AiResponse } from "./conversations";
 import { AiResponseSchema, ConversationBody, DocumentSearchBody, ProcessBody, WarmBody } from "./schemas";
 import * as service from "./service";
 
@@ -27,13 +27,6 @@ const conversationRoute = createRoute({
     200: { description: "AI Response Model (or an SSE stream of `delta` events and a final `done` event)", content: { "application/json": { schema: AiResponseSchema }, "text/event-stream": { schema: z.string() } } },
     ...errorResponses(400, 401, 403, 404, 409, 422, 429),
   },
-});
-const contextRoute = createRoute({
-  method: "get", path: "/api/v1/ai/conversations/{conversation_id}/context", tags, security,
-  middleware: [requireAuth({ permission: "conversations" })] as const,
-  summary: "The conversation's context, recent messages and last sources",
-  request: { params: z.object({ conversation_id: UuidParam("conversation_id") }) },
-  responses: { 200: jsonContent(Json, "Context"), ...errorResponses(401, 403, 404, 422, 429) },
 });
 const processRoute = createRoute({
   method: "post", path: "/api/v1/ai/documents/process", tags, security,
@@ -112,7 +105,6 @@ export const aiRouter = createRouter()
       }
     }) as never;
   })
-  .openapi(contextRoute, async (c) => c.json(await conversationContext(c.env, c.get("creatorId")!, c.req.valid("param").conversation_id), 200))
   .openapi(processRoute, async (c) => c.json(await service.processDocument(c.env, c.get("creatorId")!, c.req.valid("json").document_id), 202))
   .openapi(searchRoute, async (c) => {
     const body = c.req.valid("json");

@@ -66,5 +66,11 @@ export const ConversationContextSchema = z
     entities: z.record(z.string(), z.unknown()),
     last_interaction: z.string().nullable(),
     message_count: z.number().int(),
+    channel: z.string(),
+    knowledge_base_id: z.string().nullable(),
+    /** The recent messages as stored (system notes included), oldest first. */
+    messages: z.array(z.object({ id: z.string(), seq: z.number().int(), sender: z.string(), text: z.string(), created_at: z.string() })),
+    /** Sources of the latest AI answer. */
+    last_sources: z.array(z.unknown()),
   })
   .openapi("ConversationContext");

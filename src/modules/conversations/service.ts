@@ -123,15 +123,20 @@ export async function conversationContext(env: Env, creatorId: string, conversat
     .all();
   const [total] = await t.db.select({ n: count() }).from(messages).where(t.where(messages, eq(messages.conversationId, conversationId))).all();
   const entities = conversation.context.entities;
+  const chronological = recent.reverse();
+  const lastAi = [...chronological].reverse().find((m) => m.sender === "ai");
   return {
     conversation_id: conversation.id,
     status: conversation.status,
-    history: recent
-      .reverse()
+    history: chronological
       .filter((m) => m.sender !== "system")
       .map((m) => ({ role: m.sender === "user" ? ("user" as const) : ("assistant" as const), content: m.text, seq: m.seq, created_at: m.createdAt })),
     entities: entities && typeof entities === "object" && !Array.isArray(entities) ? (entities as Record<string, unknown>) : {},
     last_interaction: conversation.lastMessageAt,
     message_count: total?.n ?? 0,
+    channel: conversation.channel,
+    knowledge_base_id: conversation.knowledgeBaseId,
+    messages: chronological.map((m) => ({ id: m.id, seq: m.seq, sender: m.sender, text: m.text, created_at: m.createdAt })),
+    last_sources: (lastAi?.sources as unknown[] | null) ?? [],
   };
 }

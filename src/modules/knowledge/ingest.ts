@@ -14,7 +14,7 @@ import { chunkSections } from "./chunk";
 import { removeChunks, contentKey, type DocumentRow } from "./documents";
 import { ExtractionError, extractSections } from "./extract";
 import type { FileType } from "./file-types";
-import { bumpRevision, findKnowledgeBase } from "./knowledge-bases";
+import { findKnowledgeBase } from "./knowledge-bases";
 
 export interface IngestJob {
   type: "knowledge.ingest";
@@ -51,15 +51,20 @@ export async function ingestDocument(env: Env, job: IngestJob): Promise<void> {
   const started = Date.now();
   const doc = await current(env, job);
   if (!doc) return; // deleted, or reprocessed since this message was sent
-  await setState(env, job, { processingStatus: "processing", errorMessage: null, chunksDone: 0, chunksTotal: 0 });
-  const object = await env.FILES.get(doc.r2Key);
+  // "processing" becomes visible while the original is fetched.
+  const [, object, kb] = await Promise.all([
+    setState(env, job, { processingStatus: "processing", errorMessage: null, chunksDone: 0 }),
+    env.FILES.get(doc.r2Key),
+    findKnowledgeBase(env, job.creatorId, doc.knowledgeBaseId),
+  ]);
   if (!object) return markFailed(env, job, "The original file is missing from storage");
   const bytes = new Uint8Array(await object.arrayBuffer());
+  // Chunks can only exist from an earlier attempt or generation.
+  const mayHaveChunks = doc.generation > 1 || doc.chunksTotal > 0;
 
   let chunks;
   let text: string;
   try {
-    const kb = await findKnowledgeBase(env, job.creatorId, doc.knowledgeBaseId);
     const sections = await extractSections(doc.fileType as FileType, bytes);
     text = sections.map((s) => (s.heading ? `${s.heading}\n\n${s.text}` : s.text)).join("\n\n");
     chunks = chunkSections(sections, { chunkSize: kb.settings.chunk_size, chunkOverlap: kb.settings.chunk_overlap });
@@ -67,22 +72,22 @@ export async function ingestDocument(env: Env, job: IngestJob): Promise<void> {
   } catch (err) {
     if (err instanceof ExtractionError) {
       log("warn", "document extraction failed", { documentId: doc.id, error: err.message });
-      await removeChunks(env, job.creatorId, doc.id);
+      if (mayHaveChunks) await removeChunks(env, job.creatorId, doc.id);
       return markFailed(env, job, err.message);
     }
     throw err;
   }
 
   // Idempotent: whatever an earlier attempt or generation left behind goes first.
-  await removeChunks(env, job.creatorId, doc.id);
+  if (mayHaveChunks) await removeChunks(env, job.creatorId, doc.id);
   await env.FILES.put(contentKey(job.creatorId, doc.id), text, { httpMetadata: { contentType: "text/plain; charset=utf-8" } });
-  await setState(env, job, { chunksTotal: chunks.length, contentChars: text.length });
 
   const provider = aiProvider(env);
   const store = vectorStore(env);
   const batchSize = config(env).knowledge.embeddingBatchSize;
   for (let start = 0; start < chunks.length; start += batchSize) {
     const batch = chunks.slice(start, start + batchSize);
+    const last = start + batch.length >= chunks.length;
     const vectors = await provider.embed(batch.map((c) => embeddingText(c.heading, c.content)));
     if (!(await current(env, job))) {
       // Deleted or reprocessed while running: leave nothing behind.
@@ -90,25 +95,31 @@ export async function ingestDocument(env: Env, job: IngestJob): Promise<void> {
       return;
     }
     const ids = batch.map(() => newId());
-    const inserted = await env.DB.batch(
-      batch.map((c, i) =>
+    const records = batch.map((_, i) => ({ chunkId: ids[i]!, knowledgeBaseId: doc.knowledgeBaseId, documentId: doc.id, values: vectors[i]! }));
+    // One D1 transaction per batch: chunks (FTS rows by trigger), their vectors when the store lives
+    // in D1, and the progress (on the last batch: completion and the knowledge base's new revision).
+    const now = nowIso();
+    const statements: D1PreparedStatement[] = [
+      ...batch.map((c, i) =>
         env.DB.prepare(
-          "INSERT INTO knowledge_chunks (id, creator_id, knowledge_base_id, document_id, chunk_index, content, heading, metadata) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq",
+          "INSERT INTO knowledge_chunks (id, creator_id, knowledge_base_id, document_id, chunk_index, content, heading, metadata) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         ).bind(ids[i], job.creatorId, doc.knowledgeBaseId, doc.id, start + i, c.content, c.heading, JSON.stringify(c.heading ? { heading: c.heading } : {})),
       ),
-    );
-    await store.upsert(
-      job.creatorId,
-      inserted.map((r, i) => ({
-        chunkSeq: (r.results[0] as { seq: number }).seq,
-        chunkId: ids[i]!,
-        knowledgeBaseId: doc.knowledgeBaseId,
-        documentId: doc.id,
-        values: vectors[i]!,
-      })),
-    );
-    await setState(env, job, { chunksDone: start + batch.length });
+      ...(store.statements ? store.statements(job.creatorId, records) : []),
+      env.DB.prepare(
+        `UPDATE documents SET chunks_total = ?, content_chars = ?, chunks_done = ?, updated_at = ?${last ? ", processing_status = 'completed', processed_at = ?, processing_time_ms = ?" : ""}
+         WHERE creator_id = ? AND id = ? AND generation = ?`,
+      ).bind(chunks.length, text.length, start + batch.length, now, ...(last ? [now, Date.now() - started] : []), job.creatorId, doc.id, job.generation),
+    ];
+    if (last) statements.push(env.DB.prepare("UPDATE knowledge_bases SET revision = revision + 1 WHERE creator_id = ? AND id = ?").bind(job.creatorId, doc.knowledgeBaseId));
+    await env.DB.batch(statements);
+    if (!store.statements) {
+      // Stores outside D1 (Vectorize) get the vectors once their chunks exist.
+      const seqs = await env.DB.prepare(`SELECT id, seq FROM knowledge_chunks WHERE creator_id = ? AND id IN (${ids.map(() => "?").join(",")})`)
+        .bind(job.creatorId, ...ids)
+        .raw<[string, number]>();
+      const seqOf = new Map(seqs);
+      await store.upsert(job.creatorId, records.map((r) => ({ ...r, chunkSeq: seqOf.get(r.chunkId)! })));
+    }
   }
-  await setState(env, job, { processingStatus: "completed", processedAt: nowIso(), processingTimeMs: Date.now() - started });
-  await bumpRevision(env, job.creatorId, [doc.knowledgeBaseId]);
 }

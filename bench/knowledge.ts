@@ -1,0 +1,207 @@
+// Knowledge benchmark over a real `wrangler dev` (offline: AI_PROVIDER=local, VECTOR_STORE=d1):
+// ingest the SciFact corpus through the upload API and the queue, then measure retrieval quality
+// (nDCG@10, Recall@100 for bm25 / vector / hybrid) and speed (chunks/s, search p50/p99, workerd peak RSS).
+// Run: node bench/knowledge.ts [--docs N] [--queries N]   (Node >= 22.18 runs .ts directly)
+import { readFileSync, readdirSync } from "node:fs";
+import { join } from "node:path";
+import { startWranglerDev, ROOT } from "../test/support/wrangler-dev.ts";
+
+const DATA = process.env.SCIFACT_DIR ?? join(ROOT, "..", "shared", "datasets", "scifact");
+const args = process.argv.slice(2);
+const arg = (name: string, fallback: number) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? Number(args[i + 1]) : fallback;
+};
+const MAX_DOCS = arg("docs", Infinity);
+const MAX_QUERIES = arg("queries", Infinity);
+const UPLOAD_CONCURRENCY = 8;
+
+const readJsonl = (file: string) => readFileSync(join(DATA, file), "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l));
+const corpus = readJsonl("corpus.jsonl").slice(0, MAX_DOCS) as { _id: string; title: string; text: string }[];
+const queries = readJsonl("queries-test.jsonl") as { _id: string; text: string }[];
+const qrels = new Map<string, Set<string>>();
+for (const line of readFileSync(join(DATA, "qrels", "test.tsv"), "utf8").split("\n").slice(1)) {
+  const [q, d, score] = line.split("\t");
+  if (!q || !d || Number(score) <= 0) continue;
+  if (!qrels.has(q)) qrels.set(q, new Set());
+  qrels.get(q)!.add(d);
+}
+const inCorpus = new Set(corpus.map((d) => d._id));
+const evalQueries = queries.filter((q) => qrels.has(q._id) && [...qrels.get(q._id)!].some((d) => inCorpus.has(d))).slice(0, MAX_QUERIES);
+
+// Peak memory of the workerd process(es) that run the Worker (VmHWM = peak resident set).
+function descendants(pid: number): number[] {
+  const out: number[] = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      if (ppid === pid) out.push(Number(entry), ...descendants(Number(entry)));
+    } catch {
+      /* exited */
+    }
+  }
+  return out;
+}
+function workerdPeakKb(rootPid: number): number {
+  let peak = 0;
+  for (const pid of descendants(rootPid)) {
+    try {
+      const status = readFileSync(`/proc/${pid}/status`, "utf8");
+      if (!/^Name:\s+workerd/m.test(status)) continue;
+      peak = Math.max(peak, Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0));
+    } catch {
+      /* exited */
+    }
+  }
+  return peak;
+}
+
+const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
+
+function ndcgAt10(ranked: string[], relevant: Set<string>): number {
+  let dcg = 0;
+  ranked.slice(0, 10).forEach((d, i) => {
+    if (relevant.has(d)) dcg += 1 / Math.log2(i + 2);
+  });
+  let idcg = 0;
+  for (let i = 0; i < Math.min(10, relevant.size); i++) idcg += 1 / Math.log2(i + 2);
+  return idcg ? dcg / idcg : 0;
+}
+const recallAt100 = (ranked: string[], relevant: Set<string>) => ranked.slice(0, 100).filter((d) => relevant.has(d)).length / relevant.size;
+
+async function main() {
+  const server = await startWranglerDev({
+    vars: { RATE_LIMITS_ENABLED: "false", SEARCH_MAX_LIMIT: "300", SEARCH_CACHE_TTL_SECONDS: "0", CREATOR_UPLOADS_PER_HOUR: "100000" },
+    timeoutMs: 120_000,
+  });
+  const base = server.url;
+  try {
+    const email = `bench-${Date.now()}@example.com`;
+    const reg = await fetch(`${base}/api/v1/auth/register`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ email, password: "Correct-Horse-Battery-9", full_name: "Bench" }),
+    });
+    const session = (await reg.json()) as { access_token: string; creator: { id: string } };
+    const auth = { Authorization: `Bearer ${session.access_token}` };
+    const kb = (await (
+      await fetch(`${base}/api/v1/knowledge-bases`, { method: "POST", headers: { ...auth, "Content-Type": "application/json" }, body: JSON.stringify({ name: "SciFact" }) })
+    ).json()) as { id: string; settings: unknown };
+
+    // Ingest: one Markdown upload per abstract (title as heading), through the queue.
+    const started = performance.now();
+    let next = 0;
+    let failedUploads = 0;
+    const uploader = async () => {
+      while (next < corpus.length) {
+        const doc = corpus[next++]!;
+        const form = new FormData();
+        form.set("file", new File([`# ${doc.title}\n\n${doc.text}`], `${doc._id}.md`));
+        form.set("title", doc._id);
+        const res = await fetch(`${base}/api/v1/knowledge-bases/${kb.id}/documents`, { method: "POST", headers: auth, body: form });
+        if (res.status !== 202) failedUploads++;
+        await res.arrayBuffer();
+      }
+    };
+    await Promise.all(Array.from({ length: UPLOAD_CONCURRENCY }, uploader));
+    const uploadedAt = performance.now();
+    let completed = 0;
+    let failed = 0;
+    for (;;) {
+      const count = async (status: string) =>
+        ((await (await fetch(`${base}/api/v1/knowledge-bases/${kb.id}/documents?status=${status}&limit=1`, { headers: auth })).json()) as any).pagination.total as number;
+      completed = await count("completed");
+      failed = await count("failed");
+      if (completed + failed >= corpus.length - failedUploads) break;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    const ingestSeconds = (performance.now() - started) / 1000;
+    const stats = (await (await fetch(`${base}/api/v1/ai/embeddings/stats/${session.creator.id}`, { headers: auth })).json()) as any;
+    const chunks = stats.total_chunks ?? 0;
+
+    let errors = 0;
+    const search = async (query: string, mode: string, limit: number) => {
+      const t0 = performance.now();
+      const res = await fetch(`${base}/api/v1/ai/documents/search`, {
+        method: "POST",
+        headers: { ...auth, "Content-Type": "application/json" },
+        body: JSON.stringify({ query, mode, limit, knowledge_base_id: kb.id }),
+      });
+      if (res.status !== 200) {
+        errors++;
+        console.error(`search failed (${mode}): ${res.status} ${(await res.text()).slice(0, 300)}`);
+        return { ms: performance.now() - t0, serverMs: NaN, docs: [] as string[] };
+      }
+      const body = (await res.json()) as { results: { document_title: string }[]; took_ms: number };
+      return { ms: performance.now() - t0, serverMs: body.took_ms, docs: [...new Set(body.results.map((r) => r.document_title))] };
+    };
+
+    // Quality: each mode, deep result lists (300 chunks → distinct documents, best chunk's rank).
+    const quality: Record<string, { ndcg10: number; recall100: number }> = {};
+    for (const mode of ["bm25", "vector", "hybrid"]) {
+      let ndcg = 0;
+      let recall = 0;
+      for (const q of evalQueries) {
+        const r = await search(q.text, mode, 300);
+        ndcg += ndcgAt10(r.docs, qrels.get(q._id)!);
+        recall += recallAt100(r.docs, qrels.get(q._id)!);
+      }
+      quality[mode] = { ndcg10: ndcg / evalQueries.length, recall100: recall / evalQueries.length };
+      console.log(mode, quality[mode]);
+    }
+
+    // Speed: hybrid, limit 10 (what the API and the answer pipeline ask for), cache off.
+    const client: number[] = [];
+    const serverSide: number[] = [];
+    for (const q of evalQueries) {
+      const r = await search(q.text, "hybrid", 10);
+      client.push(r.ms);
+      serverSide.push(r.serverMs);
+    }
+    client.sort((a, b) => a - b);
+    serverSide.sort((a, b) => a - b);
+    const validServer = serverSide.filter((x) => Number.isFinite(x));
+    // Where the time goes: each mode alone at limit 10 (server-side took_ms).
+    const perMode: Record<string, { server_p50: number; server_p99: number }> = {};
+    for (const mode of ["bm25", "vector"]) {
+      const times: number[] = [];
+      for (const q of evalQueries.slice(0, 100)) times.push((await search(q.text, mode, 10)).serverMs);
+      const valid = times.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
+      perMode[mode] = { server_p50: Number(pct(valid, 50).toFixed(1)), server_p99: Number(pct(valid, 99).toFixed(1)) };
+    }
+    const peakKb = workerdPeakKb(server.process.pid!);
+
+    const report = {
+      corpus_documents: corpus.length,
+      upload_failures: failedUploads,
+      documents_completed: completed,
+      documents_failed: failed,
+      chunks,
+      kb_settings: kb.settings,
+      ingest_seconds: Math.round(ingestSeconds * 10) / 10,
+      upload_seconds: Math.round(((uploadedAt - started) / 1000) * 10) / 10,
+      chunks_per_second: Math.round((chunks / ingestSeconds) * 10) / 10,
+      queries: evalQueries.length,
+      quality: Object.fromEntries(Object.entries(quality).map(([k, v]) => [k, { ndcg10: Number(v.ndcg10.toFixed(4)), recall100: Number(v.recall100.toFixed(4)) }])),
+      search_hybrid_limit10_ms: {
+        client_p50: Number(pct(client, 50).toFixed(1)),
+        client_p99: Number(pct(client, 99).toFixed(1)),
+        server_p50: Number(pct(validServer, 50).toFixed(1)),
+        server_p99: Number(pct(validServer, 99).toFixed(1)),
+      },
+      search_by_mode_limit10_ms: perMode,
+      workerd_peak_rss_mb: Math.round(peakKb / 1024),
+      search_errors: errors,
+    };
+    console.log(JSON.stringify(report, null, 2));
+  } finally {
+    await server.stop();
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

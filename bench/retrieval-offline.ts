@@ -1,0 +1,84 @@
+// Offline tuning harness (not the benchmark of record): the product's chunker, tokenizer, FTS query,
+// local embeddings and RRF, over SQLite FTS5 in Node, on SciFact train or test. Fast to iterate on.
+// Run: npx esbuild bench/retrieval-offline.ts --bundle --platform=node --format=esm --outfile=/tmp/ro.mjs && node /tmp/ro.mjs [train|test]
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { DatabaseSync } from "node:sqlite";
+import { localEmbedding } from "../src/ai/providers/local";
+import { stem, terms } from "../src/ai/text";
+import { ftsQuery } from "../src/ai/retrieve";
+import { chunkSections } from "../src/modules/knowledge/chunk";
+import { markdownSections } from "../src/modules/knowledge/extract";
+
+const DATA = process.env.SCIFACT_DIR ?? "/work/shared/datasets/scifact";
+const split = process.argv[2] ?? "train";
+const dims = Number(process.env.DIMS ?? 2048);
+const fw = process.env.FW ? (([word, bigram, trigram]) => ({ word: word!, bigram: bigram!, trigram: trigram! }))(process.env.FW.split(",").map(Number)) : undefined;
+const readJsonl = (f: string) => readFileSync(join(DATA, f), "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l));
+const corpus = readJsonl("corpus.jsonl") as { _id: string; title: string; text: string }[];
+const queries = readJsonl(`queries-${split}.jsonl`) as { _id: string; text: string }[];
+const qrels = new Map<string, Set<string>>();
+for (const line of readFileSync(join(DATA, "qrels", `${split}.tsv`), "utf8").split("\n").slice(1)) {
+  const [q, d, s] = line.split("\t");
+  if (!q || !d || Number(s) <= 0) continue;
+  if (!qrels.has(q)) qrels.set(q, new Set());
+  qrels.get(q)!.add(d);
+}
+const evalQ = queries.filter((q) => qrels.has(q._id));
+
+const db = new DatabaseSync(":memory:");
+db.exec("CREATE VIRTUAL TABLE f USING fts5(content, heading, tokenize='porter unicode61 remove_diacritics 2')");
+const insert = db.prepare("INSERT INTO f(rowid, content, heading) VALUES (?, ?, ?)");
+const chunkDoc: string[] = [];
+const vectors: Float32Array[] = [];
+let t0 = performance.now();
+for (const doc of corpus) {
+  for (const c of chunkSections(markdownSections(`# ${doc.title}\n\n${doc.text}`), { chunkSize: 1000, chunkOverlap: 200 })) {
+    insert.run(chunkDoc.length, c.content, c.heading);
+    chunkDoc.push(doc._id);
+    vectors.push(localEmbedding(`${c.heading}\n${c.content}`, dims, fw));
+  }
+}
+const df = new Map<string, number>();
+for (const doc of corpus) for (const t of new Set(terms(`${doc.title} ${doc.text}`).map(stem))) df.set(t, (df.get(t) ?? 0) + 1);
+const N = corpus.length;
+const idf = (t: string) => Math.log(1 + (N - (df.get(t) ?? 0) + 0.5) / ((df.get(t) ?? 0) + 0.5));
+const useIdf = process.env.IDF !== "0";
+console.log(`chunks ${chunkDoc.length} indexed in ${Math.round(performance.now() - t0)} ms`);
+const bm25 = db.prepare("SELECT rowid, bm25(f, 1.0, 0.5) AS r FROM f WHERE f MATCH ? ORDER BY r LIMIT 300");
+
+function ndcg(ranked: string[], rel: Set<string>) {
+  let dcg = 0, idcg = 0;
+  ranked.slice(0, 10).forEach((d, i) => rel.has(d) && (dcg += 1 / Math.log2(i + 2)));
+  for (let i = 0; i < Math.min(10, rel.size); i++) idcg += 1 / Math.log2(i + 2);
+  return dcg / idcg;
+}
+const recall = (ranked: string[], rel: Set<string>) => ranked.slice(0, 100).filter((d) => rel.has(d)).length / rel.size;
+const docsOf = (rows: number[]) => [...new Set(rows.map((r) => chunkDoc[r]!))];
+
+const weights = (process.env.W ?? "1,1").split(",").map(Number);
+const totals: Record<string, [number, number]> = { bm25: [0, 0], vector: [0, 0], hybrid: [0, 0] };
+t0 = performance.now();
+for (const q of evalQ) {
+  const match = ftsQuery(q.text);
+  const lex = match ? (bm25.all(match) as { rowid: number }[]).map((r) => r.rowid) : [];
+  const qv = localEmbedding(q.text, dims, fw, useIdf ? idf : undefined);
+  const scored = vectors.map((v, i) => {
+    let s = 0;
+    for (let j = 0; j < dims; j++) s += v[j]! * qv[j]!;
+    return [i, s] as const;
+  });
+  const sem = scored.sort((a, b) => b[1] - a[1]).slice(0, 300).map((x) => x[0]);
+  const fused = new Map<number, number>();
+  lex.forEach((r, i) => fused.set(r, (fused.get(r) ?? 0) + weights[0]! / (60 + i + 1)));
+  sem.forEach((r, i) => fused.set(r, (fused.get(r) ?? 0) + weights[1]! / (60 + i + 1)));
+  const hyb = [...fused.entries()].sort((a, b) => b[1] - a[1]).map((x) => x[0]);
+  const rel = qrels.get(q._id)!;
+  for (const [name, rows] of [["bm25", lex], ["vector", sem], ["hybrid", hyb]] as const) {
+    const docs = docsOf(rows);
+    totals[name]![0] += ndcg(docs, rel);
+    totals[name]![1] += recall(docs, rel);
+  }
+}
+for (const [k, [n, r]] of Object.entries(totals)) console.log(`${split} ${k}: nDCG@10 ${(n / evalQ.length).toFixed(4)}  Recall@100 ${(r / evalQ.length).toFixed(4)}`);
+console.log(`${evalQ.length} queries in ${Math.round(performance.now() - t0)} ms`);
