@@ -1,70 +1,26 @@
 // Factories for realtime tests: widget sessions and WebSocket clients through the real Worker.
 import { expect, vi } from "vitest";
 import { api, createCreator, STRONG_PASSWORD } from "./helpers";
+import { FrameQueue, type Frame } from "./support/frame-queue";
 
-export type Frame = { type: string; [k: string]: any };
+export type { Frame } from "./support/frame-queue";
 
-/** A WebSocket client that records every frame and lets a test wait for the next one it cares about. */
-export class SocketClient {
-  readonly frames: Frame[] = [];
-  private cursor = 0;
-  private waiters: (() => void)[] = [];
-  closed: { code: number; reason: string } | null = null;
-
+/** A WebSocket client (workerd side) that records every frame and lets a test wait for the next one it cares about. */
+export class SocketClient extends FrameQueue {
   constructor(readonly ws: WebSocket) {
+    super();
     ws.accept();
-    ws.addEventListener("message", (e) => {
-      this.frames.push(JSON.parse(e.data as string) as Frame);
-      this.wake();
-    });
-    ws.addEventListener("close", (e) => {
-      this.closed = { code: e.code, reason: e.reason };
-      this.wake();
-    });
-  }
-
-  private wake() {
-    for (const w of this.waiters.splice(0)) w();
+    ws.addEventListener("message", (e) => this.received(e.data as string));
+    ws.addEventListener("close", (e) => this.ended(e.code, e.reason));
   }
 
   send(frame: unknown) {
     this.ws.send(typeof frame === "string" ? frame : JSON.stringify(frame));
   }
 
-  /** The next not-yet-consumed frame matching `match` (frames before it stay available to later waits). */
-  async next(match: string | ((f: Frame) => boolean), what = String(match)): Promise<Frame> {
-    const pred = typeof match === "string" ? (f: Frame) => f.type === match : match;
-    const deadline = Date.now() + 10_000;
-    for (;;) {
-      for (let i = this.cursor; i < this.frames.length; i++) {
-        const f = this.frames[i]!;
-        if (pred(f)) {
-          this.frames.splice(i, 1);
-          this.frames.splice(this.cursor, 0, f);
-          this.cursor++;
-          return f;
-        }
-      }
-      if (this.closed) throw new Error(`socket closed (${this.closed.code}) while waiting for ${what}`);
-      if (Date.now() > deadline) throw new Error(`no ${what} frame; got ${JSON.stringify(this.frames.slice(this.cursor))}`);
-      await new Promise<void>((r) => {
-        this.waiters.push(r);
-        setTimeout(r, 200);
-      });
-    }
-  }
-
-  /** Sends a message and waits for its ack. */
-  async say(id: string, text: string): Promise<number> {
-    this.send({ type: "message", id, text });
-    const ack = await this.next((f) => (f.type === "ack" && f.id === id) || (f.type === "error" && f.id === id), `ack ${id}`);
-    if (ack.type !== "ack") throw new Error(`message ${id} refused: ${JSON.stringify(ack)}`);
-    return ack.seq as number;
-  }
-
   /** Waits for the AI's final message after a question and checks the stream matched it. */
   async aiReply(): Promise<Frame> {
-    const final = await this.next((f) => f.type === "message" && f.sender === "ai", "ai message");
+    const final = await this.next((f) => f.type === "message" && f.sender === "ai", { what: "ai message" });
     const deltas = this.frames.filter((f) => f.type === "ai_delta" && f.messageId === final.id).map((f) => f.delta).join("");
     expect(deltas).toBe(final.text);
     expect(Array.isArray(final.sources)).toBe(true);

@@ -65,7 +65,7 @@ describe("cron tick under wrangler dev", () => {
     expect(fired.status).toBe(200);
 
     // The queue consumer runs in the background: both messages arrive live on the widget socket.
-    const live = [await tab.next("message", 30_000), await tab.next("message", 30_000)];
+    const live = [await tab.next("message", { timeoutMs: 30_000 }), await tab.next("message", { timeoutMs: 30_000 })];
     expect(live.map((f) => f.text).sort()).toEqual(["Checking in, Eve.", "Welcome aboard, Eve!"]);
     expect(live.map((f) => f.seq).sort()).toEqual([1, 2]);
     // …and in the D1 mirror, once each (the object's outbox writes it a moment later).

@@ -48,7 +48,7 @@ describe("conversation durability", () => {
     const ids = Array.from({ length: 20 }, (_, i) => `c${i}`);
     const before = await burst(tab, ids, () => abortAllDurableObjects());
     for (const [id, seq] of before) acked.set(id, seq);
-    await tab.next(() => false, "close").catch(() => undefined);
+    await tab.next(() => false, { what: "close" }).catch(() => undefined);
     expect(tab.closed).not.toBeNull();
 
     // The client reconnects and resends what it never saw acked, with the same ids (as the widget does).
@@ -100,7 +100,7 @@ describe("conversation durability", () => {
     await env.DB.prepare("DELETE FROM messages WHERE conversation_id = ?").bind(session.conversation_id).run();
     await tab.say("g2", "more personal data");
     await conversationStub(env, session.conversation_id).flushOutbox();
-    await tab.next(() => false, "close").catch(() => undefined);
+    await tab.next(() => false, { what: "close" }).catch(() => undefined);
     expect(tab.closed?.code).toBe(1008);
     // Nothing came back to D1, and the object holds nothing any more.
     const left = await env.DB.prepare("SELECT count(*) AS n FROM messages WHERE conversation_id = ?").bind(session.conversation_id).first<{ n: number }>();

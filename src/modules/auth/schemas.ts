@@ -1,5 +1,6 @@
 // Request and response schemas of the auth service (coaching-platform-services.md, "Auth Service").
 import { z } from "@hono/zod-openapi";
+import { isValidTimezone } from "../../lib/timezone";
 import { PASSWORD_MAX_LENGTH } from "./passwords";
 
 export const Email = z
@@ -9,6 +10,9 @@ export const Email = z
   .max(254)
   .email("Invalid email format")
   .openapi({ example: "coach@example.com" });
+
+/** An IANA time zone name (Intl knows it). */
+export const Timezone = z.string().trim().max(64).refine(isValidTimezone, "Unknown IANA time zone");
 
 const Password = z.string().min(1, "Password is required").max(PASSWORD_MAX_LENGTH * 8);
 
@@ -64,7 +68,7 @@ export const RegisterBody = z
     password: Password,
     full_name: z.string().trim().min(1, "Full name is required").max(200),
     company_name: z.string().trim().max(200).optional(),
-    timezone: z.string().trim().max(64).optional(),
+    timezone: Timezone.optional(),
   })
   .openapi("RegisterRequest");
 

@@ -44,7 +44,6 @@ export interface RegisterInput {
 
 export async function register(env: Env, input: RegisterInput) {
   assertStrongPassword(input.password, { email: input.email, name: input.full_name });
-  if (input.timezone !== undefined) assertTimezone(input.timezone);
   const db = getDb(env.DB);
   const existing = await db.select({ id: members.id }).from(members).where(eq(members.email, input.email)).get();
   if (existing) throw conflict("An account with this email already exists");
@@ -76,14 +75,6 @@ export async function register(env: Env, input: RegisterInput) {
   }
   const tokens = await startSession(env, { memberId: creatorId, creatorId, role: "owner", subscriptionTier: "free" });
   return { ...tokens, creator: await me(env, creatorId, creatorId) };
-}
-
-export function assertTimezone(tz: string, field = "timezone"): void {
-  try {
-    new Intl.DateTimeFormat("en-US", { timeZone: tz });
-  } catch {
-    throw invalid([{ field, message: "Unknown IANA time zone" }]);
-  }
 }
 
 export async function login(env: Env, input: { email: string; password: string }) {

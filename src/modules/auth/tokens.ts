@@ -39,62 +39,91 @@ export interface IssueInput {
   sessionId: string;
 }
 
-export async function issueAccessToken(env: Env, input: IssueInput): Promise<{ token: string; expiresIn: number; jti: string }> {
-  const cfg = config(env).jwt;
+/** What every platform token shares: ES256 with the current kid, our issuer, jti, iat and exp. */
+export async function signPlatformToken(
+  env: Env,
+  input: { claims: Record<string, unknown>; subject: string; audience: string; ttlSeconds: number },
+): Promise<{ token: string; jti: string }> {
   const { kid, key } = await currentSigner(env);
   const jti = crypto.randomUUID();
-  const token = await new SignJWT({
-    creator_id: input.creatorId,
-    tenant_id: input.creatorId,
-    permissions: ROLE_PERMISSIONS[input.role],
-    subscription_tier: input.subscriptionTier,
-    role: input.role,
-    sid: input.sessionId,
-    token_use: "access",
-  })
+  const token = await new SignJWT(input.claims)
     .setProtectedHeader({ alg: JWT_ALG, kid, typ: "JWT" })
-    .setSubject(input.memberId)
-    .setIssuer(cfg.issuer)
-    .setAudience(cfg.audience)
+    .setSubject(input.subject)
+    .setIssuer(config(env).jwt.issuer)
+    .setAudience(input.audience)
     .setJti(jti)
     .setIssuedAt()
-    .setExpirationTime(`${cfg.accessTtlSeconds}s`)
+    .setExpirationTime(`${input.ttlSeconds}s`)
     .sign(key);
-  return { token, expiresIn: cfg.accessTtlSeconds, jti };
+  return { token, jti };
 }
 
 /**
- * Verifies signature (ES256 only: `alg: none` and HS256-with-the-public-key are refused before any
- * key is touched), kid, iss, aud and exp (with leeway). Revocation is checked by the caller (D1).
+ * Verifies a platform token: signature (ES256 only: `alg: none` and HS256-with-the-public-key are
+ * refused before any key is touched), kid, iss, the given audience, exp (with leeway) and token_use.
+ * Every failure is 401 with `label` in the message ("access token", "widget token").
  */
-export async function verifyAccessToken(env: Env, token: string, opts: { allowExpired?: boolean } = {}): Promise<AccessClaims> {
+export async function verifyPlatformToken<T extends { token_use: string }>(
+  env: Env,
+  token: string,
+  opts: { audience: string; tokenUse: T["token_use"]; label: string; requiredClaims: string[]; check: (claims: T) => boolean; allowExpired?: boolean },
+): Promise<T> {
   const cfg = config(env).jwt;
+  const invalidToken = () => unauthenticated(`Invalid ${opts.label}`);
   let kid: string | undefined;
   try {
     const header = decodeProtectedHeader(token);
-    if (header.alg !== JWT_ALG) throw unauthenticated("Invalid access token");
-    kid = header.kid;
+    kid = header.alg === JWT_ALG ? header.kid : undefined;
   } catch {
-    throw unauthenticated("Invalid access token");
+    throw invalidToken();
   }
-  if (!kid) throw unauthenticated("Invalid access token");
-  const key = await verifierFor(env, kid);
-  if (!key) throw unauthenticated("Invalid access token");
+  const key = kid ? await verifierFor(env, kid) : null;
+  if (!key) throw invalidToken();
+  let claims: T;
   try {
     const { payload } = await jwtVerify(token, key, {
       algorithms: [JWT_ALG],
       issuer: cfg.issuer,
-      audience: cfg.audience,
+      audience: opts.audience,
       clockTolerance: opts.allowExpired ? 10 * 365 * 24 * 3600 : cfg.leewaySeconds,
-      requiredClaims: ["sub", "jti", "exp", "iat"],
+      requiredClaims: opts.requiredClaims,
     });
-    const claims = payload as unknown as AccessClaims;
-    if (claims.token_use !== "access" || typeof claims.creator_id !== "string" || typeof claims.sid !== "string") {
-      throw unauthenticated("Invalid access token");
-    }
-    return claims;
+    claims = payload as unknown as T;
   } catch (err) {
-    if (err instanceof joseErrors.JWTExpired) throw unauthenticated("Access token expired");
-    throw unauthenticated("Invalid access token");
+    if (err instanceof joseErrors.JWTExpired) throw unauthenticated(`${opts.label[0]!.toUpperCase()}${opts.label.slice(1)} expired`);
+    throw invalidToken();
   }
+  if (claims.token_use !== opts.tokenUse || !opts.check(claims)) throw invalidToken();
+  return claims;
+}
+
+export async function issueAccessToken(env: Env, input: IssueInput): Promise<{ token: string; expiresIn: number; jti: string }> {
+  const cfg = config(env).jwt;
+  const { token, jti } = await signPlatformToken(env, {
+    claims: {
+      creator_id: input.creatorId,
+      tenant_id: input.creatorId,
+      permissions: ROLE_PERMISSIONS[input.role],
+      subscription_tier: input.subscriptionTier,
+      role: input.role,
+      sid: input.sessionId,
+      token_use: "access",
+    },
+    subject: input.memberId,
+    audience: cfg.audience,
+    ttlSeconds: cfg.accessTtlSeconds,
+  });
+  return { token, expiresIn: cfg.accessTtlSeconds, jti };
+}
+
+/** An access token's claims; revocation is checked by the caller (one D1 read per request). */
+export function verifyAccessToken(env: Env, token: string, opts: { allowExpired?: boolean } = {}): Promise<AccessClaims> {
+  return verifyPlatformToken<AccessClaims>(env, token, {
+    audience: config(env).jwt.audience,
+    tokenUse: "access",
+    label: "access token",
+    requiredClaims: ["sub", "jti", "exp", "iat"],
+    check: (c) => typeof c.creator_id === "string" && typeof c.sid === "string",
+    allowExpired: opts.allowExpired,
+  });
 }

@@ -4,6 +4,7 @@
 import type { Env } from "../../env";
 import { openSecrets } from "./secrets";
 import type { ChannelRow } from "./store";
+import { appSecretKey } from "./whatsapp";
 
 /** Changes made in this isolate invalidate at once; other isolates catch up within this time. */
 const TTL_MS = 30_000;
@@ -27,8 +28,7 @@ export async function toWebhookChannel(env: Env, row: ChannelRow): Promise<Webho
   if (row.type !== "whatsapp") return base;
   const { app_secret } = await openSecrets(env, row.secrets);
   if (!app_secret) return base;
-  const hmacKey = await crypto.subtle.importKey("raw", new TextEncoder().encode(app_secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
-  return { ...base, hmacKey };
+  return { ...base, hmacKey: await appSecretKey(app_secret) };
 }
 
 /** The channels a lookup key (path id, secret hash, phone_number_id) names, loaded once per TTL. */

@@ -16,15 +16,17 @@ function fromHex(text: string): Uint8Array | undefined {
   return out;
 }
 
+/** The app secret as a non-extractable HMAC-SHA256 key (what signature checks and the webhook cache hold). */
+export function appSecretKey(appSecret: string): Promise<CryptoKey> {
+  return crypto.subtle.importKey("raw", encoder.encode(appSecret), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+}
+
 /** `X-Hub-Signature-256: sha256=<hex HMAC-SHA256(app secret, raw body)>`, compared in constant time. */
 export async function verifyHubSignature(appSecret: string | CryptoKey, raw: Uint8Array, header: string | undefined): Promise<boolean> {
   const match = /^sha256=([0-9a-fA-F]{64})$/.exec(header?.trim() ?? "");
   const given = match ? fromHex(match[1]!) : undefined;
   if (!given) return false;
-  const key =
-    typeof appSecret === "string"
-      ? await crypto.subtle.importKey("raw", encoder.encode(appSecret), { name: "HMAC", hash: "SHA-256" }, false, ["sign"])
-      : appSecret;
+  const key = typeof appSecret === "string" ? await appSecretKey(appSecret) : appSecret;
   const expected = new Uint8Array(await crypto.subtle.sign("HMAC", key, raw));
   return timingSafeEqual(expected, given);
 }

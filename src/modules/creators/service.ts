@@ -6,7 +6,6 @@ import type { Env } from "../../env";
 import { nowIso } from "../../lib/clock";
 import { notFound } from "../../lib/errors";
 import { presentCreator } from "../auth/presenters";
-import { assertTimezone } from "../auth/service";
 import type { UpdateProfileInput } from "./schemas";
 
 export async function getProfile(env: Env, creatorId: string) {
@@ -17,7 +16,6 @@ export async function getProfile(env: Env, creatorId: string) {
 }
 
 export async function updateProfile(env: Env, creatorId: string, input: UpdateProfileInput) {
-  if (input.timezone !== undefined) assertTimezone(input.timezone);
   const t = tenant(env.DB, creatorId);
   const current = await t.db.select().from(creators).where(eq(creators.id, t.creatorId)).get();
   if (!current) throw notFound("Creator");

@@ -1,6 +1,6 @@
 // Zod schemas of the users API (the creator's audience).
 import { z } from "@hono/zod-openapi";
-import { isValidTimezone } from "../../lib/timezone";
+import { Timezone } from "../auth/schemas";
 
 export const ListUsersQuery = z.object({
   page: z.coerce.number().int().min(1).default(1),
@@ -16,7 +16,7 @@ export const ListUsersQuery = z.object({
 export const UpdateUserSchema = z
   .object({
     profile_data: z.record(z.string(), z.unknown()).refine((v) => JSON.stringify(v).length <= 16_384, "profile_data is limited to 16 KB").optional(),
-    timezone: z.string().max(64).refine(isValidTimezone, "must be an IANA timezone such as Europe/Berlin").nullable().optional(),
+    timezone: Timezone.nullable().optional(),
     language: z.string().regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, "must be a language tag such as en or pt-BR").nullable().optional(),
     tags: z.array(z.string().trim().min(1).max(64)).max(100).optional(),
   })
