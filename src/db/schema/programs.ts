@@ -146,7 +146,8 @@ export interface RuleAction {
   message_template?: string;
   prompt?: string;
   delay_minutes: number;
-  whatsapp_template?: { name: string; language?: string };
+  /** WhatsApp outside the 24-hour window: this approved template is sent instead of free text. */
+  whatsapp_template?: { name: string; language: string; parameters?: string[] };
 }
 
 export const proactiveRules = sqliteTable(
