@@ -16,7 +16,11 @@ export interface RuleRow {
   evaluated_until: string | null;
 }
 
-/** A candidate query: SELECT rid (end_users rowid, the keyset), end_user_id, occurrence_key FROM … (alias u = end_users). */
+/**
+ * A candidate query: SELECT k (the keyset: the end user's id), end_user_id, occurrence_key FROM …
+ * (alias u = end_users). Chunks walk the audience in end user id order — the order of the ledger's
+ * unique key — so a chunk's inserts land next to each other in that index instead of all over it.
+ */
 export interface Candidates {
   sql: string;
   binds: unknown[];
@@ -68,7 +72,7 @@ export async function candidates(env: Env, rule: RuleRow, from: number, now: num
       // Users whose last activity crossed the threshold inside the window; one occurrence per
       // period of inactivity (keyed by the last activity), so the next silence fires again.
       const threshold = Number(t.threshold_hours) * HOUR;
-      const sql = `SELECT u.rowid AS rid, u.id AS end_user_id, 'inactive:' || u.last_active_at AS occurrence_key FROM end_users u
+      const sql = `SELECT u.id AS k, u.id AS end_user_id, 'inactive:' || u.last_active_at AS occurrence_key FROM end_users u
         WHERE u.creator_id = ?1 AND u.last_active_at > ${bind(iso(from - threshold))} AND u.last_active_at <= ${bind(iso(now - threshold))} AND ${who()}`;
       return [{ sql, binds }];
     }
@@ -76,7 +80,7 @@ export async function candidates(env: Env, rule: RuleRow, from: number, now: num
       // Enrolments waiting on the user's answer with no progress for threshold hours.
       const threshold = Number(t.threshold_hours) * HOUR;
       const program = typeof t.program_id === "string" ? ` AND e.program_id = ${bind(t.program_id)}` : "";
-      const sql = `SELECT u.rowid AS rid, u.id AS end_user_id, 'stalled:' || e.id || ':' || e.step_index AS occurrence_key
+      const sql = `SELECT u.id AS k, u.id AS end_user_id, 'stalled:' || e.id || ':' || e.step_index AS occurrence_key
         FROM program_enrollments e JOIN end_users u ON u.id = e.end_user_id
         WHERE e.creator_id = ?1 AND e.awaiting = 'answer' AND e.status = 'active'
           AND e.last_progress_at > ${bind(iso(from - threshold))} AND e.last_progress_at <= ${bind(iso(now - threshold))}${program} AND ${who()}`;
@@ -86,12 +90,12 @@ export async function candidates(env: Env, rule: RuleRow, from: number, now: num
       const range = (col: string) => `${col} > ${bind(iso(from))} AND ${col} <= ${bind(iso(now))}`;
       if (t.event === "badge_earned") {
         const badge = typeof t.badge_id === "string" ? ` AND b.badge_id = ${bind(t.badge_id)}` : "";
-        const sql = `SELECT u.rowid AS rid, u.id AS end_user_id, 'badge:' || b.id AS occurrence_key FROM end_user_badges b JOIN end_users u ON u.id = b.end_user_id
+        const sql = `SELECT u.id AS k, u.id AS end_user_id, 'badge:' || b.id AS occurrence_key FROM end_user_badges b JOIN end_users u ON u.id = b.end_user_id
           WHERE b.creator_id = ?1 AND ${range("b.earned_at")}${badge} AND ${who()}`;
         return [{ sql, binds }];
       }
       const program = typeof t.program_id === "string" ? ` AND e.program_id = ${bind(t.program_id)}` : "";
-      const sql = `SELECT u.rowid AS rid, u.id AS end_user_id, 'completed:' || e.id AS occurrence_key FROM program_enrollments e JOIN end_users u ON u.id = e.end_user_id
+      const sql = `SELECT u.id AS k, u.id AS end_user_id, 'completed:' || e.id AS occurrence_key FROM program_enrollments e JOIN end_users u ON u.id = e.end_user_id
         WHERE e.creator_id = ?1 AND ${range("e.completed_at")} AND e.status = 'completed'${program} AND ${who()}`;
       return [{ sql, binds }];
     }
@@ -121,7 +125,7 @@ export async function candidates(env: Env, rule: RuleRow, from: number, now: num
         const tzBind = (b.push(timezone), `?${b.length}`);
         const keyBind = (b.push(`sched:${occurrence}`), `?${b.length}`);
         const filter = `${audience(t.applies_to as AppliesTo, b)}${eligibleOnly ? ` AND ${ELIGIBLE}` : ""}`;
-        out.push({ sql: `SELECT u.rowid AS rid, u.id AS end_user_id, ${keyBind} AS occurrence_key FROM end_users u WHERE u.creator_id = ?1 AND u.timezone IS ${tzBind} AND ${filter}`, binds: b });
+        out.push({ sql: `SELECT u.id AS k, u.id AS end_user_id, ${keyBind} AS occurrence_key FROM end_users u WHERE u.creator_id = ?1 AND u.timezone IS ${tzBind} AND ${filter}`, binds: b });
       }
       return out;
     }
