@@ -285,7 +285,7 @@ describe("analytics and preview", () => {
     const body = await json(res);
     expect(body.total_recipients).toBe(3);
     const pia = body.recipients.find((r: any) => r.user_id === due);
-    expect(pia).toMatchObject({ message: "Miss you Pia, how is yoga?", would_send: true, skip_reason: null, deferred_by_quiet_hours: false, send_at: "2026-04-10T12:30:00.000Z" });
+    expect(pia).toMatchObject({ channel: "web", message: "Miss you Pia, how is yoga?", would_send: true, skip_reason: null, deferred_by_quiet_hours: false, send_at: "2026-04-10T12:30:00.000Z" });
     const tokyo = body.recipients.find((r: any) => r.user_id === night);
     expect(tokyo).toMatchObject({ would_send: true, deferred_by_quiet_hours: true, send_at: "2026-04-10T23:00:00.000Z" });
     expect(body.recipients.find((r: any) => r.user_id === gone)).toMatchObject({ would_send: false, skip_reason: "unreachable" });
