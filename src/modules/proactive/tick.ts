@@ -94,6 +94,13 @@ export async function runTick(env: Env, now: number = clock.now()): Promise<Tick
   const phases: Record<string, number> = {};
   const enrollmentsDispatched = await dispatchDueEnrollments(env, now);
   phases.enrollments_ms = Date.now() - t0;
+  // Every active rule, on purpose: whether one can be due is not a column condition. Inactivity,
+  // program_stalled and milestone rules are due whenever a user crosses their threshold or an event
+  // lands, which only their own indexed candidate query can tell (and it is one index probe when
+  // nothing is due); a scheduled rule is due when the clock of one of its creator's timezones shows
+  // its time, which needs the zones' offsets (DST included) — a precomputed "next due" would go
+  // stale the moment a user in a new timezone arrives. The list is the creators' configuration
+  // (tens of rules each), read once per tick from the (is_active, creator_id) index.
   const rules = await env.DB.prepare(
     "SELECT id, creator_id, trigger_type, trigger_conditions, actions, evaluated_until FROM proactive_rules WHERE is_active = 1",
   ).all<RuleRow>();
