@@ -4,7 +4,7 @@
 import type { Env } from "../../env";
 import type { RuleAction, TriggerConditions } from "../../db/schema";
 import { HOUR, MINUTE } from "../../lib/clock";
-import { localParts, zoneOrUtc } from "../../lib/timezone";
+import { localPartsBetween, zoneOrUtc } from "../../lib/timezone";
 import { cronMatches, parseCron } from "./cron";
 
 export interface RuleRow {
@@ -57,11 +57,37 @@ export function windowStart(rule: RuleRow, now: number, catchUpMinutes: number):
 }
 export const WINDOW_OVERLAP_MINUTES = 5;
 
+/** The timezones of a creator's users, read once per tick for all of their scheduled rules. */
+export type ZoneCache = Map<string, Promise<(string | null)[]>>;
+
+/**
+ * The distinct timezones of a creator's end users (null: not set). A skip scan — one index seek
+ * per zone on (creator_id, timezone, …) — because a plain DISTINCT walks every user's index entry
+ * (≈ 15 ms at 100,000 users, per scheduled rule per tick) when the database has no statistics.
+ */
+export function creatorZones(env: Env, creatorId: string, cache?: ZoneCache): Promise<(string | null)[]> {
+  const cached = cache?.get(creatorId);
+  if (cached) return cached;
+  const read = env.DB.prepare(
+    `WITH RECURSIVE z(tz) AS (
+       SELECT (SELECT min(timezone) FROM end_users WHERE creator_id = ?1)
+       UNION ALL
+       SELECT (SELECT min(timezone) FROM end_users WHERE creator_id = ?1 AND timezone > z.tz) FROM z WHERE z.tz IS NOT NULL)
+     SELECT tz AS timezone FROM z WHERE tz IS NOT NULL
+     UNION ALL SELECT NULL WHERE EXISTS (SELECT 1 FROM end_users WHERE creator_id = ?1 AND timezone IS NULL)`,
+  )
+    .bind(creatorId)
+    .all<{ timezone: string | null }>()
+    .then((r) => r.results.map((z) => z.timezone));
+  cache?.set(creatorId, read);
+  return read;
+}
+
 /**
  * Candidate queries of one rule for the window (from, now]. Scheduled rules give one query per
  * timezone whose clock showed a matching time inside the window.
  */
-export async function candidates(env: Env, rule: RuleRow, from: number, now: number, eligibleOnly: boolean): Promise<Candidates[]> {
+export async function candidates(env: Env, rule: RuleRow, from: number, now: number, eligibleOnly: boolean, zoneCache?: ZoneCache): Promise<Candidates[]> {
   const t = JSON.parse(rule.trigger_conditions) as TriggerConditions & Record<string, unknown>;
   const iso = (ms: number) => new Date(ms).toISOString();
   const binds: unknown[] = [rule.creator_id];
@@ -106,15 +132,16 @@ export async function candidates(env: Env, rule: RuleRow, from: number, now: num
           : `${Number(String(t.daily_at).slice(3))} ${Number(String(t.daily_at).slice(0, 2))} * * ${Array.isArray(t.days_of_week) ? t.days_of_week.join(",") : "*"}`;
       const cron = parseCron(expr);
       if (!cron) return [];
-      // One local clock per timezone present in the audience (indexed on creator, timezone).
-      const zones = await env.DB.prepare("SELECT DISTINCT timezone FROM end_users WHERE creator_id = ?").bind(rule.creator_id).all<{ timezone: string | null }>();
+      // One local clock per timezone present in the audience.
       const out: Candidates[] = [];
-      for (const { timezone } of zones.results) {
+      for (const timezone of await creatorZones(env, rule.creator_id, zoneCache)) {
         const tz = zoneOrUtc(timezone);
         // The latest minute in (from, now] at which this zone's clock matched the schedule.
         let occurrence: string | null = null;
-        for (let m = Math.floor(now / MINUTE) * MINUTE; m > from; m -= MINUTE) {
-          const p = localParts(m, tz);
+        const top = Math.floor(now / MINUTE) * MINUTE;
+        const partsAt = localPartsBetween(from, top, tz);
+        for (let m = top; m > from; m -= MINUTE) {
+          const p = partsAt(m);
           if (cronMatches(cron, p)) {
             occurrence = `${p.year}-${String(p.month).padStart(2, "0")}-${String(p.day).padStart(2, "0")}T${String(p.hour).padStart(2, "0")}:${String(p.minute).padStart(2, "0")}`;
             break;

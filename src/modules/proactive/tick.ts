@@ -6,7 +6,7 @@ import type { JobMessage } from "../../jobs/types";
 import { clock, MINUTE } from "../../lib/clock";
 import { log } from "../../lib/logging";
 import { dispatchDueEnrollments } from "../programs/scheduler";
-import { candidates, parseActions, windowStart, type RuleRow } from "./evaluate";
+import { candidates, parseActions, windowStart, type RuleRow, type ZoneCache } from "./evaluate";
 
 export interface TickResult {
   enrollmentsDispatched: number;
@@ -20,13 +20,13 @@ export interface TickResult {
  * Writes the rule's due (user, occurrence, action) rows into the ledger. The unique key on the
  * ledger makes overlapping or retried ticks harmless: a row that exists is never written twice.
  */
-export async function evaluateRule(env: Env, rule: RuleRow, now: number): Promise<number> {
+export async function evaluateRule(env: Env, rule: RuleRow, now: number, zoneCache?: ZoneCache): Promise<number> {
   const { catchUpMinutes, dispatchChunk } = config(env).proactive;
   const from = windowStart(rule, now, catchUpMinutes);
   const actions = parseActions(rule);
   const nowIso = new Date(now).toISOString();
   let created = 0;
-  for (const c of await candidates(env, rule, from, now, true)) {
+  for (const c of await candidates(env, rule, from, now, true, zoneCache)) {
     const n = c.binds.length;
     const [pRule, pNow, pFrom, pTo] = [n + 1, n + 2, n + 3, n + 4].map((i) => `?${i}`);
     // The actions as a constant table (index, due time) computed here: nothing per row but the copy.
@@ -105,10 +105,11 @@ export async function runTick(env: Env, now: number = clock.now()): Promise<Tick
     "SELECT id, creator_id, trigger_type, trigger_conditions, actions, evaluated_until FROM proactive_rules WHERE is_active = 1",
   ).all<RuleRow>();
   let sendsCreated = 0;
+  const zoneCache: ZoneCache = new Map();
   for (const rule of rules.results) {
     try {
       const started = Date.now();
-      sendsCreated += await evaluateRule(env, rule, now);
+      sendsCreated += await evaluateRule(env, rule, now, zoneCache);
       phases[`rule_${rule.trigger_type}_ms`] = (phases[`rule_${rule.trigger_type}_ms`] ?? 0) + Date.now() - started;
     } catch (err) {
       // One broken rule must not stop the others; its window stays open for the next tick.
