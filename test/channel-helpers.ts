@@ -41,6 +41,12 @@ export async function eventually<T>(check: () => Promise<T | undefined | false>,
   }
 }
 
+/** The channel's outbound messages once at least one exists and none is still queued. */
+export async function settledOut(channelId: string): Promise<any[] | undefined> {
+  const rows = await env.DB.prepare("SELECT m.* FROM messages m JOIN conversations c ON c.id = m.conversation_id WHERE c.channel_id = ? AND m.sender <> 'user' ORDER BY m.seq").bind(channelId).all<any>();
+  return rows.results.length && rows.results.every((m) => m.delivery_status !== "queued") ? rows.results : undefined;
+}
+
 export interface TelegramChannel {
   id: string;
   token: string;

@@ -127,6 +127,56 @@ describe("POST /api/v1/channels/telegram/webhook", () => {
     expect(u!.status).toBe("active");
   });
 
+  it("treats starting the bot (my_chat_member member) as a first contact: end user, conversation, auto-enrolment once", async () => {
+    const s = await createCreator();
+    const flow = {
+      nodes: [{ id: "start", type: "start", data: {} }, { id: "m", type: "send_message", data: { message: "Welcome to the program" } }, { id: "end", type: "end", data: {} }],
+      edges: [{ id: "e1", source: "start", target: "m" }, { id: "e2", source: "m", target: "end" }],
+    };
+    const program = (await (await api("/api/v1/programs", { method: "POST", token: s.access_token, json: { name: "Auto", flow_definition: flow, settings: { auto_enroll: true } } })).json()) as { id: string };
+    expect((await api(`/api/v1/programs/${program.id}/publish`, { method: "POST", token: s.access_token })).status).toBe(200);
+    const ch = await connectTelegram(s);
+    const started = structuredClone(blocked) as any;
+    started.my_chat_member.old_chat_member.status = "kicked";
+    started.my_chat_member.new_chat_member.status = "member";
+    delete started.my_chat_member.new_chat_member.until_date;
+    expect((await postTelegram(started, ch.secret)).status).toBe(200);
+    const user = await eventually(
+      () => env.DB.prepare("SELECT id, status, display_name FROM end_users WHERE creator_id = ? AND external_id = '521930114'").bind(s.creator.id).first<{ id: string; status: string; display_name: string }>().then((u) => u ?? undefined),
+      "end user",
+    );
+    expect(user).toMatchObject({ status: "active", display_name: "Maya" });
+    const enrolments = () => env.DB.prepare("SELECT program_id, status FROM program_enrollments WHERE end_user_id = ?").bind(user.id).all<{ program_id: string; status: string }>().then((r) => r.results);
+    await eventually(async () => ((await enrolments()).length ? true : undefined), "auto-enrolment");
+    const conv = await env.DB.prepare("SELECT channel, channel_id FROM conversations WHERE end_user_id = ?").bind(user.id).all<{ channel: string; channel_id: string }>();
+    expect(conv.results).toEqual([{ channel: "telegram", channel_id: ch.id }]);
+
+    // Their first message is the same contact: not a second user, not a second enrolment, and answered.
+    await postTelegram(telegramUpdate(918273701, { text: "Hi!" }), ch.secret);
+    await eventually(() => sendCount(ch, 1), "answer");
+    expect(await enrolments()).toEqual([{ program_id: program.id, status: "active" }]);
+    const users = await env.DB.prepare("SELECT count(*) AS n FROM end_users WHERE creator_id = ?").bind(s.creator.id).first<{ n: number }>();
+    expect(users!.n).toBe(1);
+  });
+
+  it("a contact first seen blocking the bot is recorded unreachable and not enrolled", async () => {
+    const s = await createCreator();
+    const flow = {
+      nodes: [{ id: "start", type: "start", data: {} }, { id: "end", type: "end", data: {} }],
+      edges: [{ id: "e1", source: "start", target: "end" }],
+    };
+    const program = (await (await api("/api/v1/programs", { method: "POST", token: s.access_token, json: { name: "Auto", flow_definition: flow, settings: { auto_enroll: true } } })).json()) as { id: string };
+    expect((await api(`/api/v1/programs/${program.id}/publish`, { method: "POST", token: s.access_token })).status).toBe(200);
+    const ch = await connectTelegram(s);
+    await postTelegram(blocked, ch.secret);
+    const user = await eventually(
+      () => env.DB.prepare("SELECT id, status FROM end_users WHERE creator_id = ? AND external_id = '521930114'").bind(s.creator.id).first<{ id: string; status: string }>().then((u) => (u?.status === "unreachable" ? u : undefined)),
+      "unreachable user",
+    );
+    const n = await env.DB.prepare("SELECT count(*) AS n FROM program_enrollments WHERE end_user_id = ?").bind(user.id).first<{ n: number }>();
+    expect(n!.n).toBe(0);
+  });
+
   it("accepts the per-channel path /webhooks/telegram/{channel_id} with that channel's secret only", async () => {
     const s = await createCreator();
     const ch = await connectTelegram(s);

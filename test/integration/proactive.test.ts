@@ -3,6 +3,7 @@
 // occurrence under overlapping ticks, analytics and the dry-run preview.
 import { env } from "cloudflare:test";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { localParts, localPartsBetween } from "../../src/lib/timezone";
 import { onUserMessage } from "../../src/modules/programs/inbound";
 import { api, createCreator, errorOf, type Session } from "../helpers";
 import { createEndUser, Engine, messagesOf, setClock } from "../support/engine";
@@ -285,11 +286,28 @@ describe("analytics and preview", () => {
     const body = await json(res);
     expect(body.total_recipients).toBe(3);
     const pia = body.recipients.find((r: any) => r.user_id === due);
-    expect(pia).toMatchObject({ message: "Miss you Pia, how is yoga?", would_send: true, skip_reason: null, deferred_by_quiet_hours: false, send_at: "2026-04-10T12:30:00.000Z" });
+    expect(pia).toMatchObject({ channel: "web", message: "Miss you Pia, how is yoga?", would_send: true, skip_reason: null, deferred_by_quiet_hours: false, send_at: "2026-04-10T12:30:00.000Z" });
     const tokyo = body.recipients.find((r: any) => r.user_id === night);
     expect(tokyo).toMatchObject({ would_send: true, deferred_by_quiet_hours: true, send_at: "2026-04-10T23:00:00.000Z" });
     expect(body.recipients.find((r: any) => r.user_id === gone)).toMatchObject({ would_send: false, skip_reason: "unreachable" });
     const ledger = await env.DB.prepare("SELECT count(*) AS n FROM proactive_sends WHERE rule_id = ?").bind(id).first<{ n: number }>();
     expect(ledger!.n).toBe(0);
+  });
+});
+
+describe("localPartsBetween (the scheduled rules' minute-by-minute local clock)", () => {
+  it("agrees with Intl minute by minute, in plain windows and across DST changes both ways", () => {
+    const windows: [string, string, string][] = [
+      ["2026-04-10T09:00:00Z", "2026-04-10T10:05:00Z", "Asia/Kolkata"],
+      ["2026-03-29T00:30:00Z", "2026-03-29T01:35:00Z", "Europe/Berlin"], // spring forward at 01:00 UTC
+      ["2026-11-01T05:30:00Z", "2026-11-01T06:35:00Z", "America/New_York"], // fall back at 06:00 UTC
+      ["2026-04-04T15:30:00Z", "2026-04-04T16:35:00Z", "Australia/Sydney"], // fall back at 16:00 UTC
+    ];
+    for (const [a, b, tz] of windows) {
+      const from = Date.parse(a);
+      const to = Date.parse(b);
+      const fast = localPartsBetween(from, to, tz);
+      for (let m = to; m > from; m -= 60_000) expect(fast(m), `${tz} ${new Date(m).toISOString()}`).toEqual(localParts(m, tz));
+    }
   });
 });

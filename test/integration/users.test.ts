@@ -36,6 +36,10 @@ describe("GET /api/v1/users", () => {
     expect(tg.users.map((u: any) => u.id)).toEqual([busy]);
     const web = await json(await api("/api/v1/users?channel=web", { token: owner.access_token }));
     expect(web.users.map((u: any) => u.id)).toEqual([quiet]);
+    // Responses say "web" (the spec's name); "widget" stays accepted as a filter alias.
+    expect(web.users[0].channel).toBe("web");
+    const alias = await json(await api("/api/v1/users?channel=widget", { token: owner.access_token }));
+    expect(alias.users.map((u: any) => [u.id, u.channel])).toEqual([[quiet, "web"]]);
     const inactive = await json(await api("/api/v1/users?status=inactive", { token: owner.access_token }));
     expect(inactive.users.map((u: any) => u.id)).toEqual([gone]);
     const search = await json(await api("/api/v1/users?search=quail", { token: owner.access_token }));
@@ -66,7 +70,8 @@ describe("GET/PUT /api/v1/users/{user_id}", () => {
     const got = await json(await api(`/api/v1/users/${id}`, { token: owner.access_token }));
     expect(got).toMatchObject({ id, timezone: null, language: null, profile_data: { name: "Ana", goals: ["sleep"] }, badges_earned: [], program_enrollments: [] });
     expect(got.recent_interactions).toHaveLength(1);
-    expect(got.recent_interactions[0]).toMatchObject({ interaction_type: "message_sent", channel: "widget" });
+    expect(got).toMatchObject({ channel: "web" });
+    expect(got.recent_interactions[0]).toMatchObject({ interaction_type: "message_sent", channel: "web" });
 
     const put = await api(`/api/v1/users/${id}`, {
       method: "PUT",

@@ -30,8 +30,9 @@ export const endUsers = sqliteTable(
   (t) => [
     uniqueIndex("end_users_identity_unique").on(t.creatorId, t.channel, t.externalId),
     index("end_users_creator_active_idx").on(t.creatorId, t.lastActiveAt),
-    // Scheduled proactive rules evaluate one local time per timezone (programs/proactive engine).
-    index("end_users_creator_timezone_idx").on(t.creatorId, t.timezone),
+    // Scheduled proactive rules evaluate one local time per timezone, walking its users in id order
+    // (programs/proactive engine).
+    index("end_users_creator_timezone_idx").on(t.creatorId, t.timezone, t.id),
   ],
 );
 

@@ -146,7 +146,8 @@ export interface RuleAction {
   message_template?: string;
   prompt?: string;
   delay_minutes: number;
-  whatsapp_template?: { name: string; language?: string };
+  /** WhatsApp outside the 24-hour window: this approved template is sent instead of free text. */
+  whatsapp_template?: { name: string; language: string; parameters?: string[] };
 }
 
 export const proactiveRules = sqliteTable(
@@ -197,7 +198,9 @@ export const proactiveSends = sqliteTable(
     createdAt: text("created_at").notNull(),
   },
   (t) => [
-    uniqueIndex("proactive_sends_occurrence_unique").on(t.ruleId, t.endUserId, t.occurrenceKey, t.actionIndex),
+    // (rule, occurrence, user): a tick writes one rule's occurrence for users in id order, so its
+    // inserts append to neighbouring pages of this index (user first scattered them over all of it).
+    uniqueIndex("proactive_sends_occurrence_unique").on(t.ruleId, t.occurrenceKey, t.endUserId, t.actionIndex),
     index("proactive_sends_due_idx").on(t.status, t.dueAt),
     // Partial: pending rows (most of a broadcast) aren't in these until they are sent.
     index("proactive_sends_user_day_idx").on(t.endUserId, t.localDate, t.status).where(sql`local_date IS NOT NULL`),

@@ -139,10 +139,10 @@ export async function updateDelivery(
  * progress saved in one round trip; the last part moves queued → sent (never back from delivered/read). */
 export async function recordSentPart(
   env: Env,
-  input: { creatorId: string; messageId: string; channelId: string; externalMessageId: string; partsSent: number; parts: number; externalIds: string[] },
+  input: { creatorId: string; messageId: string; channelId: string; externalMessageId: string; partsSent: number; parts: number; externalIds: string[]; metadata?: Record<string, unknown> },
 ): Promise<void> {
   const done = input.partsSent >= input.parts;
-  const patch = { parts_sent: input.partsSent, parts: input.parts, external_message_ids: input.externalIds, ...(done ? { sent_at: nowIso() } : {}) };
+  const patch = { ...input.metadata, parts_sent: input.partsSent, parts: input.parts, external_message_ids: input.externalIds, ...(done ? { sent_at: nowIso() } : {}) };
   await env.DB.batch([
     env.DB.prepare(
       "INSERT OR IGNORE INTO channel_message_refs (channel_id, external_message_id, creator_id, message_id, part) VALUES (?1, ?2, ?3, ?4, ?5)",

@@ -47,6 +47,15 @@ export async function processInbound(env: Env, job: { creatorId: string; channel
   await t.db.update(channelEvents).set({ processedAt: nowIso() }).where(key).run();
 }
 
+/** The contact's conversation, opened on first contact; a new contact is auto-enrolled once
+ * (whichever of their first events — a message, or starting the bot — created them). */
+async function firstContact(env: Env, channel: { id: string; kind: ChannelKind }, creatorId: string, user: { id: string; created: boolean }): Promise<string> {
+  const { conversationId } = await openConversation(env, { creatorId, channelId: channel.id, channel: channel.kind, endUserId: user.id });
+  // Programs with auto-enrol take them in (their messages land in this conversation).
+  if (user.created) await onEndUserCreated(env, { creatorId, endUserId: user.id });
+  return conversationId;
+}
+
 async function handleEvent(env: Env, channel: ChannelRow, job: { creatorId: string; event: InboundEvent }, attempt: number): Promise<void> {
   if (channel.type === "web") return;
   const kind: ChannelKind = channel.type;
@@ -57,17 +66,17 @@ async function handleEvent(env: Env, channel: ChannelRow, job: { creatorId: stri
     return;
   }
   if (event.kind === "membership") {
-    const user = await upsertEndUser(env, { creatorId: job.creatorId, channel: kind, user: event.user, active: false });
+    // "member": the user started (or unblocked) the bot — a contact like a first message, reachable again.
+    const joined = event.status === "member";
+    const user = await upsertEndUser(env, { creatorId: job.creatorId, channel: kind, user: event.user, active: joined });
     // "kicked" = the user blocked the bot: sends would fail with 403 until they restart it.
     if (event.status === "kicked" || event.status === "left") await setEndUserStatus(env, job.creatorId, user.id, "unreachable");
-    else if (event.status === "member") await setEndUserStatus(env, job.creatorId, user.id, "active");
+    if (joined) await firstContact(env, { id: channel.id, kind }, job.creatorId, user);
     return;
   }
 
   const user = await upsertEndUser(env, { creatorId: job.creatorId, channel: kind, user: event.user, active: true });
-  const { conversationId } = await openConversation(env, { creatorId: job.creatorId, channelId: channel.id, channel: kind, endUserId: user.id });
-  // A first contact: programs with auto-enrol take them in (their messages land in this conversation).
-  if (user.created) await onEndUserCreated(env, { creatorId: job.creatorId, endUserId: user.id });
+  const conversationId = await firstContact(env, { id: channel.id, kind }, job.creatorId, user);
   if (event.kind === "edited") {
     await recordEdit(env, { creatorId: job.creatorId, conversationId, externalMessageId: event.externalMessageId, text: event.text, editedAt: event.editedAt });
     return;

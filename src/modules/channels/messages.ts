@@ -13,15 +13,19 @@ import { sendToEndUser } from "./outbound";
 import type { SendMessageInput } from "./schemas";
 import { splitMessage } from "./split";
 import { getChannel } from "./store";
+import { templateOf, templateTranscript } from "./whatsapp-template";
 
 type MessageRow = typeof messages.$inferSelect;
 
 function present(row: MessageRow, endUserId: string) {
   const meta = row.metadata ?? {};
+  const template = meta.message_type === "template" ? templateOf(meta) : undefined;
   return {
     status: row.deliveryStatus ?? "queued",
     messageId: row.clientMessageId ?? row.id,
     message_id: row.id,
+    type: template ? ("template" as const) : ("text" as const),
+    ...(template && { template }),
     conversation_id: row.conversationId,
     end_user_id: endUserId,
     seq: row.seq,
@@ -29,7 +33,7 @@ function present(row: MessageRow, endUserId: string) {
     sender: row.sender,
     delivery_status: row.deliveryStatus,
     delivery_error: typeof meta.delivery_error === "string" ? meta.delivery_error : null,
-    parts: splitMessage(row.text).length,
+    parts: template ? 1 : splitMessage(row.text).length,
     timestamp: row.createdAt,
   };
 }
@@ -37,6 +41,7 @@ function present(row: MessageRow, endUserId: string) {
 export async function sendChannelMessage(env: Env, actor: AccessClaims, channelId: string, input: SendMessageInput) {
   const channel = await getChannel(env, actor.creator_id, channelId);
   if (channel.type === "web") throw invalid([{ field: "channel_id", message: "Web widget channels have no outbound sender: use the conversation's socket" }]);
+  if (input.type === "template" && channel.type !== "whatsapp") throw invalid([{ field: "type", message: "Template messages exist on WhatsApp only" }]);
   if (channel.status !== "active") throw conflict(`The channel is ${channel.status}: it can't send`);
   const kind = channel.type;
   const externalId = input.to && kind === "whatsapp" ? `+${input.to.replace(/^\+/, "")}` : input.to;
@@ -49,7 +54,8 @@ export async function sendChannelMessage(env: Env, actor: AccessClaims, channelI
   const { conversationId } = await openConversation(env, { creatorId: actor.creator_id, channelId: channel.id, channel: kind, endUserId: user.id });
 
   const t = tenant(env.DB, actor.creator_id);
-  if (kind === "whatsapp") {
+  // Templates may go at any time; free text only within 24 hours of the user's last message.
+  if (kind === "whatsapp" && input.type === "text") {
     const last = await t.db
       .select({ at: messages.createdAt })
       .from(messages)
@@ -58,17 +64,17 @@ export async function sendChannelMessage(env: Env, actor: AccessClaims, channelI
       .limit(1)
       .get();
     if (!last || Date.now() - Date.parse(last.at) > 24 * HOUR) {
-      throw invalid([{ field: "to", message: "More than 24 hours since this user last wrote: WhatsApp only allows template messages" }]);
+      throw invalid([{ field: "to", message: "More than 24 hours since this user last wrote: WhatsApp only allows template messages (type \"template\")" }]);
     }
   }
   const stored = await sendToEndUser(env, {
     creatorId: actor.creator_id,
     conversationId,
-    text: input.text,
+    text: input.template ? templateTranscript(input.template) : input.text!,
     sender: "agent",
     senderId: actor.sub,
     clientMessageId: input.messageId ? `api:${input.messageId}` : undefined,
-    metadata: { sent_via: "api" },
+    metadata: { sent_via: "api", ...(input.template && { message_type: "template", whatsapp_template: { ...input.template, parameters: input.template.parameters ?? [] } }) },
   });
   const row = await t.db.select().from(messages).where(t.where(messages, eq(messages.id, stored.messageId))).get();
   return { ...present(row!, user.id), messageId: input.messageId ?? row!.id };

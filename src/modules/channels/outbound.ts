@@ -1,6 +1,7 @@
 // Outbound messages on Telegram and WhatsApp: store with delivery_status "queued", send from the
 // JOBS queue with pacing, split long texts, and apply the retry rules (429 waits retry_after, 5xx
-// backs off exponentially, blocked / outside the 24-hour window are permanent and recorded).
+// backs off exponentially, blocked / outside the 24-hour window are permanent and recorded). WhatsApp
+// messages that name an approved template go out as that template when free text can't.
 import { and, eq, sql } from "drizzle-orm";
 import { config } from "../../config";
 import { tenant } from "../../db/client";
@@ -15,7 +16,8 @@ import type { SendResult } from "./platform";
 import { openSecrets } from "./secrets";
 import { splitMessage } from "./split";
 import { TelegramClient } from "./telegram";
-import { sendWhatsAppText } from "./whatsapp";
+import { sendWhatsAppTemplate, sendWhatsAppText } from "./whatsapp";
+import { templateOf, templatePayload } from "./whatsapp-template";
 
 export interface SendInput {
   creatorId: string;
@@ -105,8 +107,13 @@ export async function processSend(env: Env, job: { creatorId: string; messageId:
   if (!conv?.channelId || !user) return fail(env, job.creatorId, msg.id, "no_recipient", "The conversation has no channel end user");
   if (!channel || channel.type === "web") return fail(env, job.creatorId, msg.id, "channel_disconnected", "The channel was disconnected");
   if (user.status !== "active") return fail(env, job.creatorId, msg.id, "end_user_unreachable", `The end user is ${user.status}`);
-  // Outside the 24-hour customer service window only templates may be sent (Meta policy).
-  if (channel.type === "whatsapp" && (!found.lastInboundAt || Date.now() - Date.parse(found.lastInboundAt) > 24 * HOUR)) {
+  // Outside the 24-hour customer service window only templates may be sent (Meta policy). A message
+  // that names a template goes out as that template when free text can't: outside the window by our
+  // clock, or once Meta refused the free text (131047 — its clock decides); an explicit template
+  // message (the messages API's type "template") always goes as one.
+  const template = channel.type === "whatsapp" ? templateOf(msg.metadata) : undefined;
+  const outsideWindow = channel.type === "whatsapp" && (!found.lastInboundAt || Date.now() - Date.parse(found.lastInboundAt) > 24 * HOUR);
+  if (outsideWindow && !template) {
     return fail(env, job.creatorId, msg.id, "outside_service_window", "More than 24 hours since the user last wrote: only templates can be sent");
   }
 
@@ -116,25 +123,19 @@ export async function processSend(env: Env, job: { creatorId: string; messageId:
   const parts = splitMessage(msg.text);
   let partsSent = Number(msg.metadata?.parts_sent ?? 0);
   const externalIds = Array.isArray(msg.metadata?.external_message_ids) ? [...(msg.metadata!.external_message_ids as string[])] : [];
+  const to = user.externalId.replace(/^\+/, "");
+  let asTemplate = !!template && (msg.metadata?.message_type === "template" || outsideWindow || msg.metadata?.sent_as === "template");
 
-  while (partsSent < parts.length) {
+  // One paced API call: its result, or the delay until the pacer has a slot.
+  const attemptSend = async (send: () => Promise<SendResult>): Promise<SendResult | { retryDelaySeconds: number }> => {
     const slot = await pacer.reserve({ chatKey: user.externalId, perSecond: pace.perSecond, chatIntervalMs: pace.chatIntervalMs, maxWaitMs: MAX_PACING_WAIT_MS });
     if (!slot.reserved) return { retryDelaySeconds: Math.ceil(slot.waitMs / 1000) };
     if (slot.waitMs > 0) await sleep(slot.waitMs);
-    const part = parts[partsSent]!;
-    let result: SendResult;
-    if (channel.type === "telegram") {
-      result = await new TelegramClient(cfg.telegramApiBaseUrl, secrets.bot_token!).sendMessage(user.externalId, part);
-    } else {
-      result = await sendWhatsAppText(cfg.whatsappApiBaseUrl, channel.externalAccountId!, secrets.access_token!, user.externalId.replace(/^\+/, ""), part);
-    }
-    if (result.kind === "ok") {
-      partsSent++;
-      externalIds.push(result.externalMessageId);
-      // Progress is saved per part: a retry resumes after the last part that went out.
-      await recordSentPart(env, { creatorId: job.creatorId, messageId: msg.id, channelId: channel.id, externalMessageId: result.externalMessageId, partsSent, parts: parts.length, externalIds });
-      continue;
-    }
+    return send();
+  };
+  // The retry rules for a send that didn't go out.
+  const settle = async (result: SendResult): Promise<JobOutcome> => {
+    if (result.kind === "ok") return;
     if (result.kind === "permanent") {
       if (result.blocked) await setEndUserStatus(env, job.creatorId, user.id, "unreachable");
       return fail(env, job.creatorId, msg.id, result.reason, result.detail);
@@ -146,7 +147,50 @@ export async function processSend(env: Env, job: { creatorId: string; messageId:
     await updateDelivery(env, { creatorId: job.creatorId, messageId: msg.id, metadata: { last_attempt_error: result.detail, attempts: attempt } });
     log("info", "channel send retry", { messageId: msg.id, kind: result.kind, delaySeconds: delay, attempt });
     return { retryDelaySeconds: delay };
+  };
+
+  while (!asTemplate && partsSent < parts.length) {
+    const part = parts[partsSent]!;
+    const result = await attemptSend(() =>
+      channel.type === "telegram"
+        ? new TelegramClient(cfg.telegramApiBaseUrl, secrets.bot_token!).sendMessage(user.externalId, part)
+        : sendWhatsAppText(cfg.whatsappApiBaseUrl, channel.externalAccountId!, secrets.access_token!, to, part),
+    );
+    if (!("kind" in result)) return result;
+    const sent = result;
+    if (sent.kind === "ok") {
+      partsSent++;
+      externalIds.push(sent.externalMessageId);
+      // Progress is saved per part: a retry resumes after the last part that went out.
+      await recordSentPart(env, { creatorId: job.creatorId, messageId: msg.id, channelId: channel.id, externalMessageId: sent.externalMessageId, partsSent, parts: parts.length, externalIds });
+      continue;
+    }
+    if (sent.kind === "permanent" && sent.reason === "outside_service_window" && template) {
+      // Meta says the window closed: the configured template goes instead (and on any retry).
+      await updateDelivery(env, { creatorId: job.creatorId, messageId: msg.id, metadata: { sent_as: "template", template_fallback: "meta_131047" } });
+      asTemplate = true;
+      break;
+    }
+    return settle(sent);
   }
+  if (!asTemplate || !template) return;
+
+  // The whole message as one template send (templates are not split).
+  const result = await attemptSend(() => sendWhatsAppTemplate(cfg.whatsappApiBaseUrl, channel.externalAccountId!, secrets.access_token!, to, templatePayload(template, msg.text)));
+  if (!("kind" in result)) return result;
+  const sent = result;
+  if (sent.kind !== "ok") return settle(sent);
+  externalIds.push(sent.externalMessageId);
+  await recordSentPart(env, {
+    creatorId: job.creatorId,
+    messageId: msg.id,
+    channelId: channel.id,
+    externalMessageId: sent.externalMessageId,
+    partsSent: partsSent + 1,
+    parts: partsSent + 1,
+    externalIds,
+    metadata: { sent_as: "template" },
+  });
 }
 
 /** A WhatsApp delivery/read/failed status for one of our messages. */

@@ -3,6 +3,7 @@ import { z } from "@hono/zod-openapi";
 import { CHANNEL_STATUSES, CHANNEL_TYPES } from "../../db/schema";
 import { TELEGRAM_TOKEN } from "./telegram";
 import { E164 } from "./whatsapp";
+import { WhatsAppTemplateSchema } from "./whatsapp-template";
 
 const Name = z.string().trim().min(1).max(100);
 const Welcome = z.string().trim().min(1).max(4096);
@@ -109,13 +110,21 @@ export const SendMessageSchema = z
     /** The end user on this channel: Telegram chat id or WhatsApp number (E.164, the + optional). */
     to: z.string().trim().min(1).max(64).optional(),
     end_user_id: z.string().uuid().optional(),
-    type: z.literal("text").default("text"),
-    text: z.string().trim().min(1).max(20_000),
+    /** "template": an approved WhatsApp template (the only kind WhatsApp delivers outside the 24-hour window). */
+    type: z.enum(["text", "template"]).default("text"),
+    text: z.string().trim().min(1).max(20_000).optional(),
+    template: WhatsAppTemplateSchema.optional(),
     /** The caller's id for this message: sending it again returns the first send. */
     messageId: z.string().trim().min(1).max(200).optional(),
   })
   .strict()
-  .refine((b) => b.to || b.end_user_id, { message: "Give the recipient: to (chat id or phone number) or end_user_id", path: ["to"] })
+  .superRefine((b, ctx) => {
+    if (!b.to && !b.end_user_id) ctx.addIssue({ code: "custom", message: "Give the recipient: to (chat id or phone number) or end_user_id", path: ["to"] });
+    if (b.type === "text" && b.text === undefined) ctx.addIssue({ code: "custom", message: "Required for a text message", path: ["text"] });
+    if (b.type === "text" && b.template) ctx.addIssue({ code: "custom", message: "A template goes with type \"template\"", path: ["template"] });
+    if (b.type === "template" && !b.template) ctx.addIssue({ code: "custom", message: "Required for a template message: {name, language, parameters}", path: ["template"] });
+    if (b.type === "template" && b.text !== undefined) ctx.addIssue({ code: "custom", message: "A template message has no free text: its wording is the approved template's", path: ["text"] });
+  })
   .openapi("SendChannelMessageRequest");
 export type SendMessageInput = z.infer<typeof SendMessageSchema>;
 
@@ -124,6 +133,8 @@ export const OutboundMessageSchema = z
     status: z.string().openapi({ description: "Delivery status: queued, sent, delivered, read or failed" }),
     messageId: z.string(),
     message_id: z.string(),
+    type: z.enum(["text", "template"]),
+    template: WhatsAppTemplateSchema.optional(),
     conversation_id: z.string(),
     end_user_id: z.string(),
     seq: z.number().int(),

@@ -1,8 +1,9 @@
 // WhatsApp Cloud API adapter: signature check over the raw bytes, the notification schema, its
-// normalization into inbound events, and sending text through the Graph API.
+// normalization into inbound events, and sending text or templates through the Graph API.
 import { z } from "@hono/zod-openapi";
 import { timingSafeEqual } from "../../lib/crypto";
 import { isoFromEpoch, type InboundEvent, type KeyedEvent, type SendResult } from "./platform";
+import type { templatePayload } from "./whatsapp-template";
 
 /** E.164: a plus, a non-zero country digit, up to 15 digits in all. */
 export const E164 = /^\+[1-9]\d{6,14}$/;
@@ -40,13 +41,23 @@ interface GraphError {
 const THROTTLED = new Set([4, 80007, 130429, 131056]);
 const TRANSIENT = new Set([1, 2, 131000, 131016, 133004]);
 
-export async function sendWhatsAppText(baseUrl: string, phoneNumberId: string, accessToken: string, to: string, body: string): Promise<SendResult> {
+/** A free-text message (inside the 24-hour customer service window only). */
+export function sendWhatsAppText(baseUrl: string, phoneNumberId: string, accessToken: string, to: string, body: string): Promise<SendResult> {
+  return postMessage(baseUrl, phoneNumberId, accessToken, { to, type: "text", text: { preview_url: false, body } });
+}
+
+/** An approved template message (allowed at any time; the only kind outside the window). */
+export function sendWhatsAppTemplate(baseUrl: string, phoneNumberId: string, accessToken: string, to: string, template: ReturnType<typeof templatePayload>): Promise<SendResult> {
+  return postMessage(baseUrl, phoneNumberId, accessToken, { to, type: "template", template });
+}
+
+async function postMessage(baseUrl: string, phoneNumberId: string, accessToken: string, message: Record<string, unknown>): Promise<SendResult> {
   let res: Response;
   try {
     res = await fetch(`${baseUrl}/${encodeURIComponent(phoneNumberId)}/messages`, {
       method: "POST",
       headers: { "Content-Type": "application/json", Authorization: `Bearer ${accessToken}` },
-      body: JSON.stringify({ messaging_product: "whatsapp", recipient_type: "individual", to, type: "text", text: { preview_url: false, body } }),
+      body: JSON.stringify({ messaging_product: "whatsapp", recipient_type: "individual", ...message }),
     });
   } catch (err) {
     return { kind: "transient", detail: `Graph API unreachable: ${(err as Error).message}` };

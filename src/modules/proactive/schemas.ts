@@ -1,5 +1,6 @@
 // Zod schemas of the proactive engine API: rules (trigger, audience, actions), analytics, preview.
 import { z } from "@hono/zod-openapi";
+import { WhatsAppTemplateSchema } from "../channels/whatsapp-template";
 import { parseCron } from "./cron";
 
 const HHMM = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, "must be a local time HH:MM (24 h)");
@@ -49,7 +50,8 @@ export const TriggerSchema = z.discriminatedUnion("type", [
 ]);
 
 const Delay = z.number().int().min(0).max(10080).default(0);
-const WhatsAppTemplate = z.object({ name: z.string().trim().min(1).max(512), language: z.string().max(20).optional() }).strict();
+/** The approved template that reaches WhatsApp users outside the 24-hour window (parameters may use {user_name} and profile fields). */
+const WhatsAppTemplate = WhatsAppTemplateSchema;
 export const ActionSchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("send_message"), message_template: z.string().trim().min(1).max(4000), delay_minutes: Delay, whatsapp_template: WhatsAppTemplate.optional() }).strict(),
   z.object({ type: z.literal("ai_message"), prompt: z.string().trim().min(1).max(4000), delay_minutes: Delay, whatsapp_template: WhatsAppTemplate.optional() }).strict(),

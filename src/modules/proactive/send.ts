@@ -39,6 +39,12 @@ export function renderAction(action: RuleAction, user: { display_name: string | 
   return renderTemplate(action.type === "send_message" ? action.message_template ?? "" : action.prompt ?? "", templateUser);
 }
 
+/** The action's template with its parameters written for this user ({user_name}, profile fields). */
+function renderWhatsAppTemplate(template: NonNullable<RuleAction["whatsapp_template"]>, user: { display_name: string | null; profile: string }) {
+  const templateUser = { displayName: user.display_name, profile: JSON.parse(user.profile || "{}") as Record<string, unknown> };
+  return { ...template, ...(template.parameters && { parameters: template.parameters.map((p) => renderTemplate(p, templateUser)) }) };
+}
+
 /** Why this user can't get a proactive message now (null: they can). Shared with the preview. */
 export function blocker(env: Env, row: Pick<SendRow, "user_status" | "opted_out" | "channel" | "last_active_at" | "timezone">, action: RuleAction | undefined, now: number):
   | { skip: string }
@@ -107,9 +113,8 @@ async function deliverOne(env: Env, id: number): Promise<void> {
     kind: "proactive",
     // The occurrence itself is the key (stable even if ledger rowids were ever reused).
     idempotencyKey: `proactive:${row.rule_id}:${row.end_user_id}:${row.occurrence_key}:${row.action_index}`,
-    ...(row.channel === "whatsapp" && action.whatsapp_template && now - (row.last_active_at ? Date.parse(row.last_active_at) : 0) > config(env).proactive.whatsappWindowHours * HOUR
-      ? { whatsappTemplate: action.whatsapp_template }
-      : {}),
+    // The channel decides at send time whether the window is open (free text) or the template goes.
+    ...(row.channel === "whatsapp" && action.whatsapp_template ? { whatsappTemplate: renderWhatsAppTemplate(action.whatsapp_template, row) } : {}),
   });
   if (!result.delivered) return void (await finish(env, id, "skipped", result.reason ?? "undeliverable"));
   await env.DB.prepare("UPDATE proactive_sends SET status = 'sent', sent_at = ?, text = ?, skip_reason = NULL, claimed_until = NULL WHERE id = ? AND status = 'sending'")

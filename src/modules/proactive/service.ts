@@ -11,6 +11,7 @@ import { newId } from "../../lib/ids";
 import { localDate, zoneOrUtc } from "../../lib/timezone";
 import { candidates, parseActions, windowStart, type RuleRow } from "./evaluate";
 import type { AnalyticsQuery, CreateRuleSchema, UpdateRuleSchema } from "./schemas";
+import { apiChannel } from "../users/service";
 import { blocker, renderAction } from "./send";
 
 type Row = typeof proactiveRules.$inferSelect;
@@ -218,7 +219,7 @@ export async function preview(env: Env, creatorId: string, id: string) {
         recipients.push({
           user_id: u.end_user_id,
           name: u.display_name,
-          channel: u.channel,
+          channel: apiChannel(u.channel),
           timezone: zoneOrUtc(u.timezone),
           occurrence: u.occurrence_key,
           action_index: i,

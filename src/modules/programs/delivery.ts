@@ -5,6 +5,7 @@
 import type { Env } from "../../env";
 import { clock } from "../../lib/clock";
 import { newId } from "../../lib/ids";
+import type { WhatsAppTemplate } from "../channels/whatsapp-template";
 
 export interface DeliveryInput {
   creatorId: string;
@@ -14,8 +15,9 @@ export interface DeliveryInput {
   kind: "program" | "proactive";
   /** Stable per step / per send: a retry with the same key never stores the message twice. */
   idempotencyKey: string;
-  /** WhatsApp outside the 24-hour window: the approved template to send instead of free text. */
-  whatsappTemplate?: { name: string; language?: string };
+  /** WhatsApp users: the approved template the channel sends instead of free text when the 24-hour
+   * window is closed at send time (parameters already rendered for this user). */
+  whatsappTemplate?: WhatsAppTemplate;
 }
 
 export interface DeliveryResult {
@@ -68,7 +70,7 @@ export async function deliverToEndUser(env: Env, input: DeliveryInput): Promise<
 
   const at = clock.iso();
   const conversationId = await latestConversation(env, input.creatorId, user, at);
-  const metadata = { kind: input.kind, ...(input.whatsappTemplate ? { whatsapp_template: input.whatsappTemplate } : {}) };
+  const metadata = { kind: input.kind, ...(input.whatsappTemplate && user.channel === "whatsapp" ? { whatsapp_template: input.whatsappTemplate } : {}) };
   // The conversation's object is the only writer of its messages: it stores the message once per
   // key, shows it on the user's open widget tabs and, on Telegram/WhatsApp, queues the send.
   const stub = env.CONVERSATION.get(env.CONVERSATION.idFromName(conversationId));

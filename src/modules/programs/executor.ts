@@ -10,6 +10,7 @@ import { clock, HOUR, MINUTE } from "../../lib/clock";
 import { newId } from "../../lib/ids";
 import { log } from "../../lib/logging";
 import { addLocalDays, nextLocalTime, zoneOrUtc } from "../../lib/timezone";
+import { WhatsAppTemplateSchema } from "../channels/whatsapp-template";
 import { deliverToEndUser } from "./delivery";
 import { nextNodeId, nodeById } from "./flow";
 import { loadVersion } from "./service";
@@ -194,8 +195,13 @@ async function execute(env: Env, e: EnrollmentRow, flow: FlowDefinition, node: F
   const data = node.data as Record<string, unknown>;
   const profile = parseJson<Record<string, unknown>>(user?.profile, {});
   const templateUser = { displayName: user?.display_name ?? null, profile };
+  // A node's WhatsApp template (validated on save), its parameters written for this user.
+  const template = WhatsAppTemplateSchema.safeParse(data.whatsapp_template);
+  const whatsappTemplate = template.success
+    ? { ...template.data, ...(template.data.parameters && { parameters: template.data.parameters.map((p) => renderTemplate(p, templateUser)) }) }
+    : undefined;
   const deliver = async (text: string) => {
-    const r = await deliverToEndUser(env, { creatorId: e.creator_id, endUserId: e.end_user_id, text, sender: "ai", kind: "program", idempotencyKey: key });
+    const r = await deliverToEndUser(env, { creatorId: e.creator_id, endUserId: e.end_user_id, text, sender: "ai", kind: "program", idempotencyKey: key, ...(whatsappTemplate && { whatsappTemplate }) });
     return { delivered: r.delivered, ...(r.reason && r.reason !== "duplicate" ? { reason: r.reason } : {}), ...(r.messageId ? { message_id: r.messageId } : {}) };
   };
   // A timed-out question: follow its timeout edge (or, without one, carry on along the answer edge).

@@ -2,6 +2,7 @@
 // every problem listed) and the graph helpers the executor uses.
 import { z } from "@hono/zod-openapi";
 import type { ErrorDetail } from "../../lib/errors";
+import { WhatsAppTemplateSchema } from "../channels/whatsapp-template";
 import type { FlowDefinition, FlowEdge, FlowNode } from "../../db/schema";
 
 export const NODE_TYPES = ["start", "send_message", "wait", "question", "condition", "ai_message", "tag", "award_badge", "end"] as const;
@@ -14,19 +15,21 @@ export const CONDITION_OPERATORS = ["equals", "not_equals", "contains", "not_con
 /** profile.<key> (answers are stored in the profile), answers.<key> (same place), or tags. */
 const ConditionField = z.string().regex(/^((profile|answers)\.[A-Za-z][A-Za-z0-9_]{0,63}|tags|channel|language)$/, "must be profile.<key>, answers.<key>, tags, channel or language");
 
-/** Strict data schemas (publish). Save uses the same schemas with every field optional. */
+/** Strict data schemas (publish). Save uses the same schemas with every field optional. Nodes that
+ * message the user may name a WhatsApp template: it goes instead of the text to WhatsApp users whose
+ * 24-hour window is closed when the step runs. */
 const NODE_DATA: Record<NodeType, z.ZodObject<z.ZodRawShape>> = {
   start: z.object({}),
-  send_message: z.object({ message: Text(4000), delay_hours: z.number().min(0).max(8760).optional() }),
+  send_message: z.object({ message: Text(4000), delay_hours: z.number().min(0).max(8760).optional(), whatsapp_template: WhatsAppTemplateSchema.optional() }),
   wait: z.object({
     days: z.number().int().min(0).max(365).optional(),
     hours: z.number().min(0).max(8760).optional(),
     minutes: z.number().min(0).max(525600).optional(),
     until_local_time: HHMM.optional(),
   }),
-  question: z.object({ question: Text(4000), key: ProfileKey, timeout_hours: z.number().positive().max(8760).optional() }),
+  question: z.object({ question: Text(4000), key: ProfileKey, timeout_hours: z.number().positive().max(8760).optional(), whatsapp_template: WhatsAppTemplateSchema.optional() }),
   condition: z.object({ field: ConditionField, operator: z.enum(CONDITION_OPERATORS), value: z.union([z.string(), z.number(), z.boolean()]).optional() }),
-  ai_message: z.object({ prompt: Text(4000), knowledge_base_id: z.string().uuid().optional() }),
+  ai_message: z.object({ prompt: Text(4000), knowledge_base_id: z.string().uuid().optional(), whatsapp_template: WhatsAppTemplateSchema.optional() }),
   tag: z.object({ tag: Text(64), action: z.enum(["add", "remove"]).optional() }),
   award_badge: z.object({ badge_id: Text(100), badge_name: Text(200).optional() }),
   end: z.object({}),

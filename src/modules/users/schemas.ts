@@ -5,7 +5,7 @@ import { Timezone } from "../auth/schemas";
 export const ListUsersQuery = z.object({
   page: z.coerce.number().int().min(1).default(1),
   limit: z.coerce.number().int().min(1).max(100).default(20),
-  /** "web" is the spec's name for the widget. */
+  /** "web" is the spec's name for the widget (what responses say); "widget" is accepted as an alias. */
   channel: z.enum(["web", "widget", "telegram", "whatsapp", "api"]).optional(),
   status: z.enum(["active", "inactive"]).optional(),
   search: z.string().max(200).optional(),

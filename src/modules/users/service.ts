@@ -32,12 +32,15 @@ const SELECT = `SELECT u.*, ${engagementSql("?2", "?3")} AS engagement_score,
   EXISTS (SELECT 1 FROM proactive_opt_outs o WHERE o.end_user_id = u.id) AS opted_out
   FROM end_users u`;
 
+/** The API speaks the spec's channel names (creator-hub-api.md: web|whatsapp|telegram); the widget is stored as "widget". */
+export const apiChannel = (stored: string): string => (stored === "widget" ? "web" : stored);
+
 function present(row: Row, since: string) {
   const profile = JSON.parse(row.profile || "{}") as Record<string, unknown>;
   return {
     id: row.id,
     external_id: row.external_id,
-    channel: row.channel,
+    channel: apiChannel(row.channel),
     profile_data: { ...(row.display_name && profile.name === undefined ? { name: row.display_name } : {}), ...profile },
     tags: JSON.parse(row.tags || "[]") as string[],
     created_at: row.created_at,
@@ -129,7 +132,7 @@ export async function getUser(env: Env, creatorId: string, userId: string) {
       interaction_type: m.sender === "user" ? ("message_sent" as const) : ("message_received" as const),
       sender: m.sender,
       created_at: m.created_at,
-      channel: m.channel,
+      channel: apiChannel(m.channel),
       conversation_id: m.conversation_id,
     })),
     badges_earned: badges.results,
