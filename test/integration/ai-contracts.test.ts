@@ -9,6 +9,7 @@ import { d1VectorStore } from "../../src/ai/vector-store/d1";
 import { TopK, type VectorStore } from "../../src/ai/vector-store/types";
 import { vectorizeStore } from "../../src/ai/vector-store/vectorize";
 import { buildPrompt } from "../../src/ai/prompt";
+import { vectorizeStandIn } from "../vectorize-stand-in";
 
 /** Stand-in for the Workers AI binding (no local simulation exists): the documented input/output shapes. */
 function workersAiStandIn(): Ai {
@@ -25,30 +26,6 @@ function workersAiStandIn(): Ai {
       });
     },
   } as unknown as Ai;
-}
-
-/** Stand-in for a Vectorize index: namespaces, $in metadata filters, cosine scores, deleteByIds. */
-function vectorizeStandIn(): VectorizeIndex {
-  const rows = new Map<string, { id: string; namespace?: string; values: number[]; metadata?: Record<string, any> }>();
-  return {
-    async upsert(vectors: any[]) {
-      for (const v of vectors) rows.set(v.id, v);
-      return { ids: vectors.map((v) => v.id), count: vectors.length };
-    },
-    async query(vector: number[], opts: any) {
-      const matches = [...rows.values()]
-        .filter((r) => r.namespace === opts.namespace)
-        .filter((r) => Object.entries(opts.filter ?? {}).every(([k, cond]: [string, any]) => cond.$in.includes(r.metadata?.[k])))
-        .map((r) => ({ id: r.id, score: r.values.reduce((a, x, i) => a + x * vector[i]!, 0) }))
-        .sort((a, b) => b.score - a.score)
-        .slice(0, opts.topK);
-      return { matches, count: matches.length };
-    },
-    async deleteByIds(ids: string[]) {
-      for (const id of ids) rows.delete(id);
-      return { ids, count: ids.length };
-    },
-  } as unknown as VectorizeIndex;
 }
 
 const providers: [string, () => AiProvider][] = [
@@ -163,6 +140,26 @@ describe.each(stores)("VectorStore contract: %s", (_name, make) => {
     await store.delete(c, ["x-" + kb]);
     await store.delete(c, ["x-" + kb]);
     expect((await store.query(c, v, { topK: 5, knowledgeBaseIds: [kb] })).map((m) => m.chunkId)).toEqual(["y-" + kb]);
+  });
+
+  it("deletes every vector of one creator (erasure), idempotently, and nobody else's", async () => {
+    const store = make();
+    const gone = crypto.randomUUID();
+    const kept = crypto.randomUUID();
+    const kb = crypto.randomUUID();
+    const v = unit(11);
+    const mine = Array.from({ length: 5 }, (_, i) => record(`g${i}-${kb}`, kb, "d", v));
+    await store.upsert(gone, mine);
+    await store.upsert(kept, [record("k-" + kb, kb, "d", v)]);
+    // The ids come in pages, as the GDPR job reads them from the chunk rows.
+    const pages = async function* () {
+      yield mine.slice(0, 3).map((r) => r.chunkId);
+      yield mine.slice(3).map((r) => r.chunkId);
+    };
+    await store.deleteAll(gone, pages);
+    await store.deleteAll(gone, pages);
+    expect(await store.query(gone, v, { topK: 10, knowledgeBaseIds: [kb] })).toEqual([]);
+    expect((await store.query(kept, v, { topK: 10, knowledgeBaseIds: [kb] })).map((m) => m.chunkId)).toEqual(["k-" + kb]);
   });
 });
 

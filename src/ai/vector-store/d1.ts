@@ -148,6 +148,16 @@ export function d1VectorStore(db: D1Database, pageSize: number): VectorStore {
           .run();
       }
     },
+    async deleteAll(creatorId) {
+      // The rows carry the creator: no need for the chunk ids. In slices (D1's per-query limits).
+      for (;;) {
+        const res = await db
+          .prepare("DELETE FROM chunk_vectors WHERE chunk_seq IN (SELECT chunk_seq FROM chunk_vectors WHERE creator_id = ? LIMIT 5000)")
+          .bind(creatorId)
+          .run();
+        if ((res.meta.changes ?? 0) < 5000) break;
+      }
+    },
     async count(creatorId) {
       const row = await db.prepare("SELECT count(*) AS n FROM chunk_vectors WHERE creator_id = ?").bind(creatorId).first<{ n: number }>();
       return row?.n ?? 0;
