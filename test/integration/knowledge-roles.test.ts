@@ -21,6 +21,7 @@ describe("knowledge routes for a team member with the agent role", () => {
       ["update a knowledge base", `/api/v1/knowledge-bases/${kb.id}`, { method: "PUT", json: { name: "Renamed" } }],
       ["delete a knowledge base", `/api/v1/knowledge-bases/${kb.id}`, { method: "DELETE" }],
       ["upload", `/api/v1/knowledge-bases/${kb.id}/documents`, { method: "POST", body: uploadForm("x.md", "# X\n\nSome text.") }],
+      ["upload several files", `/api/v1/knowledge-bases/${kb.id}/documents/batch`, { method: "POST", body: uploadForm("x.md", "# X\n\nSome text.") }],
       ["upload (creator hub path)", "/api/v1/creators/knowledge/upload", { method: "POST", body: uploadForm("x.md", "# X\n\nSome text.") }],
       ["update a document", `/api/v1/knowledge-bases/${kb.id}/documents/${doc.id}`, { method: "PUT", json: { title: "Renamed" } }],
       ["delete a document", `/api/v1/knowledge-bases/${kb.id}/documents/${doc.id}`, { method: "DELETE" }],
