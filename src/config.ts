@@ -49,6 +49,8 @@ export interface Config {
   };
   knowledge: {
     maxFileBytes: number;
+    maxBatchFiles: number;
+    maxBatchBytes: number;
     ingestMaxAttempts: number;
     embeddingBatchSize: number;
     searchMaxLimit: number;
@@ -153,6 +155,10 @@ export function config(env: Env): Config {
     knowledge: {
       // Issue 3: 25 MB per uploaded file.
       maxFileBytes: int(env.KNOWLEDGE_MAX_FILE_BYTES, 25 * 1024 * 1024),
+      // Files per multi-file upload: one queue sendBatch holds at most 100 messages.
+      maxBatchFiles: Math.max(1, Math.min(100, int(env.KNOWLEDGE_MAX_BATCH_FILES, 100))),
+      // Bytes per multi-file upload: the whole form is in memory while it is stored (a Worker has 128 MB).
+      maxBatchBytes: int(env.KNOWLEDGE_MAX_BATCH_BYTES, 32 * 1024 * 1024),
       // A document whose ingestion fails this many deliveries is marked failed (wrangler max_retries = 5).
       ingestMaxAttempts: Math.max(1, int(env.INGEST_MAX_ATTEMPTS, 5)),
       // Workers AI embeds up to 100 texts per call; 32 keeps one D1 batch small.
@@ -161,8 +167,9 @@ export function config(env: Env): Config {
       searchMaxLimit: Math.max(1, int(env.SEARCH_MAX_LIMIT, 50)),
       // Entries are also invalidated by the knowledge base's revision, so the TTL only bounds staleness of nothing.
       searchCacheTtlSeconds: int(env.SEARCH_CACHE_TTL_SECONDS, 300),
-      // Sketch rows per page when the D1 vector store scans (2048 dims = 256 B a sketch: ~0.5 MB a page).
-      vectorScanPageSize: Math.max(16, int(env.VECTOR_SCAN_PAGE_SIZE, 2000)),
+      // Sketches per page (one D1 round trip) when the D1 vector store scans: 2048 dims = 512 hex
+      // characters a sketch, ~8 MB of text a page; 100,000 chunks are 7 round trips.
+      vectorScanPageSize: Math.max(16, int(env.VECTOR_SCAN_PAGE_SIZE, 16_000)),
       // Cosine below which a vector-only hit doesn't count as relevant (then the fallback answer is given).
       minSimilarity: num(env.RETRIEVAL_MIN_SIMILARITY, 0.3),
     },

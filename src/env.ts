@@ -68,6 +68,8 @@ export interface Env {
   PROACTIVE_DISPATCH_CHUNK?: string;
   // Knowledge and AI (src/config.ts "knowledge" and "ai")
   KNOWLEDGE_MAX_FILE_BYTES?: string;
+  KNOWLEDGE_MAX_BATCH_FILES?: string;
+  KNOWLEDGE_MAX_BATCH_BYTES?: string;
   INGEST_MAX_ATTEMPTS?: string;
   EMBEDDING_BATCH_SIZE?: string;
   SEARCH_MAX_LIMIT?: string;

@@ -10,7 +10,7 @@ export const CHANNEL_WEBHOOK = /^\/(api\/v1\/channels\/(telegram|whatsapp)\/webh
 const AUTH = /^\/api\/v1\/auth\/(register|login|refresh|password\/|invitations\/accept)/;
 
 const CHAT = /^\/api\/v1\/(channels\/sessions|channels\/widget\/[^/]+\/connect$|conversations\/[^/]+\/connect$)/;
-const UPLOAD = /^\/api\/v1\/(knowledge-bases\/[^/]+\/documents|creators\/knowledge\/upload)$/;
+const UPLOAD = /^\/api\/v1\/(knowledge-bases\/[^/]+\/documents(\/batch)?|creators\/knowledge\/upload)$/;
 const SEARCH = /^\/api\/(v1\/creators\/knowledge\/search|v1\/ai\/documents\/search|memory\/knowledge\/search)$/;
 
 export const RATE_LIMIT_RULES: RateLimitRule[] = [

@@ -150,6 +150,7 @@ interface ChunkRow {
   doc_metadata: string;
 }
 
+/** The chunks by id (unique index; the unary + keeps SQLite off the creator index, which scans them all). */
 async function loadChunks(env: Env, creatorId: string, ids: string[]): Promise<Map<string, ChunkRow>> {
   const map = new Map<string, ChunkRow>();
   for (let i = 0; i < ids.length; i += MAX_IN) {
@@ -157,7 +158,7 @@ async function loadChunks(env: Env, creatorId: string, ids: string[]): Promise<M
     const rows = await env.DB.prepare(
       `SELECT c.id, c.document_id, c.knowledge_base_id, c.chunk_index, c.heading, c.content, c.metadata, d.title, d.metadata AS doc_metadata
        FROM knowledge_chunks c JOIN documents d ON d.id = c.document_id AND d.creator_id = c.creator_id
-       WHERE c.creator_id = ? AND c.id IN (${group.map(() => "?").join(",")})`,
+       WHERE +c.creator_id = ? AND c.id IN (${group.map(() => "?").join(",")})`,
     )
       .bind(creatorId, ...group)
       .all<ChunkRow>();

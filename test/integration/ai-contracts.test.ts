@@ -9,6 +9,7 @@ import { d1VectorStore } from "../../src/ai/vector-store/d1";
 import { TopK, type VectorStore } from "../../src/ai/vector-store/types";
 import { vectorizeStore } from "../../src/ai/vector-store/vectorize";
 import { buildPrompt } from "../../src/ai/prompt";
+import { vectorizeStandIn } from "../vectorize-stand-in";
 
 /** Stand-in for the Workers AI binding (no local simulation exists): the documented input/output shapes. */
 function workersAiStandIn(): Ai {
@@ -25,30 +26,6 @@ function workersAiStandIn(): Ai {
       });
     },
   } as unknown as Ai;
-}
-
-/** Stand-in for a Vectorize index: namespaces, $in metadata filters, cosine scores, deleteByIds. */
-function vectorizeStandIn(): VectorizeIndex {
-  const rows = new Map<string, { id: string; namespace?: string; values: number[]; metadata?: Record<string, any> }>();
-  return {
-    async upsert(vectors: any[]) {
-      for (const v of vectors) rows.set(v.id, v);
-      return { ids: vectors.map((v) => v.id), count: vectors.length };
-    },
-    async query(vector: number[], opts: any) {
-      const matches = [...rows.values()]
-        .filter((r) => r.namespace === opts.namespace)
-        .filter((r) => Object.entries(opts.filter ?? {}).every(([k, cond]: [string, any]) => cond.$in.includes(r.metadata?.[k])))
-        .map((r) => ({ id: r.id, score: r.values.reduce((a, x, i) => a + x * vector[i]!, 0) }))
-        .sort((a, b) => b.score - a.score)
-        .slice(0, opts.topK);
-      return { matches, count: matches.length };
-    },
-    async deleteByIds(ids: string[]) {
-      for (const id of ids) rows.delete(id);
-      return { ids, count: ids.length };
-    },
-  } as unknown as VectorizeIndex;
 }
 
 const providers: [string, () => AiProvider][] = [
@@ -110,6 +87,8 @@ function unit(seed: number, dims = 8): Float32Array {
 let seqCounter = 1_000_000;
 const stores: [string, () => VectorStore][] = [
   ["d1 (page size 16)", () => d1VectorStore(env.DB, 16)],
+  // Pages of 64 sketches in batches of 4 slices (each slice starts where the one before ended).
+  ["d1 (pages of 64, slices of 16)", () => d1VectorStore(env.DB, 64, 16 * (256 + 12))],
   ["vectorize (binding stand-in)", () => vectorizeStore(vectorizeStandIn())],
 ];
 
@@ -138,6 +117,40 @@ describe.each(stores)("VectorStore contract: %s", (_name, make) => {
     expect(truth.get(got[0]!.chunkId)!).toBeGreaterThan(expected[0]!.score - 0.02);
   });
 
+  it("ranks sparse vectors (hashed features, 2048 dims) like a brute force, reading only the query's dimensions", async () => {
+    const store = make();
+    const creator = crypto.randomUUID();
+    const kb = crypto.randomUUID();
+    // ~40 non-zero dimensions a document, drawn from a small vocabulary so documents share features.
+    const sparse = (seed: number, n: number) => {
+      const v = new Float32Array(2048);
+      for (let j = 0; j < n; j++) {
+        const h = Math.abs(Math.sin(seed * 97.13 + j * 13.7)) * 1e6;
+        v[Math.floor(h) % 300]! += (Math.floor(h * 10) % 2 ? 1 : -1) * (1 + (j % 3));
+      }
+      const norm = Math.sqrt(v.reduce((a, x) => a + x * x, 0));
+      return v.map((x) => x / norm);
+    };
+    const records = Array.from({ length: 500 }, (_, i) => record(crypto.randomUUID(), kb, `doc-${i % 5}`, sparse(i + 1, 40)));
+    await store.upsert(creator, records);
+    const q = records[17]!.values.map((x, i) => (i % 3 === 0 ? x : 0));
+    const norm = Math.sqrt(q.reduce((a, x) => a + x * x, 0));
+    const query = q.map((x) => x / norm);
+    const truth = new Map(records.map((r) => [r.chunkId, r.values.reduce((a, x, i) => a + x * query[i]!, 0)]));
+    const expected = [...truth.values()].sort((a, b) => b - a);
+    const got = await store.query(creator, query, { topK: 10, knowledgeBaseIds: [kb] });
+    expect(got).toHaveLength(10);
+    expect(got[0]!.chunkId).toBe(records[17]!.chunkId);
+    got.forEach((m) => expect(Math.abs(m.score - truth.get(m.chunkId)!)).toBeLessThan(0.02));
+    got.slice(1).forEach((m, i) => expect(m.score).toBeLessThanOrEqual(got[i]!.score));
+    expect(Math.min(...got.map((m) => truth.get(m.chunkId)!))).toBeGreaterThan(expected[9]! - 0.04);
+    // The document filter (bound twice in every slice) keeps to its documents.
+    const filtered = await store.query(creator, query, { topK: 5, knowledgeBaseIds: [kb], documentIds: ["doc-2"] });
+    const docOf = new Map(records.map((r) => [r.chunkId, r.documentId]));
+    expect(filtered.length).toBe(5);
+    filtered.forEach((m) => expect(docOf.get(m.chunkId)).toBe("doc-2"));
+  });
+
   it("filters by knowledge base and document, and never crosses creators", async () => {
     const store = make();
     const a = crypto.randomUUID();
@@ -163,6 +176,26 @@ describe.each(stores)("VectorStore contract: %s", (_name, make) => {
     await store.delete(c, ["x-" + kb]);
     await store.delete(c, ["x-" + kb]);
     expect((await store.query(c, v, { topK: 5, knowledgeBaseIds: [kb] })).map((m) => m.chunkId)).toEqual(["y-" + kb]);
+  });
+
+  it("deletes every vector of one creator (erasure), idempotently, and nobody else's", async () => {
+    const store = make();
+    const gone = crypto.randomUUID();
+    const kept = crypto.randomUUID();
+    const kb = crypto.randomUUID();
+    const v = unit(11);
+    const mine = Array.from({ length: 5 }, (_, i) => record(`g${i}-${kb}`, kb, "d", v));
+    await store.upsert(gone, mine);
+    await store.upsert(kept, [record("k-" + kb, kb, "d", v)]);
+    // The ids come in pages, as the GDPR job reads them from the chunk rows.
+    const pages = async function* () {
+      yield mine.slice(0, 3).map((r) => r.chunkId);
+      yield mine.slice(3).map((r) => r.chunkId);
+    };
+    await store.deleteAll(gone, pages);
+    await store.deleteAll(gone, pages);
+    expect(await store.query(gone, v, { topK: 10, knowledgeBaseIds: [kb] })).toEqual([]);
+    expect((await store.query(kept, v, { topK: 10, knowledgeBaseIds: [kb] })).map((m) => m.chunkId)).toEqual(["k-" + kb]);
   });
 });
 

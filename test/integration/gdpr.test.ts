@@ -1,6 +1,9 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import { eraseCreator } from "../../src/modules/gdpr/service";
 import { api, createCreator, errorOf, inviteAndAccept } from "../helpers";
+import { createKb, uploadAndWait } from "../knowledge-helpers";
+import { vectorizeStandIn } from "../vectorize-stand-in";
 
 const json = async (res: Response) => (await res.json()) as Record<string, any>;
 
@@ -75,6 +78,36 @@ describe("POST /api/v1/auth/gdpr/data-deletion", () => {
     const audit = await env.DB.prepare("SELECT * FROM gdpr_requests WHERE id = ?").bind(request_id).first<Record<string, unknown>>();
     expect(audit).toMatchObject({ status: "completed", creator_id: s.creator.id });
     expect(JSON.stringify(audit)).not.toContain(s.email);
+  });
+
+  it("with VECTOR_STORE=vectorize, also deletes the creator's vectors (by chunk id) and nobody else's", async () => {
+    const s = await createCreator();
+    const other = await createCreator();
+    const kb = await createKb(s.access_token);
+    await uploadAndWait(s.access_token, kb.id, "notes.md", "# Notes\n\nRefunds within 30 days.\n\n## Parking\n\nBehind the studio.");
+    const chunkIds = (await env.DB.prepare("SELECT id FROM knowledge_chunks WHERE creator_id = ?").bind(s.creator.id).raw<[string]>()).map((r) => r[0]);
+    expect(chunkIds.length).toBeGreaterThan(0);
+    // The production store, stood in for: the creator's vectors in its namespace, and someone else's.
+    const index = vectorizeStandIn();
+    const values = [1, 0, 0, 0];
+    await index.upsert(chunkIds.map((id) => ({ id, namespace: s.creator.id, values, metadata: { knowledge_base_id: kb.id } })));
+    await index.upsert([{ id: crypto.randomUUID(), namespace: other.creator.id, values }]);
+    const prodEnv = { ...env, VECTOR_STORE: "vectorize", VECTORIZE: index };
+
+    // A Vectorize outage fails the job before anything is deleted (the queue retries it whole).
+    index.failDeletes = true;
+    await expect(eraseCreator(prodEnv, s.creator.id, crypto.randomUUID())).rejects.toThrow(/Vectorize unavailable/);
+    const left = await env.DB.prepare("SELECT count(*) AS n FROM knowledge_chunks WHERE creator_id = ?").bind(s.creator.id).first<{ n: number }>();
+    expect(left!.n).toBe(chunkIds.length);
+
+    index.failDeletes = false;
+    await eraseCreator(prodEnv, s.creator.id, crypto.randomUUID());
+    expect(index.idsIn(s.creator.id)).toEqual([]);
+    expect(index.idsIn(other.creator.id)).toHaveLength(1);
+    const rows = await env.DB.prepare("SELECT count(*) AS n FROM knowledge_chunks WHERE creator_id = ?").bind(s.creator.id).first<{ n: number }>();
+    expect(rows!.n).toBe(0);
+    // A retry after success finds nothing left to delete and doesn't fail.
+    await eraseCreator(prodEnv, s.creator.id, crypto.randomUUID());
   });
 
   it("is idempotent: asking again while it runs returns the same request", async () => {

@@ -33,6 +33,11 @@ export interface VectorStore {
   query(creatorId: string, vector: Float32Array, query: VectorQuery): Promise<VectorMatch[]>;
   /** Removes the vectors of these chunks (idempotent). */
   delete(creatorId: string, chunkIds: string[]): Promise<void>;
+  /**
+   * Removes every vector of the creator (GDPR erasure); idempotent. `chunkIds` pages through the
+   * creator's chunk ids: Vectorize can neither list nor drop a namespace, so it deletes by id.
+   */
+  deleteAll(creatorId: string, chunkIds: () => AsyncIterable<string[]>): Promise<void>;
   /** Vectors stored for the creator, when the store can count them cheaply. */
   count(creatorId: string): Promise<number | undefined>;
 }

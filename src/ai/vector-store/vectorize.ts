@@ -41,6 +41,11 @@ export function vectorizeStore(index: VectorizeIndex | undefined): VectorStore {
       // Ids are chunk UUIDs (unique across creators), so deleting by id can't touch another tenant.
       for (let i = 0; i < chunkIds.length; i += DELETE_BATCH) await idx().deleteByIds(chunkIds.slice(i, i + DELETE_BATCH));
     },
+    async deleteAll(_creatorId, chunkIds) {
+      for await (const ids of chunkIds()) {
+        for (let i = 0; i < ids.length; i += DELETE_BATCH) await idx().deleteByIds(ids.slice(i, i + DELETE_BATCH));
+      }
+    },
     async count() {
       return undefined;
     },

@@ -3,6 +3,7 @@ import { and, eq, isNull } from "drizzle-orm";
 import { getDb } from "../../db/client";
 import { creators, gdprRequests, members, sessions } from "../../db/schema";
 import { ownedR2Prefixes, ownedTables } from "../../db/ownership";
+import { vectorStore } from "../../ai/vector-store";
 import type { Env } from "../../env";
 import { nowIso } from "../../lib/clock";
 import { forbidden, invalid, notFound } from "../../lib/errors";
@@ -84,6 +85,8 @@ export async function requestDeletion(env: Env, actor: AccessClaims, password: s
 /** The queue job. Idempotent: running it twice (a retry) deletes nothing more and completes once. */
 export async function eraseCreator(env: Env, creatorId: string, requestId: string): Promise<void> {
   const summary: Record<string, number> = {};
+  // Vectors first: Vectorize deletes by chunk id, and the ids are read from the chunk rows below.
+  await vectorStore(env).deleteAll(creatorId, () => chunkIdPages(env, creatorId));
   const tables = [...ownedTables()].reverse();
   for (const owned of tables) {
     if (owned.keepOnDeletion) continue;
@@ -117,6 +120,20 @@ export async function eraseCreator(env: Env, creatorId: string, requestId: strin
     .bind(nowIso(), JSON.stringify(summary), requestId, creatorId)
     .run();
   log("info", "gdpr.erasure.completed", { request_id: requestId, creator_id: creatorId, summary });
+}
+
+/** The creator's chunk ids, a page at a time (keyset on seq). */
+async function* chunkIdPages(env: Env, creatorId: string): AsyncIterable<string[]> {
+  let after = -1;
+  for (;;) {
+    const rows = await env.DB.prepare("SELECT seq, id FROM knowledge_chunks WHERE creator_id = ? AND seq > ? ORDER BY seq LIMIT 1000")
+      .bind(creatorId, after)
+      .raw<[number, string]>();
+    if (!rows.length) return;
+    after = rows[rows.length - 1]![0];
+    yield rows.map((r) => r[1]);
+    if (rows.length < 1000) return;
+  }
 }
 
 export async function deletionStatus(env: Env, requestId: string) {

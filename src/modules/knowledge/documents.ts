@@ -1,16 +1,13 @@
-// Documents of a knowledge base: upload (original to R2, ingestion on the queue), list, get with
-// chunks, update title/metadata, delete and reprocess (both remove every old chunk, FTS row and vector).
+// Documents of a knowledge base (uploads are in uploads.ts): list, get with chunks, update
+// title/metadata, delete and reprocess (both remove every old chunk, FTS row and vector).
 import { asc, desc, eq, sql } from "drizzle-orm";
 import { tenant } from "../../db/client";
 import { creatorR2Prefix } from "../../db/ownership";
 import { documents, knowledgeChunks, type DOCUMENT_STATUSES } from "../../db/schema";
 import type { Env } from "../../env";
-import { config } from "../../config";
 import { vectorStore } from "../../ai/vector-store";
 import { nowIso } from "../../lib/clock";
-import { AppError, invalid, notFound } from "../../lib/errors";
-import { newId } from "../../lib/ids";
-import { detectFileType, MIME_TYPES } from "./file-types";
+import { invalid, notFound } from "../../lib/errors";
 import { bumpRevision, findKnowledgeBase } from "./knowledge-bases";
 
 export type DocumentRow = typeof documents.$inferSelect;
@@ -18,13 +15,6 @@ export type DocumentStatus = (typeof DOCUMENT_STATUSES)[number];
 
 export const originalKey = (creatorId: string, documentId: string) => `${creatorR2Prefix(creatorId)}documents/${documentId}/original`;
 export const contentKey = (creatorId: string, documentId: string) => `${creatorR2Prefix(creatorId)}documents/${documentId}/content.txt`;
-
-export interface UploadInput {
-  filename: string;
-  bytes: Uint8Array;
-  title?: string;
-  metadata?: Record<string, unknown>;
-}
 
 export function presentDocument(row: DocumentRow) {
   return {
@@ -44,40 +34,6 @@ export function presentDocument(row: DocumentRow) {
     updated_at: row.updatedAt,
     processed_at: row.processedAt,
   };
-}
-
-/** Stores the original and queues its ingestion. 413 over the size limit, 415/422 by content. */
-export async function uploadDocument(env: Env, creatorId: string, knowledgeBaseId: string, input: UploadInput) {
-  await findKnowledgeBase(env, creatorId, knowledgeBaseId);
-  const max = config(env).knowledge.maxFileBytes;
-  if (input.bytes.byteLength > max) throw new AppError("PAYLOAD_TOO_LARGE", `Files are limited to ${max} bytes`);
-  const fileType = detectFileType(input.filename, input.bytes);
-  const id = newId();
-  const key = originalKey(creatorId, id);
-  await env.FILES.put(key, input.bytes, {
-    httpMetadata: { contentType: MIME_TYPES[fileType] },
-    customMetadata: { filename: input.filename.slice(0, 255) },
-  });
-  const title = input.title?.trim() || input.filename.replace(/\.[A-Za-z0-9]+$/, "").trim() || "Untitled";
-  const t = tenant(env.DB, creatorId);
-  const row = await t.db
-    .insert(documents)
-    .values({
-      id,
-      creatorId,
-      knowledgeBaseId,
-      title: title.slice(0, 255),
-      filename: input.filename.slice(0, 255) || "upload",
-      fileType,
-      mimeType: MIME_TYPES[fileType],
-      fileSizeBytes: input.bytes.byteLength,
-      r2Key: key,
-      metadata: input.metadata ?? {},
-    })
-    .returning()
-    .get();
-  await env.JOBS.send({ type: "knowledge.ingest", creatorId, documentId: id, generation: row.generation });
-  return presentDocument(row);
 }
 
 export interface ListInput {

@@ -2,19 +2,19 @@
 // Status pending → processing → completed | failed with progress (chunks_done / chunks_total).
 import { and, eq } from "drizzle-orm";
 import { tenant } from "../../db/client";
-import { documents } from "../../db/schema";
+import { documents, knowledgeBases } from "../../db/schema";
 import type { Env } from "../../env";
 import { config } from "../../config";
 import { aiProvider } from "../../ai/providers";
 import { vectorStore } from "../../ai/vector-store";
 import { nowIso } from "../../lib/clock";
+import { notFound } from "../../lib/errors";
 import { newId } from "../../lib/ids";
 import { log } from "../../lib/logging";
 import { chunkSections } from "./chunk";
-import { removeChunks, contentKey, type DocumentRow } from "./documents";
+import { removeChunks, contentKey, originalKey, type DocumentRow } from "./documents";
 import { ExtractionError, extractSections } from "./extract";
 import type { FileType } from "./file-types";
-import { findKnowledgeBase } from "./knowledge-bases";
 
 export interface IngestJob {
   type: "knowledge.ingest";
@@ -26,12 +26,6 @@ export interface IngestJob {
 
 /** Text handed to the embedding model: the heading path gives a chunk its context. */
 export const embeddingText = (heading: string, content: string) => (heading ? `${heading}\n${content}` : content);
-
-async function current(env: Env, job: IngestJob): Promise<DocumentRow | undefined> {
-  const t = tenant(env.DB, job.creatorId);
-  const row = await t.db.select().from(documents).where(t.where(documents, eq(documents.id, job.documentId))).get();
-  return row && row.generation === job.generation ? row : undefined;
-}
 
 async function setState(env: Env, job: IngestJob, values: Partial<typeof documents.$inferInsert>) {
   const t = tenant(env.DB, job.creatorId);
@@ -46,17 +40,38 @@ export async function markFailed(env: Env, job: IngestJob, message: string) {
   await setState(env, job, { processingStatus: "failed", errorMessage: message.slice(0, 1000) });
 }
 
+/** pending → processing for the generation this message was sent for; undefined when deleted or reprocessed. */
+async function begin(env: Env, job: IngestJob): Promise<DocumentRow | undefined> {
+  const t = tenant(env.DB, job.creatorId);
+  return t.db
+    .update(documents)
+    .set({ processingStatus: "processing", errorMessage: null, chunksDone: 0, updatedAt: nowIso() })
+    .where(t.where(documents, and(eq(documents.id, job.documentId), eq(documents.generation, job.generation))))
+    .returning()
+    .get();
+}
+
+/** The chunk settings of the document's knowledge base (found through the document: no wait for its row). */
+async function chunkSettings(env: Env, job: IngestJob) {
+  const t = tenant(env.DB, job.creatorId);
+  const row = await t.db
+    .select({ settings: knowledgeBases.settings })
+    .from(knowledgeBases)
+    .innerJoin(documents, and(eq(documents.knowledgeBaseId, knowledgeBases.id), eq(documents.creatorId, knowledgeBases.creatorId)))
+    .where(t.where(knowledgeBases, eq(documents.id, job.documentId)))
+    .get();
+  return row?.settings;
+}
+
 /** Runs one ingestion. Unreadable files fail the document at once; other errors throw (the queue retries). */
 export async function ingestDocument(env: Env, job: IngestJob): Promise<void> {
   const started = Date.now();
-  const doc = await current(env, job);
+  // Side by side (each a round trip): "processing" becomes visible while the original is fetched.
+  const [doc, original, settings] = await Promise.all([begin(env, job), env.FILES.get(originalKey(job.creatorId, job.documentId)), chunkSettings(env, job)]);
   if (!doc) return; // deleted, or reprocessed since this message was sent
-  // "processing" becomes visible while the original is fetched.
-  const [, object, kb] = await Promise.all([
-    setState(env, job, { processingStatus: "processing", errorMessage: null, chunksDone: 0 }),
-    env.FILES.get(doc.r2Key),
-    findKnowledgeBase(env, job.creatorId, doc.knowledgeBaseId),
-  ]);
+  // A document whose knowledge base can't be read is a fault, not a deletion (that takes the documents too): retried.
+  if (!settings) throw notFound("Knowledge base");
+  const object = doc.r2Key === originalKey(job.creatorId, doc.id) ? original : await env.FILES.get(doc.r2Key);
   if (!object) return markFailed(env, job, "The original file is missing from storage");
   const bytes = new Uint8Array(await object.arrayBuffer());
   // Chunks can only exist from an earlier attempt or generation.
@@ -67,7 +82,7 @@ export async function ingestDocument(env: Env, job: IngestJob): Promise<void> {
   try {
     const sections = await extractSections(doc.fileType as FileType, bytes);
     text = sections.map((s) => (s.heading ? `${s.heading}\n\n${s.text}` : s.text)).join("\n\n");
-    chunks = chunkSections(sections, { chunkSize: kb.settings.chunk_size, chunkOverlap: kb.settings.chunk_overlap });
+    chunks = chunkSections(sections, { chunkSize: settings.chunk_size, chunkOverlap: settings.chunk_overlap });
     if (!chunks.length) throw new ExtractionError("The file contains no extractable text");
   } catch (err) {
     if (err instanceof ExtractionError) {
@@ -80,7 +95,8 @@ export async function ingestDocument(env: Env, job: IngestJob): Promise<void> {
 
   // Idempotent: whatever an earlier attempt or generation left behind goes first.
   if (mayHaveChunks) await removeChunks(env, job.creatorId, doc.id);
-  await env.FILES.put(contentKey(job.creatorId, doc.id), text, { httpMetadata: { contentType: "text/plain; charset=utf-8" } });
+  // Written while the chunks are embedded and stored; awaited with the last batch.
+  const contentWritten = env.FILES.put(contentKey(job.creatorId, doc.id), text, { httpMetadata: { contentType: "text/plain; charset=utf-8" } });
 
   const provider = aiProvider(env);
   const store = vectorStore(env);
@@ -89,21 +105,19 @@ export async function ingestDocument(env: Env, job: IngestJob): Promise<void> {
     const batch = chunks.slice(start, start + batchSize);
     const last = start + batch.length >= chunks.length;
     const vectors = await provider.embed(batch.map((c) => embeddingText(c.heading, c.content)));
-    if (!(await current(env, job))) {
-      // Deleted or reprocessed while running: leave nothing behind.
-      await removeChunks(env, job.creatorId, doc.id);
-      return;
-    }
     const ids = batch.map(() => newId());
     const records = batch.map((_, i) => ({ chunkId: ids[i]!, knowledgeBaseId: doc.knowledgeBaseId, documentId: doc.id, values: vectors[i]! }));
     // One D1 transaction per batch: chunks (FTS rows by trigger), their vectors when the store lives
     // in D1, and the progress (on the last batch: completion and the knowledge base's new revision).
+    // Chunks are only written while the document is still this generation (checked in the same
+    // transaction, so a delete or reprocess while this ran leaves nothing of this batch behind).
     const now = nowIso();
     const statements: D1PreparedStatement[] = [
       ...batch.map((c, i) =>
         env.DB.prepare(
-          "INSERT INTO knowledge_chunks (id, creator_id, knowledge_base_id, document_id, chunk_index, content, heading, metadata) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        ).bind(ids[i], job.creatorId, doc.knowledgeBaseId, doc.id, start + i, c.content, c.heading, JSON.stringify(c.heading ? { heading: c.heading } : {})),
+          `INSERT INTO knowledge_chunks (id, creator_id, knowledge_base_id, document_id, chunk_index, content, heading, metadata)
+           SELECT ?, ?, ?, ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM documents WHERE creator_id = ? AND id = ? AND generation = ?)`,
+        ).bind(ids[i], job.creatorId, doc.knowledgeBaseId, doc.id, start + i, c.content, c.heading, JSON.stringify(c.heading ? { heading: c.heading } : {}), job.creatorId, doc.id, job.generation),
       ),
       ...(store.statements ? store.statements(job.creatorId, records) : []),
       env.DB.prepare(
@@ -112,7 +126,13 @@ export async function ingestDocument(env: Env, job: IngestJob): Promise<void> {
       ).bind(chunks.length, text.length, start + batch.length, now, ...(last ? [now, Date.now() - started] : []), job.creatorId, doc.id, job.generation),
     ];
     if (last) statements.push(env.DB.prepare("UPDATE knowledge_bases SET revision = revision + 1 WHERE creator_id = ? AND id = ?").bind(job.creatorId, doc.knowledgeBaseId));
-    await env.DB.batch(statements);
+    const progress = batch.length + (store.statements ? batch.length : 0);
+    const results = last ? (await Promise.all([env.DB.batch(statements), contentWritten]))[0] : await env.DB.batch(statements);
+    if (!results[progress]!.meta.changes) {
+      // Deleted or reprocessed while running: what earlier batches wrote goes too.
+      await removeChunks(env, job.creatorId, doc.id);
+      return;
+    }
     if (!store.statements) {
       // Stores outside D1 (Vectorize) get the vectors once their chunks exist.
       const seqs = await env.DB.prepare(`SELECT id, seq FROM knowledge_chunks WHERE creator_id = ? AND id IN (${ids.map(() => "?").join(",")})`)

@@ -9,6 +9,7 @@ import { defaultKnowledgeBase, findKnowledgeBase } from "./knowledge-bases";
 import { DocumentListSchema, DocumentSchema, ListDocumentsQuery, MessageSchema, SearchResultSchema } from "./schemas";
 import { searchKnowledge } from "./search-service";
 import { readUpload } from "./upload-form";
+import { uploadDocument } from "./uploads";
 
 const tags = ["Knowledge (creator hub paths)"];
 const security = [{ bearerAuth: [] }];
@@ -51,7 +52,7 @@ export const legacyKnowledgeRouter = createRouter()
     const creatorId = c.get("creatorId")!;
     const input = await readUpload(c);
     const kb = input.knowledgeBaseId ? await findKnowledgeBase(c.env, creatorId, input.knowledgeBaseId) : await defaultKnowledgeBase(c.env, creatorId);
-    return c.json(await docs.uploadDocument(c.env, creatorId, kb.id, input), 202);
+    return c.json(await uploadDocument(c.env, creatorId, kb, input), 202);
   })
   .openapi(list, async (c) => {
     const q = c.req.valid("query");

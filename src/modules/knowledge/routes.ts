@@ -6,6 +6,7 @@ import { requireAuth } from "../../middleware/auth";
 import * as docs from "./documents";
 import * as kbs from "./knowledge-bases";
 import {
+  BatchUploadResultSchema,
   CreateKbBody,
   DocumentDetailSchema,
   DocumentListSchema,
@@ -16,7 +17,8 @@ import {
   UpdateDocumentBody,
   UpdateKbBody,
 } from "./schemas";
-import { readUpload } from "./upload-form";
+import { readBatchUpload, readUpload } from "./upload-form";
+import { uploadDocument, uploadDocuments } from "./uploads";
 
 const tags = ["Knowledge"];
 const security = [{ bearerAuth: [] }];
@@ -57,6 +59,14 @@ const upload = createRoute({
   request: { params: KbParams },
   responses: { 202: jsonContent(DocumentSchema, "Accepted: processing_status pending"), ...errorResponses(400, 401, 403, 404, 413, 415, 422, 429) },
 });
+const uploadBatch = createRoute({
+  method: "post", path: "/api/v1/knowledge-bases/{knowledge_base_id}/documents/batch", tags, security, middleware: [requireAuth({ permission: "write" })] as const,
+  summary: "Upload several documents in one request: repeated multipart `file` parts (up to 100, 32 MB in all) and an optional `metadata` JSON object for each",
+  description:
+    "Each file is checked as a single upload would be. Good files become documents (processing_status pending); a bad file gets its own entry in `errors` (with the code a single upload would answer) and doesn't stop the others. 422 when no file is accepted.",
+  request: { params: KbParams },
+  responses: { 202: jsonContent(BatchUploadResultSchema, "Accepted (possibly with per-file errors)"), ...errorResponses(400, 401, 403, 404, 413, 415, 422, 429) },
+});
 const listDocs = createRoute({
   method: "get", path: "/api/v1/knowledge-bases/{knowledge_base_id}/documents", tags, security, middleware: [requireAuth({ permission: "read" })] as const,
   summary: "List documents (page, limit ≤ 100, status, search in titles)",
@@ -95,9 +105,14 @@ export const knowledgeRouter = createRouter()
   .openapi(upload, async (c) => {
     const { knowledge_base_id } = c.req.valid("param");
     // The base must exist before the body is read (404 beats 413/415 for someone else's base).
-    await kbs.findKnowledgeBase(c.env, c.get("creatorId")!, knowledge_base_id);
+    const kb = await kbs.findKnowledgeBase(c.env, c.get("creatorId")!, knowledge_base_id);
     const input = await readUpload(c);
-    return c.json(await docs.uploadDocument(c.env, c.get("creatorId")!, knowledge_base_id, input), 202);
+    return c.json(await uploadDocument(c.env, c.get("creatorId")!, kb, input), 202);
+  })
+  .openapi(uploadBatch, async (c) => {
+    const kb = await kbs.findKnowledgeBase(c.env, c.get("creatorId")!, c.req.valid("param").knowledge_base_id);
+    const inputs = await readBatchUpload(c);
+    return c.json(await uploadDocuments(c.env, c.get("creatorId")!, kb, inputs), 202);
   })
   .openapi(listDocs, async (c) =>
     c.json(await docs.listDocuments(c.env, c.get("creatorId")!, { knowledgeBaseId: c.req.valid("param").knowledge_base_id, ...c.req.valid("query") }), 200),

@@ -58,6 +58,21 @@ export const DocumentSchema = z
   })
   .openapi("Document");
 
+export const BatchUploadResultSchema = z
+  .object({
+    documents: z.array(DocumentSchema),
+    errors: z.array(
+      z.object({
+        index: z.number().int().describe("Position of the file among the request's file parts (0-based)"),
+        filename: z.string(),
+        error: z.object({ code: z.string(), message: z.string(), details: z.array(z.object({ field: z.string(), message: z.string() })) }),
+      }),
+    ),
+    accepted: z.number().int(),
+    rejected: z.number().int(),
+  })
+  .openapi("BatchUploadResult");
+
 export const DocumentDetailSchema = DocumentSchema.extend({
   content: z.string(),
   chunks: z.array(z.object({ id: z.string(), chunk_index: z.number().int(), content: z.string(), metadata: z.record(z.string(), z.unknown()) })),
