@@ -43,7 +43,7 @@ interface Target {
 
 async function edgecoach(stub: PlatformStub, paused = false): Promise<Target> {
   const dev = await startWranglerDev({
-    vars: { TELEGRAM_API_BASE_URL: `${stub.url}/telegram`, RATE_LIMITS_ENABLED: "false", TELEGRAM_MESSAGES_PER_SECOND: PER_SECOND, LOG_LEVEL: "warn" },
+    vars: { TELEGRAM_API_BASE_URL: `${stub.url}/telegram`, RATE_LIMITS_ENABLED: "false", TELEGRAM_MESSAGES_PER_SECOND: PER_SECOND, LOG_LEVEL: "warn", ...(process.env.JOB_CONCURRENCY ? { JOB_CONCURRENCY: process.env.JOB_CONCURRENCY } : {}) },
   });
   const reg = await fetch(`${dev.url}/api/v1/auth/register`, {
     method: "POST",

@@ -29,6 +29,8 @@ export interface Config {
   jwt: { issuer: string; audience: string; accessTtlSeconds: number; refreshTtlDays: number; leewaySeconds: number };
   maxJsonBodyBytes: number;
   keyRotationMinIntervalSeconds: number;
+  /** Messages of one JOBS batch processed at the same time. */
+  jobConcurrency: number;
   realtime: { widgetTokenTtlSeconds: number; outboxRetrySeconds: number; outboxDelayMs: number };
   channels: {
     telegramApiBaseUrl: string;
@@ -103,6 +105,10 @@ export function config(env: Env): Config {
     maxJsonBodyBytes: int(env.MAX_JSON_BODY_BYTES, 1024 * 1024),
     // Signing keys are platform-wide: a cool-down keeps one tenant from churning the JWKS.
     keyRotationMinIntervalSeconds: int(env.KEY_ROTATION_MIN_INTERVAL_SECONDS, 60),
+    // A batch's messages are independent and mostly wait on I/O: all 50 at once by default. Under
+    // `wrangler dev` the consumer shares one process with the Worker, so a lower value keeps webhook
+    // answers quick while a batch is being worked through (bench/README.md, channel webhook ingest).
+    jobConcurrency: Math.max(1, Math.min(50, int(env.JOB_CONCURRENCY, 50))),
     realtime: {
       // Widget tokens sit in the visitor's browser storage: short-lived, and the widget silently gets
       // a new one from its session when a connect is refused.

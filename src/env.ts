@@ -49,6 +49,7 @@ export interface Env {
   CREATOR_UPLOADS_PER_HOUR?: string;
   CREATOR_EXPORTS_PER_DAY?: string;
   MAX_JSON_BODY_BYTES?: string;
+  JOB_CONCURRENCY?: string;
   KEY_ROTATION_MIN_INTERVAL_SECONDS?: string;
   WIDGET_TOKEN_TTL_SECONDS?: string;
   OUTBOX_RETRY_SECONDS?: string;

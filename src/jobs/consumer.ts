@@ -43,30 +43,36 @@ async function giveUp(env: Env, job: JobMessage, error: unknown): Promise<void> 
 }
 
 export async function consumeJobs(batch: MessageBatch<JobMessage>, env: Env): Promise<void> {
-  // Messages of a batch are independent: run them side by side so one slow send doesn't hold the rest.
-  await Promise.all(
-    batch.messages.map(async (message) => {
-      try {
-        const outcome = await handle(env, message.body, message.attempts);
-        if (outcome && outcome.retryDelaySeconds !== undefined) message.retry({ delaySeconds: outcome.retryDelaySeconds });
-        else message.ack();
-      } catch (err) {
-        if (message.body?.type === "knowledge.ingest" && message.attempts >= config(env).knowledge.ingestMaxAttempts) {
-          // Never block the queue on one document: it is marked failed and the message is done.
-          try {
-            await giveUp(env, message.body, err);
-            log("error", "job gave up", { type: message.body.type, attempts: message.attempts, error: String(err) });
-            message.ack();
-            return;
-          } catch (giveUpErr) {
-            log("error", "could not record a job failure", { error: String(giveUpErr) });
-          }
+  // Messages of a batch are independent: run them side by side (up to JOB_CONCURRENCY at a time) so
+  // one slow send doesn't hold the rest.
+  let next = 0;
+  const one = async (message: Message<JobMessage>) => {
+    try {
+      const outcome = await handle(env, message.body, message.attempts);
+      if (outcome && outcome.retryDelaySeconds !== undefined) message.retry({ delaySeconds: outcome.retryDelaySeconds });
+      else message.ack();
+    } catch (err) {
+      if (message.body?.type === "knowledge.ingest" && message.attempts >= config(env).knowledge.ingestMaxAttempts) {
+        // Never block the queue on one document: it is marked failed and the message is done.
+        try {
+          await giveUp(env, message.body, err);
+          log("error", "job gave up", { type: message.body.type, attempts: message.attempts, error: String(err) });
+          message.ack();
+          return;
+        } catch (giveUpErr) {
+          log("error", "could not record a job failure", { error: String(giveUpErr) });
         }
-        // Exponential backoff: 2, 4, 8, 16 ... seconds; after max_retries the message goes to the DLQ.
-        const delaySeconds = Math.min(300, 2 ** message.attempts);
-        log("error", "job failed", { type: message.body?.type, attempts: message.attempts, error: String(err) });
-        message.retry({ delaySeconds });
       }
+      // Exponential backoff: 2, 4, 8, 16 ... seconds; after max_retries the message goes to the DLQ.
+      const delaySeconds = Math.min(300, 2 ** message.attempts);
+      log("error", "job failed", { type: message.body?.type, attempts: message.attempts, error: String(err) });
+      message.retry({ delaySeconds });
+    }
+  };
+  const workers = Math.min(config(env).jobConcurrency, batch.messages.length);
+  await Promise.all(
+    Array.from({ length: workers }, async () => {
+      while (next < batch.messages.length) await one(batch.messages[next++]!);
     }),
   );
 }
