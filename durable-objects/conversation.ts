@@ -10,12 +10,19 @@ import { log } from "../src/lib/logging";
 import { limitEndUserChat } from "../src/middleware/rate-limit";
 import { readConversationState } from "../src/realtime/conversation-state";
 import { authorizeSocket, type SocketIdentity, type SocketKind } from "../src/realtime/authorize";
-import { asksForHuman, confidenceThreshold } from "../src/realtime/handover";
+import { asksForHuman, ThresholdCache } from "../src/realtime/handover";
 import { MessageLog, type ConversationState, type StoredMessage } from "../src/realtime/log";
 import { messageFrame, streamReply, type LiveReply } from "../src/realtime/ai-reply";
 import { Outbox } from "../src/realtime/outbox-runner";
 import { parseClientFrame, type ClientFrame, type Sender, type ServerFrame, type Source } from "../src/realtime/protocol";
+import { appendOutgoing, type OutgoingInput } from "../src/realtime/owed-sends";
+import { ReplyQueue } from "../src/realtime/reply-queue";
+import { ingest, post, type ConversationSummary, type IngestInput, type IngestResult, type PostInput, type PostResult, type RpcHost } from "../src/realtime/rpc";
+import { archive, release, reset, summary } from "../src/realtime/rest-rpc";
+import { broadcastFrame, closeSockets, openSockets, sendFrame } from "../src/realtime/sockets";
 import { consultPrograms, sendsThroughChannel } from "../src/realtime/user-message";
+
+export type { ConversationSummary, IngestInput, IngestResult, PostInput, PostResult } from "../src/realtime/rpc";
 
 /** Set by the Worker route (never by a client: the object is reachable only through its stub). */
 export const CONVERSATION_HEADER = "X-EdgeCoach-Conversation";
@@ -23,70 +30,16 @@ export const SOCKET_KIND_HEADER = "X-EdgeCoach-Socket-Kind";
 
 /** A resume replays at most this many messages; the client resumes again from the last one it got. */
 const REPLAY_LIMIT = 500;
-const THRESHOLD_TTL_MS = 30_000;
-
-export interface ConversationSummary {
-  conversationId: string;
-  status: ConversationState["status"];
-  handover: ConversationState["handover"];
-  agent: ConversationState["agent"];
-  lastSeq: number;
-  userSockets: number;
-  agentSockets: number;
-}
-
-/** An end user's message arriving from a channel adapter (Telegram, WhatsApp). */
-export interface IngestInput {
-  text: string;
-  /** The platform message's key ("in:<id>"): a redelivered update is stored once. */
-  clientId: string;
-  endUserId: string;
-  metadata?: Record<string, unknown>;
-  /** false: stored and shown, but no AI reply (a /start the caller welcomes, media it can't read). */
-  answer?: boolean;
-}
-
-export interface IngestResult {
-  stored: boolean;
-  seq: number;
-  messageId: string;
-  /** Programs took it (a question's answer, an opt-out): no AI reply. */
-  consumed: boolean;
-  /** The AI reply this message is owed did not happen (the assistant failed): the caller may retry. */
-  replyOwed: boolean;
-}
-
-/** A message the platform writes into the conversation: programs, proactive rules, notices, the creator API. */
-export interface PostInput {
-  sender: Exclude<Sender, "user">;
-  text: string;
-  /** Idempotency key: a second post with it returns the first message. */
-  clientId?: string;
-  senderName?: string;
-  senderId?: string;
-  deliveryStatus?: string;
-  metadata?: Record<string, unknown>;
-  sources?: Source[];
-  /** Channel conversations: put the send on the queue (default). Off only for tests that deliver by hand. */
-  send?: boolean;
-}
-
-export interface PostResult {
-  stored: boolean;
-  messageId: string;
-  seq: number;
-  createdAt: string;
-}
 
 export class Conversation extends DurableObject<Env> {
   private readonly log: MessageLog;
   private state: ConversationState | null;
   private readonly outbox: Outbox;
-  private aiChain: Promise<void> = Promise.resolve();
-  /** Replies queued in this instance (the alarm re-runs only those an eviction lost). */
-  private readonly repliesQueued = new Set<number>();
+  private readonly replies: ReplyQueue;
+  /** The pieces the platform-side RPC (src/realtime/rpc.ts) works on. */
+  private readonly rpc: RpcHost;
   private streaming: LiveReply | null = null;
-  private threshold: { value: number; at: number } | null = null;
+  private readonly threshold = new ThresholdCache();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -101,6 +54,23 @@ export class Conversation extends DurableObject<Env> {
       presence: () => this.lastPresence ?? this.presence(),
       forget: () => this.forget(),
     });
+    this.replies = new ReplyQueue(
+      (seq) => this.reply(seq),
+      (_seq, err) => log("error", "ai reply failed", { conversation_id: this.state?.conversationId, error: String(err) }),
+    );
+    this.rpc = {
+      log: this.log,
+      outbox: this.outbox,
+      replies: this.replies,
+      state: () => this.state,
+      bindFor: (id, creatorId) => this.bindFor(id, creatorId),
+      afterUserMessage: (stored, answer) => this.afterUserMessage(stored, answer),
+      recoverReply: (seq) => this.recoverReply(seq),
+      appendOutgoing: (input, send) => this.appendOutgoing(input, send),
+      broadcast: (frame) => this.broadcast(frame),
+      presence: () => this.presence(),
+      releaseToAi: () => this.releaseToAi(),
+    };
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair('{"type":"ping"}', '{"type":"pong"}'));
   }
 
@@ -188,102 +158,37 @@ export class Conversation extends DurableObject<Env> {
   /** Outbox retry and recovery of an AI reply that an eviction interrupted. */
   override async alarm(): Promise<void> {
     await this.outbox.onAlarm();
-    const state = this.state;
-    const owed = state?.pendingReplyFor;
-    if (owed && !this.repliesQueued.has(owed) && state.handover === "ai") this.queueReply(owed);
+    const owed = this.state?.pendingReplyFor;
+    if (owed) this.recoverReply(owed);
   }
 
   // ---- RPC for the REST API (the caller has already checked the conversation is the creator's) ----
 
   async summary(conversationId: string, creatorId: string): Promise<ConversationSummary> {
-    const state = await this.bindFor(conversationId, creatorId);
-    const presence = this.presence();
-    return { conversationId, status: state.status, handover: state.handover, agent: state.agent, lastSeq: this.log.lastSeq, ...presence };
+    return summary(this.rpc, conversationId, creatorId);
   }
 
   /** Clears the AI context (later answers don't see earlier turns); the record and log stay. */
   async reset(conversationId: string, creatorId: string): Promise<ConversationSummary> {
-    const state = await this.bindFor(conversationId, creatorId);
-    state.contextResetSeq = this.log.lastSeq;
-    state.clearContext = true;
-    state.pendingReplyFor = null;
-    this.log.saveState(state);
-    await this.outbox.flush();
-    return this.summary(conversationId, creatorId);
+    return reset(this.rpc, conversationId, creatorId);
   }
 
   async archive(conversationId: string, creatorId: string): Promise<ConversationSummary> {
-    const state = await this.bindFor(conversationId, creatorId);
-    if (state.handover !== "ai") this.releaseToAi();
-    state.status = "archived";
-    state.pendingReplyFor = null;
-    this.log.saveState(state);
-    await this.outbox.flush();
-    return this.summary(conversationId, creatorId);
+    return archive(this.rpc, conversationId, creatorId);
   }
 
   async release(conversationId: string, creatorId: string): Promise<ConversationSummary> {
-    await this.bindFor(conversationId, creatorId);
-    this.releaseToAi();
-    await this.outbox.flush();
-    return this.summary(conversationId, creatorId);
+    return release(this.rpc, conversationId, creatorId);
   }
 
-  /**
-   * An end user's message from a channel adapter: stored once per clientId, shown live to agents,
-   * then the same decisions as a widget message (handover phrase, programs, AI reply). Resolves
-   * after the AI reply is stored, so the queue job that called it can retry a failed answer.
-   */
+  /** An end user's message from a channel adapter (src/realtime/rpc.ts). */
   async ingest(conversationId: string, creatorId: string, input: IngestInput): Promise<IngestResult> {
-    const state = await this.bindFor(conversationId, creatorId);
-    const known = this.log.byClientId(input.clientId);
-    if (known) {
-      // A retried job: the reply this message is owed may still be missing.
-      if (state.pendingReplyFor === known.seq && !this.repliesQueued.has(known.seq) && state.handover === "ai") this.queueReply(known.seq);
-      await this.aiChain;
-      return { stored: false, seq: known.seq, messageId: known.id, consumed: false, replyOwed: this.state?.pendingReplyFor === known.seq };
-    }
-    // A channel chat is one conversation per contact: writing again reopens it (as its D1 row did).
-    if (state.status === "archived" || state.status === "completed") state.status = "active";
-    state.endUserId ??= input.endUserId;
-    const stored = this.log.append({
-      id: newId(),
-      sender: "user",
-      text: input.text,
-      clientId: input.clientId,
-      senderId: input.endUserId,
-      ...(input.metadata && { metadata: input.metadata }),
-    });
-    const { consumed, wantsAi } = await this.afterUserMessage(stored, input.answer ?? true);
-    if (wantsAi) await this.aiChain;
-    // The queue job that called is done when D1 has the message (and the reply's send is queued).
-    await this.outbox.flush();
-    return { stored: true, seq: stored.seq, messageId: stored.id, consumed, replyOwed: this.state?.pendingReplyFor === stored.seq };
+    return ingest(this.rpc, conversationId, creatorId, input);
   }
 
-  /** A message from the platform side (never the end user): idempotent by clientId, shown on every socket. */
+  /** A message from the platform side: programs, proactive rules, notices, the creator API. */
   async post(conversationId: string, creatorId: string, input: PostInput): Promise<PostResult> {
-    await this.bindFor(conversationId, creatorId);
-    const known = input.clientId ? this.log.byClientId(input.clientId) : null;
-    if (known) return { stored: false, messageId: known.id, seq: known.seq, createdAt: known.createdAt };
-    const stored = this.appendOutgoing(
-      {
-        id: newId(),
-        sender: input.sender,
-        text: input.text,
-        ...(input.clientId && { clientId: input.clientId }),
-        ...(input.senderId && { senderId: input.senderId }),
-        ...(input.senderName && { senderName: input.senderName }),
-        ...(input.sources && { sources: input.sources }),
-        ...(input.deliveryStatus && { deliveryStatus: input.deliveryStatus }),
-        ...(input.metadata && { metadata: input.metadata }),
-      },
-      input.send ?? true,
-    );
-    this.broadcast(messageFrame(stored));
-    // Callers (REST API, programs) read the message back from D1: it is there when this resolves.
-    await this.outbox.flush();
-    return { stored: true, messageId: stored.id, seq: stored.seq, createdAt: stored.createdAt };
+    return post(this.rpc, conversationId, creatorId, input);
   }
 
   /** Channel adapters (Telegram, WhatsApp) and tests: push the outbox now. */
@@ -341,34 +246,29 @@ export class Conversation extends DurableObject<Env> {
     this.outbox.schedule();
     if (wantsHuman) this.initiateHandover("phrase");
     // Held while programs look at it, so the alarm doesn't start the reply meanwhile.
-    if (wantsAi) this.repliesQueued.add(stored.seq);
+    if (wantsAi) this.replies.hold(stored.seq);
     const consumed = await consultPrograms(this.env, state, stored.text);
     if (wantsAi && consumed) {
-      this.repliesQueued.delete(stored.seq);
+      this.replies.release(stored.seq);
       if (this.state?.pendingReplyFor === stored.seq) {
         this.state.pendingReplyFor = null;
         this.log.saveState(this.state);
       }
       wantsAi = false;
     }
-    if (wantsAi) this.queueReply(stored.seq);
+    if (wantsAi) this.replies.queue(stored.seq);
     return { consumed, wantsAi };
   }
 
-  /** Non-user messages; on Telegram and WhatsApp each is stored "queued" with its send owed, in one write. */
-  private appendOutgoing(input: Parameters<MessageLog["append"]>[0], send = true): StoredMessage {
-    if (!sendsThroughChannel(this.state!)) return this.log.append(input);
-    const deliveryStatus = input.deliveryStatus ?? "queued";
-    const metadata = { parts_sent: 0, ...input.metadata };
-    return this.log.append({ ...input, deliveryStatus, metadata }, { send: send && deliveryStatus === "queued" });
+  /** Non-user messages; on Telegram and WhatsApp each is stored with its send owed (src/realtime/owed-sends.ts). */
+  private appendOutgoing(input: OutgoingInput, send = true): StoredMessage {
+    return appendOutgoing(this.log, this.state!, input, send);
   }
 
-  private queueReply(userSeq: number): void {
-    this.repliesQueued.add(userSeq);
-    this.aiChain = this.aiChain
-      .then(() => this.reply(userSeq))
-      .finally(() => this.repliesQueued.delete(userSeq))
-      .catch((err) => log("error", "ai reply failed", { conversation_id: this.state?.conversationId, error: String(err) }));
+  /** A reply owed by the durable state that this instance isn't working on (an eviction lost it). */
+  private recoverReply(userSeq: number): void {
+    const state = this.state;
+    if (state?.pendingReplyFor === userSeq && state.handover === "ai" && !this.replies.has(userSeq)) this.replies.queue(userSeq);
   }
 
   /** Streams the AI answer to every socket, then stores it and sends the final message with sources. */
@@ -390,7 +290,7 @@ export class Conversation extends DurableObject<Env> {
     }
     this.broadcast(messageFrame(stored));
     this.outbox.schedule();
-    const threshold = await this.confidenceThreshold(state.creatorId);
+    const threshold = await this.threshold.get(this.env, state.creatorId);
     if (threshold > 0 && done.result.confidence < threshold && state.handover === "ai") this.initiateHandover("low_confidence");
   }
 
@@ -488,21 +388,14 @@ export class Conversation extends DurableObject<Env> {
 
   /** The conversation was erased from D1 (GDPR): drop the log and every socket. */
   private async forget(): Promise<void> {
-    for (const ws of this.ctx.getWebSockets()) {
-      try {
-        ws.close(1008, "Conversation deleted");
-      } catch {
-        /* gone */
-      }
-    }
+    closeSockets(this.ctx.getWebSockets(), 1008, "Conversation deleted");
     this.state = null;
     await this.ctx.storage.deleteAlarm();
     await this.ctx.storage.deleteAll();
   }
 
   private presence(except?: WebSocket) {
-    const open = (tag: string) => this.ctx.getWebSockets(tag).filter((s) => s !== except && s.readyState === WebSocket.OPEN).length;
-    return { userSockets: open("user"), agentSockets: open("agent") };
+    return openSockets(this.ctx, except);
   }
 
   private presenceChanged(except?: WebSocket): void {
@@ -514,30 +407,11 @@ export class Conversation extends DurableObject<Env> {
 
   private lastPresence: { userSockets: number; agentSockets: number } | null = null;
 
-  private async confidenceThreshold(creatorId: string): Promise<number> {
-    if (this.threshold && Date.now() - this.threshold.at < THRESHOLD_TTL_MS) return this.threshold.value;
-    const value = await confidenceThreshold(this.env, creatorId);
-    this.threshold = { value, at: Date.now() };
-    return value;
-  }
-
   private send(ws: WebSocket, frame: ServerFrame): void {
-    try {
-      ws.send(JSON.stringify(frame));
-    } catch {
-      /* the socket closed meanwhile; its close handler cleans up */
-    }
+    sendFrame(ws, frame);
   }
 
   private broadcast(frame: ServerFrame, except?: WebSocket): void {
-    const data = JSON.stringify(frame);
-    for (const ws of this.ctx.getWebSockets()) {
-      if (ws === except) continue;
-      try {
-        ws.send(data);
-      } catch {
-        /* closing */
-      }
-    }
+    broadcastFrame(this.ctx, frame, except);
   }
 }
