@@ -102,6 +102,8 @@ export class Conversation extends DurableObject<Env> {
       });
       if (who.role === "agent") this.agentJoined(who);
       this.presenceChanged();
+      // A tab coming back after a crash: the reply the crash cut off is owed to it.
+      this.recoverOwedReply();
       return new Response(null, { status: 101, webSocket: client });
     } catch (err) {
       const e = toAppError(err);
@@ -136,7 +138,8 @@ export class Conversation extends DurableObject<Env> {
         this.releaseToAi();
         return;
       case "resume":
-        return this.replay(ws, frame.afterSeq);
+        this.replay(ws, frame.afterSeq);
+        return this.recoverOwedReply();
       case "ping":
         return this.send(ws, { type: "pong" });
     }
@@ -158,8 +161,7 @@ export class Conversation extends DurableObject<Env> {
   /** Outbox retry and recovery of an AI reply that an eviction interrupted. */
   override async alarm(): Promise<void> {
     await this.outbox.onAlarm();
-    const owed = this.state?.pendingReplyFor;
-    if (owed) this.recoverReply(owed);
+    this.recoverOwedReply();
   }
 
   // ---- RPC for the REST API (the caller has already checked the conversation is the creator's) ----
@@ -265,10 +267,22 @@ export class Conversation extends DurableObject<Env> {
     return appendOutgoing(this.log, this.state!, input, send);
   }
 
-  /** A reply owed by the durable state that this instance isn't working on (an eviction lost it). */
+  /**
+   * A reply owed by the durable state that this instance isn't working on: the instance that was
+   * generating it died (crash, deploy, eviction). The owed mark is cleared in the same write that
+   * stores the reply, so a reply is re-run only if it was never stored: exactly one reaches the chat.
+   */
   private recoverReply(userSeq: number): void {
     const state = this.state;
-    if (state?.pendingReplyFor === userSeq && state.handover === "ai" && !this.replies.has(userSeq)) this.replies.queue(userSeq);
+    if (state?.pendingReplyFor === userSeq && state.handover === "ai" && state.status !== "archived" && !this.replies.has(userSeq)) {
+      this.replies.queue(userSeq);
+    }
+  }
+
+  /** Called when the object comes back to life: a socket connects or resumes, or the alarm fires. */
+  private recoverOwedReply(): void {
+    const owed = this.state?.pendingReplyFor;
+    if (owed) this.recoverReply(owed);
   }
 
   /** Streams the AI answer to every socket, then stores it and sends the final message with sources. */
