@@ -14,11 +14,11 @@ import { asksForHuman, ThresholdCache } from "../src/realtime/handover";
 import { MessageLog, type ConversationState, type StoredMessage } from "../src/realtime/log";
 import { messageFrame, streamReply, type LiveReply } from "../src/realtime/ai-reply";
 import { Outbox } from "../src/realtime/outbox-runner";
-import { parseClientFrame, type ClientFrame, type Sender, type ServerFrame, type Source } from "../src/realtime/protocol";
+import { parseClientFrame, type ClientFrame, type CompletionReason, type ServerFrame } from "../src/realtime/protocol";
 import { appendOutgoing, type OutgoingInput } from "../src/realtime/owed-sends";
 import { ReplyQueue } from "../src/realtime/reply-queue";
 import { ingest, post, type ConversationSummary, type IngestInput, type IngestResult, type PostInput, type PostResult, type RpcHost } from "../src/realtime/rpc";
-import { archive, release, reset, summary } from "../src/realtime/rest-rpc";
+import { archive, complete, markCompleted, release, reset, summary } from "../src/realtime/rest-rpc";
 import { broadcastFrame, closeSockets, openSockets, sendFrame } from "../src/realtime/sockets";
 import { consultPrograms, sendsThroughChannel } from "../src/realtime/user-message";
 
@@ -137,6 +137,11 @@ export class Conversation extends DurableObject<Env> {
         if (who.role !== "agent") return this.send(ws, { type: "error", code: "INSUFFICIENT_PERMISSIONS", message: "Only an agent releases a conversation" });
         this.releaseToAi();
         return;
+      case "complete":
+        if (who.role !== "agent") return this.send(ws, { type: "error", code: "INSUFFICIENT_PERMISSIONS", message: "Only an agent completes a conversation" });
+        if (this.state.status === "archived") return this.send(ws, { type: "error", code: "CONFLICT", message: "This conversation is archived" });
+        markCompleted(this.rpc, this.state, "resolved");
+        return;
       case "resume":
         this.replay(ws, frame.afterSeq);
         return this.recoverOwedReply();
@@ -181,6 +186,11 @@ export class Conversation extends DurableObject<Env> {
 
   async release(conversationId: string, creatorId: string): Promise<ConversationSummary> {
     return release(this.rpc, conversationId, creatorId);
+  }
+
+  /** Resolved by the creator's API, or by the idle sweep when its last message is before `idleBefore`. */
+  async complete(conversationId: string, creatorId: string, reason: CompletionReason, idleBefore?: string) {
+    return complete(this.rpc, conversationId, creatorId, reason, idleBefore);
   }
 
   /** An end user's message from a channel adapter (src/realtime/rpc.ts). */
@@ -239,13 +249,17 @@ export class Conversation extends DurableObject<Env> {
    */
   private async afterUserMessage(stored: StoredMessage, answer = true): Promise<{ consumed: boolean; wantsAi: boolean }> {
     const state = this.state!;
+    // A completed conversation is reopened by the visitor writing again (saved with the message below).
+    const reopened = state.status === "completed";
+    if (reopened) state.status = "active";
     const wantsHuman = answer && state.handover === "ai" && asksForHuman(stored.text);
     let wantsAi = answer && state.handover === "ai" && !wantsHuman;
     // Written with the message (one implicit transaction): an eviction before the reply re-runs it.
     if (wantsAi) state.pendingReplyFor = stored.seq;
     this.log.saveState(state);
+    if (reopened) this.broadcast({ type: "conversation_status", status: "active", reason: "user_message" });
     this.broadcast(messageFrame(stored));
-    this.outbox.schedule();
+    this.outbox.schedule(reopened);
     if (wantsHuman) this.initiateHandover("phrase");
     // Held while programs look at it, so the alarm doesn't start the reply meanwhile.
     if (wantsAi) this.replies.hold(stored.seq);

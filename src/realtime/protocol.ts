@@ -16,6 +16,8 @@ export const ClientFrame = z.discriminatedUnion("type", [
   z.object({ type: z.literal("handover_request"), reason: z.optional(z.string().check(z.maxLength(500))) }),
   /** Agents only: hand the conversation back to the AI. */
   z.object({ type: z.literal("release") }),
+  /** Agents only: mark the conversation resolved ("completed"); the visitor's next message reopens it. */
+  z.object({ type: z.literal("complete") }),
   z.object({ type: z.literal("resume"), afterSeq: z.number().check(z.int(), z.gte(0)) }),
   z.object({ type: z.literal("ping") }),
 ]);
@@ -43,6 +45,9 @@ export interface ChatMessage {
 
 export type HandoverState = "ai" | "waiting" | "agent";
 
+/** Why a conversation was completed: an agent or the creator resolved it, or the idle sweep did. */
+export type CompletionReason = "resolved" | "idle";
+
 export type ServerFrame =
   | {
       type: "connection_established";
@@ -62,6 +67,8 @@ export type ServerFrame =
   | { type: "agent_joined"; agent: { id: string; name: string } }
   | { type: "agent_left"; agent: { id: string; name: string } | null; reason: "released" | "disconnected" }
   | { type: "resumed"; afterSeq: number; seq: number }
+  /** completed: an agent resolved it or it sat idle; active: the visitor wrote again and reopened it. */
+  | { type: "conversation_status"; status: "active" | "completed"; reason: CompletionReason | "user_message" }
   | { type: "error"; code: string; message: string; id?: string }
   | { type: "pong" };
 

@@ -95,8 +95,9 @@ export async function ingest(host: RpcHost, conversationId: string, creatorId: s
     await host.replies.idle();
     return { stored: false, seq: known.seq, messageId: known.id, consumed: false, replyOwed: host.state()?.pendingReplyFor === known.seq };
   }
-  // A channel chat is one conversation per contact: writing again reopens it (as its D1 row did).
-  if (state.status === "archived" || state.status === "completed") state.status = "active";
+  // A channel chat is one conversation per contact: writing again reopens it (as its D1 row did);
+  // a completed one is reopened (and said so on the sockets) with the message.
+  if (state.status === "archived") state.status = "active";
   state.endUserId ??= input.endUserId;
   const stored = host.log.append({
     id: newId(),

@@ -31,7 +31,8 @@ export function presentSession(row: SessionRow) {
 
 /**
  * Public: the widget key names the creator; the page's Origin must be allowed (empty list = any).
- * A known session of the same visitor is resumed; an archived conversation gets a fresh one.
+ * A known session of the same visitor is resumed (a completed conversation too: writing reopens it);
+ * an archived conversation gets a fresh one.
  */
 export async function createSession(env: Env, input: CreateSessionInput, origin: string | null) {
   const widget = await configByKey(env, input.widget_key);
@@ -59,7 +60,8 @@ export async function createSession(env: Env, input: CreateSessionInput, origin:
       .from(conversations)
       .where(t.where(conversations, eq(conversations.id, session.conversationId)))
       .get();
-    if (conversation && conversation.status !== "archived" && conversation.status !== "completed") {
+    // A completed conversation is resumed (the visitor's next message reopens it); archived is closed for good.
+    if (conversation && conversation.status !== "archived") {
       resumed = true;
     } else {
       const conversationId = newId();

@@ -1,0 +1,1 @@
+CREATE INDEX `conversations_status_last_message_idx` ON `conversations` (`status`,`last_message_at`);
