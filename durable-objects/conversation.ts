@@ -3,7 +3,7 @@
 // Plain WebSocket Hibernation API: the object reads as lifecycle hooks delegating to small functions.
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../src/env";
-import { AppError, errorBody, notFound } from "../src/lib/errors";
+import { AppError, errorBody, notFound, unauthenticated } from "../src/lib/errors";
 import { toAppError } from "../src/lib/http-errors";
 import { newId } from "../src/lib/ids";
 import { log } from "../src/lib/logging";
@@ -18,7 +18,7 @@ import { parseClientFrame, type ClientFrame, type CompletionReason, type ServerF
 import { appendOutgoing, type OutgoingInput } from "../src/realtime/owed-sends";
 import { ReplyQueue } from "../src/realtime/reply-queue";
 import { ingest, post, type ConversationSummary, type IngestInput, type IngestResult, type PostInput, type PostResult, type RpcHost } from "../src/realtime/rpc";
-import { archive, complete, markCompleted, release, reset, summary } from "../src/realtime/rest-rpc";
+import { archive, complete, markCompleted, release, reset, revokeWidgetSockets, summary } from "../src/realtime/rest-rpc";
 import { broadcastFrame, closeSockets, openSockets, sendFrame } from "../src/realtime/sockets";
 import { consultPrograms, sendsThroughChannel } from "../src/realtime/user-message";
 
@@ -69,6 +69,7 @@ export class Conversation extends DurableObject<Env> {
       appendOutgoing: (input, send) => this.appendOutgoing(input, send),
       broadcast: (frame) => this.broadcast(frame),
       presence: () => this.presence(),
+      sockets: (role) => this.ctx.getWebSockets(role),
       releaseToAi: () => this.releaseToAi(),
     };
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair('{"type":"ping"}', '{"type":"pong"}'));
@@ -85,6 +86,7 @@ export class Conversation extends DurableObject<Env> {
         id: state.conversationId,
         creatorId: state.creatorId,
       });
+      if (who.role === "user" && who.epoch < (state.widgetEpoch ?? 0)) throw unauthenticated("The widget token has been revoked");
       if (request.headers.get("Upgrade")?.toLowerCase() !== "websocket") {
         throw new AppError("MALFORMED_REQUEST", "Expected a WebSocket upgrade (Upgrade: websocket)");
       }
@@ -186,6 +188,11 @@ export class Conversation extends DurableObject<Env> {
 
   async release(conversationId: string, creatorId: string): Promise<ConversationSummary> {
     return release(this.rpc, conversationId, creatorId);
+  }
+
+  /** A widget session ended or the widget key rotated: the sockets holding revoked tokens are closed. */
+  async revokeWidgetSockets(conversationId: string, creatorId: string, revoke: { sessionId?: string; epochBelow?: number }): Promise<number> {
+    return revokeWidgetSockets(this.rpc, conversationId, creatorId, revoke);
   }
 
   /** Resolved by the creator's API, or by the idle sweep when its last message is before `idleBefore`. */

@@ -5,6 +5,8 @@ import * as z from "zod/mini";
 
 /** Frames bigger than this are refused before parsing (issue 4). */
 export const MAX_FRAME_BYTES = 64 * 1024;
+/** Close code of a widget socket whose token was revoked (session ended, widget key rotated). */
+export const REVOKED_CLOSE_CODE = 4401;
 /** A chat message's text: generous for a question, far below the frame limit even in UTF-8. */
 export const MAX_TEXT_CHARS = 8000;
 

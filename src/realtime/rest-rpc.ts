@@ -4,7 +4,9 @@
 import { newId } from "../lib/ids";
 import { messageFrame } from "./ai-reply";
 import type { ConversationState } from "./log";
-import type { CompletionReason } from "./protocol";
+import type { SocketIdentity } from "./authorize";
+import { REVOKED_CLOSE_CODE, type CompletionReason } from "./protocol";
+import { closeSockets } from "./sockets";
 import type { ConversationSummary, RpcHost } from "./rpc";
 
 export async function summary(host: RpcHost, conversationId: string, creatorId: string): Promise<ConversationSummary> {
@@ -77,4 +79,27 @@ export async function complete(
   const changed = markCompleted(host, state, reason, idleBefore);
   await host.outbox.flush();
   return { ...(await summary(host, conversationId, creatorId)), changed };
+}
+
+/**
+ * Closes the widget sockets whose token was revoked: one session's (it was ended), or all issued
+ * before a key rotation (`epochBelow`, remembered so an old token can't connect in a race).
+ */
+export async function revokeWidgetSockets(
+  host: RpcHost,
+  conversationId: string,
+  creatorId: string,
+  revoke: { sessionId?: string; epochBelow?: number },
+): Promise<number> {
+  const state = await host.bindFor(conversationId, creatorId);
+  if (revoke.epochBelow !== undefined && revoke.epochBelow > (state.widgetEpoch ?? 0)) {
+    state.widgetEpoch = revoke.epochBelow;
+    host.log.saveState(state, false);
+  }
+  const revoked = host.sockets("user").filter((ws) => {
+    const who = ws.deserializeAttachment() as Extract<SocketIdentity, { role: "user" }>;
+    return who.sessionId === revoke.sessionId || (revoke.epochBelow !== undefined && (who.epoch ?? 0) < revoke.epochBelow);
+  });
+  closeSockets(revoked, REVOKED_CLOSE_CODE, "Widget token revoked");
+  return revoked.length;
 }

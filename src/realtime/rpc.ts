@@ -77,6 +77,8 @@ export interface RpcHost {
   appendOutgoing(input: OutgoingInput, send?: boolean): StoredMessage;
   broadcast(frame: ServerFrame): void;
   presence(): { userSockets: number; agentSockets: number };
+  /** The open sockets of one role. */
+  sockets(role: "user" | "agent"): WebSocket[];
   /** Hands the conversation back to the AI (agent_left to everyone); nothing when the AI has it. */
   releaseToAi(): void;
 }

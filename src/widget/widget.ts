@@ -5,6 +5,9 @@
 import type { ChatMessage, ServerFrame, Source } from "../realtime/protocol";
 import { STYLES } from "./styles";
 
+/** REVOKED_CLOSE_CODE of src/realtime/protocol.ts (a value import would bundle zod into the widget). */
+const REVOKED_CLOSE_CODE = 4401;
+
 interface Stored {
   visitor_id?: string;
   session_id?: string;
@@ -231,11 +234,12 @@ class Widget {
       for (const [id, text] of this.pending) ws.send(JSON.stringify({ type: "message", id, text }));
     };
     ws.onmessage = (e) => this.onFrame(JSON.parse(String(e.data)) as ServerFrame);
-    ws.onclose = () => {
+    ws.onclose = (e) => {
       if (this.ws !== ws) return;
       this.ws = null;
       this.dots.hidden = true;
-      if (!opened) this.stored.token = undefined; // refused: get a fresh token on the next try
+      // Refused, or revoked (session ended, key rotated): get a fresh token on the next try.
+      if (!opened || e.code === REVOKED_CLOSE_CODE) this.stored.token = undefined;
       this.setNotice("Reconnecting…");
       this.reconnectSoon();
     };
