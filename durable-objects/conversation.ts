@@ -11,6 +11,7 @@ import { limitEndUserChat } from "../src/middleware/rate-limit";
 import { readConversationState } from "../src/realtime/conversation-state";
 import { authorizeSocket, type SocketIdentity, type SocketKind } from "../src/realtime/authorize";
 import { asksForHuman, ThresholdCache } from "../src/realtime/handover";
+import { agentGone, agentJoined, initiateHandover, releaseToAi } from "../src/realtime/handover-flow";
 import { MessageLog, type ConversationState, type StoredMessage } from "../src/realtime/log";
 import { messageFrame, streamReply, type LiveReply } from "../src/realtime/ai-reply";
 import { Outbox } from "../src/realtime/outbox-runner";
@@ -67,10 +68,10 @@ export class Conversation extends DurableObject<Env> {
       afterUserMessage: (stored, answer) => this.afterUserMessage(stored, answer),
       recoverReply: (seq) => this.recoverReply(seq),
       appendOutgoing: (input, send) => this.appendOutgoing(input, send),
-      broadcast: (frame) => this.broadcast(frame),
+      broadcast: (frame, except) => this.broadcast(frame, except),
       presence: () => this.presence(),
       sockets: (role) => this.ctx.getWebSockets(role),
-      releaseToAi: () => this.releaseToAi(),
+      releaseToAi: () => releaseToAi(this.rpc, this.state!),
     };
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair('{"type":"ping"}', '{"type":"pong"}'));
   }
@@ -102,7 +103,7 @@ export class Conversation extends DurableObject<Env> {
         agent: state.agent,
         role: who.role,
       });
-      if (who.role === "agent") this.agentJoined(who);
+      if (who.role === "agent") agentJoined(this.rpc, state, who);
       this.presenceChanged();
       // A tab coming back after a crash: the reply the crash cut off is owed to it.
       this.recoverOwedReply();
@@ -133,11 +134,11 @@ export class Conversation extends DurableObject<Env> {
       case "handover_request":
         if (who.role !== "user") return this.send(ws, { type: "error", code: "INSUFFICIENT_PERMISSIONS", message: "Only the end user requests a handover" });
         if (this.state.status === "archived") return this.send(ws, { type: "error", code: "CONFLICT", message: "This conversation is archived" });
-        if (this.state.handover === "ai") return this.initiateHandover("user_request");
+        if (this.state.handover === "ai") return initiateHandover(this.rpc, this.state, "user_request");
         return this.send(ws, { type: "handover_initiated", message: "A human agent has been asked to join.", reason: "user_request" });
       case "release":
         if (who.role !== "agent") return this.send(ws, { type: "error", code: "INSUFFICIENT_PERMISSIONS", message: "Only an agent releases a conversation" });
-        this.releaseToAi();
+        releaseToAi(this.rpc, this.state);
         return;
       case "complete":
         if (who.role !== "agent") return this.send(ws, { type: "error", code: "INSUFFICIENT_PERMISSIONS", message: "Only an agent completes a conversation" });
@@ -240,7 +241,7 @@ export class Conversation extends DurableObject<Env> {
       this.send(ws, { type: "ack", id: frame.id, seq: stored.seq });
       this.broadcast(messageFrame(stored));
       this.outbox.schedule();
-      if (state.handover !== "agent" || state.agent?.id !== who.memberId) this.agentJoined(who);
+      if (state.handover !== "agent" || state.agent?.id !== who.memberId) agentJoined(this.rpc, state, who);
       return;
     }
     const stored = this.log.append({ id: newId(), sender: "user", text: frame.text, clientId: frame.id });
@@ -267,7 +268,7 @@ export class Conversation extends DurableObject<Env> {
     if (reopened) this.broadcast({ type: "conversation_status", status: "active", reason: "user_message" });
     this.broadcast(messageFrame(stored));
     this.outbox.schedule(reopened);
-    if (wantsHuman) this.initiateHandover("phrase");
+    if (wantsHuman) initiateHandover(this.rpc, state, "phrase");
     // Held while programs look at it, so the alarm doesn't start the reply meanwhile.
     if (wantsAi) this.replies.hold(stored.seq);
     const consumed = await consultPrograms(this.env, state, stored.text);
@@ -326,48 +327,7 @@ export class Conversation extends DurableObject<Env> {
     this.broadcast(messageFrame(stored));
     this.outbox.schedule();
     const threshold = await this.threshold.get(this.env, state.creatorId);
-    if (threshold > 0 && done.result.confidence < threshold && state.handover === "ai") this.initiateHandover("low_confidence");
-  }
-
-  private initiateHandover(reason: "user_request" | "phrase" | "low_confidence"): void {
-    const state = this.state!;
-    state.handover = "waiting";
-    state.status = "waiting_human";
-    state.pendingReplyFor = null;
-    this.log.saveState(state);
-    const text = "Connecting you with a human agent…";
-    const note = this.appendOutgoing({ id: newId(), sender: "system", text });
-    this.broadcast({ type: "handover_initiated", message: text, reason });
-    this.broadcast(messageFrame(note));
-    this.outbox.schedule(true);
-  }
-
-  private agentJoined(who: Extract<SocketIdentity, { role: "agent" }>): void {
-    const state = this.state!;
-    if (state.handover === "agent" && state.agent?.id === who.memberId) return;
-    state.handover = "agent";
-    state.agent = { id: who.memberId, name: who.name };
-    if (state.status !== "archived") state.status = "waiting_human";
-    state.pendingReplyFor = null;
-    this.log.saveState(state);
-    const note = this.appendOutgoing({ id: newId(), sender: "system", text: `${who.name} joined the conversation` });
-    this.broadcast({ type: "agent_joined", agent: { id: who.memberId, name: who.name } });
-    this.broadcast(messageFrame(note));
-    this.outbox.schedule(true);
-  }
-
-  private releaseToAi(): void {
-    const state = this.state!;
-    if (state.handover === "ai") return;
-    const agent = state.agent;
-    state.handover = "ai";
-    state.agent = null;
-    if (state.status === "waiting_human") state.status = "active";
-    this.log.saveState(state);
-    const note = this.appendOutgoing({ id: newId(), sender: "system", text: "You are back with the assistant." });
-    this.broadcast({ type: "agent_left", agent, reason: "released" });
-    this.broadcast(messageFrame(note));
-    this.outbox.schedule(true);
+    if (threshold > 0 && done.result.confidence < threshold && state.handover === "ai") initiateHandover(this.rpc, state, "low_confidence");
   }
 
   private replay(ws: WebSocket, afterSeq: number): void {
@@ -379,20 +339,7 @@ export class Conversation extends DurableObject<Env> {
 
   private socketGone(ws: WebSocket): void {
     const who = ws.deserializeAttachment() as SocketIdentity | null;
-    const state = this.state;
-    if (state && who?.role === "agent" && state.handover === "agent" && state.agent?.id === who.memberId) {
-      const stillHere = this.ctx
-        .getWebSockets("agent")
-        .some((s) => s !== ws && s.readyState === WebSocket.OPEN && (s.deserializeAttachment() as SocketIdentity).role === "agent" && (s.deserializeAttachment() as { memberId: string }).memberId === who.memberId);
-      if (!stillHere) {
-        // Still in human hands: the conversation waits for an agent until one releases it.
-        const agent = state.agent;
-        state.handover = "waiting";
-        state.agent = null;
-        this.log.saveState(state);
-        this.broadcast({ type: "agent_left", agent, reason: "disconnected" }, ws);
-      }
-    }
+    if (this.state && who?.role === "agent") agentGone(this.rpc, this.state, who, ws);
     this.presenceChanged(ws);
   }
 

@@ -75,7 +75,8 @@ export interface RpcHost {
   /** Re-runs the reply owed for this message if nothing in this instance is answering it. */
   recoverReply(userSeq: number): void;
   appendOutgoing(input: OutgoingInput, send?: boolean): StoredMessage;
-  broadcast(frame: ServerFrame): void;
+  /** To every socket but `except`. */
+  broadcast(frame: ServerFrame, except?: WebSocket): void;
   presence(): { userSockets: number; agentSockets: number };
   /** The open sockets of one role. */
   sockets(role: "user" | "agent"): WebSocket[];
