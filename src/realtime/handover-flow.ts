@@ -16,7 +16,7 @@ export function initiateHandover(host: RpcHost, state: ConversationState, reason
   state.pendingReplyFor = null;
   host.log.saveState(state);
   const text = "Connecting you with a human agent…";
-  const note = host.appendOutgoing({ id: newId(), sender: "system", text });
+  const note = host.appendOutgoing({ id: newId(), sender: "system", text, metadata: { notice: "handover_initiated" } });
   host.broadcast({ type: "handover_initiated", message: text, reason });
   host.broadcast(messageFrame(note));
   host.outbox.schedule(true);
@@ -29,7 +29,12 @@ export function agentJoined(host: RpcHost, state: ConversationState, who: Agent)
   if (state.status !== "archived") state.status = "waiting_human";
   state.pendingReplyFor = null;
   host.log.saveState(state);
-  const note = host.appendOutgoing({ id: newId(), sender: "system", text: `${who.name} joined the conversation` });
+  const note = host.appendOutgoing({
+    id: newId(),
+    sender: "system",
+    text: `${who.name} joined the conversation`,
+    metadata: { notice: "agent_joined", notice_name: who.name },
+  });
   host.broadcast({ type: "agent_joined", agent: { id: who.memberId, name: who.name } });
   host.broadcast(messageFrame(note));
   host.outbox.schedule(true);
@@ -42,7 +47,7 @@ export function releaseToAi(host: RpcHost, state: ConversationState): void {
   state.agent = null;
   if (state.status === "waiting_human") state.status = "active";
   host.log.saveState(state);
-  const note = host.appendOutgoing({ id: newId(), sender: "system", text: "You are back with the assistant." });
+  const note = host.appendOutgoing({ id: newId(), sender: "system", text: "You are back with the assistant.", metadata: { notice: "released" } });
   host.broadcast({ type: "agent_left", agent, reason: "released" });
   host.broadcast(messageFrame(note));
   host.outbox.schedule(true);

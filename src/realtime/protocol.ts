@@ -33,6 +33,9 @@ export interface Source {
   similarity_score: number;
 }
 
+/** The platform's own notices (system messages): the widget shows them in its language by code. */
+export type NoticeCode = "handover_initiated" | "agent_joined" | "released" | "resolved";
+
 export interface ChatMessage {
   id: string;
   seq: number;
@@ -42,6 +45,8 @@ export interface ChatMessage {
   clientId?: string;
   senderName?: string;
   sources?: Source[];
+  /** System messages the platform wrote: which notice (the text is its English form). */
+  notice?: { code: NoticeCode; name?: string };
   createdAt: string;
 }
 

@@ -63,7 +63,10 @@ export function markCompleted(host: RpcHost, state: ConversationState, reason: C
   if (agent) host.broadcast({ type: "agent_left", agent, reason: "released" });
   host.broadcast({ type: "conversation_status", status: "completed", reason });
   // An agent's resolve is said in the chat (and through the channel); a silent idle sweep is not.
-  if (reason === "resolved") host.broadcast(messageFrame(host.appendOutgoing({ id: newId(), sender: "system", text: "This conversation has been marked as resolved." })));
+  if (reason === "resolved") {
+    const note = host.appendOutgoing({ id: newId(), sender: "system", text: "This conversation has been marked as resolved.", metadata: { notice: "resolved" } });
+    host.broadcast(messageFrame(note));
+  }
   host.outbox.schedule(true);
   return true;
 }

@@ -23,6 +23,12 @@ export interface Strings {
   sources: string;
   /** "{n}" is replaced by the source's number. */
   source: string;
+  /** The platform's notices in the chat (system messages with a code). */
+  handover_initiated: string;
+  /** "{name}" is replaced by the agent's name. */
+  agent_joined: string;
+  released: string;
+  resolved_notice: string;
 }
 
 const en: Strings = {
@@ -43,6 +49,10 @@ const en: Strings = {
   resolved: "This conversation is resolved. Write to reopen it.",
   sources: "Sources",
   source: "Source {n}",
+  handover_initiated: "Connecting you with a human agent…",
+  agent_joined: "{name} joined the conversation",
+  released: "You are back with the assistant.",
+  resolved_notice: "This conversation has been marked as resolved.",
 };
 
 export const TRANSLATIONS: Record<string, Strings> = {
@@ -65,6 +75,10 @@ export const TRANSLATIONS: Record<string, Strings> = {
     resolved: "Esta conversación está resuelta. Escribe para reabrirla.",
     sources: "Fuentes",
     source: "Fuente {n}",
+    handover_initiated: "Te estamos poniendo en contacto con una persona…",
+    agent_joined: "{name} se ha unido a la conversación",
+    released: "Vuelves a hablar con el asistente.",
+    resolved_notice: "Esta conversación se ha marcado como resuelta.",
   },
   fr: {
     title: "Discutez avec nous",
@@ -84,6 +98,10 @@ export const TRANSLATIONS: Record<string, Strings> = {
     resolved: "Cette conversation est résolue. Écrivez pour la rouvrir.",
     sources: "Sources",
     source: "Source {n}",
+    handover_initiated: "Nous vous mettons en relation avec une personne…",
+    agent_joined: "{name} a rejoint la conversation",
+    released: "Vous êtes de retour avec l’assistant.",
+    resolved_notice: "Cette conversation a été marquée comme résolue.",
   },
   de: {
     title: "Schreiben Sie uns",
@@ -103,6 +121,10 @@ export const TRANSLATIONS: Record<string, Strings> = {
     resolved: "Dieses Gespräch ist erledigt. Schreiben Sie, um es wieder zu öffnen.",
     sources: "Quellen",
     source: "Quelle {n}",
+    handover_initiated: "Wir verbinden Sie mit einem Mitarbeiter…",
+    agent_joined: "{name} ist dem Gespräch beigetreten",
+    released: "Sie sind wieder beim Assistenten.",
+    resolved_notice: "Dieses Gespräch wurde als erledigt markiert.",
   },
   pt: {
     title: "Fale connosco",
@@ -122,6 +144,10 @@ export const TRANSLATIONS: Record<string, Strings> = {
     resolved: "Esta conversa está resolvida. Escreva para a reabrir.",
     sources: "Fontes",
     source: "Fonte {n}",
+    handover_initiated: "Vamos ligá-lo a uma pessoa…",
+    agent_joined: "{name} juntou-se à conversa",
+    released: "Está de volta ao assistente.",
+    resolved_notice: "Esta conversa foi marcada como resolvida.",
   },
 };
 

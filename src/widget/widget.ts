@@ -377,7 +377,9 @@ class Widget {
       el.removeAttribute("aria-busy");
       el.querySelector("p")!.textContent = m.text;
     } else {
-      el = this.bubble(m.sender, m.text, m.senderName);
+      // The platform's notices in the widget's language; the stored text is their English form.
+      const notice = m.notice && this.t[m.notice.code === "resolved" ? "resolved_notice" : m.notice.code];
+      el = this.bubble(m.sender, notice ? fill(notice, { name: m.notice!.name ?? "" }) : m.text, m.senderName);
     }
     el.dataset.seq = String(m.seq);
     this.bySeq.set(m.seq, { el, seq: m.seq });

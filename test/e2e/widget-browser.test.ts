@@ -148,6 +148,8 @@ describe.skipIf(!existsSync(CHROMIUM))("widget in Chromium", () => {
     await page.locator("#edgecoach-widget .msg.ai[data-seq]").first().waitFor({ timeout: 15_000 });
     await page.locator("#edgecoach-widget .human").click();
     await page.locator("#edgecoach-widget .status", { hasText: "Warten auf einen Mitarbeiter" }).waitFor({ timeout: 15_000 });
+    // The platform's notice in the chat, in German too (its stored text is English).
+    await page.locator("#edgecoach-widget .msg.system p", { hasText: "Wir verbinden Sie mit einem Mitarbeiter" }).waitFor();
     await page.screenshot({ path: join(ARTIFACTS, "widget-de.png") });
 
     expect((await setLanguage("it")).status).toBe(200);

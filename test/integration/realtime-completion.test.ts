@@ -29,7 +29,10 @@ describe("completing a conversation", () => {
     desk.send({ type: "complete" });
     expect(await tab.next("conversation_status")).toMatchObject({ status: "completed", reason: "resolved" });
     expect(await tab.next("agent_left")).toMatchObject({ agent: { name: "Jane Smith" } });
-    expect(await tab.next((f) => f.type === "message" && f.sender === "system" && /resolved/.test(String(f.text)))).toBeTruthy();
+    // The notice carries its code, so the widget shows it in its own language.
+    expect(await tab.next((f) => f.type === "message" && f.sender === "system" && /resolved/.test(String(f.text)))).toMatchObject({
+      notice: { code: "resolved" },
+    });
     expect(await d1Status(cid)).toEqual({ status: "completed", assigned_member_id: null });
     const listed = await api("/api/v1/conversations?status=completed", { token: creator.access_token });
     expect(((await listed.json()) as { conversations: { id: string }[] }).conversations.map((c) => c.id)).toEqual([cid]);

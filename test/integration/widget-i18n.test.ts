@@ -12,6 +12,7 @@ describe("widget translations", () => {
       for (const value of Object.values(strings)) expect(value.trim(), lang).not.toBe("");
       expect(strings.here, lang).toContain("{name}");
       expect(strings.source, lang).toContain("{n}");
+      expect(strings.agent_joined, lang).toContain("{name}");
     }
   });
 
