@@ -1,10 +1,14 @@
 // Realtime benchmark (bounded, loopback only): EdgeCoach's conversation Durable Objects under
-// `wrangler dev` vs. a minimal Socket.IO + SQLite server, driven by the same load from this process.
-// - N concurrent conversations, each sending M messages one after another (send → wait for ack):
-//   ack latency p50/p99, messages/s, and zero loss verified by reading every message back.
+// `wrangler dev`, a control (a minimal DO that only stores and acks, bench/realtime-control/, under
+// its own `wrangler dev`) and a minimal Socket.IO + SQLite server, driven by the same load from this process.
+// - Closed loop: N concurrent conversations, each sending M messages one after another (send → wait
+//   for ack): ack latency p50/p99, messages/s, and zero loss verified by reading every message back.
 // - Fan-out: one message to 50 sockets of one conversation: time until the last socket has it.
-// Run: npm run bench:realtime  (BENCH_CONVERSATIONS, BENCH_MESSAGES, BENCH_FANOUT override the sizes)
-import { fork, spawnSync } from "node:child_process";
+// - Open loop: each conversation sends at a fixed rate (BENCH_RATE msg/s, default 1 → 200 msg/s in
+//   all) for BENCH_OPEN_SECONDS, without waiting for acks: ack latency under a load below saturation.
+// Run: npm run bench:realtime  (BENCH_CONVERSATIONS, BENCH_MESSAGES, BENCH_FANOUT, BENCH_RATE,
+// BENCH_OPEN_SECONDS override the sizes; BENCH_ONLY=0,1,2,3 picks systems)
+import { fork, spawn, spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -16,6 +20,9 @@ const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 25);
 const WARMUP = 2;
 const FANOUT = Number(process.env.BENCH_FANOUT ?? 50);
 const FANOUT_ROUNDS = 20;
+/** Open loop: messages per second per conversation, and how long. */
+const RATE = Number(process.env.BENCH_RATE ?? 1);
+const OPEN_SECONDS = Number(process.env.BENCH_OPEN_SECONDS ?? 20);
 /** Hard bound for each measured phase. */
 const PHASE_LIMIT_MS = 180_000;
 
@@ -143,6 +150,55 @@ async function edgecoach(): Promise<System> {
       return body.messages.filter((m) => m.sender === "user").map((m) => ({ seq: m.seq, clientId: m.client_message_id! }));
     },
     stop: () => server.stop(),
+  };
+}
+
+// ---- Control: a minimal Durable Object under its own wrangler dev -----------------------------------
+
+async function control(): Promise<System> {
+  const port = await freePort();
+  const inspector = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), "edgecoach-control-"));
+  const child = spawn(
+    join(ROOT, "node_modules", ".bin", "wrangler"),
+    ["dev", "--config", join(ROOT, "bench", "realtime-control", "wrangler.toml"), "--ip", "127.0.0.1", "--port", String(port),
+     "--inspector-port", String(inspector), "--persist-to", dir, "--log-level", "warn", "--show-interactive-dev-session=false"],
+    { cwd: ROOT, detached: true, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, CI: "true", WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false" } },
+  );
+  child.stdout!.resume();
+  child.stderr!.resume();
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 90_000;
+  for (;;) {
+    if (Date.now() > deadline || child.exitCode !== null) throw new Error("control wrangler dev did not start");
+    try {
+      if ((await fetch(`${url}/history?conversation=probe`)).ok) break;
+    } catch {
+      /* not up yet */
+    }
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  let n = 0;
+  return {
+    name: "Control: minimal DO (SQLite insert + ack + broadcast, hibernatable WebSocket), wrangler dev",
+    async openConversation() {
+      const key = `control-${++n}`;
+      return { key, connect: () => EdgeChat.open(`${url.replace(/^http/, "ws")}/connect?conversation=${key}`) };
+    },
+    async readBack(key) {
+      const rows = (await (await fetch(`${url}/history?conversation=${key}`)).json()) as { seq: number; client_id: string }[];
+      return rows.map((r) => ({ seq: r.seq, clientId: r.client_id }));
+    },
+    async stop() {
+      const exited = new Promise((r) => child.once("exit", r));
+      try {
+        process.kill(-child.pid!, "SIGTERM");
+      } catch {
+        /* gone */
+      }
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
+      rmSync(dir, { recursive: true, force: true });
+    },
   };
 }
 
@@ -309,13 +365,63 @@ async function run(system: System) {
   );
   const fan = stats(fanout);
   console.error(`   fan-out to ${FANOUT} sockets: p50 ${fan.p50} ms p99 ${fan.p99} ms`);
-  for (const s of [...sockets, ...convs.map((c) => c.chat)]) s.close();
-  return { system: system.name, load_average_at_start: Number(load), conversations: convs.length, messages: latencies.length, seconds: Math.round(seconds * 100) / 100, messages_per_second: Math.round(latencies.length / seconds), ack_ms: ack, lost, duplicated, fanout_sockets: FANOUT, fanout_ms: fan };
+  for (const s of sockets) s.close();
+
+  const open = await openLoop(convs);
+  for (const c of convs) c.chat.close();
+  return {
+    system: system.name,
+    load_average_at_start: Number(load),
+    conversations: convs.length,
+    messages: latencies.length,
+    seconds: Math.round(seconds * 100) / 100,
+    messages_per_second: Math.round(latencies.length / seconds),
+    ack_ms: ack,
+    lost,
+    duplicated,
+    fanout_sockets: FANOUT,
+    fanout_ms: fan,
+    open_loop: open,
+  };
+}
+
+/**
+ * Open loop: every conversation sends RATE msg/s for OPEN_SECONDS on its own schedule (starts spread
+ * over the first period), whether or not earlier acks came back; latency = scheduled send → ack.
+ */
+async function openLoop(convs: { key: string; chat: Chat }[]) {
+  const load = loadavg()[0]!.toFixed(1);
+  const period = 1000 / RATE;
+  const perConversation = Math.round(RATE * OPEN_SECONDS);
+  const latencies: number[] = [];
+  const started = performance.now();
+  await Promise.all(
+    convs.map(async ({ key, chat }, c) => {
+      const offset = (period * c) / convs.length;
+      const pending: Promise<void>[] = [];
+      for (let i = 0; i < perConversation; i++) {
+        const due = started + offset + i * period;
+        const wait = due - performance.now();
+        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+        const t0 = performance.now();
+        const acked = chat.send(`${key}-o${i}`, `open-loop message ${i}`).then(() => void latencies.push(performance.now() - t0));
+        // An ack that never comes counts as unacked after 30 s, it doesn't hang the run.
+        pending.push(Promise.race([acked, new Promise<void>((r) => setTimeout(r, 30_000).unref())]));
+      }
+      await Promise.all(pending);
+    }),
+  );
+  const sent = convs.length * perConversation;
+  const unacked = sent - latencies.length;
+  const seconds = (performance.now() - started) / 1000;
+  const s = stats(latencies);
+  console.error(`   open loop ${convs.length} × ${RATE} msg/s for ${OPEN_SECONDS} s (load ${load}): ${latencies.length}/${sent} acked, ack p50 ${s.p50} ms p99 ${s.p99} ms`);
+  return { rate_per_conversation: RATE, offered_per_second: convs.length * RATE, seconds_offered: OPEN_SECONDS, seconds_total: Math.round(seconds * 100) / 100, sent, unacked, ack_ms: s, load_average_at_start: Number(load) };
 }
 
 const results = [];
 const only = process.env.BENCH_ONLY;
-for (const make of [edgecoach, () => baseline("FULL"), () => baseline("NORMAL")].filter((_, i) => !only || only.split(",").includes(String(i)))) {
+for (const make of [edgecoach, control, () => baseline("FULL"), () => baseline("NORMAL")].filter((_, i) => !only || only.split(",").includes(String(i)))) {
   const system = await make();
   try {
     results.push(await run(system));
@@ -326,10 +432,17 @@ for (const make of [edgecoach, () => baseline("FULL"), () => baseline("NORMAL")]
 
 const out = join(ROOT, "bench/results");
 mkdirSync(out, { recursive: true });
-const report = { date: new Date().toISOString(), node: process.version, conversations: CONVERSATIONS, messages_per_conversation: MESSAGES, results };
+const report = { date: new Date().toISOString(), node: process.version, conversations: CONVERSATIONS, messages_per_conversation: MESSAGES, open_loop_rate: RATE, open_loop_seconds: OPEN_SECONDS, results };
 writeFileSync(join(out, "realtime.json"), JSON.stringify(report, null, 2));
 console.log("| system | conversations × messages | ack p50 | ack p99 | msgs/s | lost / duplicated | fan-out to " + FANOUT + " p50 / p99 | load avg |");
 console.log("|---|---|---|---|---|---|---|---|");
 for (const r of results) {
   console.log(`| ${r.system} | ${r.conversations} × ${MESSAGES} | ${r.ack_ms.p50} ms | ${r.ack_ms.p99} ms | ${r.messages_per_second} | ${r.lost} / ${r.duplicated} | ${r.fanout_ms.p50} / ${r.fanout_ms.p99} ms | ${r.load_average_at_start} |`);
+}
+console.log(`\nOpen loop: ${CONVERSATIONS} conversations × ${RATE} msg/s (${CONVERSATIONS * RATE} msg/s offered) for ${OPEN_SECONDS} s`);
+console.log("| system | acked / sent | ack p50 | ack p99 | max | load avg |");
+console.log("|---|---|---|---|---|---|");
+for (const r of results) {
+  const o = r.open_loop;
+  console.log(`| ${r.system} | ${o.sent - o.unacked} / ${o.sent} | ${o.ack_ms.p50} ms | ${o.ack_ms.p99} ms | ${o.ack_ms.max} ms | ${o.load_average_at_start} |`);
 }

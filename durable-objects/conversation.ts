@@ -3,19 +3,27 @@
 // Plain WebSocket Hibernation API: the object reads as lifecycle hooks delegating to small functions.
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../src/env";
-import { AppError, errorBody, notFound } from "../src/lib/errors";
+import { AppError, errorBody, notFound, unauthenticated } from "../src/lib/errors";
 import { toAppError } from "../src/lib/http-errors";
 import { newId } from "../src/lib/ids";
 import { log } from "../src/lib/logging";
 import { limitEndUserChat } from "../src/middleware/rate-limit";
 import { readConversationState } from "../src/realtime/conversation-state";
 import { authorizeSocket, type SocketIdentity, type SocketKind } from "../src/realtime/authorize";
-import { asksForHuman, confidenceThreshold } from "../src/realtime/handover";
+import { asksForHuman, ThresholdCache } from "../src/realtime/handover";
+import { agentGone, agentJoined, initiateHandover, releaseToAi } from "../src/realtime/handover-flow";
 import { MessageLog, type ConversationState, type StoredMessage } from "../src/realtime/log";
 import { messageFrame, streamReply, type LiveReply } from "../src/realtime/ai-reply";
 import { Outbox } from "../src/realtime/outbox-runner";
-import { parseClientFrame, type ClientFrame, type Sender, type ServerFrame, type Source } from "../src/realtime/protocol";
+import { parseClientFrame, type ClientFrame, type CompletionReason, type ServerFrame } from "../src/realtime/protocol";
+import { appendOutgoing, type OutgoingInput } from "../src/realtime/owed-sends";
+import { ReplyQueue } from "../src/realtime/reply-queue";
+import { ingest, post, type ConversationSummary, type IngestInput, type IngestResult, type PostInput, type PostResult, type RpcHost } from "../src/realtime/rpc";
+import { archive, complete, markCompleted, release, reset, revokeWidgetSockets, summary } from "../src/realtime/rest-rpc";
+import { broadcastFrame, closeSockets, openSockets, sendFrame } from "../src/realtime/sockets";
 import { consultPrograms, sendsThroughChannel } from "../src/realtime/user-message";
+
+export type { ConversationSummary, IngestInput, IngestResult, PostInput, PostResult } from "../src/realtime/rpc";
 
 /** Set by the Worker route (never by a client: the object is reachable only through its stub). */
 export const CONVERSATION_HEADER = "X-EdgeCoach-Conversation";
@@ -23,70 +31,16 @@ export const SOCKET_KIND_HEADER = "X-EdgeCoach-Socket-Kind";
 
 /** A resume replays at most this many messages; the client resumes again from the last one it got. */
 const REPLAY_LIMIT = 500;
-const THRESHOLD_TTL_MS = 30_000;
-
-export interface ConversationSummary {
-  conversationId: string;
-  status: ConversationState["status"];
-  handover: ConversationState["handover"];
-  agent: ConversationState["agent"];
-  lastSeq: number;
-  userSockets: number;
-  agentSockets: number;
-}
-
-/** An end user's message arriving from a channel adapter (Telegram, WhatsApp). */
-export interface IngestInput {
-  text: string;
-  /** The platform message's key ("in:<id>"): a redelivered update is stored once. */
-  clientId: string;
-  endUserId: string;
-  metadata?: Record<string, unknown>;
-  /** false: stored and shown, but no AI reply (a /start the caller welcomes, media it can't read). */
-  answer?: boolean;
-}
-
-export interface IngestResult {
-  stored: boolean;
-  seq: number;
-  messageId: string;
-  /** Programs took it (a question's answer, an opt-out): no AI reply. */
-  consumed: boolean;
-  /** The AI reply this message is owed did not happen (the assistant failed): the caller may retry. */
-  replyOwed: boolean;
-}
-
-/** A message the platform writes into the conversation: programs, proactive rules, notices, the creator API. */
-export interface PostInput {
-  sender: Exclude<Sender, "user">;
-  text: string;
-  /** Idempotency key: a second post with it returns the first message. */
-  clientId?: string;
-  senderName?: string;
-  senderId?: string;
-  deliveryStatus?: string;
-  metadata?: Record<string, unknown>;
-  sources?: Source[];
-  /** Channel conversations: put the send on the queue (default). Off only for tests that deliver by hand. */
-  send?: boolean;
-}
-
-export interface PostResult {
-  stored: boolean;
-  messageId: string;
-  seq: number;
-  createdAt: string;
-}
 
 export class Conversation extends DurableObject<Env> {
   private readonly log: MessageLog;
   private state: ConversationState | null;
   private readonly outbox: Outbox;
-  private aiChain: Promise<void> = Promise.resolve();
-  /** Replies queued in this instance (the alarm re-runs only those an eviction lost). */
-  private readonly repliesQueued = new Set<number>();
+  private readonly replies: ReplyQueue;
+  /** The pieces the platform-side RPC (src/realtime/rpc.ts) works on. */
+  private readonly rpc: RpcHost;
   private streaming: LiveReply | null = null;
-  private threshold: { value: number; at: number } | null = null;
+  private readonly threshold = new ThresholdCache();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -101,6 +55,24 @@ export class Conversation extends DurableObject<Env> {
       presence: () => this.lastPresence ?? this.presence(),
       forget: () => this.forget(),
     });
+    this.replies = new ReplyQueue(
+      (seq) => this.reply(seq),
+      (_seq, err) => log("error", "ai reply failed", { conversation_id: this.state?.conversationId, error: String(err) }),
+    );
+    this.rpc = {
+      log: this.log,
+      outbox: this.outbox,
+      replies: this.replies,
+      state: () => this.state,
+      bindFor: (id, creatorId) => this.bindFor(id, creatorId),
+      afterUserMessage: (stored, answer) => this.afterUserMessage(stored, answer),
+      recoverReply: (seq) => this.recoverReply(seq),
+      appendOutgoing: (input, send) => this.appendOutgoing(input, send),
+      broadcast: (frame, except) => this.broadcast(frame, except),
+      presence: () => this.presence(),
+      sockets: (role) => this.ctx.getWebSockets(role),
+      releaseToAi: () => releaseToAi(this.rpc, this.state!),
+    };
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair('{"type":"ping"}', '{"type":"pong"}'));
   }
 
@@ -115,6 +87,7 @@ export class Conversation extends DurableObject<Env> {
         id: state.conversationId,
         creatorId: state.creatorId,
       });
+      if (who.role === "user" && who.epoch < (state.widgetEpoch ?? 0)) throw unauthenticated("The widget token has been revoked");
       if (request.headers.get("Upgrade")?.toLowerCase() !== "websocket") {
         throw new AppError("MALFORMED_REQUEST", "Expected a WebSocket upgrade (Upgrade: websocket)");
       }
@@ -130,8 +103,10 @@ export class Conversation extends DurableObject<Env> {
         agent: state.agent,
         role: who.role,
       });
-      if (who.role === "agent") this.agentJoined(who);
+      if (who.role === "agent") agentJoined(this.rpc, state, who);
       this.presenceChanged();
+      // A tab coming back after a crash: the reply the crash cut off is owed to it.
+      this.recoverOwedReply();
       return new Response(null, { status: 101, webSocket: client });
     } catch (err) {
       const e = toAppError(err);
@@ -159,14 +134,20 @@ export class Conversation extends DurableObject<Env> {
       case "handover_request":
         if (who.role !== "user") return this.send(ws, { type: "error", code: "INSUFFICIENT_PERMISSIONS", message: "Only the end user requests a handover" });
         if (this.state.status === "archived") return this.send(ws, { type: "error", code: "CONFLICT", message: "This conversation is archived" });
-        if (this.state.handover === "ai") return this.initiateHandover("user_request");
+        if (this.state.handover === "ai") return initiateHandover(this.rpc, this.state, "user_request");
         return this.send(ws, { type: "handover_initiated", message: "A human agent has been asked to join.", reason: "user_request" });
       case "release":
         if (who.role !== "agent") return this.send(ws, { type: "error", code: "INSUFFICIENT_PERMISSIONS", message: "Only an agent releases a conversation" });
-        this.releaseToAi();
+        releaseToAi(this.rpc, this.state);
+        return;
+      case "complete":
+        if (who.role !== "agent") return this.send(ws, { type: "error", code: "INSUFFICIENT_PERMISSIONS", message: "Only an agent completes a conversation" });
+        if (this.state.status === "archived") return this.send(ws, { type: "error", code: "CONFLICT", message: "This conversation is archived" });
+        markCompleted(this.rpc, this.state, "resolved");
         return;
       case "resume":
-        return this.replay(ws, frame.afterSeq);
+        this.replay(ws, frame.afterSeq);
+        return this.recoverOwedReply();
       case "ping":
         return this.send(ws, { type: "pong" });
     }
@@ -188,102 +169,46 @@ export class Conversation extends DurableObject<Env> {
   /** Outbox retry and recovery of an AI reply that an eviction interrupted. */
   override async alarm(): Promise<void> {
     await this.outbox.onAlarm();
-    const state = this.state;
-    const owed = state?.pendingReplyFor;
-    if (owed && !this.repliesQueued.has(owed) && state.handover === "ai") this.queueReply(owed);
+    this.recoverOwedReply();
   }
 
   // ---- RPC for the REST API (the caller has already checked the conversation is the creator's) ----
 
   async summary(conversationId: string, creatorId: string): Promise<ConversationSummary> {
-    const state = await this.bindFor(conversationId, creatorId);
-    const presence = this.presence();
-    return { conversationId, status: state.status, handover: state.handover, agent: state.agent, lastSeq: this.log.lastSeq, ...presence };
+    return summary(this.rpc, conversationId, creatorId);
   }
 
   /** Clears the AI context (later answers don't see earlier turns); the record and log stay. */
   async reset(conversationId: string, creatorId: string): Promise<ConversationSummary> {
-    const state = await this.bindFor(conversationId, creatorId);
-    state.contextResetSeq = this.log.lastSeq;
-    state.clearContext = true;
-    state.pendingReplyFor = null;
-    this.log.saveState(state);
-    await this.outbox.flush();
-    return this.summary(conversationId, creatorId);
+    return reset(this.rpc, conversationId, creatorId);
   }
 
   async archive(conversationId: string, creatorId: string): Promise<ConversationSummary> {
-    const state = await this.bindFor(conversationId, creatorId);
-    if (state.handover !== "ai") this.releaseToAi();
-    state.status = "archived";
-    state.pendingReplyFor = null;
-    this.log.saveState(state);
-    await this.outbox.flush();
-    return this.summary(conversationId, creatorId);
+    return archive(this.rpc, conversationId, creatorId);
   }
 
   async release(conversationId: string, creatorId: string): Promise<ConversationSummary> {
-    await this.bindFor(conversationId, creatorId);
-    this.releaseToAi();
-    await this.outbox.flush();
-    return this.summary(conversationId, creatorId);
+    return release(this.rpc, conversationId, creatorId);
   }
 
-  /**
-   * An end user's message from a channel adapter: stored once per clientId, shown live to agents,
-   * then the same decisions as a widget message (handover phrase, programs, AI reply). Resolves
-   * after the AI reply is stored, so the queue job that called it can retry a failed answer.
-   */
+  /** A widget session ended or the widget key rotated: the sockets holding revoked tokens are closed. */
+  async revokeWidgetSockets(conversationId: string, creatorId: string, revoke: { sessionId?: string; epochBelow?: number }): Promise<number> {
+    return revokeWidgetSockets(this.rpc, conversationId, creatorId, revoke);
+  }
+
+  /** Resolved by the creator's API, or by the idle sweep when its last message is before `idleBefore`. */
+  async complete(conversationId: string, creatorId: string, reason: CompletionReason, idleBefore?: string) {
+    return complete(this.rpc, conversationId, creatorId, reason, idleBefore);
+  }
+
+  /** An end user's message from a channel adapter (src/realtime/rpc.ts). */
   async ingest(conversationId: string, creatorId: string, input: IngestInput): Promise<IngestResult> {
-    const state = await this.bindFor(conversationId, creatorId);
-    const known = this.log.byClientId(input.clientId);
-    if (known) {
-      // A retried job: the reply this message is owed may still be missing.
-      if (state.pendingReplyFor === known.seq && !this.repliesQueued.has(known.seq) && state.handover === "ai") this.queueReply(known.seq);
-      await this.aiChain;
-      return { stored: false, seq: known.seq, messageId: known.id, consumed: false, replyOwed: this.state?.pendingReplyFor === known.seq };
-    }
-    // A channel chat is one conversation per contact: writing again reopens it (as its D1 row did).
-    if (state.status === "archived" || state.status === "completed") state.status = "active";
-    state.endUserId ??= input.endUserId;
-    const stored = this.log.append({
-      id: newId(),
-      sender: "user",
-      text: input.text,
-      clientId: input.clientId,
-      senderId: input.endUserId,
-      ...(input.metadata && { metadata: input.metadata }),
-    });
-    const { consumed, wantsAi } = await this.afterUserMessage(stored, input.answer ?? true);
-    if (wantsAi) await this.aiChain;
-    // The queue job that called is done when D1 has the message (and the reply's send is queued).
-    await this.outbox.flush();
-    return { stored: true, seq: stored.seq, messageId: stored.id, consumed, replyOwed: this.state?.pendingReplyFor === stored.seq };
+    return ingest(this.rpc, conversationId, creatorId, input);
   }
 
-  /** A message from the platform side (never the end user): idempotent by clientId, shown on every socket. */
+  /** A message from the platform side: programs, proactive rules, notices, the creator API. */
   async post(conversationId: string, creatorId: string, input: PostInput): Promise<PostResult> {
-    await this.bindFor(conversationId, creatorId);
-    const known = input.clientId ? this.log.byClientId(input.clientId) : null;
-    if (known) return { stored: false, messageId: known.id, seq: known.seq, createdAt: known.createdAt };
-    const stored = this.appendOutgoing(
-      {
-        id: newId(),
-        sender: input.sender,
-        text: input.text,
-        ...(input.clientId && { clientId: input.clientId }),
-        ...(input.senderId && { senderId: input.senderId }),
-        ...(input.senderName && { senderName: input.senderName }),
-        ...(input.sources && { sources: input.sources }),
-        ...(input.deliveryStatus && { deliveryStatus: input.deliveryStatus }),
-        ...(input.metadata && { metadata: input.metadata }),
-      },
-      input.send ?? true,
-    );
-    this.broadcast(messageFrame(stored));
-    // Callers (REST API, programs) read the message back from D1: it is there when this resolves.
-    await this.outbox.flush();
-    return { stored: true, messageId: stored.id, seq: stored.seq, createdAt: stored.createdAt };
+    return post(this.rpc, conversationId, creatorId, input);
   }
 
   /** Channel adapters (Telegram, WhatsApp) and tests: push the outbox now. */
@@ -316,7 +241,7 @@ export class Conversation extends DurableObject<Env> {
       this.send(ws, { type: "ack", id: frame.id, seq: stored.seq });
       this.broadcast(messageFrame(stored));
       this.outbox.schedule();
-      if (state.handover !== "agent" || state.agent?.id !== who.memberId) this.agentJoined(who);
+      if (state.handover !== "agent" || state.agent?.id !== who.memberId) agentJoined(this.rpc, state, who);
       return;
     }
     const stored = this.log.append({ id: newId(), sender: "user", text: frame.text, clientId: frame.id });
@@ -332,43 +257,54 @@ export class Conversation extends DurableObject<Env> {
    */
   private async afterUserMessage(stored: StoredMessage, answer = true): Promise<{ consumed: boolean; wantsAi: boolean }> {
     const state = this.state!;
+    // A completed conversation is reopened by the visitor writing again (saved with the message below).
+    const reopened = state.status === "completed";
+    if (reopened) state.status = "active";
     const wantsHuman = answer && state.handover === "ai" && asksForHuman(stored.text);
     let wantsAi = answer && state.handover === "ai" && !wantsHuman;
     // Written with the message (one implicit transaction): an eviction before the reply re-runs it.
     if (wantsAi) state.pendingReplyFor = stored.seq;
     this.log.saveState(state);
+    if (reopened) this.broadcast({ type: "conversation_status", status: "active", reason: "user_message" });
     this.broadcast(messageFrame(stored));
-    this.outbox.schedule();
-    if (wantsHuman) this.initiateHandover("phrase");
+    this.outbox.schedule(reopened);
+    if (wantsHuman) initiateHandover(this.rpc, state, "phrase");
     // Held while programs look at it, so the alarm doesn't start the reply meanwhile.
-    if (wantsAi) this.repliesQueued.add(stored.seq);
+    if (wantsAi) this.replies.hold(stored.seq);
     const consumed = await consultPrograms(this.env, state, stored.text);
     if (wantsAi && consumed) {
-      this.repliesQueued.delete(stored.seq);
+      this.replies.release(stored.seq);
       if (this.state?.pendingReplyFor === stored.seq) {
         this.state.pendingReplyFor = null;
         this.log.saveState(this.state);
       }
       wantsAi = false;
     }
-    if (wantsAi) this.queueReply(stored.seq);
+    if (wantsAi) this.replies.queue(stored.seq);
     return { consumed, wantsAi };
   }
 
-  /** Non-user messages; on Telegram and WhatsApp each is stored "queued" with its send owed, in one write. */
-  private appendOutgoing(input: Parameters<MessageLog["append"]>[0], send = true): StoredMessage {
-    if (!sendsThroughChannel(this.state!)) return this.log.append(input);
-    const deliveryStatus = input.deliveryStatus ?? "queued";
-    const metadata = { parts_sent: 0, ...input.metadata };
-    return this.log.append({ ...input, deliveryStatus, metadata }, { send: send && deliveryStatus === "queued" });
+  /** Non-user messages; on Telegram and WhatsApp each is stored with its send owed (src/realtime/owed-sends.ts). */
+  private appendOutgoing(input: OutgoingInput, send = true): StoredMessage {
+    return appendOutgoing(this.log, this.state!, input, send);
   }
 
-  private queueReply(userSeq: number): void {
-    this.repliesQueued.add(userSeq);
-    this.aiChain = this.aiChain
-      .then(() => this.reply(userSeq))
-      .finally(() => this.repliesQueued.delete(userSeq))
-      .catch((err) => log("error", "ai reply failed", { conversation_id: this.state?.conversationId, error: String(err) }));
+  /**
+   * A reply owed by the durable state that this instance isn't working on: the instance that was
+   * generating it died (crash, deploy, eviction). The owed mark is cleared in the same write that
+   * stores the reply, so a reply is re-run only if it was never stored: exactly one reaches the chat.
+   */
+  private recoverReply(userSeq: number): void {
+    const state = this.state;
+    if (state?.pendingReplyFor === userSeq && state.handover === "ai" && state.status !== "archived" && !this.replies.has(userSeq)) {
+      this.replies.queue(userSeq);
+    }
+  }
+
+  /** Called when the object comes back to life: a socket connects or resumes, or the alarm fires. */
+  private recoverOwedReply(): void {
+    const owed = this.state?.pendingReplyFor;
+    if (owed) this.recoverReply(owed);
   }
 
   /** Streams the AI answer to every socket, then stores it and sends the final message with sources. */
@@ -390,49 +326,8 @@ export class Conversation extends DurableObject<Env> {
     }
     this.broadcast(messageFrame(stored));
     this.outbox.schedule();
-    const threshold = await this.confidenceThreshold(state.creatorId);
-    if (threshold > 0 && done.result.confidence < threshold && state.handover === "ai") this.initiateHandover("low_confidence");
-  }
-
-  private initiateHandover(reason: "user_request" | "phrase" | "low_confidence"): void {
-    const state = this.state!;
-    state.handover = "waiting";
-    state.status = "waiting_human";
-    state.pendingReplyFor = null;
-    this.log.saveState(state);
-    const text = "Connecting you with a human agent…";
-    const note = this.appendOutgoing({ id: newId(), sender: "system", text });
-    this.broadcast({ type: "handover_initiated", message: text, reason });
-    this.broadcast(messageFrame(note));
-    this.outbox.schedule(true);
-  }
-
-  private agentJoined(who: Extract<SocketIdentity, { role: "agent" }>): void {
-    const state = this.state!;
-    if (state.handover === "agent" && state.agent?.id === who.memberId) return;
-    state.handover = "agent";
-    state.agent = { id: who.memberId, name: who.name };
-    if (state.status !== "archived") state.status = "waiting_human";
-    state.pendingReplyFor = null;
-    this.log.saveState(state);
-    const note = this.appendOutgoing({ id: newId(), sender: "system", text: `${who.name} joined the conversation` });
-    this.broadcast({ type: "agent_joined", agent: { id: who.memberId, name: who.name } });
-    this.broadcast(messageFrame(note));
-    this.outbox.schedule(true);
-  }
-
-  private releaseToAi(): void {
-    const state = this.state!;
-    if (state.handover === "ai") return;
-    const agent = state.agent;
-    state.handover = "ai";
-    state.agent = null;
-    if (state.status === "waiting_human") state.status = "active";
-    this.log.saveState(state);
-    const note = this.appendOutgoing({ id: newId(), sender: "system", text: "You are back with the assistant." });
-    this.broadcast({ type: "agent_left", agent, reason: "released" });
-    this.broadcast(messageFrame(note));
-    this.outbox.schedule(true);
+    const threshold = await this.threshold.get(this.env, state.creatorId);
+    if (threshold > 0 && done.result.confidence < threshold && state.handover === "ai") initiateHandover(this.rpc, state, "low_confidence");
   }
 
   private replay(ws: WebSocket, afterSeq: number): void {
@@ -444,20 +339,7 @@ export class Conversation extends DurableObject<Env> {
 
   private socketGone(ws: WebSocket): void {
     const who = ws.deserializeAttachment() as SocketIdentity | null;
-    const state = this.state;
-    if (state && who?.role === "agent" && state.handover === "agent" && state.agent?.id === who.memberId) {
-      const stillHere = this.ctx
-        .getWebSockets("agent")
-        .some((s) => s !== ws && s.readyState === WebSocket.OPEN && (s.deserializeAttachment() as SocketIdentity).role === "agent" && (s.deserializeAttachment() as { memberId: string }).memberId === who.memberId);
-      if (!stillHere) {
-        // Still in human hands: the conversation waits for an agent until one releases it.
-        const agent = state.agent;
-        state.handover = "waiting";
-        state.agent = null;
-        this.log.saveState(state);
-        this.broadcast({ type: "agent_left", agent, reason: "disconnected" }, ws);
-      }
-    }
+    if (this.state && who?.role === "agent") agentGone(this.rpc, this.state, who, ws);
     this.presenceChanged(ws);
   }
 
@@ -488,21 +370,14 @@ export class Conversation extends DurableObject<Env> {
 
   /** The conversation was erased from D1 (GDPR): drop the log and every socket. */
   private async forget(): Promise<void> {
-    for (const ws of this.ctx.getWebSockets()) {
-      try {
-        ws.close(1008, "Conversation deleted");
-      } catch {
-        /* gone */
-      }
-    }
+    closeSockets(this.ctx.getWebSockets(), 1008, "Conversation deleted");
     this.state = null;
     await this.ctx.storage.deleteAlarm();
     await this.ctx.storage.deleteAll();
   }
 
   private presence(except?: WebSocket) {
-    const open = (tag: string) => this.ctx.getWebSockets(tag).filter((s) => s !== except && s.readyState === WebSocket.OPEN).length;
-    return { userSockets: open("user"), agentSockets: open("agent") };
+    return openSockets(this.ctx, except);
   }
 
   private presenceChanged(except?: WebSocket): void {
@@ -514,30 +389,11 @@ export class Conversation extends DurableObject<Env> {
 
   private lastPresence: { userSockets: number; agentSockets: number } | null = null;
 
-  private async confidenceThreshold(creatorId: string): Promise<number> {
-    if (this.threshold && Date.now() - this.threshold.at < THRESHOLD_TTL_MS) return this.threshold.value;
-    const value = await confidenceThreshold(this.env, creatorId);
-    this.threshold = { value, at: Date.now() };
-    return value;
-  }
-
   private send(ws: WebSocket, frame: ServerFrame): void {
-    try {
-      ws.send(JSON.stringify(frame));
-    } catch {
-      /* the socket closed meanwhile; its close handler cleans up */
-    }
+    sendFrame(ws, frame);
   }
 
   private broadcast(frame: ServerFrame, except?: WebSocket): void {
-    const data = JSON.stringify(frame);
-    for (const ws of this.ctx.getWebSockets()) {
-      if (ws === except) continue;
-      try {
-        ws.send(data);
-      } catch {
-        /* closing */
-      }
-    }
+    broadcastFrame(this.ctx, frame, except);
   }
 }

@@ -31,7 +31,7 @@ export interface Config {
   keyRotationMinIntervalSeconds: number;
   /** Messages of one JOBS batch processed at the same time. */
   jobConcurrency: number;
-  realtime: { widgetTokenTtlSeconds: number; outboxRetrySeconds: number; outboxDelayMs: number };
+  realtime: { widgetTokenTtlSeconds: number; outboxRetrySeconds: number; outboxDelayMs: number; idleCompleteHours: number; idleCompletePerTick: number };
   channels: {
     telegramApiBaseUrl: string;
     whatsappApiBaseUrl: string;
@@ -119,6 +119,11 @@ export function config(env: Env): Config {
       // share one write (and the creator's MirrorWriter batches many conversations into one D1
       // transaction; bench/README.md). Listings lag the live chat by about this much.
       outboxDelayMs: int(env.OUTBOX_DELAY_MS, 100),
+      // An active conversation with no message for this long is marked completed by the cron tick
+      // (a support desk's "auto-resolve"); the visitor's next message reopens it. 0 turns it off.
+      idleCompleteHours: Math.max(0, int(env.CONVERSATION_IDLE_COMPLETE_HOURS, 24)),
+      // Each one is a call into the conversation's object: bounded per tick, the next tick goes on.
+      idleCompletePerTick: Math.max(1, int(env.CONVERSATION_IDLE_COMPLETE_PER_TICK, 200)),
     },
     channels: {
       // The real platforms by default; tests and proxies point these at a local server.

@@ -84,6 +84,8 @@ export interface Env {
   WORKERS_AI_CHAT_MODEL?: string;
   WORKERS_AI_EMBEDDING_MODEL?: string;
   OUTBOX_DELAY_MS?: string;
+  CONVERSATION_IDLE_COMPLETE_HOURS?: string;
+  CONVERSATION_IDLE_COMPLETE_PER_TICK?: string;
 
   // Secrets
   /** Wraps signing keys and channel secrets at rest (AES-GCM). */

@@ -3,6 +3,7 @@ import { app } from "../src/app";
 import type { Env } from "../src/env";
 import { consumeJobs } from "../src/jobs/consumer";
 import type { JobMessage } from "../src/jobs/types";
+import { completeIdleConversations } from "../src/modules/conversations/idle";
 import { runTick } from "../src/modules/proactive/tick";
 
 export { Conversation } from "../durable-objects/conversation";
@@ -13,8 +14,9 @@ export { RateLimiter } from "../durable-objects/rate-limiter";
 export default {
   fetch: app.fetch,
   queue: (batch: MessageBatch<JobMessage>, env: Env) => consumeJobs(batch, env),
-  // Cron Triggers: the program scheduler and the proactive engine (src/modules/proactive/tick.ts).
+  // Cron Triggers: the program scheduler and the proactive engine (src/modules/proactive/tick.ts),
+  // and the idle sweep that completes quiet conversations (src/modules/conversations/idle.ts).
   scheduled: async (_controller: ScheduledController, env: Env) => {
-    await runTick(env);
+    await Promise.all([runTick(env), completeIdleConversations(env)]);
   },
 } satisfies ExportedHandler<Env, JobMessage>;

@@ -5,7 +5,7 @@ import type { Env } from "../env";
 import { newId } from "../lib/ids";
 import { log } from "../lib/logging";
 import type { ConversationState, MessageLog, StoredMessage } from "./log";
-import type { ServerFrame } from "./protocol";
+import type { NoticeCode, ServerFrame } from "./protocol";
 
 /** Earlier turns handed to the AI with each question. */
 const HISTORY_TURNS = 12;
@@ -73,5 +73,8 @@ export function messageFrame(m: StoredMessage): ServerFrame {
     ...(m.clientId && { clientId: m.clientId }),
     ...(m.senderName && { senderName: m.senderName }),
     ...(m.sender === "ai" && { sources: m.sources ?? [] }),
+    ...(m.sender === "system" && typeof m.metadata?.notice === "string" && {
+      notice: { code: m.metadata.notice as NoticeCode, ...(typeof m.metadata.notice_name === "string" && { name: m.metadata.notice_name }) },
+    }),
   };
 }

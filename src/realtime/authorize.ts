@@ -7,7 +7,7 @@ import { verifyWidgetToken } from "../modules/widget/tokens";
 import { memberName } from "./handover";
 
 export type SocketIdentity =
-  | { role: "user"; endUserId: string; sessionId: string }
+  | { role: "user"; endUserId: string; sessionId: string; epoch: number }
   | { role: "agent"; memberId: string; name: string };
 
 export type SocketKind = "widget" | "agent";
@@ -23,7 +23,7 @@ export async function authorizeSocket(
     const claims = await verifyWidgetToken(env, token);
     // A token for another conversation gets the same answer as a missing one: existence isn't leaked.
     if (claims.conversation_id !== conversation.id || claims.creator_id !== conversation.creatorId) throw notFound("Conversation");
-    return { role: "user", endUserId: claims.sub, sessionId: claims.sid };
+    return { role: "user", endUserId: claims.sub, sessionId: claims.sid, epoch: claims.kep ?? 0 };
   }
   const claims = await authenticateAccessToken(env, token);
   if (claims.creator_id !== conversation.creatorId) throw notFound("Conversation");

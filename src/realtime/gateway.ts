@@ -7,7 +7,7 @@ import { conversations } from "../db/schema";
 import type { Env } from "../env";
 import { AppError, forbidden, notFound, unauthenticated } from "../lib/errors";
 import { authenticateAccessToken } from "../modules/auth/sessions";
-import { verifyWidgetToken } from "../modules/widget/tokens";
+import { verifyLiveWidgetToken } from "../modules/widget/revocation";
 import type { SocketKind } from "./authorize";
 
 export function conversationStub(env: Env, conversationId: string) {
@@ -36,7 +36,8 @@ async function forward(env: Env, request: Request, conversationId: string, kind:
 export async function connectWidget(env: Env, request: Request, creatorId: string, token: string | undefined): Promise<Response> {
   requireUpgrade(request);
   if (!token) throw unauthenticated("The 'token' query parameter is required");
-  const claims = await verifyWidgetToken(env, token);
+  // Revocation (ended session, rotated key) is checked here, once per connect; the object re-checks the rest.
+  const claims = await verifyLiveWidgetToken(env, token);
   if (claims.creator_id !== creatorId) throw notFound("Conversation");
   return forward(env, request, claims.conversation_id, "widget");
 }

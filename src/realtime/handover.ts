@@ -24,6 +24,20 @@ export async function confidenceThreshold(env: Env, creatorId: string): Promise<
   return typeof value === "number" && value > 0 && value <= 1 ? value : 0;
 }
 
+const THRESHOLD_TTL_MS = 30_000;
+
+/** The threshold as a conversation object reads it after each answer: from D1 at most every 30 s. */
+export class ThresholdCache {
+  private cached: { value: number; at: number } | null = null;
+
+  async get(env: Env, creatorId: string): Promise<number> {
+    if (this.cached && Date.now() - this.cached.at < THRESHOLD_TTL_MS) return this.cached.value;
+    const value = await confidenceThreshold(env, creatorId);
+    this.cached = { value, at: Date.now() };
+    return value;
+  }
+}
+
 export async function memberName(env: Env, creatorId: string, memberId: string): Promise<string | null> {
   const t = tenant(env.DB, creatorId);
   const row = await t.db.select({ name: members.fullName }).from(members).where(t.where(members, eq(members.id, memberId))).get();

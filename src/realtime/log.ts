@@ -19,6 +19,8 @@ export interface ConversationState {
   clearContext: boolean;
   /** The user message whose AI reply is owed (re-run after an eviction). */
   pendingReplyFor: number | null;
+  /** Widget tokens below this epoch were revoked by a key rotation: their sockets are refused. */
+  widgetEpoch?: number;
 }
 
 export interface StoredMessage extends ChatMessage {

@@ -5,6 +5,8 @@ import * as z from "zod/mini";
 
 /** Frames bigger than this are refused before parsing (issue 4). */
 export const MAX_FRAME_BYTES = 64 * 1024;
+/** Close code of a widget socket whose token was revoked (session ended, widget key rotated). */
+export const REVOKED_CLOSE_CODE = 4401;
 /** A chat message's text: generous for a question, far below the frame limit even in UTF-8. */
 export const MAX_TEXT_CHARS = 8000;
 
@@ -16,6 +18,8 @@ export const ClientFrame = z.discriminatedUnion("type", [
   z.object({ type: z.literal("handover_request"), reason: z.optional(z.string().check(z.maxLength(500))) }),
   /** Agents only: hand the conversation back to the AI. */
   z.object({ type: z.literal("release") }),
+  /** Agents only: mark the conversation resolved ("completed"); the visitor's next message reopens it. */
+  z.object({ type: z.literal("complete") }),
   z.object({ type: z.literal("resume"), afterSeq: z.number().check(z.int(), z.gte(0)) }),
   z.object({ type: z.literal("ping") }),
 ]);
@@ -29,6 +33,9 @@ export interface Source {
   similarity_score: number;
 }
 
+/** The platform's own notices (system messages): the widget shows them in its language by code. */
+export type NoticeCode = "handover_initiated" | "agent_joined" | "released" | "resolved";
+
 export interface ChatMessage {
   id: string;
   seq: number;
@@ -38,10 +45,15 @@ export interface ChatMessage {
   clientId?: string;
   senderName?: string;
   sources?: Source[];
+  /** System messages the platform wrote: which notice (the text is its English form). */
+  notice?: { code: NoticeCode; name?: string };
   createdAt: string;
 }
 
 export type HandoverState = "ai" | "waiting" | "agent";
+
+/** Why a conversation was completed: an agent or the creator resolved it, or the idle sweep did. */
+export type CompletionReason = "resolved" | "idle";
 
 export type ServerFrame =
   | {
@@ -62,6 +74,8 @@ export type ServerFrame =
   | { type: "agent_joined"; agent: { id: string; name: string } }
   | { type: "agent_left"; agent: { id: string; name: string } | null; reason: "released" | "disconnected" }
   | { type: "resumed"; afterSeq: number; seq: number }
+  /** completed: an agent resolved it or it sat idle; active: the visitor wrote again and reopened it. */
+  | { type: "conversation_status"; status: "active" | "completed"; reason: CompletionReason | "user_message" }
   | { type: "error"; code: string; message: string; id?: string }
   | { type: "pong" };
 

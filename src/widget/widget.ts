@@ -3,7 +3,11 @@
 // no gap and no duplicate. Plain WebSocket (no partysocket): resume-by-seq is ours anyway, and the
 // bundle stays a few KB.
 import type { ChatMessage, ServerFrame, Source } from "../realtime/protocol";
+import { creatorText, fill, stringsFor, TRANSLATIONS, type Strings } from "./i18n";
 import { STYLES } from "./styles";
+
+/** REVOKED_CLOSE_CODE of src/realtime/protocol.ts (a value import would bundle zod into the widget). */
+const REVOKED_CLOSE_CODE = 4401;
 
 interface Stored {
   visitor_id?: string;
@@ -69,6 +73,8 @@ class Widget {
   private byClientId = new Map<string, Bubble>();
   private streams = new Map<string, HTMLElement>();
   private typingSent = 0;
+  /** The page's language until the config arrives with the creator's choice. */
+  private t: Strings = stringsFor(document.documentElement.lang || navigator.language);
 
   private readonly root: ShadowRoot;
   private readonly launcher: HTMLButtonElement;
@@ -79,30 +85,33 @@ class Widget {
   private readonly dots: HTMLElement;
   private readonly input: HTMLTextAreaElement;
   private readonly notice: HTMLElement;
+  private readonly human: HTMLButtonElement;
+  private readonly closer: HTMLButtonElement;
+  private readonly send: HTMLButtonElement;
 
   constructor() {
     const host = h("div", { id: "edgecoach-widget" });
     this.root = host.attachShadow({ mode: "open" });
     const style = h("style", {}, STYLES);
-    this.launcher = h("button", { class: "launcher", type: "button", "aria-expanded": "false", "aria-controls": "ec-panel" }, "Chat");
+    this.launcher = h("button", { class: "launcher", type: "button", "aria-expanded": "false", "aria-controls": "ec-panel" });
     this.panel = h("section", { class: "panel", id: "ec-panel", role: "dialog", "aria-modal": "false", "aria-labelledby": "ec-title", hidden: "" });
     const header = h("header");
     const heading = h("div");
-    this.title = h("h2", { id: "ec-title" }, "Chat");
+    this.title = h("h2", { id: "ec-title" });
     this.status = h("p", { class: "status", "aria-live": "polite" });
     heading.append(this.title, this.status);
-    const human = h("button", { type: "button", class: "human", title: "Talk to a human" }, "Human");
-    human.setAttribute("aria-label", "Talk to a human");
-    const close = h("button", { type: "button", class: "close", "aria-label": "Close chat" }, "×");
+    const human = (this.human = h("button", { type: "button", class: "human" }));
+    const close = (this.closer = h("button", { type: "button", class: "close" }, "×"));
     header.append(heading, human, close);
     this.log = h("div", { class: "log", role: "log", "aria-live": "polite", "aria-relevant": "additions", tabindex: "0" });
-    this.dots = h("div", { class: "dots", hidden: "", "aria-label": "Typing" });
+    this.dots = h("div", { class: "dots", hidden: "" });
     this.dots.append(h("span"), h("span"), h("span"));
     this.notice = h("p", { class: "notice", role: "status", hidden: "" });
     const form = h("form");
-    this.input = h("textarea", { rows: "1", maxlength: "8000", "aria-label": "Your message", placeholder: "Type your message…" });
-    const send = h("button", { type: "submit", class: "send" }, "Send");
-    form.append(this.input, send);
+    this.input = h("textarea", { rows: "1", maxlength: "8000" });
+    this.send = h("button", { type: "submit", class: "send" });
+    form.append(this.input, this.send);
+    this.label();
     this.panel.append(header, this.log, this.dots, this.notice, form);
     this.root.append(style, this.launcher, this.panel);
     document.body.append(host);
@@ -133,6 +142,21 @@ class Widget {
     if (sessionStorage.getItem(`${storeKey}:open`) === "1") this.toggle(true);
   }
 
+  /** The widget's own words in the current language (the creator's texts come with the config). */
+  private label(): void {
+    const t = this.t;
+    this.launcher.textContent ||= t.launcher;
+    this.title.textContent ||= t.title;
+    this.human.textContent = t.human;
+    this.human.title = t.humanLabel;
+    this.human.setAttribute("aria-label", t.humanLabel);
+    this.closer.setAttribute("aria-label", t.close);
+    this.dots.setAttribute("aria-label", t.typing);
+    this.input.setAttribute("aria-label", t.input);
+    this.input.placeholder = t.placeholder;
+    this.send.textContent = t.send;
+  }
+
   private toggle(open: boolean): void {
     this.panel.hidden = !open;
     this.launcher.setAttribute("aria-expanded", String(open));
@@ -154,7 +178,7 @@ class Widget {
       await this.session();
       this.connect();
     } catch {
-      this.setNotice("The chat is unavailable right now. Retrying…");
+      this.setNotice(this.t.unavailable);
       this.reconnectSoon();
     }
   }
@@ -199,11 +223,15 @@ class Widget {
   private applyConfig(cfg: PublicConfig): void {
     this.root.host.setAttribute("style", `--ec-color:${cfg.color}`);
     this.root.host.classList.toggle("left", cfg.position === "bottom-left");
-    this.launcher.textContent = cfg.launcher_text;
-    this.title.textContent = cfg.title;
+    this.t = stringsFor(cfg.language);
+    this.root.host.setAttribute("lang", cfg.language);
+    this.label();
+    const { en } = TRANSLATIONS;
+    this.launcher.textContent = creatorText(cfg.launcher_text, en!.launcher, this.t.launcher);
+    this.title.textContent = creatorText(cfg.title, en!.title, this.t.title);
     if (!this.log.querySelector(".welcome")) {
       const welcome = h("div", { class: "msg ai welcome" });
-      welcome.append(h("p", {}, cfg.welcome_message));
+      welcome.append(h("p", {}, creatorText(cfg.welcome_message, en!.welcome, this.t.welcome)));
       this.log.prepend(welcome);
     }
   }
@@ -231,12 +259,13 @@ class Widget {
       for (const [id, text] of this.pending) ws.send(JSON.stringify({ type: "message", id, text }));
     };
     ws.onmessage = (e) => this.onFrame(JSON.parse(String(e.data)) as ServerFrame);
-    ws.onclose = () => {
+    ws.onclose = (e) => {
       if (this.ws !== ws) return;
       this.ws = null;
       this.dots.hidden = true;
-      if (!opened) this.stored.token = undefined; // refused: get a fresh token on the next try
-      this.setNotice("Reconnecting…");
+      // Refused, or revoked (session ended, key rotated): get a fresh token on the next try.
+      if (!opened || e.code === REVOKED_CLOSE_CODE) this.stored.token = undefined;
+      this.setNotice(this.t.reconnecting);
       this.reconnectSoon();
     };
   }
@@ -308,16 +337,20 @@ class Widget {
         if (f.sender !== "user") this.dots.hidden = true;
         return;
       case "handover_initiated":
-        this.status.textContent = "Waiting for a person to join…";
+        this.status.textContent = this.t.waiting;
         return;
       case "agent_joined":
-        this.status.textContent = `${f.agent.name} is here`;
+        this.status.textContent = fill(this.t.here, { name: f.agent.name });
         return;
       case "agent_left":
-        this.status.textContent = f.reason === "released" ? "" : "Waiting for a person to join…";
+        this.status.textContent = f.reason === "released" ? "" : this.t.waiting;
+        return;
+      case "conversation_status":
+        this.status.textContent = f.status === "completed" ? this.t.resolved : "";
         return;
       case "connection_established":
-        this.status.textContent = f.agent ? `${f.agent.name} is here` : f.handover === "ai" ? "" : "Waiting for a person to join…";
+        this.status.textContent =
+          f.status === "completed" ? this.t.resolved : f.agent ? fill(this.t.here, { name: f.agent.name }) : f.handover === "ai" ? "" : this.t.waiting;
         return;
       case "resumed":
         // More than one replay page: ask for the rest.
@@ -344,7 +377,9 @@ class Widget {
       el.removeAttribute("aria-busy");
       el.querySelector("p")!.textContent = m.text;
     } else {
-      el = this.bubble(m.sender, m.text, m.senderName);
+      // The platform's notices in the widget's language; the stored text is their English form.
+      const notice = m.notice && this.t[m.notice.code === "resolved" ? "resolved_notice" : m.notice.code];
+      el = this.bubble(m.sender, notice ? fill(notice, { name: m.notice!.name ?? "" }) : m.text, m.senderName);
     }
     el.dataset.seq = String(m.seq);
     this.bySeq.set(m.seq, { el, seq: m.seq });
@@ -368,10 +403,10 @@ class Widget {
   }
 
   private sources(list: Source[]): HTMLElement {
-    const ul = h("ul", { class: "sources", "aria-label": "Sources" });
+    const ul = h("ul", { class: "sources", "aria-label": this.t.sources });
     list.slice(0, 5).forEach((s, i) => {
       const md = s.metadata ?? {};
-      const label = String(md.title ?? md.filename ?? md.source ?? `Source ${i + 1}`);
+      const label = String(md.title ?? md.filename ?? md.source ?? fill(this.t.source, { n: i + 1 }));
       const url = typeof md.url === "string" && /^https?:\/\//.test(md.url) ? md.url : "";
       const li = h("li");
       li.append(url ? h("a", { href: url, target: "_blank", rel: "noopener noreferrer" }, label) : h("span", { title: s.content.slice(0, 200) }, label));

@@ -118,6 +118,47 @@ describe.skipIf(!existsSync(CHROMIUM))("widget in Chromium", () => {
     await context.close();
   });
 
+  it("speaks the widget config's language, and falls back to English for one it doesn't have", async () => {
+    const res = await fetch(`${server.url}/api/v1/auth/register`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ email: `browser-de-${Date.now()}@example.com`, password: "Correct-Horse-Battery-9", full_name: "Browser DE" }),
+    });
+    const owner = (await res.json()) as { creator: { id: string }; access_token: string };
+    const setLanguage = (language: string) =>
+      fetch(`${server.url}/api/v1/creators/widget/config`, {
+        method: "PUT",
+        headers: { "Content-Type": "application/json", Authorization: `Bearer ${owner.access_token}` },
+        body: JSON.stringify({ language }),
+      });
+    expect((await setLanguage("de")).status).toBe(200);
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: "en-US" });
+    const page = await context.newPage();
+    await page.goto(`${server.url}/demo?creator_id=${owner.creator.id}`);
+    await page.locator("#edgecoach-widget .launcher").click();
+    const input = page.locator("#edgecoach-widget textarea");
+    await expect.poll(() => input.getAttribute("placeholder")).toBe("Nachricht eingeben…");
+    expect(await page.locator("#edgecoach-widget .send").textContent()).toBe("Senden");
+    expect(await page.locator("#edgecoach-widget h2").textContent()).toBe("Schreiben Sie uns");
+    expect(await page.locator("#edgecoach-widget .human").getAttribute("aria-label")).toBe("Mit einem Menschen sprechen");
+    expect(await page.locator("#edgecoach-widget .welcome p").textContent()).toBe("Hallo! Fragen Sie mich alles.");
+    // Once connected (an answered question), a handover shows its status in German too.
+    await input.fill("Wie fange ich an?");
+    await input.press("Enter");
+    await page.locator("#edgecoach-widget .msg.ai[data-seq]").first().waitFor({ timeout: 15_000 });
+    await page.locator("#edgecoach-widget .human").click();
+    await page.locator("#edgecoach-widget .status", { hasText: "Warten auf einen Mitarbeiter" }).waitFor({ timeout: 15_000 });
+    // The platform's notice in the chat, in German too (its stored text is English).
+    await page.locator("#edgecoach-widget .msg.system p", { hasText: "Wir verbinden Sie mit einem Mitarbeiter" }).waitFor();
+    await page.screenshot({ path: join(ARTIFACTS, "widget-de.png") });
+
+    expect((await setLanguage("it")).status).toBe(200);
+    await page.reload();
+    await expect.poll(() => input.getAttribute("placeholder")).toBe("Type your message…");
+    expect(await page.locator("#edgecoach-widget .send").textContent()).toBe("Send");
+    await context.close();
+  });
+
   it("reconnects after a network loss and shows what it missed once, in order, without gaps", async () => {
     // The page talks to the Worker through a proxy whose connections the test can cut.
     const proxy = await startTcpProxy(server.port);

@@ -71,6 +71,41 @@ describe("conversation durability", () => {
     expect(mirror.map((m) => [m.client_message_id, m.seq]).sort()).toEqual([...acked.entries()].sort());
   });
 
+  it("answers an acknowledged message exactly once when the object dies while the reply is being generated", async () => {
+    const { session, tab } = await chatSetup();
+    // D1 is kept busy by one long query: the reply's turn (programs, retrieval, the fallback, the
+    // metrics) reads D1 first, so it is still being worked on when the object is aborted.
+    const busy = env.DB.prepare("WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 5000000) SELECT count(*) AS n FROM c")
+      .first()
+      .catch(() => null);
+    const userSeq = await tab.say("owed-1", "What do you offer?");
+    await abortAllDurableObjects();
+    await busy;
+    // The precondition of this test: no reply was stored (or shown) before the object died.
+    expect(tab.frames.some((f) => f.type === "message" && f.sender === "ai")).toBe(false);
+    await tab.next(() => false, { what: "close" }).catch(() => undefined);
+
+    // The widget reconnects and resumes from the last seq it saw; the owed reply comes, once.
+    const back = await connect(session.websocket_url, session.token);
+    back.send({ type: "resume", afterSeq: userSeq });
+    const reply = await back.aiReply();
+    expect(reply.seq).toBeGreaterThan(userSeq);
+
+    // Nothing answers it again: not the alarm, not another reconnect.
+    const stub = conversationStub(env, session.conversation_id);
+    await runDurableObjectAlarm(stub);
+    const again = await connect(session.websocket_url, session.token);
+    again.send({ type: "resume", afterSeq: 0 });
+    await again.next("resumed");
+    await stub.flushOutbox();
+    back.close();
+    again.close();
+    const log = await replayAll(session.websocket_url, session.token);
+    expect(log.filter((m) => m.sender === "ai").map((m) => m.seq)).toEqual([reply.seq]);
+    const mirror = await env.DB.prepare("SELECT seq FROM messages WHERE conversation_id = ? AND sender = 'ai'").bind(session.conversation_id).all<{ seq: number }>();
+    expect(mirror.results.map((r) => r.seq)).toEqual([reply.seq]);
+  });
+
   it("retries the D1 outbox until D1 accepts the writes", async () => {
     const { session, tab } = await chatSetup();
     const stub = conversationStub(env, session.conversation_id);

@@ -36,6 +36,10 @@ describe("handover", () => {
     const desk = await connect(`/api/v1/conversations/${cid}/connect`, agent.access_token);
     expect(await tab.next("agent_joined")).toMatchObject({ agent: { id: agent.member_id, name: "Jane Smith" } });
     expect(await desk.next("agent_joined")).toMatchObject({ agent: { name: "Jane Smith" } });
+    // Notices carry a code (and the agent's name) for the widget to show in its language.
+    expect(await tab.next((f) => f.type === "message" && f.sender === "system" && /joined/.test(String(f.text)))).toMatchObject({
+      notice: { code: "agent_joined", name: "Jane Smith" },
+    });
     // The agent catches up on the history, including the unanswered question.
     desk.send({ type: "resume", afterSeq: 0 });
     await desk.next((f) => f.type === "message" && f.text === "Is anyone there?");

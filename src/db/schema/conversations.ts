@@ -59,6 +59,8 @@ export const conversations = sqliteTable(
   (t) => [
     index("conversations_creator_status_idx").on(t.creatorId, t.status, t.lastMessageAt),
     index("conversations_end_user_idx").on(t.endUserId),
+    // The cron's idle sweep looks across creators: active conversations oldest last message first.
+    index("conversations_status_last_message_idx").on(t.status, t.lastMessageAt),
   ],
 );
 

@@ -19,6 +19,8 @@ export const widgetConfigs = sqliteTable(
     language: text("language").notNull().default("en"),
     /** Exact origins (scheme://host[:port]) allowed to open sessions; empty = any origin. */
     allowedOrigins: text("allowed_origins", { mode: "json" }).$type<string[]>().notNull().default([]),
+    /** Bumped when the widget key is rotated: widget tokens carry it, older ones are revoked. */
+    tokenEpoch: integer("token_epoch").notNull().default(0),
     createdAt: text("created_at").notNull().default(now),
     updatedAt: text("updated_at").notNull().default(now),
   },
@@ -37,6 +39,8 @@ export const widgetSessions = sqliteTable(
     origin: text("origin"),
     language: text("language"),
     metadata: text("metadata", { mode: "json" }).$type<Record<string, unknown>>().notNull().default({}),
+    /** Set when the session is ended: its widget tokens are revoked and it is never resumed. */
+    endedAt: text("ended_at"),
     createdAt: text("created_at").notNull().default(now),
     updatedAt: text("updated_at").notNull().default(now),
   },

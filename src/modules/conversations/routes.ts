@@ -52,7 +52,7 @@ const messagesRoute = createRoute({
   responses: { 200: jsonContent(MessageListSchema, "Messages"), ...errorResponses(401, 404, 422, 429) },
 });
 
-const action = (name: "reset" | "archive" | "release", summary: string) =>
+const action = (name: "reset" | "archive" | "release" | "complete", summary: string) =>
   createRoute({
     method: "post",
     path: `/api/v1/conversations/{conversation_id}/${name}`,
@@ -61,12 +61,16 @@ const action = (name: "reset" | "archive" | "release", summary: string) =>
     middleware: [requireAuth({ permission: "conversations" })] as const,
     summary,
     request: { params: ConversationParams },
-    responses: { 200: jsonContent(ConversationSchema, "Conversation"), ...errorResponses(401, 403, 404, 422, 429) },
+    responses: { 200: jsonContent(ConversationSchema, "Conversation"), ...errorResponses(401, 403, 404, ...(name === "complete" ? [409] : []), 422, 429) },
   });
 
 const resetRoute = action("reset", "Clear the AI context (later answers ignore earlier turns); the record and messages stay");
 const archiveRoute = action("archive", "Archive: no new messages; the visitor's next session starts a new conversation");
 const releaseRoute = action("release", "Hand a conversation back to the AI (ends the human handover)");
+const completeRoute = action(
+  "complete",
+  "Mark it resolved (status completed; ends a human handover); the visitor's next message reopens it. Idle ones are completed by the cron",
+);
 
 const connectRoute = createRoute({
   method: "get",
@@ -102,6 +106,9 @@ export const conversationsRouter = createRouter()
   )
   .openapi(releaseRoute, async (c) =>
     c.json(await service.changeConversation(c.env, c.get("creatorId")!, c.req.valid("param").conversation_id, "release"), 200),
+  )
+  .openapi(completeRoute, async (c) =>
+    c.json(await service.changeConversation(c.env, c.get("creatorId")!, c.req.valid("param").conversation_id, "complete"), 200),
   )
   .openapi(connectRoute, async (c) => {
     // `return await`: a rejected promise handed back un-awaited is reported as unhandled by workerd.

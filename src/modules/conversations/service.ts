@@ -4,7 +4,7 @@ import { and, asc, count, desc, eq, gt } from "drizzle-orm";
 import { tenant } from "../../db/client";
 import { conversations, messages } from "../../db/schema";
 import type { Env } from "../../env";
-import { notFound } from "../../lib/errors";
+import { AppError, notFound } from "../../lib/errors";
 import { conversationStub } from "../../realtime/gateway";
 
 type ConversationRow = typeof conversations.$inferSelect;
@@ -97,14 +97,16 @@ export async function listMessages(env: Env, creatorId: string, conversationId: 
   return { messages: page.map(presentMessage), next_after_seq: rows.length > q.limit ? page.at(-1)!.seq : null };
 }
 
-type Action = "reset" | "archive" | "release";
+type Action = "reset" | "archive" | "release" | "complete";
 
 /** Runs a state change inside the conversation's object, then answers with the D1 row it wrote. */
 export async function changeConversation(env: Env, creatorId: string, conversationId: string, action: Action) {
-  await row(env, creatorId, conversationId);
+  const before = await row(env, creatorId, conversationId);
+  if (action === "complete" && before.status === "archived") throw new AppError("CONFLICT", "An archived conversation can't be completed");
   const stub = conversationStub(env, conversationId);
   if (action === "reset") await stub.reset(conversationId, creatorId);
   else if (action === "archive") await stub.archive(conversationId, creatorId);
+  else if (action === "complete") await stub.complete(conversationId, creatorId, "resolved");
   else await stub.release(conversationId, creatorId);
   return presentConversation(await row(env, creatorId, conversationId));
 }

@@ -2,12 +2,12 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import type { AppBindings } from "../../env";
-import { notFound, unauthenticated } from "../../lib/errors";
+import { forbidden, notFound, unauthenticated } from "../../lib/errors";
 import { createRouter } from "../../lib/router";
 import { errorResponses, jsonBody, jsonContent, UuidParam } from "../../lib/schemas";
 import { requireAuth } from "../../middleware/auth";
 import { connectWidget } from "../../realtime/gateway";
-import { verifyWidgetToken } from "../widget/tokens";
+import { verifyLiveWidgetToken } from "../widget/revocation";
 import { ConnectionsSchema, CreatedSessionSchema, CreateSessionBody, SessionSchema, UpdateSessionBody } from "./schemas";
 import * as service from "./service";
 
@@ -44,6 +44,17 @@ const putSessionRoute = createRoute({
   responses: { 200: jsonContent(SessionSchema, "Updated"), ...errorResponses(400, 401, 404, 413, 415, 422, 429) },
 });
 
+const deleteSessionRoute = createRoute({
+  method: "delete",
+  path: "/api/v1/channels/sessions/{session_id}",
+  tags,
+  security: [{ bearerAuth: [] }],
+  summary:
+    "End a widget session (its own widget token, or a member with the conversations permission): its widget tokens are revoked and its sockets closed",
+  request: { params: SessionParams },
+  responses: { 204: { description: "Ended (also when it had ended before)" }, ...errorResponses(401, 403, 404, 422, 429) },
+});
+
 const connectionsRoute = createRoute({
   method: "get",
   path: "/api/v1/channels/connections",
@@ -63,13 +74,16 @@ const widgetSocketRoute = createRoute({
   responses: { 101: { description: "Switching protocols" }, ...errorResponses(400, 401, 404, 422, 429) },
 });
 
-/** The tenant a session request may see: its own widget token's session, or a creator's member. */
-async function sessionCaller(c: Context<AppBindings>, sessionId: string): Promise<string> {
+/** The tenant a session request may see: its own (unrevoked) widget token's session, or a creator's member. */
+async function sessionCaller(c: Context<AppBindings>, sessionId: string, memberPermission?: "conversations"): Promise<string> {
   const claims = c.get("auth");
-  if (claims) return claims.creator_id;
+  if (claims) {
+    if (memberPermission && !claims.permissions.includes(memberPermission)) throw forbidden(`This action needs the '${memberPermission}' permission`);
+    return claims.creator_id;
+  }
   const match = /^Bearer\s+(\S+)$/i.exec(c.req.header("Authorization") ?? "");
   if (!match) throw unauthenticated();
-  const widget = await verifyWidgetToken(c.env, match[1]!);
+  const widget = await verifyLiveWidgetToken(c.env, match[1]!);
   if (widget.sid !== sessionId) throw notFound("Session");
   return widget.creator_id;
 }
@@ -85,6 +99,11 @@ export const sessionsRouter = createRouter()
   .openapi(putSessionRoute, async (c) => {
     const { session_id } = c.req.valid("param");
     return c.json(await service.updateSession(c.env, await sessionCaller(c, session_id), session_id, c.req.valid("json")), 200);
+  })
+  .openapi(deleteSessionRoute, async (c) => {
+    const { session_id } = c.req.valid("param");
+    await service.endSession(c.env, await sessionCaller(c, session_id, "conversations"), session_id);
+    return c.body(null, 204);
   })
   .openapi(connectionsRoute, async (c) => c.json(await service.liveConnections(c.env, c.get("creatorId")!), 200))
   // `return await`: a rejected promise handed back un-awaited is reported as unhandled by workerd.

@@ -36,6 +36,7 @@ export const SessionSchema = z
     creator_id: z.string(),
     language: z.string().nullable(),
     metadata: z.record(z.string(), z.unknown()),
+    ended_at: z.string().nullable().openapi({ description: "Set once the session is ended (DELETE): its widget tokens are revoked" }),
     created_at: z.string(),
     updated_at: z.string(),
   })

@@ -1,11 +1,12 @@
 // Widget sessions: a visitor (end user) of a creator, their conversation and a short-lived widget token.
-import { desc, eq, gt, or } from "drizzle-orm";
+import { desc, eq, gt, isNull, or } from "drizzle-orm";
 import { tenant } from "../../db/client";
 import { conversationPresence, conversations, creators, endUsers, widgetSessions } from "../../db/schema";
 import type { Env } from "../../env";
 import { nowIso } from "../../lib/clock";
 import { forbidden, notFound } from "../../lib/errors";
 import { newId, randomToken } from "../../lib/ids";
+import { conversationStub } from "../../realtime/gateway";
 import { onEndUserCreated } from "../programs/inbound";
 import { issueWidgetToken } from "../widget/tokens";
 import { configByKey, publicConfig } from "../widget/service";
@@ -24,6 +25,7 @@ export function presentSession(row: SessionRow) {
     creator_id: row.creatorId,
     language: row.language,
     metadata: row.metadata,
+    ended_at: row.endedAt,
     created_at: row.createdAt,
     updated_at: row.updatedAt,
   };
@@ -31,7 +33,8 @@ export function presentSession(row: SessionRow) {
 
 /**
  * Public: the widget key names the creator; the page's Origin must be allowed (empty list = any).
- * A known session of the same visitor is resumed; an archived conversation gets a fresh one.
+ * A known session of the same visitor is resumed unless it was ended (a completed conversation too: writing reopens it);
+ * an archived conversation gets a fresh one.
  */
 export async function createSession(env: Env, input: CreateSessionInput, origin: string | null) {
   const widget = await configByKey(env, input.widget_key);
@@ -49,7 +52,7 @@ export async function createSession(env: Env, input: CreateSessionInput, origin:
     session = await t.db
       .select()
       .from(widgetSessions)
-      .where(t.where(widgetSessions, eq(widgetSessions.id, input.session_id), eq(widgetSessions.visitorId, input.visitor_id)))
+      .where(t.where(widgetSessions, eq(widgetSessions.id, input.session_id), eq(widgetSessions.visitorId, input.visitor_id), isNull(widgetSessions.endedAt)))
       .get();
   }
   let resumed = false;
@@ -59,7 +62,8 @@ export async function createSession(env: Env, input: CreateSessionInput, origin:
       .from(conversations)
       .where(t.where(conversations, eq(conversations.id, session.conversationId)))
       .get();
-    if (conversation && conversation.status !== "archived" && conversation.status !== "completed") {
+    // A completed conversation is resumed (the visitor's next message reopens it); archived is closed for good.
+    if (conversation && conversation.status !== "archived") {
       resumed = true;
     } else {
       const conversationId = newId();
@@ -89,6 +93,7 @@ export async function createSession(env: Env, input: CreateSessionInput, origin:
       origin,
       language: input.language ?? null,
       metadata: input.metadata ?? {},
+      endedAt: null,
       createdAt: now,
       updatedAt: now,
     };
@@ -105,6 +110,7 @@ export async function createSession(env: Env, input: CreateSessionInput, origin:
     endUserId: session.endUserId,
     conversationId: session.conversationId,
     sessionId: session.id,
+    epoch: widget.tokenEpoch,
   });
   return {
     session_id: session.id,
@@ -146,6 +152,26 @@ export async function updateSession(env: Env, creatorId: string, sessionId: stri
     await t.db.update(endUsers).set({ language: input.language }).where(t.where(endUsers, eq(endUsers.id, row.endUserId)));
   }
   return presentSession(updated!);
+}
+
+/**
+ * Ends a widget session (the visitor's "end chat", or an agent): its widget tokens are revoked and
+ * the sockets holding them closed; the conversation stays, and the visitor's next session starts anew.
+ */
+export async function endSession(env: Env, creatorId: string, sessionId: string): Promise<void> {
+  const t = tenant(env.DB, creatorId);
+  const row = await t.db
+    .update(widgetSessions)
+    .set({ endedAt: nowIso(), updatedAt: nowIso() })
+    .where(t.where(widgetSessions, eq(widgetSessions.id, sessionId), isNull(widgetSessions.endedAt)))
+    .returning({ conversationId: widgetSessions.conversationId })
+    .get();
+  if (!row) {
+    const exists = await t.db.select({ id: widgetSessions.id }).from(widgetSessions).where(t.where(widgetSessions, eq(widgetSessions.id, sessionId))).get();
+    if (!exists) throw notFound("Session");
+    return; // ended before: nothing more to do
+  }
+  await conversationStub(env, row.conversationId).revokeWidgetSockets(row.conversationId, t.creatorId, { sessionId });
 }
 
 /** Live sockets per conversation, as the conversations' objects last reported them. */

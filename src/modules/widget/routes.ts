@@ -6,6 +6,7 @@ import { createRouter } from "../../lib/router";
 import { errorResponses, jsonBody, jsonContent, UuidParam } from "../../lib/schemas";
 import { requireAuth } from "../../middleware/auth";
 import { EmbedCodeSchema, UpdateWidgetConfigBody, WidgetConfigSchema } from "./schemas";
+import { rotateWidgetKey } from "./revocation";
 import * as service from "./service";
 
 const tags = ["Widget"];
@@ -30,6 +31,16 @@ const putConfigRoute = createRoute({
   summary: "Update the widget (partial): colour, position, texts, language, allowed origins",
   request: { body: jsonBody(UpdateWidgetConfigBody) },
   responses: { 200: jsonContent(WidgetConfigSchema, "Updated"), ...errorResponses(400, 401, 403, 413, 415, 422, 429) },
+});
+
+const rotateKeyRoute = createRoute({
+  method: "post",
+  path: "/api/v1/creators/widget/rotate-key",
+  tags,
+  security,
+  middleware: [requireAuth({ permission: "admin" })] as const,
+  summary: "New widget key: the old embed snippet stops working, every widget token issued so far is revoked and its socket closed",
+  responses: { 200: jsonContent(WidgetConfigSchema, "The config with the new widget_key"), ...errorResponses(401, 403, 429) },
 });
 
 const embedRoute = createRoute({
@@ -66,6 +77,12 @@ export const widgetRouter = createRouter()
   })
   .openapi(putConfigRoute, async (c) => {
     const row = await service.updateConfig(c.env, c.get("creatorId")!, c.req.valid("json"));
+    return c.json(service.presentConfig(row, config(c.env).publicBaseUrl), 200);
+  })
+  .openapi(rotateKeyRoute, async (c) => {
+    await service.getOrCreateConfig(c.env, c.get("creatorId")!);
+    await rotateWidgetKey(c.env, c.get("creatorId")!);
+    const row = await service.getOrCreateConfig(c.env, c.get("creatorId")!);
     return c.json(service.presentConfig(row, config(c.env).publicBaseUrl), 200);
   })
   .openapi(embedRoute, async (c) => c.json(await embedCode(c.env, c.get("creatorId")!), 200))

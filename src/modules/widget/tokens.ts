@@ -12,6 +12,8 @@ export interface WidgetClaims {
   conversation_id: string;
   /** The widget session id. */
   sid: string;
+  /** The creator's token epoch when issued (widget_configs.token_epoch); a key rotation revokes older ones. */
+  kep?: number;
   token_use: "widget";
   aud: string;
   iss: string;
@@ -24,11 +26,11 @@ export const widgetAudience = (env: Env) => `${config(env).jwt.audience}:widget`
 
 export async function issueWidgetToken(
   env: Env,
-  input: { creatorId: string; endUserId: string; conversationId: string; sessionId: string },
+  input: { creatorId: string; endUserId: string; conversationId: string; sessionId: string; epoch: number },
 ): Promise<{ token: string; expiresIn: number }> {
   const ttl = config(env).realtime.widgetTokenTtlSeconds;
   const { token } = await signPlatformToken(env, {
-    claims: { creator_id: input.creatorId, conversation_id: input.conversationId, sid: input.sessionId, token_use: "widget" },
+    claims: { creator_id: input.creatorId, conversation_id: input.conversationId, sid: input.sessionId, kep: input.epoch, token_use: "widget" },
     subject: input.endUserId,
     audience: widgetAudience(env),
     ttlSeconds: ttl,
@@ -36,7 +38,7 @@ export async function issueWidgetToken(
   return { token, expiresIn: ttl };
 }
 
-/** Signature (ES256 only), kid, issuer, the widget audience, expiry and token_use. */
+/** Signature (ES256 only), kid, issuer, the widget audience, expiry and token_use (revocation: ./revocation.ts). */
 export function verifyWidgetToken(env: Env, token: string): Promise<WidgetClaims> {
   return verifyPlatformToken<WidgetClaims>(env, token, {
     audience: widgetAudience(env),
