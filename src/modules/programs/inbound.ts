@@ -27,30 +27,31 @@ export async function onUserMessage(env: Env, msg: InboundMessage): Promise<{ co
   const at = new Date(now).toISOString();
   const since = new Date(now - config(env).proactive.responseWindowHours * HOUR).toISOString();
   // Any reply within 24 h of a proactive message makes that message a successful engagement.
-  await env.DB.prepare(
+  const responded = env.DB.prepare(
     `UPDATE proactive_sends SET responded_at = ?1
       WHERE end_user_id = ?2 AND local_date IS NOT NULL AND creator_id = ?3 AND status = 'sent' AND responded_at IS NULL AND sent_at >= ?4 AND sent_at <= ?1`,
-  )
-    .bind(at, msg.endUserId, msg.creatorId, since)
-    .run();
+  ).bind(at, msg.endUserId, msg.creatorId, since);
+  const pendingQuestion = env.DB.prepare(
+    `SELECT * FROM program_enrollments WHERE end_user_id = ? AND creator_id = ? AND status = 'active' AND awaiting = 'answer'
+      ORDER BY last_progress_at DESC LIMIT 1`,
+  ).bind(msg.endUserId, msg.creatorId);
 
   if (OPT_OUT.test(msg.text)) {
-    await env.DB.prepare("INSERT INTO proactive_opt_outs (end_user_id, creator_id, opted_out_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING")
-      .bind(msg.endUserId, msg.creatorId, at)
-      .run();
+    await env.DB.batch([
+      responded,
+      env.DB.prepare("INSERT INTO proactive_opt_outs (end_user_id, creator_id, opted_out_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING").bind(msg.endUserId, msg.creatorId, at),
+    ]);
     return { consumed: true };
   }
   if (OPT_IN.test(msg.text)) {
-    const removed = await env.DB.prepare("DELETE FROM proactive_opt_outs WHERE end_user_id = ? AND creator_id = ?").bind(msg.endUserId, msg.creatorId).run();
-    if (removed.meta.changes) return { consumed: true };
+    const [, removed] = await env.DB.batch([responded, env.DB.prepare("DELETE FROM proactive_opt_outs WHERE end_user_id = ? AND creator_id = ?").bind(msg.endUserId, msg.creatorId)]);
+    if (removed!.meta.changes) return { consumed: true };
   }
 
-  const pending = await env.DB.prepare(
-    `SELECT * FROM program_enrollments WHERE end_user_id = ? AND creator_id = ? AND status = 'active' AND awaiting = 'answer'
-      ORDER BY last_progress_at DESC LIMIT 1`,
-  )
-    .bind(msg.endUserId, msg.creatorId)
-    .first<EnrollmentRow>();
+  // Every chat message passes here: the success mark and the pending-question lookup share one
+  // D1 round trip (the opt-in branch above already marked; marking twice changes nothing).
+  const [, found] = await env.DB.batch<EnrollmentRow>([responded, pendingQuestion]);
+  const pending = found!.results[0];
   if (!pending) return { consumed: false };
   return { consumed: await answerQuestion(env, pending, msg.text.trim()) };
 }
