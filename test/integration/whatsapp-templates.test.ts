@@ -245,3 +245,44 @@ describe("POST /api/v1/channels/{channel_id}/messages type template", () => {
     expect(await count()).toBe(before);
   });
 });
+
+describe("a WhatsApp channel's fallback template", () => {
+  it("carries free text that can't go as text any more (agent replies after the 24-hour window), with the text as {{1}}", async () => {
+    const owner = await createCreator();
+    const ch = await connectWhatsApp(owner, { fallback_template: { name: "reply_waiting", language: "en" } });
+    expect(ch.body.configuration.fallback_template).toEqual({ name: "reply_waiting", language: "en" });
+    const { userId } = await contact(owner, ch);
+    await closeWindow(userId, "2020-01-01T00:00:00Z");
+    const res = await api(`/api/v1/channels/${ch.id}/messages`, {
+      method: "POST",
+      token: owner.access_token,
+      json: { end_user_id: userId, type: "text", text: "Sorry for the wait!\n\nYour plan is ready." },
+    });
+    expect(res.status).toBe(202);
+    const [call] = await eventually(async () => {
+      const c = await graphSends(ch, "template");
+      return c.length ? c : undefined;
+    }, "fallback template send");
+    expect(call!.body.template).toEqual({
+      name: "reply_waiting",
+      language: { code: "en" },
+      components: [{ type: "body", parameters: [{ type: "text", text: "Sorry for the wait! Your plan is ready." }] }],
+    });
+    const sent = await eventually(async () => (await outbound(userId)).find((m) => m.text.startsWith("Sorry for the wait") && m.delivery_status === "sent"), "sent");
+    expect(sent.metadata).toMatchObject({ sent_as: "template" });
+    // Only the template went out for it: no free-text attempt outside the window.
+    expect((await graphSends(ch, "text")).filter((c) => String(c.body.text?.body).startsWith("Sorry for the wait"))).toEqual([]);
+  });
+
+  it("is validated like any template, field by field, on create and on update", async () => {
+    const owner = await createCreator();
+    await expect(connectWhatsApp(owner, { fallback_template: { name: "Bad Name", language: "en" } })).rejects.toThrow(/422/);
+    const ch = await connectWhatsApp(owner);
+    const res = await api(`/api/v1/channels/${ch.id}`, { method: "PUT", token: owner.access_token, json: { configuration: { fallback_template: { name: "ok_name", language: "English" } } } });
+    expect(res.status).toBe(422);
+    expect((await errorOf(res)).details.map((d) => d.field)).toContain("configuration.fallback_template.language");
+    const ok = await api(`/api/v1/channels/${ch.id}`, { method: "PUT", token: owner.access_token, json: { configuration: { fallback_template: { name: "ok_name", language: "en_US" } } } });
+    expect(ok.status).toBe(200);
+    expect((await json(ok)).configuration.fallback_template).toEqual({ name: "ok_name", language: "en_US" });
+  });
+});

@@ -54,8 +54,10 @@ export async function sendChannelMessage(env: Env, actor: AccessClaims, channelI
   const { conversationId } = await openConversation(env, { creatorId: actor.creator_id, channelId: channel.id, channel: kind, endUserId: user.id });
 
   const t = tenant(env.DB, actor.creator_id);
-  // Templates may go at any time; free text only within 24 hours of the user's last message.
-  if (kind === "whatsapp" && input.type === "text") {
+  // Templates may go at any time; free text only within 24 hours of the user's last message, unless
+  // the channel has a fallback template to carry it.
+  const fallback = kind === "whatsapp" ? templateOf({ whatsapp_template: channel.configuration.fallback_template }) : undefined;
+  if (kind === "whatsapp" && input.type === "text" && !fallback) {
     const last = await t.db
       .select({ at: messages.createdAt })
       .from(messages)

@@ -111,7 +111,8 @@ export async function processSend(env: Env, job: { creatorId: string; messageId:
   // that names a template goes out as that template when free text can't: outside the window by our
   // clock, or once Meta refused the free text (131047 — its clock decides); an explicit template
   // message (the messages API's type "template") always goes as one.
-  const template = channel.type === "whatsapp" ? templateOf(msg.metadata) : undefined;
+  // The message's own template first, else the channel's fallback template (configuration).
+  const template = channel.type === "whatsapp" ? (templateOf(msg.metadata) ?? templateOf({ whatsapp_template: channel.configuration?.fallback_template })) : undefined;
   const outsideWindow = channel.type === "whatsapp" && (!found.lastInboundAt || Date.now() - Date.parse(found.lastInboundAt) > 24 * HOUR);
   if (outsideWindow && !template) {
     return fail(env, job.creatorId, msg.id, "outside_service_window", "More than 24 hours since the user last wrote: only templates can be sent");

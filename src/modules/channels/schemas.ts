@@ -34,6 +34,12 @@ export const WhatsAppConfig = z
     app_secret: z.string().trim().min(16).max(200),
     webhook_verify_token: z.string().trim().min(8).max(200),
     welcome_message: Welcome.optional(),
+    /**
+     * An approved template for any message that names none of its own when the 24-hour window has
+     * closed (an agent answering late, a resolved notice, a program step): the message text becomes
+     * its body parameter {{1}} unless the template lists parameters. Without it such sends fail.
+     */
+    fallback_template: WhatsAppTemplateSchema.optional(),
   })
   .strict();
 
