@@ -13,7 +13,7 @@ import { sendToEndUser } from "./outbound";
 import type { SendMessageInput } from "./schemas";
 import { splitMessage } from "./split";
 import { getChannel } from "./store";
-import { templateOf, templateTranscript } from "./whatsapp-template";
+import { fallbackTemplateOf, templateOf, templateTranscript } from "./whatsapp-template";
 
 type MessageRow = typeof messages.$inferSelect;
 
@@ -56,8 +56,7 @@ export async function sendChannelMessage(env: Env, actor: AccessClaims, channelI
   const t = tenant(env.DB, actor.creator_id);
   // Templates may go at any time; free text only within 24 hours of the user's last message, unless
   // the channel has a fallback template to carry it.
-  const fallback = kind === "whatsapp" ? templateOf({ whatsapp_template: channel.configuration.fallback_template }) : undefined;
-  if (kind === "whatsapp" && input.type === "text" && !fallback) {
+  if (kind === "whatsapp" && input.type === "text" && !fallbackTemplateOf(channel.configuration)) {
     const last = await t.db
       .select({ at: messages.createdAt })
       .from(messages)

@@ -17,7 +17,7 @@ import { openSecrets } from "./secrets";
 import { splitMessage } from "./split";
 import { TelegramClient } from "./telegram";
 import { sendWhatsAppTemplate, sendWhatsAppText } from "./whatsapp";
-import { templateOf, templatePayload } from "./whatsapp-template";
+import { fallbackTemplateOf, templateOf, templatePayload } from "./whatsapp-template";
 
 export interface SendInput {
   creatorId: string;
@@ -112,7 +112,7 @@ export async function processSend(env: Env, job: { creatorId: string; messageId:
   // clock, or once Meta refused the free text (131047 — its clock decides); an explicit template
   // message (the messages API's type "template") always goes as one.
   // The message's own template first, else the channel's fallback template (configuration).
-  const template = channel.type === "whatsapp" ? (templateOf(msg.metadata) ?? templateOf({ whatsapp_template: channel.configuration?.fallback_template })) : undefined;
+  const template = channel.type === "whatsapp" ? (templateOf(msg.metadata) ?? fallbackTemplateOf(channel.configuration)) : undefined;
   const outsideWindow = channel.type === "whatsapp" && (!found.lastInboundAt || Date.now() - Date.parse(found.lastInboundAt) > 24 * HOUR);
   if (outsideWindow && !template) {
     return fail(env, job.creatorId, msg.id, "outside_service_window", "More than 24 hours since the user last wrote: only templates can be sent");

@@ -26,6 +26,11 @@ export function templateOf(metadata: Record<string, unknown> | null | undefined)
   return parsed.success ? parsed.data : undefined;
 }
 
+/** A WhatsApp channel's fallback template (configuration.fallback_template), if a valid one. */
+export function fallbackTemplateOf(configuration: Record<string, unknown> | null | undefined): WhatsAppTemplate | undefined {
+  return templateOf({ whatsapp_template: configuration?.fallback_template });
+}
+
 /**
  * A body parameter as Meta accepts it: no newlines or tabs, no runs of more than four spaces
  * (error 132000 otherwise), at most 1024 characters (cut at a word boundary with an ellipsis).

@@ -6,6 +6,7 @@ import type { RuleAction, TriggerConditions } from "../../db/schema";
 import { HOUR, MINUTE } from "../../lib/clock";
 import { localPartsBetween, zoneOrUtc } from "../../lib/timezone";
 import { cronMatches, parseCron } from "./cron";
+import { storedChannel } from "../users/service";
 
 export interface RuleRow {
   id: string;
@@ -34,7 +35,7 @@ function audience(applies: AppliesTo | undefined, binds: unknown[]): string {
   const parts: string[] = [];
   const bind = (v: unknown) => (binds.push(v), `?${binds.length}`);
   if ("user_ids" in applies) return `u.id IN (SELECT value FROM json_each(${bind(JSON.stringify(applies.user_ids))}))`;
-  if (applies.channel) parts.push(`u.channel = ${bind(applies.channel === "web" ? "widget" : applies.channel)}`);
+  if (applies.channel) parts.push(`u.channel = ${bind(storedChannel(applies.channel))}`);
   if (applies.tag) parts.push(`EXISTS (SELECT 1 FROM json_each(u.tags) WHERE value = ${bind(applies.tag)})`);
   if (applies.program_id) parts.push(`EXISTS (SELECT 1 FROM program_enrollments pe WHERE pe.end_user_id = u.id AND pe.program_id = ${bind(applies.program_id)})`);
   return parts.join(" AND ") || "1";

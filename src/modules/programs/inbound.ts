@@ -43,15 +43,17 @@ export async function onUserMessage(env: Env, msg: InboundMessage): Promise<{ co
     ]);
     return { consumed: true };
   }
-  if (OPT_IN.test(msg.text)) {
-    const [, removed] = await env.DB.batch([responded, env.DB.prepare("DELETE FROM proactive_opt_outs WHERE end_user_id = ? AND creator_id = ?").bind(msg.endUserId, msg.creatorId)]);
-    if (removed!.meta.changes) return { consumed: true };
-  }
-
-  // Every chat message passes here: the success mark and the pending-question lookup share one
-  // D1 round trip (the opt-in branch above already marked; marking twice changes nothing).
-  const [, found] = await env.DB.batch<EnrollmentRow>([responded, pendingQuestion]);
-  const pending = found!.results[0];
+  // Every chat message passes here: the success mark, an opt-in's removal and the pending-question
+  // lookup share one D1 round trip.
+  const optIn = OPT_IN.test(msg.text);
+  const results = await env.DB.batch<EnrollmentRow>([
+    responded,
+    ...(optIn ? [env.DB.prepare("DELETE FROM proactive_opt_outs WHERE end_user_id = ? AND creator_id = ?").bind(msg.endUserId, msg.creatorId)] : []),
+    pendingQuestion,
+  ]);
+  // "start" consumed only when it ended an opt-out; otherwise it is an ordinary message.
+  if (optIn && results[1]!.meta.changes) return { consumed: true };
+  const pending = results.at(-1)!.results[0];
   if (!pending) return { consumed: false };
   return { consumed: await answerQuestion(env, pending, msg.text.trim()) };
 }

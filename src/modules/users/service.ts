@@ -34,6 +34,8 @@ const SELECT = `SELECT u.*, ${engagementSql("?2", "?3")} AS engagement_score,
 
 /** The API speaks the spec's channel names (creator-hub-api.md: web|whatsapp|telegram); the widget is stored as "widget". */
 export const apiChannel = (stored: string): string => (stored === "widget" ? "web" : stored);
+/** The stored channel for an API name ("web" or its alias "widget" → "widget"). */
+export const storedChannel = (name: string): string => (name === "web" ? "widget" : name);
 
 function present(row: Row, since: string) {
   const profile = JSON.parse(row.profile || "{}") as Record<string, unknown>;
@@ -63,7 +65,7 @@ export async function listUsers(env: Env, creatorId: string, q: z.infer<typeof L
   const { now, since } = window();
   const binds: unknown[] = [creatorId, since, now];
   const where = ["u.creator_id = ?1"];
-  if (q.channel) binds.push(q.channel === "web" ? "widget" : q.channel), where.push(`u.channel = ?${binds.length}`);
+  if (q.channel) binds.push(storedChannel(q.channel)), where.push(`u.channel = ?${binds.length}`);
   if (q.status === "active") where.push("u.last_active_at >= ?2");
   if (q.status === "inactive") where.push("(u.last_active_at IS NULL OR u.last_active_at < ?2)");
   if (q.search) {
