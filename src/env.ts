@@ -49,6 +49,8 @@ export interface Env {
   CREATOR_UPLOADS_PER_HOUR?: string;
   CREATOR_EXPORTS_PER_DAY?: string;
   MAX_JSON_BODY_BYTES?: string;
+  /** Secret: the platform operator's credential (`Authorization: Bearer <key>` on operator routes). Unset = operator routes answer 403. */
+  OPERATOR_API_KEY?: string;
   JOB_CONCURRENCY?: string;
   KEY_ROTATION_MIN_INTERVAL_SECONDS?: string;
   WIDGET_TOKEN_TTL_SECONDS?: string;
