@@ -6,7 +6,8 @@ import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../src/env";
 import { log } from "../src/lib/logging";
 import type { ConversationState, StoredMessage } from "../src/realtime/log";
-import { mirrorStatements, mirrorToD1, type MirrorOutcome, type Presence } from "../src/realtime/outbox";
+import { mirrorStatements, mirrorToD1, type MirrorOutcome } from "../src/realtime/mirror-sql";
+import type { Presence } from "../src/realtime/sockets";
 
 /** How long a batch waits for more conversations; short against the outbox's own delay. */
 const WINDOW_MS = 20;

@@ -12,16 +12,14 @@ import { authenticate } from "./middleware/auth";
 import { jsonBody } from "./middleware/json-body";
 import { rateLimit } from "./middleware/rate-limit";
 import { requestId } from "./middleware/request-id";
-import { RATE_LIMIT_RULES, rawBodyPath } from "./routing-policy";
 import { authRouter } from "./modules/auth";
 import { channelsRouter } from "./modules/channels";
 import { creatorsRouter } from "./modules/creators";
 import { gdprRouter } from "./modules/gdpr";
 import { docsHandler, systemRouter } from "./modules/system";
 import { teamRouter } from "./modules/team";
-import { sessionsRouter } from "./modules/sessions";
 import { conversationsRouter } from "./modules/conversations";
-import { demoRouter, widgetRouter } from "./modules/widget";
+import { demoRouter, widgetRouter, widgetSessionsRouter } from "./modules/widget";
 import { usersRouter } from "./modules/users";
 import { programsRouter } from "./modules/programs";
 import { proactiveRouter } from "./modules/proactive";
@@ -45,9 +43,9 @@ export function buildApp() {
       maxAge: 600,
     })(c, next);
   });
-  app.use("*", jsonBody({ maxBytes: (c) => config(c.env).maxJsonBodyBytes, exempt: rawBodyPath }));
+  app.use("*", jsonBody({ maxBytes: (c) => config(c.env).maxJsonBodyBytes }));
   app.use("*", authenticate());
-  app.use("*", rateLimit(RATE_LIMIT_RULES));
+  app.use("*", rateLimit());
 
   app.route("/", systemRouter);
   app.route("/", authRouter);
@@ -55,7 +53,7 @@ export function buildApp() {
   app.route("/", teamRouter);
   app.route("/", gdprRouter);
   app.route("/", widgetRouter);
-  app.route("/", sessionsRouter);
+  app.route("/", widgetSessionsRouter);
   app.route("/", conversationsRouter);
   app.route("/", demoRouter);
   app.route("/", channelsRouter);

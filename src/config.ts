@@ -31,7 +31,16 @@ export interface Config {
   keyRotationMinIntervalSeconds: number;
   /** Messages of one JOBS batch processed at the same time. */
   jobConcurrency: number;
-  realtime: { widgetTokenTtlSeconds: number; outboxRetrySeconds: number; outboxDelayMs: number; idleCompleteHours: number; idleCompletePerTick: number };
+  realtime: {
+    widgetTokenTtlSeconds: number;
+    outboxRetrySeconds: number;
+    outboxDelayMs: number;
+    idleCompleteHours: number;
+    idleCompletePerTick: number;
+    typingFramesPerMinute: number;
+    resumeFramesPerMinute: number;
+    widgetTicketTtlSeconds: number;
+  };
   channels: {
     telegramApiBaseUrl: string;
     whatsappApiBaseUrl: string;
@@ -124,6 +133,14 @@ export function config(env: Env): Config {
       idleCompleteHours: Math.max(0, int(env.CONVERSATION_IDLE_COMPLETE_HOURS, 24)),
       // Each one is a call into the conversation's object: bounded per tick, the next tick goes on.
       idleCompletePerTick: Math.max(1, int(env.CONVERSATION_IDLE_COMPLETE_PER_TICK, 200)),
+      // Per socket: a typing indicator every second is more than any keyboard needs (the widget sends
+      // one on start and one on stop); a resume replays up to 500 messages, and a tab resumes once per
+      // reconnect. Beyond these the frame is refused with RATE_LIMIT_EXCEEDED.
+      typingFramesPerMinute: Math.max(1, int(env.TYPING_FRAMES_PER_MINUTE, 60)),
+      resumeFramesPerMinute: Math.max(1, int(env.RESUME_FRAMES_PER_MINUTE, 10)),
+      // A widget socket ticket is used within a second of being issued (POST, then the WS connect):
+      // short enough that one lifted from a log or a proxy is useless, long enough for a slow network.
+      widgetTicketTtlSeconds: Math.max(5, int(env.WIDGET_TICKET_TTL_SECONDS, 30)),
     },
     channels: {
       // The real platforms by default; tests and proxies point these at a local server.

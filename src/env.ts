@@ -1,5 +1,5 @@
 // The one place where the Worker's bindings, vars and secrets are named.
-import type { Conversation } from "../durable-objects/conversation";
+import type { ConversationRpc } from "./realtime";
 import type { ChannelPacer } from "../durable-objects/channel-pacer";
 import type { MirrorWriter } from "../durable-objects/mirror-writer";
 import type { RateLimiter } from "../durable-objects/rate-limiter";
@@ -12,7 +12,7 @@ export interface Env {
   ASSETS?: Fetcher;
   RATE_LIMITER: DurableObjectNamespace<RateLimiter>;
   /** One object per conversation, named by the conversation id. */
-  CONVERSATION: DurableObjectNamespace<Conversation>;
+  CONVERSATION: DurableObjectNamespace<ConversationRpc>;
   /** One per creator: batches the D1 mirror writes of the creator's conversations. */
   MIRROR_WRITER: DurableObjectNamespace<MirrorWriter>;
   JOBS: Queue<JobMessage>;
@@ -88,6 +88,9 @@ export interface Env {
   OUTBOX_DELAY_MS?: string;
   CONVERSATION_IDLE_COMPLETE_HOURS?: string;
   CONVERSATION_IDLE_COMPLETE_PER_TICK?: string;
+  TYPING_FRAMES_PER_MINUTE?: string;
+  RESUME_FRAMES_PER_MINUTE?: string;
+  WIDGET_TICKET_TTL_SECONDS?: string;
 
   // Secrets
   /** Wraps signing keys and channel secrets at rest (AES-GCM). */

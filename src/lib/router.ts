@@ -1,7 +1,23 @@
-// One router factory: every module's OpenAPIHono shares the validation hook that renders our 422.
+// One router factory: every module's OpenAPIHono shares the validation hook that renders our 422, and
+// declares the policy of its routes — the rate-limit category, creator quotas, and whether the body
+// is JSON (checked once, by the app's jsonBody middleware) or raw (multipart uploads, signed webhook
+// bytes). The policy is required where the router is made, so a new route can't fall into a default
+// nobody chose; a route that differs from its router says so with `withPolicy()`.
 import { OpenAPIHono } from "@hono/zod-openapi";
 import type { AppBindings } from "../env";
 import { AppError, type ErrorDetail } from "./errors";
+
+export type RateCategory = "auth" | "uploads" | "chat" | "search" | "default";
+export type CreatorQuota = "ai" | "uploads" | "exports";
+
+export interface RoutePolicy {
+  /** Per client per minute (coaching spec); "none": health probes, JWKS, platform webhooks. */
+  rateLimit: RateCategory | "none";
+  /** Creator quotas counted on top of the hourly API-call quota. */
+  quotas?: CreatorQuota[];
+  /** "raw": the route reads its own body (multipart, signed bytes); default "json". */
+  body?: "json" | "raw";
+}
 
 interface Issue {
   path: PropertyKey[];
@@ -15,8 +31,45 @@ export function issuesToDetails(issues: readonly Issue[], target?: string): Erro
   });
 }
 
-export function createRouter() {
-  return new OpenAPIHono<AppBindings>({
+const overrides = new WeakMap<object, RoutePolicy>();
+
+/** A route whose policy differs from its router's (declared next to the route). */
+export function withPolicy<R extends object>(route: R, policy: RoutePolicy): R {
+  overrides.set(route, policy);
+  return route;
+}
+
+interface Registered {
+  method: string;
+  pattern: RegExp;
+  params: number;
+  policy: RoutePolicy;
+}
+
+/** Every declared route with its policy, as the routers registered them (at import time). */
+const registry: Registered[] = [];
+
+function register(method: string, path: string, policy: RoutePolicy): void {
+  const params = (path.match(/\{[^}]+\}/g) ?? []).length;
+  const source = path.replace(/[.*+?^$()|[\]\\]/g, "\\$&").replace(/\\?\{[^}]+\\?\}/g, "[^/]+");
+  registry.push({ method: method.toUpperCase(), pattern: new RegExp(`^${source}$`), params, policy });
+  // Static segments before parameters: /documents/batch is not /documents/{id}.
+  registry.sort((a, b) => a.params - b.params);
+}
+
+/** The policy of the route a request is for; null when no declared route matches (404, static assets). */
+export function policyOf(method: string, path: string): RoutePolicy | null {
+  const m = method === "HEAD" ? "GET" : method;
+  return registry.find((r) => r.method === m && r.pattern.test(path))?.policy ?? null;
+}
+
+/** Every declared route (method, path pattern, policy): for the test that pins the table. */
+export function declaredPolicies(): readonly { method: string; pattern: RegExp; policy: RoutePolicy }[] {
+  return registry;
+}
+
+export function createRouter(policy: RoutePolicy) {
+  const router = new OpenAPIHono<AppBindings>({
     defaultHook: (result) => {
       if (!result.success) {
         const target = (result as { target?: string }).target;
@@ -24,6 +77,12 @@ export function createRouter() {
       }
     },
   });
+  const openapi = router.openapi.bind(router);
+  router.openapi = ((route: { method: string; path: string }, ...rest: unknown[]) => {
+    register(route.method, route.path, overrides.get(route) ?? policy);
+    return (openapi as (...args: unknown[]) => unknown)(route, ...rest);
+  }) as typeof router.openapi;
+  return router;
 }
 
 export type Router = ReturnType<typeof createRouter>;

@@ -14,6 +14,8 @@ export const accessLog = () =>
       creator_id: c.get("creatorId") ?? null,
       method: c.req.method,
       path: c.req.path,
+      // Credentials in the query (a socket's token or ticket) are redacted by log() itself.
+      ...(c.req.url.includes("?") && { query: new URL(c.req.url).search }),
       status,
       duration_ms: Math.round((performance.now() - started) * 100) / 100,
       ...c.get("logFields"),

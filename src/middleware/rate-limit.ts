@@ -1,23 +1,14 @@
 // Rate limits with X-RateLimit-* headers: per client per minute by category (coaching spec), and per
-// creator quotas (creator-hub spec). Counting happens in the RateLimiter Durable Object (exact).
+// creator quotas (creator-hub spec). Counting happens in the RateLimiter Durable Object (exact). Which
+// category a request falls under is declared with its route (src/lib/router.ts RoutePolicy).
 import { createMiddleware } from "hono/factory";
 import type { Context } from "hono";
 import type { AppBindings, Env } from "../env";
 import { config, type RateRule } from "../config";
 import { AppError } from "../lib/errors";
 import { sha256Hex } from "../lib/crypto";
+import { policyOf } from "../lib/router";
 import type { RateCheck, RateResult } from "../../durable-objects/rate-limiter";
-
-export type ClientCategory = "auth" | "uploads" | "chat" | "search" | "default";
-export type CreatorQuota = "ai" | "uploads" | "exports";
-
-export interface RateLimitRule {
-  /** Which requests; first match wins. */
-  match: (method: string, path: string) => boolean;
-  category: ClientCategory | "none";
-  /** Creator quotas counted on top of the hourly API-call quota. */
-  quotas?: CreatorQuota[];
-}
 
 export function clientAddress(c: Context): string {
   return c.req.header("CF-Connecting-IP") ?? "unknown";
@@ -49,22 +40,13 @@ async function hit(env: Env, subject: string, checks: RateCheck[]): Promise<Rate
   return stub.hit(checks);
 }
 
-/**
- * End users' chat (widget messages): counted per end user in the "chat" category, never against the
- * creator's quotas (a busy audience must not lock the creator out of their own API).
- */
-export async function limitEndUserChat(env: Env, endUserId: string): Promise<RateResult | null> {
-  const cfg = config(env).rateLimits;
-  if (!cfg.enabled) return null;
-  const [result] = await hit(env, `enduser:${endUserId}`, [check("enduser:chat", cfg.perClient.chat)]);
-  return result ?? null;
-}
-
-export const rateLimit = (rules: RateLimitRule[]) =>
+export const rateLimit = () =>
   createMiddleware<AppBindings>(async (c, next) => {
     const cfg = config(c.env).rateLimits;
-    const rule = rules.find((r) => r.match(c.req.method, c.req.path));
-    if (!cfg.enabled || !rule || rule.category === "none") return next();
+    const policy = policyOf(c.req.method, c.req.path);
+    // No declared route (a 404, a static asset) or a route declared unlimited.
+    if (!cfg.enabled || !policy || policy.rateLimit === "none") return next();
+    const rule = { category: policy.rateLimit, quotas: policy.quotas };
 
     const claims = c.get("auth");
     let subject: string;

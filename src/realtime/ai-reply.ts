@@ -7,8 +7,8 @@ import { log } from "../lib/logging";
 import type { ConversationState, MessageLog, StoredMessage } from "./log";
 import type { NoticeCode, ServerFrame } from "./protocol";
 
-/** Earlier turns handed to the AI with each question. */
-const HISTORY_TURNS = 12;
+/** Earlier turns handed to the AI with each question, on every channel (the AI REST API included). */
+export const HISTORY_TURNS = 12;
 
 /** The reply being streamed right now: a tab that resumes mid-stream gets the text so far. */
 export interface LiveReply {

@@ -2,7 +2,7 @@
 // whose confidence is below the creator's threshold (creator settings, off unless set).
 import { eq } from "drizzle-orm";
 import { tenant } from "../db/client";
-import { creators, members } from "../db/schema";
+import { creators } from "../db/schema";
 import type { Env } from "../env";
 
 // "talk to a human", "speak with an agent", "can I chat with a real person", "human please", ...
@@ -36,10 +36,4 @@ export class ThresholdCache {
     this.cached = { value, at: Date.now() };
     return value;
   }
-}
-
-export async function memberName(env: Env, creatorId: string, memberId: string): Promise<string | null> {
-  const t = tenant(env.DB, creatorId);
-  const row = await t.db.select({ name: members.fullName }).from(members).where(t.where(members, eq(members.id, memberId))).get();
-  return row?.name ?? null;
 }

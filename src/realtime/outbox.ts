@@ -1,94 +1,135 @@
-// The D1 mirror of a conversation, written from its Durable Object's outbox: unmirrored messages plus
-// the conversation's current state and presence, as one group of statements (batched with other
-// conversations of the creator by the MirrorWriter object).
-// Idempotent: a retried flush re-inserts nothing, and never overwrites a row: the channel send job
-// owns delivery_status and metadata in D1 once the message is there (insert once, then ignore).
-// Raw statements because every insert is conditional on the conversation still existing (drizzle can't express INSERT … SELECT … WHERE EXISTS); each
-// statement binds the creator id explicitly, as the tenant helper would.
+// The conversation object's outbox to D1: coalesced flushes, one at a time, retried with backoff on a
+// DO alarm until D1 takes them, plus a safety alarm that finishes the job after an eviction.
+import { config } from "../config";
 import type { Env } from "../env";
-import type { ConversationState, StoredMessage } from "./log";
+import { log } from "../lib/logging";
+import type { ConversationState, MessageLog } from "./log";
+import type { Presence } from "./sockets";
 
-export interface Presence {
-  userSockets: number;
-  agentSockets: number;
+/** Safety net: if the object is evicted before a flush lands, this alarm finishes the job. */
+const SAFETY_ALARM_MS = 10_000;
+const BATCH = 100;
+
+export interface OutboxHost {
+  env: Env;
+  storage: DurableObjectStorage;
+  log: MessageLog;
+  state(): ConversationState | null;
+  presence(): Presence;
+  /** D1 no longer has the conversation (GDPR erasure). */
+  forget(): Promise<void>;
 }
 
-const INSERT_MESSAGE = `INSERT INTO messages
-  (id, creator_id, conversation_id, seq, sender, sender_id, sender_name, text, sources, client_message_id, created_at, delivery_status, metadata)
-  SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13
-  WHERE EXISTS (SELECT 1 FROM conversations WHERE id = ?3 AND creator_id = ?2)
-  ON CONFLICT DO NOTHING`;
+export class Outbox {
+  private flushing: Promise<void> | null = null;
+  private again = false;
+  private failures = 0;
+  private alarmKnown = false;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  /** What D1 last got from this instance: unchanged presence isn't rewritten with every message. */
+  private mirroredPresence: Presence | null = null;
 
-/** "gone": the conversation no longer exists in D1 (GDPR erasure): the object must forget it too. */
-export type MirrorOutcome = "ok" | "gone";
+  constructor(private readonly host: OutboxHost) {}
 
-/** Writes one conversation's mirror on its own (the writer's fallback). */
-export async function mirrorToD1(env: Env, state: ConversationState, rows: StoredMessage[], presence: Presence | null): Promise<MirrorOutcome> {
-  const [updated] = await env.DB.batch(mirrorStatements(env, state, rows, presence));
-  return updated && updated.results.length > 0 ? "ok" : "gone";
-}
-
-/** The statements of one conversation's flush; the first one RETURNs a row iff the conversation exists. */
-export function mirrorStatements(env: Env, state: ConversationState, rows: StoredMessage[], presence: Presence | null): D1PreparedStatement[] {
-  const now = new Date().toISOString();
-  const last = rows.at(-1);
-  const lastFromUser = rows.filter((m) => m.sender === "user").at(-1);
-  const statements: D1PreparedStatement[] = [
-    env.DB.prepare(
-      `UPDATE conversations SET status = ?1, assigned_member_id = ?2,
-         context = CASE WHEN ?3 IS NULL THEN context ELSE ?3 END,
-         last_seq = max(last_seq, ?4),
-         last_message_at = CASE WHEN ?5 IS NULL THEN last_message_at ELSE max(coalesce(last_message_at, ''), ?5) END,
-         updated_at = ?6
-       WHERE id = ?7 AND creator_id = ?8 RETURNING id`,
-    ).bind(
-      state.status,
-      state.agent?.id ?? null,
-      // Reset: the stored AI context is emptied; only the point of the reset is kept.
-      state.clearContext ? JSON.stringify({ reset_at_seq: state.contextResetSeq }) : null,
-      last?.seq ?? 0,
-      last?.createdAt ?? null,
-      now,
-      state.conversationId,
-      state.creatorId,
-    ),
-    ...rows.map((m) =>
-      env.DB.prepare(INSERT_MESSAGE).bind(
-        m.id,
-        state.creatorId,
-        state.conversationId,
-        m.seq,
-        m.sender,
-        m.senderId ?? null,
-        m.senderName ?? null,
-        m.text,
-        m.sources ? JSON.stringify(m.sources) : null,
-        m.clientId ?? null,
-        m.createdAt,
-        m.deliveryStatus ?? null,
-        m.metadata ? JSON.stringify(m.metadata) : null,
-      ),
-    ),
-  ];
-  if (presence) {
-    statements.push(
-      env.DB.prepare(
-        `INSERT INTO conversation_presence (conversation_id, creator_id, user_sockets, agent_sockets, updated_at)
-           SELECT ?1, ?2, ?3, ?4, ?5 WHERE EXISTS (SELECT 1 FROM conversations WHERE id = ?1 AND creator_id = ?2)
-           ON CONFLICT (conversation_id) DO UPDATE SET user_sockets = excluded.user_sockets,
-             agent_sockets = excluded.agent_sockets, updated_at = excluded.updated_at
-           WHERE conversation_presence.creator_id = excluded.creator_id`,
-      ).bind(state.conversationId, state.creatorId, presence.userSockets, presence.agentSockets, now),
-    );
+  /**
+   * Messages reach the mirror a moment later, so a busy conversation sends one D1 batch for many
+   * messages (acks never wait for it). State changes (handover, agents, presence) are urgent: the
+   * agents' queue and the connections list read them from D1.
+   */
+  schedule(urgent = false): void {
+    void this.ensureAlarm();
+    if (urgent) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+      void this.flush();
+      return;
+    }
+    if (this.timer) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      void this.flush();
+    }, config(this.host.env).realtime.outboxDelayMs);
   }
-  if (lastFromUser && state.endUserId) {
-    statements.push(
-      env.DB.prepare("UPDATE end_users SET last_active_at = ?1 WHERE id = ?2 AND creator_id = ?3").bind(
-        lastFromUser.createdAt,
-        state.endUserId,
-        state.creatorId,
-      ),
-    );
+
+  /** The object's alarm fired (retry or safety net). */
+  async onAlarm(): Promise<void> {
+    this.alarmKnown = false;
+    await this.flush();
   }
-  return statements;
+
+  /** One flush at a time; writes that land meanwhile are picked up by another round. */
+  flush(): Promise<void> {
+    if (this.flushing) {
+      this.again = true;
+      return this.flushing;
+    }
+    this.flushing = (async () => {
+      try {
+        do {
+          this.again = false;
+          await this.flushOnce();
+        } while (this.again);
+        this.failures = 0;
+      } catch (err) {
+        this.failures++;
+        log("warn", "outbox flush failed, will retry", { conversation_id: this.host.state()?.conversationId, attempts: this.failures, error: String(err) });
+        await this.retryLater();
+      } finally {
+        this.flushing = null;
+      }
+    })();
+    return this.flushing;
+  }
+
+  private async flushOnce(): Promise<void> {
+    const { log: messageLog } = this.host;
+    const state = this.host.state();
+    if (!state) return;
+    const rows = messageLog.unmirrored(BATCH);
+    if (rows.length === 0 && !messageLog.stateDirty()) return this.enqueueSends();
+    const version = messageLog.stateVersion;
+    const presence = this.host.presence();
+    const changed = presence.userSockets !== this.mirroredPresence?.userSockets || presence.agentSockets !== this.mirroredPresence?.agentSockets;
+    const { env } = this.host;
+    const writer = env.MIRROR_WRITER.get(env.MIRROR_WRITER.idFromName(state.creatorId));
+    const result = await writer.mirror({ ...state }, rows, changed ? presence : null);
+    if ("error" in result) throw new Error(result.error);
+    const { outcome } = result;
+    if (outcome === "gone") return this.host.forget();
+    this.mirroredPresence = presence;
+    if (rows.length) messageLog.markMirrored(rows.at(-1)!.seq);
+    if (state.clearContext && version === messageLog.stateVersion) {
+      state.clearContext = false;
+      messageLog.saveState(state, false);
+    }
+    messageLog.clearStateDirty(version);
+    await this.enqueueSends();
+    if (rows.length === BATCH || messageLog.stateDirty()) this.again = true;
+  }
+
+  /**
+   * Channel sends (Telegram, WhatsApp) of messages D1 now has: the job reads the message from D1, so
+   * it is enqueued only after the mirror. A failed enqueue fails the flush, which retries it; the
+   * send job is idempotent on the message's delivery_status, so a rare double enqueue sends once.
+   */
+  private async enqueueSends(): Promise<void> {
+    const state = this.host.state();
+    const due = this.host.log.dueSends();
+    if (!state || due.length === 0) return;
+    await this.host.env.JOBS.sendBatch(due.map((d) => ({ body: { type: "channel.send" as const, creatorId: state.creatorId, messageId: d.messageId } })));
+    this.host.log.sendsEnqueued(due.at(-1)!.seq);
+  }
+
+  private async retryLater(): Promise<void> {
+    const base = config(this.host.env).realtime.outboxRetrySeconds;
+    const delay = Math.min(300, base * 2 ** Math.min(10, this.failures - 1));
+    await this.host.storage.setAlarm(Date.now() + delay * 1000);
+    this.alarmKnown = true;
+  }
+
+  private async ensureAlarm(): Promise<void> {
+    if (this.alarmKnown) return;
+    this.alarmKnown = true;
+    if ((await this.host.storage.getAlarm()) === null) await this.host.storage.setAlarm(Date.now() + SAFETY_ALARM_MS);
+  }
 }

@@ -1,6 +1,12 @@
 // Frames out to a conversation's hibernatable sockets (tagged "user" / "agent" when accepted).
 import type { ServerFrame } from "./protocol";
 
+/** Open sockets per role, as the connections list (D1 conversation_presence) shows them. */
+export interface Presence {
+  userSockets: number;
+  agentSockets: number;
+}
+
 export function sendFrame(ws: WebSocket, frame: ServerFrame): void {
   try {
     ws.send(JSON.stringify(frame));
@@ -23,7 +29,7 @@ export function broadcastFrame(ctx: DurableObjectState, frame: ServerFrame, exce
 }
 
 /** Open sockets per role, leaving out one that is going away. */
-export function openSockets(ctx: DurableObjectState, except?: WebSocket): { userSockets: number; agentSockets: number } {
+export function openSockets(ctx: DurableObjectState, except?: WebSocket): Presence {
   const open = (tag: string) => ctx.getWebSockets(tag).filter((s) => s !== except && s.readyState === WebSocket.OPEN).length;
   return { userSockets: open("user"), agentSockets: open("agent") };
 }

@@ -65,6 +65,8 @@ class Widget {
   private ws: WebSocket | null = null;
   private lastSeq = 0;
   private retries = 0;
+  /** A ticket is being fetched: a second connect meanwhile would open a second socket. */
+  private connecting = false;
   private openedOnce = false;
   private reconnectTimer: ReturnType<typeof setTimeout> | undefined;
   /** Sent but not acked yet, by client id: resent with the same id after a reconnect. */
@@ -237,6 +239,12 @@ class Widget {
   }
 
   private connect(): void {
+    if (this.connecting) return;
+    this.connecting = true;
+    void this.open().finally(() => (this.connecting = false));
+  }
+
+  private async open(): Promise<void> {
     const s = this.stored;
     if (!s.token || !s.ws) return void this.start();
     // An expiring token is replaced first: a refused upgrade tells a browser nothing about why.
@@ -244,7 +252,22 @@ class Widget {
       this.stored.token = undefined;
       return void this.start();
     }
-    const url = `${base.replace(/^http/, "ws")}${s.ws}?token=${encodeURIComponent(s.token)}`;
+    // The token stays out of URLs (server logs, proxies, history): a one-time ticket opens the socket.
+    let ticket: string;
+    try {
+      const res = await fetch(`${base}/api/v1/channels/sessions/${s.session_id}/ticket`, { method: "POST", headers: { Authorization: `Bearer ${s.token}` } });
+      if (res.status === 401 || res.status === 404) {
+        this.stored.token = undefined;
+        return void this.start();
+      }
+      if (!res.ok) throw new Error(`ticket ${res.status}`);
+      ticket = ((await res.json()) as { ticket: string }).ticket;
+    } catch {
+      this.setNotice(this.t.reconnecting);
+      return this.reconnectSoon();
+    }
+    if (this.ws && this.ws.readyState <= WebSocket.OPEN) return;
+    const url = `${base.replace(/^http/, "ws")}${s.ws}?ticket=${encodeURIComponent(ticket)}`;
     const ws = new WebSocket(url);
     this.ws = ws;
     let opened = false;

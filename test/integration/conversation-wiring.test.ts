@@ -5,7 +5,7 @@ import { env, evictDurableObject, runDurableObjectAlarm } from "cloudflare:test"
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { sendToEndUser } from "../../src/modules/channels/outbound";
 import { deliverToEndUser } from "../../src/modules/programs/delivery";
-import { conversationStub } from "../../src/realtime/gateway";
+import { conversationStub } from "../../src/realtime";
 import { api, createCreator, type Session } from "../helpers";
 import { connectTelegram, connectWhatsApp, eventually, postTelegram, postWhatsApp, sign, stubCalls, telegramUpdate, whatsappNotification, type TelegramChannel } from "../channel-helpers";
 import { connect, createAgent, openSession, widgetKeyOf } from "../realtime";

@@ -2,11 +2,11 @@
 import { env } from "cloudflare:workers";
 import { SignJWT } from "jose";
 import { describe, expect, it } from "vitest";
-import { CONVERSATION_HEADER, SOCKET_KIND_HEADER } from "../../durable-objects/conversation";
+import { CONVERSATION_HEADER, SOCKET_KIND_HEADER } from "../../src/realtime";
 import { config } from "../../src/config";
 import { currentSigner } from "../../src/modules/auth/keys";
-import { widgetAudience } from "../../src/modules/widget/tokens";
-import { conversationStub } from "../../src/realtime/gateway";
+import { widgetAudience } from "../../src/modules/widget";
+import { conversationStub } from "../../src/realtime";
 import { api, createCreator, errorOf } from "../helpers";
 import { chatSetup, connect, createAgent, openSession, widgetKeyOf } from "../realtime";
 

@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { setClock } from "../../src/lib/clock";
 import { HOUR } from "../../src/lib/clock";
 import { completeIdleConversations } from "../../src/modules/conversations/idle";
-import { conversationStub } from "../../src/realtime/gateway";
+import { conversationStub } from "../../src/realtime";
 import { api, createCreator, errorOf } from "../helpers";
 import { chatSetup, connect, createAgent, openSession } from "../realtime";
 

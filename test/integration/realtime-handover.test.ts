@@ -1,7 +1,7 @@
 // Human handover: the user's request, a phrase, low confidence; agents join, write, release.
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { conversationStub } from "../../src/realtime/gateway";
+import { conversationStub } from "../../src/realtime";
 import { api, createCreator } from "../helpers";
 import { chatSetup, connect, createAgent } from "../realtime";
 

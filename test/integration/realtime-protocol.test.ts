@@ -2,7 +2,7 @@
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { conversationStub } from "../../src/realtime/gateway";
+import { conversationStub } from "../../src/realtime";
 import { chatSetup, connect } from "../realtime";
 
 describe("WS /api/v1/channels/widget/{creator_id}/connect", () => {

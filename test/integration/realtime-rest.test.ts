@@ -1,7 +1,7 @@
 // REST around the realtime module: widget config and embed code, sessions, conversations, connections.
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { conversationStub } from "../../src/realtime/gateway";
+import { conversationStub } from "../../src/realtime";
 import { api, createCreator, errorOf } from "../helpers";
 import { chatSetup, connect, openSession, widgetKeyOf } from "../realtime";
 

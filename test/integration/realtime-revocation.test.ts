@@ -2,8 +2,8 @@
 // /creators/widget/rotate-key revokes every token of the creator; sockets holding them are closed.
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { conversationStub } from "../../src/realtime/gateway";
-import { REVOKED_CLOSE_CODE } from "../../src/realtime/protocol";
+import { conversationStub } from "../../src/realtime";
+import { REVOKED_CLOSE_CODE } from "../../src/realtime";
 import { api, createCreator, errorOf } from "../helpers";
 import { chatSetup, connect, createAgent, openSession, type SocketClient } from "../realtime";
 

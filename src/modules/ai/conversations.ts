@@ -1,14 +1,14 @@
 // The AI REST conversation: POST /api/v1/ai/conversations creates or continues a conversation on the
-// "api" channel, stores both turns as messages (seq from conversations.last_seq) and answers through
-// the shared answer pipeline, streamed or whole.
-import { and, desc, eq, sql } from "drizzle-orm";
+// "api" channel and answers through the shared answer pipeline, streamed or whole. Both turns are
+// written by the conversation's object, like every other channel's: one sequence, one history length.
+import { desc, eq } from "drizzle-orm";
 import { tenant } from "../../db/client";
 import { conversations, messages } from "../../db/schema";
 import type { Env } from "../../env";
 import { streamAnswer, type AnswerResult } from "../../ai/answer";
-import { nowIso } from "../../lib/clock";
 import { conflict, notFound } from "../../lib/errors";
 import { newId } from "../../lib/ids";
+import { conversationStub, HISTORY_TURNS } from "../../realtime";
 import { findKnowledgeBase } from "../knowledge/knowledge-bases";
 
 export interface ConverseInput {
@@ -20,29 +20,13 @@ export interface ConverseInput {
 export type ConverseEvent = { type: "delta"; delta: string } | { type: "done"; body: AiResponse };
 export type AiResponse = Omit<AnswerResult, "sources"> & { conversation_id: string; message_id: string; sources_count: number; sources: AnswerResult["sources"] };
 
-const HISTORY_TURNS = 10;
-
-/** Reserves the next seq of a conversation atomically (D1 runs one statement at a time). */
-async function nextSeq(env: Env, creatorId: string, conversationId: string): Promise<number> {
-  const t = tenant(env.DB, creatorId);
-  const now = nowIso();
-  const row = await t.db
-    .update(conversations)
-    .set({ lastSeq: sql`${conversations.lastSeq} + 1`, lastMessageAt: now, updatedAt: now })
-    .where(t.where(conversations, eq(conversations.id, conversationId)))
-    .returning({ seq: conversations.lastSeq })
-    .get();
-  if (!row) throw notFound("Conversation");
-  return row.seq;
-}
-
 async function openConversation(env: Env, creatorId: string, input: ConverseInput) {
   const t = tenant(env.DB, creatorId);
   if (input.knowledge_base_id) await findKnowledgeBase(env, creatorId, input.knowledge_base_id);
   if (input.conversation_id) {
     const row = await t.db.select().from(conversations).where(t.where(conversations, eq(conversations.id, input.conversation_id))).get();
     if (!row) throw notFound("Conversation");
-    // Widget and channel conversations get their seq from their Durable Object: not written here.
+    // A conversation is continued on its own channel (a widget chat is not answered over REST).
     if (row.channel !== "api") throw conflict(`This conversation belongs to the ${row.channel} channel; continue it there`);
     if (input.knowledge_base_id && input.knowledge_base_id !== row.knowledgeBaseId) {
       await t.db.update(conversations).set({ knowledgeBaseId: input.knowledge_base_id }).where(t.where(conversations, eq(conversations.id, row.id))).run();
@@ -72,20 +56,14 @@ async function history(env: Env, creatorId: string, conversationId: string) {
     .map((m) => ({ role: m.sender === "user" ? ("user" as const) : ("assistant" as const), content: m.text }));
 }
 
-async function storeMessage(env: Env, creatorId: string, conversationId: string, values: Partial<typeof messages.$inferInsert>) {
-  const seq = await nextSeq(env, creatorId, conversationId);
-  const id = newId();
-  await tenant(env.DB, creatorId)
-    .db.insert(messages)
-    .values({ id, creatorId, conversationId, seq, sender: "user", text: "", ...values })
-    .run();
-  return { id, seq };
-}
-
 export async function* converse(env: Env, creatorId: string, input: ConverseInput): AsyncGenerator<ConverseEvent> {
   const conversation = await openConversation(env, creatorId, input);
+  // Read before this turn is stored: the question itself is not history. D1 is current here, since the
+  // object's post/ingest resolve only once their messages are mirrored.
   const past = await history(env, creatorId, conversation.id);
-  await storeMessage(env, creatorId, conversation.id, { sender: "user", text: input.message });
+  const stub = conversationStub(env, conversation.id);
+  // The answer is streamed here, to the HTTP caller, so the object stores the question without one.
+  await stub.ingest(conversation.id, creatorId, { text: input.message, clientId: `api:${newId()}`, answer: false });
   let result: AnswerResult | undefined;
   for await (const event of streamAnswer(env, {
     creatorId,
@@ -98,7 +76,7 @@ export async function* converse(env: Env, creatorId: string, input: ConverseInpu
     else result = event.result;
   }
   if (!result) throw new Error("answer stream ended without a result");
-  const stored = await storeMessage(env, creatorId, conversation.id, {
+  const stored = await stub.post(conversation.id, creatorId, {
     sender: "ai",
     text: result.response,
     sources: result.sources,
@@ -106,6 +84,6 @@ export async function* converse(env: Env, creatorId: string, input: ConverseInpu
   });
   yield {
     type: "done",
-    body: { ...result, conversation_id: conversation.id, message_id: stored.id, sources_count: result.sources.length },
+    body: { ...result, conversation_id: conversation.id, message_id: stored.messageId, sources_count: result.sources.length },
   };
 }

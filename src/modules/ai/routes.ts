@@ -4,7 +4,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { streamSSE } from "hono/streaming";
 import { pipelinePerformance } from "../../ai/metrics";
 import { AppError } from "../../lib/errors";
-import { createRouter } from "../../lib/router";
+import { createRouter, withPolicy } from "../../lib/router";
 import { errorResponses, jsonBody, jsonContent, UuidParam } from "../../lib/schemas";
 import { requireAuth } from "../../middleware/auth";
 import { SearchResultSchema } from "../knowledge/schemas";
@@ -81,7 +81,11 @@ const performanceRoute = createRoute({
   responses: { 200: jsonContent(Json, "Performance"), ...errorResponses(401, 429) },
 });
 
-export const aiRouter = createRouter()
+// An AI answer is chat traffic, and counts against the creator's hourly AI quota.
+withPolicy(conversationRoute, { rateLimit: "chat", quotas: ["ai"] });
+withPolicy(searchRoute, { rateLimit: "search" });
+
+export const aiRouter = createRouter({ rateLimit: "default" })
   .openapi(conversationRoute, async (c) => {
     const stream = converse(c.env, c.get("creatorId")!, c.req.valid("json"));
     // The first step runs before any byte is sent: 404/409/422 still answer as normal errors.

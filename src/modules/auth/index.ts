@@ -1,5 +1,5 @@
 // Wires the auth routes to the services.
-import { createRouter } from "../../lib/router";
+import { createRouter, withPolicy } from "../../lib/router";
 import { checkPassword } from "./passwords";
 import { presentMe } from "./presenters";
 import { publishedKeys, rotateKeys } from "./keys";
@@ -7,7 +7,14 @@ import { rotateRefreshToken } from "./sessions";
 import * as routes from "./routes";
 import * as service from "./service";
 
-export const authRouter = createRouter()
+// Brute-forceable routes (guessing passwords, tokens or accounts) get the strict "auth" limit; the
+// public key set is unlimited (every verifier fetches it).
+for (const r of [routes.registerRoute, routes.loginRoute, routes.refreshRoute, routes.passwordValidateRoute, routes.resetRequestRoute, routes.resetConfirmRoute, routes.acceptInvitationRoute]) {
+  withPolicy(r, { rateLimit: "auth" });
+}
+withPolicy(routes.jwksRoute, { rateLimit: "none" });
+
+export const authRouter = createRouter({ rateLimit: "default" })
   .openapi(routes.registerRoute, async (c) => c.json(await service.register(c.env, c.req.valid("json")), 201))
   .openapi(routes.loginRoute, async (c) => c.json(await service.login(c.env, c.req.valid("json")), 200))
   .openapi(routes.refreshRoute, async (c) => c.json(await rotateRefreshToken(c.env, c.req.valid("json").refresh_token), 200))

@@ -10,6 +10,7 @@ import { AppError, conflict, invalid, notFound, unauthenticated } from "../../li
 import { newId, randomToken } from "../../lib/ids";
 import { log } from "../../lib/logging";
 import { mailSender } from "../../lib/mail";
+import { closeMemberSockets } from "../../realtime";
 import { checkPassword, hashPassword, verifyPassword } from "./passwords";
 import { presentMe } from "./presenters";
 import {
@@ -120,6 +121,7 @@ export async function logout(env: Env, claims: AccessClaims, refreshToken?: stri
     const s = await sessionOfRefreshToken(env, refreshToken);
     if (s && s.creatorId === claims.creator_id) await revokeSession(env, s.sessionId, "logout");
   }
+  await closeMemberSockets(env, claims.creator_id, claims.sub, claims.sid);
 }
 
 /**
@@ -134,6 +136,7 @@ export async function revoke(
   if (input.all_sessions) {
     await revokeMemberSessions(env, claims.creator_id, claims.sub, "revoke_all");
     await revokeAccessToken(env, claims);
+    await closeMemberSockets(env, claims.creator_id, claims.sub);
     if (!input.token) return { revoked: true, sessions_revoked: true };
   }
   const token = input.token!;
@@ -145,6 +148,7 @@ export async function revoke(
       // Agents may revoke only their own tokens; owners and admins any token of their workspace.
       if (target.sub !== claims.sub && !claims.permissions.includes("admin")) return { revoked: false };
       await revokeAccessToken(env, target);
+      await closeMemberSockets(env, target.creator_id, target.sub, target.sid);
       return { revoked: true };
     } catch (err) {
       if (!(err instanceof AppError)) throw err;
@@ -154,6 +158,7 @@ export async function revoke(
   const s = await sessionOfRefreshToken(env, token);
   if (!s || s.creatorId !== claims.creator_id) return { revoked: false };
   await revokeSession(env, s.sessionId, "revoked");
+  await closeMemberSockets(env, s.creatorId, null, s.sessionId);
   return { revoked: true };
 }
 

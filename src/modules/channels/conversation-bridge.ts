@@ -3,14 +3,13 @@
 // D1). What stays here in D1: the conversation row, and the delivery progress the send job records
 // on a mirrored message (the mirror inserts once and never overwrites those columns).
 import { eq, sql } from "drizzle-orm";
-import type { IngestResult } from "../../../durable-objects/conversation";
 import { tenant } from "../../db/client";
 import { conversations, messages, type ChannelKind } from "../../db/schema";
 import type { Env } from "../../env";
 import { nowIso } from "../../lib/clock";
 import { sha256Hex } from "../../lib/crypto";
 import { notFound } from "../../lib/errors";
-import type { Source } from "../../realtime/protocol";
+import { conversationStub, type IngestResult, type PostResult, type Source } from "../../realtime";
 
 export type Sender = "user" | "ai" | "agent" | "system";
 
@@ -59,18 +58,9 @@ export interface StoreMessageInput {
   enqueue?: boolean;
 }
 
-export interface StoredMessage {
-  stored: boolean;
-  messageId: string;
-  seq: number;
-  createdAt: string;
-}
-
-export const conversationObject = (env: Env, conversationId: string) => env.CONVERSATION.get(env.CONVERSATION.idFromName(conversationId));
-
 /** Stores a platform-side message through the conversation's object (the only writer of its seqs). */
-export async function storeMessage(env: Env, input: StoreMessageInput): Promise<StoredMessage> {
-  return conversationObject(env, input.conversationId).post(input.conversationId, input.creatorId, {
+export async function storeMessage(env: Env, input: StoreMessageInput): Promise<PostResult> {
+  return conversationStub(env, input.conversationId).post(input.conversationId, input.creatorId, {
     sender: input.sender,
     text: input.text,
     ...(input.clientMessageId && { clientId: input.clientMessageId }),
@@ -92,22 +82,13 @@ export async function ingestInbound(
   env: Env,
   input: { creatorId: string; conversationId: string; text: string; externalMessageId: string; endUserId: string; metadata?: Record<string, unknown>; answer?: boolean },
 ): Promise<IngestResult> {
-  return conversationObject(env, input.conversationId).ingest(input.conversationId, input.creatorId, {
+  return conversationStub(env, input.conversationId).ingest(input.conversationId, input.creatorId, {
     text: input.text,
     clientId: `in:${input.externalMessageId}`,
     endUserId: input.endUserId,
     metadata: { external_message_id: input.externalMessageId, ...input.metadata },
     ...(input.answer === false && { answer: false }),
   });
-}
-
-/** Stores the end user's message (and lets the object answer it); `stored: false` when this platform message was stored before. */
-export async function recordInbound(
-  env: Env,
-  input: { creatorId: string; conversationId: string; text: string; externalMessageId: string; endUserId: string; metadata?: Record<string, unknown> },
-): Promise<{ stored: boolean; seq: number; messageId: string }> {
-  const r = await ingestInbound(env, input);
-  return { stored: r.stored, seq: r.seq, messageId: r.messageId };
 }
 
 /** Delivery progress of an outbound message: queued → sent → delivered → read, or failed. */
@@ -161,7 +142,7 @@ export async function recordEdit(
   input: { creatorId: string; conversationId: string; externalMessageId: string; text: string; editedAt?: string },
 ): Promise<boolean> {
   // The original may still be on its way to the D1 mirror.
-  await conversationObject(env, input.conversationId).flushOutbox();
+  await conversationStub(env, input.conversationId).flushOutbox();
   const t = tenant(env.DB, input.creatorId);
   const where = t.where(messages, eq(messages.conversationId, input.conversationId), eq(messages.clientMessageId, `in:${input.externalMessageId}`));
   const row = await t.db.select({ metadata: messages.metadata }).from(messages).where(where).get();

@@ -10,7 +10,8 @@ import type { Env } from "../../env";
 import { HOUR } from "../../lib/clock";
 import { AppError, notFound } from "../../lib/errors";
 import { log } from "../../lib/logging";
-import { recordSentPart, storeMessage, updateDelivery, type StoredMessage } from "./conversation-bridge";
+import type { PostResult } from "../../realtime";
+import { recordSentPart, storeMessage, updateDelivery } from "./conversation-bridge";
 import { setEndUserStatus } from "./end-users";
 import type { SendResult } from "./platform";
 import { openSecrets } from "./secrets";
@@ -32,7 +33,7 @@ export interface SendInput {
 }
 
 /** Stores the message (delivery_status "queued") through the conversation's object, which puts its send on the queue. Idempotent by clientMessageId. */
-export async function sendToEndUser(env: Env, input: SendInput): Promise<StoredMessage> {
+export async function sendToEndUser(env: Env, input: SendInput): Promise<PostResult> {
   const t = tenant(env.DB, input.creatorId);
   const conv = await t.db.select({ channel: conversations.channel }).from(conversations).where(t.where(conversations, eq(conversations.id, input.conversationId))).get();
   if (!conv) throw notFound("Conversation");
@@ -54,11 +55,6 @@ export async function sendToEndUser(env: Env, input: SendInput): Promise<StoredM
     metadata: input.metadata,
     enqueue: true,
   });
-}
-
-/** Queues the delivery of a message already stored with delivery_status "queued" (the object's outbox sends the same job). */
-export async function enqueueDelivery(env: Env, creatorId: string, messageId: string): Promise<void> {
-  await env.JOBS.send({ type: "channel.send", creatorId, messageId });
 }
 
 /** What the queue consumer should do with a send job. */

@@ -7,6 +7,7 @@ import { config } from "../../config";
 import type { AppBindings } from "../../env";
 import { AppError } from "../../lib/errors";
 import { createRouter } from "../../lib/router";
+import { readBodyLimited } from "../../middleware/json-body";
 import { errorResponses, jsonContent } from "../../lib/schemas";
 import { ingestTelegram, ingestWhatsApp, verifyWhatsApp } from "./inbound";
 import { markVerified } from "./service";
@@ -15,14 +16,9 @@ const tags = ["Channel webhooks"];
 const Ack = z.object({ ok: z.boolean(), queued: z.number().int() });
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-/** Raw body with the JSON body limit applied (the JSON middleware skips these paths). */
-async function rawBody(c: Context<AppBindings>): Promise<Uint8Array> {
-  const max = config(c.env).maxJsonBodyBytes;
-  const tooLarge = new AppError("PAYLOAD_TOO_LARGE", `Request body exceeds ${max} bytes`);
-  if (Number(c.req.header("Content-Length") ?? 0) > max) throw tooLarge;
-  const bytes = new Uint8Array(await c.req.arrayBuffer());
-  if (bytes.byteLength > max) throw tooLarge;
-  return bytes;
+/** Raw body with the JSON body limit applied (these routes are declared `body: "raw"`). */
+function rawBody(c: Context<AppBindings>): Promise<Uint8Array> {
+  return readBodyLimited(c.req.raw, config(c.env).maxJsonBodyBytes);
 }
 
 function channelParam(c: Context<AppBindings>): string | undefined {
@@ -66,7 +62,9 @@ const TG = "Telegram update (header X-Telegram-Bot-Api-Secret-Token; 401 when mi
 const WA = "WhatsApp notification (X-Hub-Signature-256 over the raw body; 401 when wrong)";
 const WAV = "Meta's verification: echoes hub.challenge for the right hub.verify_token (403 otherwise); activates the channel";
 
-export const webhookRoutes = createRouter()
+// Platform webhooks: verified by their own secrets, never counted against a creator's API quota (the
+// platforms pace themselves); the WhatsApp signature covers the exact bytes.
+export const webhookRoutes = createRouter({ rateLimit: "none", body: "raw" })
   .openapi(sharedPost("/api/v1/channels/telegram/webhook", TG), (c) => telegram(c))
   .openapi(channelPost("/webhooks/telegram/{channel_id}", TG), (c) => telegram(c))
   .openapi(sharedPost("/api/v1/channels/whatsapp/webhook", WA), (c) => whatsapp(c))

@@ -5,7 +5,7 @@ import { config } from "../../config";
 import type { Env } from "../../env";
 import { clock, HOUR } from "../../lib/clock";
 import { log } from "../../lib/logging";
-import { conversationStub } from "../../realtime/gateway";
+import { conversationStub } from "../../realtime";
 
 /** Calls into conversation objects at once: enough to overlap their D1 flushes, not a stampede. */
 const PARALLEL = 20;

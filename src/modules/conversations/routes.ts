@@ -1,10 +1,10 @@
 // Routes of conversations: listing and reading (D1 mirror), reset/archive/release, the agents' WebSocket,
 // and the AI engine's context view.
 import { createRoute, z } from "@hono/zod-openapi";
-import { createRouter } from "../../lib/router";
+import { createRouter, withPolicy } from "../../lib/router";
 import { errorResponses, jsonContent } from "../../lib/schemas";
 import { requireAuth } from "../../middleware/auth";
-import { connectAgent } from "../../realtime/gateway";
+import { connectAgent } from "./socket-access";
 import {
   ConversationContextSchema,
   ConversationListSchema,
@@ -92,7 +92,10 @@ const contextRoute = createRoute({
   responses: { 200: jsonContent(ConversationContextSchema, "Context"), ...errorResponses(401, 404, 422, 429) },
 });
 
-export const conversationsRouter = createRouter()
+// The agents' WebSocket connect counts as chat traffic, like the widget's.
+withPolicy(connectRoute, { rateLimit: "chat" });
+
+export const conversationsRouter = createRouter({ rateLimit: "default" })
   .openapi(listRoute, async (c) => c.json(await service.listConversations(c.env, c.get("creatorId")!, c.req.valid("query")), 200))
   .openapi(getRoute, async (c) => c.json(await service.getConversation(c.env, c.get("creatorId")!, c.req.valid("param").conversation_id), 200))
   .openapi(messagesRoute, async (c) =>

@@ -5,7 +5,7 @@ import { tenant } from "../../db/client";
 import { conversations, messages } from "../../db/schema";
 import type { Env } from "../../env";
 import { AppError, notFound } from "../../lib/errors";
-import { conversationStub } from "../../realtime/gateway";
+import { conversationStub } from "../../realtime";
 
 type ConversationRow = typeof conversations.$inferSelect;
 type MessageRow = typeof messages.$inferSelect;

@@ -1,9 +1,11 @@
 // Wires the GDPR routes to the service.
-import { createRouter } from "../../lib/router";
+import { createRouter, withPolicy } from "../../lib/router";
 import { deletionRoute, deletionStatusRoute, exportRoute } from "./routes";
 import * as service from "./service";
 
-export const gdprRouter = createRouter()
+withPolicy(exportRoute, { rateLimit: "default", quotas: ["exports"] });
+
+export const gdprRouter = createRouter({ rateLimit: "default" })
   .openapi(exportRoute, async (c) => {
     c.header("Content-Disposition", 'attachment; filename="edgecoach-export.json"');
     return c.json(await service.exportCreatorData(c.env, c.get("creatorId")!), 200);

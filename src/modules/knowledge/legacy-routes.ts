@@ -1,7 +1,7 @@
 // The older creator-hub paths (/api/v1/creators/knowledge/*): the same documents, uploads go into the
 // creator's default knowledge base (or the knowledge_base_id form field), plus hybrid search.
 import { createRoute, z } from "@hono/zod-openapi";
-import { createRouter } from "../../lib/router";
+import { createRouter, withPolicy } from "../../lib/router";
 import { errorResponses, jsonContent, UuidParam } from "../../lib/schemas";
 import { requireAuth } from "../../middleware/auth";
 import * as docs from "./documents";
@@ -47,7 +47,10 @@ const searchRoute = createRoute({
   responses: { 200: jsonContent(SearchResultSchema, "Results"), ...errorResponses(401, 404, 422, 429) },
 });
 
-export const legacyKnowledgeRouter = createRouter()
+withPolicy(upload, { rateLimit: "uploads", quotas: ["uploads"], body: "raw" });
+withPolicy(searchRoute, { rateLimit: "search" });
+
+export const legacyKnowledgeRouter = createRouter({ rateLimit: "default" })
   .openapi(upload, async (c) => {
     const creatorId = c.get("creatorId")!;
     const input = await readUpload(c);

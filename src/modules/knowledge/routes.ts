@@ -1,6 +1,6 @@
 // Routes of the knowledge module: /api/v1/knowledge-bases and their documents (creator-hub spec).
 import { createRoute, z } from "@hono/zod-openapi";
-import { createRouter } from "../../lib/router";
+import { createRouter, withPolicy } from "../../lib/router";
 import { errorResponses, jsonBody, jsonContent, UuidParam } from "../../lib/schemas";
 import { requireAuth } from "../../middleware/auth";
 import * as docs from "./documents";
@@ -94,7 +94,10 @@ const reprocessDoc = createRoute({
   responses: { 202: jsonContent(DocumentSchema, "Accepted"), ...errorResponses(401, 403, 404, 422, 429) },
 });
 
-export const knowledgeRouter = createRouter()
+// Multipart uploads: the per-minute upload limit and the hourly upload quota; they read their own bodies.
+for (const r of [upload, uploadBatch]) withPolicy(r, { rateLimit: "uploads", quotas: ["uploads"], body: "raw" });
+
+export const knowledgeRouter = createRouter({ rateLimit: "default" })
   .openapi(createKb, async (c) => c.json(await kbs.createKnowledgeBase(c.env, c.get("creatorId")!, c.req.valid("json")), 201))
   .openapi(listKb, async (c) => c.json(await kbs.listKnowledgeBases(c.env, c.get("creatorId")!), 200))
   .openapi(getKb, async (c) => c.json(await kbs.getKnowledgeBase(c.env, c.get("creatorId")!, c.req.valid("param").knowledge_base_id), 200))

@@ -5,6 +5,7 @@
 import type { Env } from "../../env";
 import { clock } from "../../lib/clock";
 import { newId } from "../../lib/ids";
+import { conversationStub } from "../../realtime";
 import type { WhatsAppTemplate } from "../channels/whatsapp-template";
 
 export interface DeliveryInput {
@@ -36,8 +37,7 @@ interface UserRow {
 
 async function latestConversation(env: Env, creatorId: string, user: UserRow, at: string): Promise<string> {
   const found = await env.DB.prepare(
-    // "api" conversations (the AI REST API) are written in D1 directly, never by an object: not here.
-    `SELECT id FROM conversations WHERE creator_id = ? AND end_user_id = ? AND channel <> 'api'
+    `SELECT id FROM conversations WHERE creator_id = ? AND end_user_id = ?
      ORDER BY COALESCE(last_message_at, created_at) DESC LIMIT 1`,
   )
     .bind(creatorId, user.id)
@@ -73,7 +73,7 @@ export async function deliverToEndUser(env: Env, input: DeliveryInput): Promise<
   const metadata = { kind: input.kind, ...(input.whatsappTemplate && user.channel === "whatsapp" ? { whatsapp_template: input.whatsappTemplate } : {}) };
   // The conversation's object is the only writer of its messages: it stores the message once per
   // key, shows it on the user's open widget tabs and, on Telegram/WhatsApp, queues the send.
-  const stub = env.CONVERSATION.get(env.CONVERSATION.idFromName(conversationId));
+  const stub = conversationStub(env, conversationId);
   const stored = await stub.post(conversationId, input.creatorId, { sender: input.sender, text: input.text, clientId: input.idempotencyKey, metadata });
   return { delivered: true, conversationId, messageId: stored.messageId, seq: stored.seq, ...(!stored.stored && { reason: "duplicate" }) };
 }

@@ -41,7 +41,7 @@ async function probe(fn: () => Promise<unknown>) {
   }
 }
 
-export const systemRouter = createRouter()
+export const systemRouter = createRouter({ rateLimit: "none" })
   .openapi(healthRoute, (c) => c.json({ status: "ok" as const, timestamp: new Date().toISOString() }, 200))
   .openapi(readyRoute, async (c) => {
     const cfg = config(c.env);

@@ -3,7 +3,7 @@ import { createRouter } from "../../lib/router";
 import { inviteRoute, listRoute, removeRoute, updateRoute } from "./routes";
 import * as service from "./service";
 
-export const teamRouter = createRouter()
+export const teamRouter = createRouter({ rateLimit: "default" })
   .openapi(listRoute, async (c) => c.json(await service.listMembers(c.env, c.get("creatorId")!), 200))
   .openapi(inviteRoute, async (c) => c.json(await service.inviteMember(c.env, c.get("auth")!, c.req.valid("json")), 201))
   .openapi(updateRoute, async (c) =>

@@ -9,6 +9,7 @@ import { DAY, isoIn, nowIso } from "../../lib/clock";
 import { conflict, forbidden, notFound } from "../../lib/errors";
 import { newId, randomToken } from "../../lib/ids";
 import { mailSender } from "../../lib/mail";
+import { closeMemberSockets } from "../../realtime";
 import { presentMember } from "../auth/presenters";
 import { revokeMemberSessions } from "../auth/sessions";
 import type { AccessClaims } from "../auth/tokens";
@@ -90,6 +91,7 @@ export async function changeRole(env: Env, actor: AccessClaims, memberId: string
     .where(t.where(members, eq(members.id, memberId)))
     .returning()
     .get();
+  await closeMemberSockets(env, actor.creator_id, memberId);
   return presentMember(row!);
 }
 
@@ -102,4 +104,5 @@ export async function removeMember(env: Env, actor: AccessClaims, memberId: stri
     t.db.delete(oneTimeTokens).where(t.where(oneTimeTokens, eq(oneTimeTokens.memberId, memberId))),
     t.db.delete(members).where(and(t.where(members), eq(members.id, memberId))),
   ]);
+  await closeMemberSockets(env, t.creatorId, memberId);
 }

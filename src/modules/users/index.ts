@@ -33,7 +33,7 @@ const updateRoute = createRoute({
   responses: { 200: jsonContent(UserDetailSchema, "User"), ...errorResponses(400, 401, 403, 404, 422, 429) },
 });
 
-export const usersRouter = createRouter()
+export const usersRouter = createRouter({ rateLimit: "default" })
   .openapi(listRoute, async (c) => c.json(await service.listUsers(c.env, c.get("creatorId")!, c.req.valid("query")), 200))
   .openapi(getRoute, async (c) => c.json(await service.getUser(c.env, c.get("creatorId")!, c.req.valid("param").user_id), 200))
   .openapi(updateRoute, async (c) =>

@@ -1,3 +1,7 @@
-// The web widget module: configuration, embed code and the /demo page.
+// The web channel's server side: widget configuration and embed code, widget sessions (a visitor,
+// their conversation and a short-lived widget token; not the members' login sessions of modules/auth),
+// the widget's WebSocket connect, token revocation and the /demo page.
 export { widgetRouter } from "./routes";
+export { widgetSessionsRouter } from "./widget-session-routes";
 export { demoRouter } from "./demo";
+export { widgetAudience } from "./tokens";

@@ -10,7 +10,7 @@ import { nowIso } from "../../lib/clock";
 import { unauthenticated } from "../../lib/errors";
 import { randomToken } from "../../lib/ids";
 import { log } from "../../lib/logging";
-import { conversationStub } from "../../realtime/gateway";
+import { conversationStub } from "../../realtime";
 import { verifyWidgetToken, type WidgetClaims } from "./tokens";
 
 /** A valid widget token whose session is still open and whose epoch is the creator's current one. */

@@ -70,7 +70,7 @@ async function embedCode(env: Parameters<typeof service.getOrCreateConfig>[0], c
   return { widget_key: row.widgetKey, embed_code: service.embedSnippet(base, row.widgetKey), script_url: `${base}/widget.js` };
 }
 
-export const widgetRouter = createRouter()
+export const widgetRouter = createRouter({ rateLimit: "default" })
   .openapi(getConfigRoute, async (c) => {
     const row = await service.getOrCreateConfig(c.env, c.get("creatorId")!);
     return c.json(service.presentConfig(row, config(c.env).publicBaseUrl), 200);

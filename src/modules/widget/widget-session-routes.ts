@@ -3,17 +3,23 @@ import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import type { AppBindings } from "../../env";
 import { forbidden, notFound, unauthenticated } from "../../lib/errors";
-import { createRouter } from "../../lib/router";
+import { createRouter, withPolicy } from "../../lib/router";
 import { errorResponses, jsonBody, jsonContent, UuidParam } from "../../lib/schemas";
 import { requireAuth } from "../../middleware/auth";
-import { connectWidget } from "../../realtime/gateway";
-import { verifyLiveWidgetToken } from "../widget/revocation";
-import { ConnectionsSchema, CreatedSessionSchema, CreateSessionBody, SessionSchema, UpdateSessionBody } from "./schemas";
-import * as service from "./service";
+import { verifyLiveWidgetToken } from "./revocation";
+import { connectWidget } from "./socket";
+import { ConnectionsSchema, CreatedSessionSchema, CreateSessionBody, SessionSchema, UpdateSessionBody } from "./widget-session-schemas";
+import * as service from "./widget-sessions";
 
 const tags = ["Channels"];
 const SessionParams = z.object({ session_id: UuidParam("session_id") });
-const TokenQuery = z.object({ token: z.string().optional().openapi({ description: "Widget token (browsers can't set WebSocket headers)" }) });
+const TokenQuery = z.object({
+  ticket: z.string().max(200).optional().openapi({ description: "One-time socket ticket (POST /api/v1/channels/sessions/{session_id}/ticket): what the widget uses" }),
+  token: z.string().optional().openapi({ description: "Widget token, for API clients (browsers can't set WebSocket headers; a ticket keeps the token out of URLs)" }),
+});
+const TicketSchema = z
+  .object({ ticket: z.string(), expires_in: z.number().int().openapi({ description: "Seconds; the ticket opens one socket" }), websocket_url: z.string() })
+  .openapi("WidgetSocketTicket");
 
 const createSessionRoute = createRoute({
   method: "post",
@@ -55,6 +61,16 @@ const deleteSessionRoute = createRoute({
   responses: { 204: { description: "Ended (also when it had ended before)" }, ...errorResponses(401, 403, 404, 422, 429) },
 });
 
+const ticketRoute = createRoute({
+  method: "post",
+  path: "/api/v1/channels/sessions/{session_id}/ticket",
+  tags,
+  security: [{ bearerAuth: [] }],
+  summary: "A one-time, seconds-long ticket for the widget's WebSocket (the session's own widget token as bearer), so the token never sits in a URL",
+  request: { params: SessionParams },
+  responses: { 201: jsonContent(TicketSchema, "Ticket"), ...errorResponses(401, 404, 422, 429) },
+});
+
 const connectionsRoute = createRoute({
   method: "get",
   path: "/api/v1/channels/connections",
@@ -69,7 +85,7 @@ const widgetSocketRoute = createRoute({
   method: "get",
   path: "/api/v1/channels/widget/{creator_id}/connect",
   tags,
-  summary: "WebSocket of the widget (Upgrade: websocket, ?token=<widget token>); protocol in DESIGN.md",
+  summary: "WebSocket of the widget (Upgrade: websocket, ?ticket=<one-time ticket> or ?token=<widget token>); protocol in DESIGN.md",
   request: { params: z.object({ creator_id: UuidParam("creator_id") }), query: TokenQuery },
   responses: { 101: { description: "Switching protocols" }, ...errorResponses(400, 401, 404, 422, 429) },
 });
@@ -88,7 +104,11 @@ async function sessionCaller(c: Context<AppBindings>, sessionId: string, memberP
   return widget.creator_id;
 }
 
-export const sessionsRouter = createRouter()
+// The widget's public session endpoint and WebSocket connect are chat traffic of the creator's
+// audience; the live connections list is the creator's own API use.
+withPolicy(connectionsRoute, { rateLimit: "default" });
+
+export const widgetSessionsRouter = createRouter({ rateLimit: "chat" })
   .openapi(createSessionRoute, async (c) =>
     c.json(await service.createSession(c.env, c.req.valid("json"), c.req.header("Origin") ?? null), 201),
   )
@@ -105,9 +125,16 @@ export const sessionsRouter = createRouter()
     await service.endSession(c.env, await sessionCaller(c, session_id, "conversations"), session_id);
     return c.body(null, 204);
   })
+  .openapi(ticketRoute, async (c) => {
+    const { session_id } = c.req.valid("param");
+    const match = /^Bearer\s+(\S+)$/i.exec(c.req.header("Authorization") ?? "");
+    if (!match) throw unauthenticated("The session's widget token is required");
+    return c.json(await service.issueSocketTicket(c.env, match[1]!, session_id), 201);
+  })
   .openapi(connectionsRoute, async (c) => c.json(await service.liveConnections(c.env, c.get("creatorId")!), 200))
   // `return await`: a rejected promise handed back un-awaited is reported as unhandled by workerd.
   .openapi(widgetSocketRoute, async (c) => {
-    const res = await connectWidget(c.env, c.req.raw, c.req.valid("param").creator_id, c.req.valid("query").token);
+    const { ticket, token } = c.req.valid("query");
+    const res = await connectWidget(c.env, c.req.raw, c.req.valid("param").creator_id, { ticket, token });
     return res as never;
   });

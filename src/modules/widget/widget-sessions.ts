@@ -6,15 +6,16 @@ import type { Env } from "../../env";
 import { nowIso } from "../../lib/clock";
 import { forbidden, notFound } from "../../lib/errors";
 import { newId, randomToken } from "../../lib/ids";
-import { conversationStub } from "../../realtime/gateway";
+import { conversationStub } from "../../realtime";
 import { onEndUserCreated } from "../programs/inbound";
-import { issueWidgetToken } from "../widget/tokens";
-import { configByKey, publicConfig } from "../widget/service";
-import type { CreateSessionInput, UpdateSessionInput } from "./schemas";
+import { verifyLiveWidgetToken } from "./revocation";
+import { widgetSocketPath } from "./socket";
+import { issueWidgetToken } from "./tokens";
+import { configByKey, publicConfig } from "./service";
+import type { CreateSessionInput, UpdateSessionInput } from "./widget-session-schemas";
 
 type SessionRow = typeof widgetSessions.$inferSelect;
 
-export const widgetSocketPath = (creatorId: string) => `/api/v1/channels/widget/${creatorId}/connect`;
 
 export function presentSession(row: SessionRow) {
   return {
@@ -193,3 +194,11 @@ export async function liveConnections(env: Env, creatorId: string) {
   return { connections, total_sockets: connections.reduce((n, c) => n + c.user_sockets + c.agent_sockets, 0) };
 }
 
+/** A one-time socket ticket for the session's own live widget token (POST …/sessions/{id}/ticket). */
+export async function issueSocketTicket(env: Env, token: string, sessionId: string) {
+  const claims = await verifyLiveWidgetToken(env, token);
+  if (claims.sid !== sessionId) throw notFound("Session");
+  const who = { role: "user" as const, endUserId: claims.sub, sessionId: claims.sid, epoch: claims.kep ?? 0 };
+  const issued = await conversationStub(env, claims.conversation_id).issueWidgetTicket(claims.conversation_id, claims.creator_id, who);
+  return { ticket: issued.ticket, expires_in: issued.expiresIn, websocket_url: widgetSocketPath(claims.creator_id) };
+}

@@ -1,6 +1,6 @@
 // Zod schemas of widget sessions and live connections.
 import { z } from "@hono/zod-openapi";
-import { PublicWidgetConfigSchema } from "../widget/schemas";
+import { PublicWidgetConfigSchema } from "./schemas";
 
 const VisitorId = z.string().min(8).max(100).regex(/^[A-Za-z0-9_-]+$/, "Letters, digits, '-' and '_' only");
 const Language = z.string().regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, "Must be a language tag like en or pt-BR");

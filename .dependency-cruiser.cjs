@@ -1,0 +1,47 @@
+// The import rules of the codebase (README "Architecture"): checked by `npm run deps:check`, drawn by
+// `npm run deps:graph`. Type-only imports don't count for cycles (they vanish at build time), but
+// they do count for the direction rules: a type is still knowledge of the other package.
+/** @type {import('dependency-cruiser').IConfiguration} */
+module.exports = {
+  forbidden: [
+    {
+      name: "no-runtime-cycles",
+      severity: "error",
+      comment: "A runtime import cycle makes module initialisation order matter (and hides a missing seam).",
+      // Known and inside one module (knowledge-bases.ts deletes documents, documents.ts reads its
+      // knowledge base): listed here so every new cycle fails; the knowledge module's owners split it.
+      from: { pathNot: "^src/modules/knowledge/(documents|knowledge-bases)\\.ts$" },
+      to: { circular: true, viaOnly: { dependencyTypesNot: ["type-only"] } },
+    },
+    {
+      name: "realtime-never-imports-modules",
+      severity: "error",
+      comment: "src/realtime is below the modules: what it needs from them comes in as ports (RoomPorts), wired by durable-objects/conversation.ts.",
+      from: { path: "^src/realtime/" },
+      to: { path: "^src/modules/" },
+    },
+    {
+      name: "modules-use-the-realtime-face",
+      severity: "error",
+      comment: "Modules reach a conversation only through src/realtime/index.ts.",
+      from: { path: "^src/(modules|jobs|app\\.ts)" },
+      to: { path: "^src/realtime/(?!index\\.ts$)" },
+    },
+    {
+      name: "only-the-worker-entry-imports-the-conversation-object",
+      severity: "error",
+      from: { pathNot: "^workers/api\\.ts$" },
+      to: { path: "^durable-objects/conversation\\.ts$" },
+    },
+  ],
+  options: {
+    doNotFollow: { path: "node_modules" },
+    includeOnly: "^(src|durable-objects|workers)/",
+    exclude: { path: "^src/(console|widget)/" },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: "tsconfig.json" },
+    reporterOptions: {
+      dot: { collapsePattern: "^src/(modules|db/schema|lib|middleware|ai|jobs)/[^/]+" },
+    },
+  },
+};

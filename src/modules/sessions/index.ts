@@ -1,2 +1,0 @@
-// The web channel: widget sessions, the widget WebSocket and live connections.
-export { sessionsRouter } from "./routes";

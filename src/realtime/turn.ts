@@ -1,0 +1,162 @@
+// One turn of the conversation: an end user's message (widget socket, channel adapter or the AI REST
+// API) is stored once per client id → acked (only after SQLite committed) → shown live → a handover
+// phrase, programs (an answered question or an opt-out gets no AI reply), or the AI's reply, which is
+// streamed to every socket and stored. An agent's message is the other kind of turn: stored, sent
+// out through the channel, and it takes the conversation over.
+import { newId } from "../lib/ids";
+import { log } from "../lib/logging";
+import { messageFrame, streamReply } from "./ai-reply";
+import { limitEndUserChat } from "./frame-limits";
+import { asksForHuman } from "./handover";
+import type { IngestInput, IngestResult } from "./index";
+import type { StoredMessage } from "./log";
+import type { ClientFrame } from "./protocol";
+import { sendsThroughChannel, type Room } from "./room";
+import type { SocketIdentity } from "./socket-identity";
+import { agentJoined, initiateHandover, reopenForMessage } from "./transitions";
+
+type MessageFrame = Extract<ClientFrame, { type: "message" }>;
+
+/** A `message` frame from a socket (the visitor's tab or an agent). */
+export async function onSocketMessage(room: Room, ws: WebSocket, who: SocketIdentity, frame: MessageFrame): Promise<void> {
+  // A resent client id is acknowledged again and never stored twice.
+  const known = room.log.byClientId(frame.id);
+  if (known) return room.send(ws, { type: "ack", id: frame.id, seq: known.seq });
+  if (room.state!.status === "archived") {
+    return room.send(ws, { type: "error", code: "CONFLICT", message: "This conversation is archived", id: frame.id });
+  }
+  if (who.role === "agent") {
+    // The agent's word goes out through the channel too (Telegram, WhatsApp).
+    const stored = room.appendOutgoing({ id: newId(), sender: "agent", text: frame.text, clientId: frame.id, senderId: who.memberId, senderName: who.name });
+    room.send(ws, { type: "ack", id: frame.id, seq: stored.seq });
+    room.broadcast(messageFrame(stored));
+    room.outbox.schedule();
+    const state = room.state!;
+    if (state.handover !== "agent" || state.agent?.id !== who.memberId) agentJoined(room, who);
+    return;
+  }
+  const limited = await limitEndUserChat(room.env, who.endUserId);
+  if (limited && !limited.allowed) {
+    return room.send(ws, { type: "error", code: "RATE_LIMIT_EXCEEDED", message: "Too many messages, slow down", id: frame.id });
+  }
+  // The rate-limit call let other events in: the same id may have been stored meanwhile.
+  const raced = room.log.byClientId(frame.id);
+  if (raced) return room.send(ws, { type: "ack", id: frame.id, seq: raced.seq });
+  if (!room.state) return;
+  const stored = room.log.append({ id: newId(), sender: "user", text: frame.text, clientId: frame.id });
+  // Acked only after the write is durable: the output gate holds this send until SQLite has committed.
+  room.send(ws, { type: "ack", id: frame.id, seq: stored.seq });
+  await afterUserMessage(room, stored, true, false);
+}
+
+/**
+ * An end user's message from a channel adapter or the AI REST API: stored once per clientId, shown
+ * live to agents, then the same decisions as a widget message. Resolves after the AI reply is
+ * stored, so the queue job (or HTTP request) that called can retry a failed answer.
+ */
+export async function ingest(room: Room, input: IngestInput): Promise<IngestResult> {
+  const known = room.log.byClientId(input.clientId);
+  if (known) {
+    // A retried job: the reply this message is owed may still be missing.
+    recoverReply(room, known.seq);
+    await room.replies.idle();
+    return { stored: false, seq: known.seq, messageId: known.id, consumed: false, replyOwed: room.state?.pendingReplyFor === known.seq };
+  }
+  if (input.endUserId) room.state!.endUserId ??= input.endUserId;
+  const stored = room.log.append({
+    id: newId(),
+    sender: "user",
+    text: input.text,
+    clientId: input.clientId,
+    ...(input.endUserId && { senderId: input.endUserId }),
+    ...(input.metadata && { metadata: input.metadata }),
+  });
+  const { consumed, wantsAi } = await afterUserMessage(room, stored, input.answer ?? true, true);
+  if (wantsAi) await room.replies.idle();
+  // The caller is done when D1 has the message (and the reply's send is queued).
+  await room.outbox.flush();
+  return { stored: true, seq: stored.seq, messageId: stored.id, consumed, replyOwed: room.state?.pendingReplyFor === stored.seq };
+}
+
+/** What follows a stored end-user message, whichever way it came. */
+async function afterUserMessage(room: Room, stored: StoredMessage, answer: boolean, fromChannel: boolean): Promise<{ consumed: boolean; wantsAi: boolean }> {
+  const state = room.state!;
+  const reopened = reopenForMessage(room, fromChannel);
+  const wantsHuman = answer && state.handover === "ai" && asksForHuman(stored.text);
+  let wantsAi = answer && state.handover === "ai" && !wantsHuman;
+  // Written with the message (one implicit transaction): an eviction before the reply re-runs it.
+  if (wantsAi) state.pendingReplyFor = stored.seq;
+  room.save();
+  if (reopened) room.broadcast({ type: "conversation_status", status: "active", reason: "user_message" });
+  room.broadcast(messageFrame(stored));
+  room.outbox.schedule(reopened);
+  if (wantsHuman) initiateHandover(room, "phrase");
+  // Held while programs look at it, so the alarm doesn't start the reply meanwhile.
+  if (wantsAi) room.replies.hold(stored.seq);
+  const consumed = await consultPrograms(room, stored.text);
+  if (wantsAi && consumed) {
+    room.replies.release(stored.seq);
+    if (room.state?.pendingReplyFor === stored.seq) {
+      room.state.pendingReplyFor = null;
+      room.save();
+    }
+    wantsAi = false;
+  }
+  if (wantsAi) room.replies.queue(stored.seq);
+  return { consumed, wantsAi };
+}
+
+/** consumed = the message answered a program question or was an opt-out: the AI doesn't answer it. */
+async function consultPrograms(room: Room, text: string): Promise<boolean> {
+  const state = room.state!;
+  if (!state.endUserId) return false;
+  try {
+    const r = await room.ports.onUserMessage(room.env, { creatorId: state.creatorId, endUserId: state.endUserId, conversationId: state.conversationId, text });
+    return r.consumed;
+  } catch (err) {
+    // A failing program must not silence the chat: the message is answered as an ordinary one.
+    log("error", "programs could not read a user message", { conversation_id: state.conversationId, error: String(err) });
+    return false;
+  }
+}
+
+/**
+ * A reply owed by the durable state that this instance isn't working on: the instance that was
+ * generating it died (crash, deploy, eviction). The owed mark is cleared in the same write that
+ * stores the reply, so a reply is re-run only if it was never stored: exactly one reaches the chat.
+ */
+export function recoverReply(room: Room, userSeq: number): void {
+  const state = room.state;
+  if (state?.pendingReplyFor === userSeq && state.handover === "ai" && state.status !== "archived" && !room.replies.has(userSeq)) {
+    room.replies.queue(userSeq);
+  }
+}
+
+/** Called when the object comes back to life: a socket connects or resumes, or the alarm fires. */
+export function recoverOwedReply(room: Room): void {
+  const owed = room.state?.pendingReplyFor;
+  if (owed) recoverReply(room, owed);
+}
+
+/** The AI's reply: streamed to every socket, then stored and sent as the final message with sources. */
+export async function answer(room: Room, userSeq: number): Promise<void> {
+  const state = room.state;
+  if (!state || state.handover !== "ai" || state.status === "archived") return;
+  const done = await streamReply(room.env, state, room.log, userSeq, (f) => room.broadcast(f), (r) => (room.streaming = r));
+  if (!done || !room.state) return;
+  const stored = room.appendOutgoing({
+    id: done.messageId,
+    sender: "ai",
+    text: done.result.response,
+    sources: done.result.sources,
+    ...(sendsThroughChannel(state) && { metadata: { confidence: done.result.confidence, reply_to_seq: userSeq } }),
+  });
+  if (state.pendingReplyFor === userSeq) {
+    state.pendingReplyFor = null;
+    room.save();
+  }
+  room.broadcast(messageFrame(stored));
+  room.outbox.schedule();
+  const threshold = await room.threshold.get(room.env, state.creatorId);
+  if (threshold > 0 && done.result.confidence < threshold && state.handover === "ai") initiateHandover(room, "low_confidence");
+}
