@@ -3,7 +3,7 @@
 // then prints one table of ratios from bench/results/*.json and writes bench/results/summary.json.
 // Usage: npm run bench:all [-- --full] [-- --only auth,knowledge,...]
 import { spawn } from "node:child_process";
-import { writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { machine, readResult, RESULTS_DIR, ROOT, type BenchResult } from "./lib/report.ts";
@@ -39,8 +39,8 @@ const STEPS: Step[] = [
   {
     name: "knowledge",
     results: ["knowledge"],
-    cmd: [tsx, "bench/knowledge.ts", "--batch", "50", ...(FULL ? [] : ["--docs", "1500", "--queries", "100"])],
-    limitMin: FULL ? 20 : 5,
+    cmd: [tsx, "bench/knowledge.ts", "--batch", "50", ...(FULL ? [] : ["--docs", "1000", "--queries", "60"])],
+    limitMin: FULL ? 30 : 8,
   },
   {
     name: "realtime",
@@ -64,16 +64,45 @@ const STEPS: Step[] = [
   },
 ];
 
+/** Every process group below pid (the benchmarks start wrangler dev detached, in groups of their own). */
+function descendantGroups(pid: number): number[] {
+  const children = new Map<number, number[]>();
+  const group = new Map<number, number>();
+  for (const entry of readdirSync("/proc").filter((d) => /^\d+$/.test(d))) {
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      children.set(Number(f[1]), [...(children.get(Number(f[1])) ?? []), Number(entry)]);
+      group.set(Number(entry), Number(f[2]));
+    } catch {
+      /* exited */
+    }
+  }
+  const out = new Set<number>();
+  const stack = [pid];
+  while (stack.length) {
+    const p = stack.pop()!;
+    for (const c of children.get(p) ?? []) {
+      out.add(group.get(c)!);
+      stack.push(c);
+    }
+  }
+  return [...out];
+}
+
 function runStep(cmd: string[], env: Record<string, string> | undefined, limitMin: number): Promise<number> {
   return new Promise((resolve) => {
     const child = spawn(cmd[0]!, cmd.slice(1), { cwd: ROOT, stdio: "inherit", detached: true, env: { ...process.env, ...env } });
     // The whole process group goes on timeout: the benchmark's wrangler dev servers with it.
     const timer = setTimeout(() => {
       console.error(`\n[bench:all] ${cmd.join(" ")} exceeded ${limitMin} min: stopping it`);
-      try {
-        process.kill(-child.pid!, "SIGTERM");
-      } catch {
-        /* gone */
+      // Its wrangler dev servers first (their own process groups), then the benchmark itself.
+      for (const pgid of [...descendantGroups(child.pid!).filter((g) => g !== child.pid), child.pid!]) {
+        try {
+          process.kill(-pgid, "SIGTERM");
+        } catch {
+          /* gone */
+        }
       }
     }, limitMin * 60_000);
     child.on("exit", (code) => {
