@@ -24,11 +24,18 @@ interface Step {
 const node = process.execPath;
 const tsx = join(ROOT, "node_modules", ".bin", "tsx");
 const STEPS: Step[] = [
+  // Most telling first, so a run cut short still has them; the sequence never overlaps two benchmarks.
   {
-    name: "auth",
-    results: ["auth"],
-    cmd: [node, "bench/auth.mjs", ...(FULL ? [] : ["--rounds", "1", "--duration", "5"])],
-    limitMin: FULL ? 8 : 3,
+    name: "knowledge",
+    results: ["knowledge"],
+    cmd: [tsx, "bench/knowledge.ts", "--batch", "50", ...(FULL ? [] : ["--docs", "1000", "--queries", "60"])],
+    limitMin: FULL ? 30 : 8,
+  },
+  {
+    name: "proactive",
+    results: ["proactive-typical", "proactive-broadcast"],
+    cmd: [], // two runs, below
+    limitMin: FULL ? 8 : 4,
   },
   {
     name: "auth-cpu",
@@ -37,10 +44,10 @@ const STEPS: Step[] = [
     limitMin: FULL ? 6 : 3,
   },
   {
-    name: "knowledge",
-    results: ["knowledge"],
-    cmd: [tsx, "bench/knowledge.ts", "--batch", "50", ...(FULL ? [] : ["--docs", "1000", "--queries", "60"])],
-    limitMin: FULL ? 30 : 8,
+    name: "auth",
+    results: ["auth"],
+    cmd: [node, "bench/auth.mjs", ...(FULL ? [] : ["--rounds", "1", "--duration", "5"])],
+    limitMin: FULL ? 8 : 3,
   },
   {
     name: "realtime",
@@ -55,12 +62,6 @@ const STEPS: Step[] = [
     cmd: [node, "bench/channels-webhooks.ts"],
     env: FULL ? {} : { UPDATES: "200", CONCURRENCY: "50", RATES: "20", DEADLINE_MS: "90000" },
     limitMin: FULL ? 20 : 5,
-  },
-  {
-    name: "proactive",
-    results: ["proactive-typical", "proactive-broadcast"],
-    cmd: [], // two runs, below
-    limitMin: FULL ? 8 : 4,
   },
 ];
 
