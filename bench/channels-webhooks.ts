@@ -16,6 +16,9 @@ import { performance } from "node:perf_hooks";
 import { groupCpu } from "./cpu.mjs";
 import { startPlatformStub, type PlatformStub } from "../test/support/platform-stub.ts";
 import { ROOT, startWranglerDev, type DevServer } from "../test/support/wrangler-dev.ts";
+import { machine, ratio, writeResult, type Ratio } from "./lib/report.ts";
+
+const MACHINE = machine();
 
 const UPDATES = Number(process.env.UPDATES ?? 600);
 const CONCURRENCY = Number(process.env.CONCURRENCY ?? 200);
@@ -170,7 +173,7 @@ async function run(stub: PlatformStub, t: Target, mode: string, rate: number, ba
 }
 
 const stub = await startPlatformStub();
-const results: Awaited<ReturnType<typeof run>>[] = [];
+const results: (Awaited<ReturnType<typeof run>> & { key: string })[] = [];
 try {
   for (const system of SYSTEMS) {
     const t = system === "control" ? await control(stub) : await edgecoach(stub, system === "edgecoach-paused");
@@ -178,7 +181,7 @@ try {
       let base = 900_000_000;
       for (const mode of MODES) {
         for (const rate of mode === "open" ? RATES : [0]) {
-          const r = await run(stub, t, mode, rate, base);
+          const r = { key: `${system}:${mode === "open" ? `open-${rate}` : "closed"}`, ...(await run(stub, t, mode, rate, base)) };
           base += 1_000_000;
           results.push(r);
           console.error(`${r.system} | ${r.load}: 200 OK p50 ${r.webhook_200_ms.p50} ms, p99 ${r.webhook_200_ms.p99} ms; ${r.answered_exactly_once}/${UPDATES} answered exactly once (load ${r.load_average_1m})`);
@@ -198,4 +201,23 @@ for (const r of results) {
   const answered = r.system.includes("paused") ? "— (dropped by design)" : `${r.answered_exactly_once}/${UPDATES} (${r.answered_more_than_once} twice, ${r.unanswered} never)`;
   console.log(`| ${r.system} | ${r.load} | ${r.webhook_200_ms.p50} / ${r.webhook_200_ms.p99} ms | ${r.ingest_updates_per_second}/s | ${r.cpu_ms_per_update} | ${r.system.includes("paused") ? "—" : e2e} | ${r.system.includes("paused") ? "—" : r.replies_per_second} | ${answered} | ${r.load_average_1m} |`);
 }
+// The common result format: systems by "<system>:<load>", ratios to the control under the same load.
+const ratios: Ratio[] = [];
+const byKey = Object.fromEntries(results.map((r) => [r.key, r]));
+for (const load of [...new Set(results.map((r) => r.key.split(":")[1]!))]) {
+  const c = byKey[`control:${load}`];
+  for (const sys of ["edgecoach", "edgecoach-paused"]) {
+    const x = byKey[`${sys}:${load}`];
+    if (!x || !c) continue;
+    ratios.push({ name: `${sys} ${load}: webhook 200 OK p99 / control`, value: ratio(x.webhook_200_ms.p99, c.webhook_200_ms.p99) });
+    ratios.push({ name: `${sys} ${load}: CPU ms per update / control`, value: ratio(x.cpu_ms_per_update, c.cpu_ms_per_update) });
+    if (sys === "edgecoach") ratios.push({ name: `${sys} ${load}: replies/s / control`, value: ratio(x.replies_per_second, c.replies_per_second) });
+  }
+}
+writeResult("channels", {
+  params: { updates: UPDATES, concurrency: CONCURRENCY, rates: RATES, duplicate_rate: DUPLICATE_RATE, telegram_messages_per_second: Number(PER_SECOND), systems: SYSTEMS, modes: MODES },
+  machine: MACHINE,
+  systems: byKey,
+  ratios,
+});
 if (results.some((r) => r.system === "EdgeCoach" && (r.answered_exactly_once !== UPDATES || r.non_200))) process.exitCode = 1;

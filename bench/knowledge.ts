@@ -1,11 +1,17 @@
 // Knowledge benchmark over a real `wrangler dev` (offline: AI_PROVIDER=local, VECTOR_STORE=d1):
 // ingest the SciFact corpus through the upload API and the queue, then measure retrieval quality
 // (nDCG@10, Recall@100 for bm25 / vector / hybrid) and speed (chunks/s, search p50/p99, workerd peak RSS).
-// Run: node bench/knowledge.ts [--docs N] [--queries N] [--batch N] [--ingest-only]   (Node >= 22.18 runs .ts directly)
+// In the same run, beside it: the FTS5 floor and the Orama peer over the same chunks and vectors
+// (bench/knowledge-peers.ts), the ratios between them, all written to bench/results/knowledge.json.
+// Run: npm run bench:knowledge -- [--docs N] [--queries N] [--batch N] [--ingest-only] [--no-peers] [--peers-only]
+//   (= tsx bench/knowledge.ts; plain `node bench/knowledge.ts` also works but skips the floor and peer,
+//   whose import of src/ needs tsx)
 //   --batch N: N files per upload request (POST .../documents/batch); 1 (default) = one single-file upload each.
+//   --no-peers: EdgeCoach only; --peers-only: the floor and the peer only (no wrangler dev).
 import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { startWranglerDev, ROOT } from "../test/support/wrangler-dev.ts";
+import { goal, machine, ratio, writeResult } from "./lib/report.ts";
 
 const DATA = process.env.SCIFACT_DIR ?? join(ROOT, "..", "shared", "datasets", "scifact");
 const args = process.argv.slice(2);
@@ -17,6 +23,9 @@ const MAX_DOCS = arg("docs", Infinity);
 const MAX_QUERIES = arg("queries", Infinity);
 const FILES_PER_REQUEST = arg("batch", 1);
 const INGEST_ONLY = args.includes("--ingest-only");
+const PEERS = !args.includes("--no-peers");
+const PEERS_ONLY = args.includes("--peers-only");
+const MACHINE = machine();
 const UPLOAD_CONCURRENCY = 8;
 
 const readJsonl = (file: string) => readFileSync(join(DATA, file), "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l));
@@ -77,12 +86,69 @@ function ndcgAt10(ranked: string[], relevant: Set<string>): number {
 }
 const recallAt100 = (ranked: string[], relevant: Set<string>) => ranked.slice(0, 100).filter((d) => relevant.has(d)).length / relevant.size;
 
+/** The floor and the peer (tsx only: they import the product's chunker and embeddings from src/). */
+async function peers(dims: number) {
+  if (!PEERS) return undefined;
+  try {
+    const { runPeers } = await import("./knowledge-peers.ts");
+    return await runPeers({ corpus, queries: evalQueries, qrels, chunkSize: 1000, chunkOverlap: 200, dims, ndcgAt10, recallAt100 });
+  } catch (err) {
+    if (String(err).includes("Cannot find module") || String(err).includes("ERR_MODULE_NOT_FOUND")) {
+      console.error("floor and peer skipped: run under tsx (npm run bench:knowledge) to import src/");
+      return undefined;
+    }
+    throw err;
+  }
+}
+
+/** Ratios first: EdgeCoach against the floor and the peer, with the issue's goals. */
+function knowledgeRatios(edge: any, others: Awaited<ReturnType<typeof peers>>) {
+  if (!others || !edge) return [];
+  const { floor, peer } = others;
+  const e = edge.quality.hybrid;
+  return [
+    goal("hybrid nDCG@10: EdgeCoach / Orama peer (quality ≥ peer)", ratio(e.ndcg10, peer.quality.hybrid!.ndcg10), { atLeast: 1 }),
+    goal("hybrid Recall@100: EdgeCoach / Orama peer", ratio(e.recall100, peer.quality.hybrid!.recall100), { atLeast: 1 }),
+    { name: "nDCG@10: EdgeCoach hybrid / FTS5 floor (BM25)", value: ratio(e.ndcg10, floor.quality.bm25!.ndcg10) },
+    { name: "nDCG@10: EdgeCoach BM25 / FTS5 floor (same FTS5 index, through the Worker)", value: ratio(edge.quality.bm25?.ndcg10, floor.quality.bm25!.ndcg10) },
+    goal("search p99, limit 10: EdgeCoach hybrid (server took_ms) / FTS5 floor", ratio(edge.search_hybrid_limit10_ms.server_p99, floor.search_limit10_ms.p99), { atMost: 3 }),
+    { name: "search p99, limit 10: EdgeCoach hybrid (client, HTTP) / FTS5 floor", value: ratio(edge.search_hybrid_limit10_ms.client_p99, floor.search_limit10_ms.p99) },
+    { name: "search p50, limit 10: EdgeCoach hybrid (server) / FTS5 floor", value: ratio(edge.search_hybrid_limit10_ms.server_p50, floor.search_limit10_ms.p50) },
+    { name: "search p99, limit 10: EdgeCoach hybrid (server) / Orama hybrid", value: ratio(edge.search_hybrid_limit10_ms.server_p99, peer.search_limit10_ms.p99) },
+    goal("ingest chunks/s: EdgeCoach / Orama peer (within 2× = ≥ 0.5)", ratio(edge.chunks_per_second, peer.chunks_per_second), { atLeast: 0.5 }),
+    { name: "ingest chunks/s: EdgeCoach / FTS5 floor", value: ratio(edge.chunks_per_second, floor.chunks_per_second) },
+  ];
+}
+
+function save(edge: any, others: Awaited<ReturnType<typeof peers>>) {
+  writeResult("knowledge", {
+    params: { argv: args, docs: corpus.length, queries: evalQueries.length, batch: FILES_PER_REQUEST, chunk_size: 1000, chunk_overlap: 200, sqlite: others?.sqlite, orama: others?.orama },
+    machine: MACHINE,
+    systems: {
+      ...(edge ? { edgecoach: { system: "EdgeCoach (wrangler dev, local D1 FTS5 + D1 vector store, AI_PROVIDER=local)", ...edge } } : {}),
+      ...(others
+        ? {
+            floor: { system: `SQLite FTS5 via better-sqlite3 (BM25 only, in process), SQLite ${others.sqlite}`, ...others.floor },
+            peer: { system: `Orama ${others.orama} (hybrid: stemmed full text + the same local vectors, in process)`, ...others.peer },
+          }
+        : {}),
+    },
+    ratios: knowledgeRatios(edge, others),
+    notes: [
+      "All three index the same chunks (the product's Markdown sections + chunker, chunk_size 1000, overlap 200) and the two hybrids the same local vectors (src/ai/providers/local.ts, query words weighted by the same IDF).",
+      "Floor and peer times are in-process (no HTTP); EdgeCoach's server time is its took_ms, the client time includes HTTP through wrangler dev.",
+    ],
+  });
+}
+
 async function main() {
+  if (PEERS_ONLY) return save(undefined, await peers(2048));
   const server = await startWranglerDev({
     vars: { RATE_LIMITS_ENABLED: "false", SEARCH_MAX_LIMIT: "300", SEARCH_CACHE_TTL_SECONDS: "0", CREATOR_UPLOADS_PER_HOUR: "100000" },
     timeoutMs: 120_000,
   });
   const base = server.url;
+  let edge: any;
   try {
     const email = `bench-${Date.now()}@example.com`;
     const reg = await fetch(`${base}/api/v1/auth/register`, {
@@ -220,9 +286,12 @@ async function main() {
       load_average_at_end: loadAverage(),
     };
     console.log(JSON.stringify(report, null, 2));
+    edge = report;
   } finally {
     await server.stop();
   }
+  // After wrangler dev has stopped, so the in-process systems don't share the cores with an idle workerd.
+  if (edge) save(edge, await peers(2048));
 }
 
 main().catch((err) => {

@@ -1,13 +1,53 @@
 // Benchmark: one cron tick (program scheduler + proactive engine) over N end users and 20 rules in
 // local D1, under a real `wrangler dev --test-scheduled`. Measures the tick's wall time, the CPU
 // time and peak RSS of the workerd process during the tick, and what the tick wrote and queued.
+// Beside it, in the same run, the floor (bench/lib/proactive-floor.cjs): only the unavoidable reads and
+// writes of that tick for the same users and rules, in plain SQLite from Node — ratios in
+// bench/results/proactive-<mix>.json.
 // Run: node --experimental-strip-types bench/proactive-tick.ts [users=100000] [mix=broadcast|typical]
 // broadcast: three of the rules fire for every matching user this minute (worst case: ~1.45 ledger
 // rows per user); typical: those three are daily rules whose time isn't now (only the inactivity
 // windows and events produce rows), which isolates the cost of evaluating 20 rules.
 import { execFileSync } from "node:child_process";
-import { readdirSync, readFileSync } from "node:fs";
-import { d1Execute, startWranglerDev } from "../test/support/wrangler-dev.ts";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { d1Execute, ROOT, startWranglerDev } from "../test/support/wrangler-dev.ts";
+import { machine, nodeForBetterSqlite, ratio, writeResult } from "./lib/report.ts";
+
+const MACHINE = machine();
+
+/** The local D1 database file(s) wrangler dev keeps under its persist directory. */
+function d1Files(dir: string): string[] {
+  const out: string[] = [];
+  for (const entry of readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    if (entry.isFile() && entry.name.endsWith(".sqlite") && entry.name !== "metadata.sqlite") out.push(join(entry.parentPath, entry.name));
+  }
+  return out.filter((f) => f.includes(`${join("d1", "")}`) || f.includes("D1Database"));
+}
+
+/** Runs the floor against a copy of what EdgeCoach's tick had and wrote (see bench/lib/proactive-floor.cjs). */
+function runFloor(persistDir: string, creatorId: string) {
+  const files = d1Files(persistDir);
+  const tmp = mkdtempSync(join(tmpdir(), "edgecoach-bench-floor-"));
+  try {
+    const node = nodeForBetterSqlite();
+    for (const file of files) {
+      try {
+        const out = execFileSync(node, [join(ROOT, "bench", "lib", "proactive-floor.cjs"), file, join(tmp, "floor.db"), creatorId], { cwd: ROOT, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], maxBuffer: 1 << 20 });
+        return JSON.parse(out) as { tick_wall_ms: number; cpu_ms: number; ledger_rows_written: number; sends_queued: number; queue_jobs: number; audience_read: number; rules_read: number; sqlite: string };
+      } catch (err) {
+        rmSync(join(tmp, "floor.db"), { force: true });
+        rmSync(join(tmp, "floor.db-wal"), { force: true });
+        rmSync(join(tmp, "floor.db-shm"), { force: true });
+        if (file === files.at(-1)) throw err; // not the D1 with our tables: try the next file
+      }
+    }
+    throw new Error(`no local D1 file under ${persistDir}`);
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
 
 const USERS = Number(process.argv[2] ?? 100_000);
 const MIX = process.argv[3] ?? "broadcast";
@@ -136,6 +176,28 @@ try {
     tick_log: tickLog ? JSON.parse(tickLog.slice(tickLog.indexOf("{"))) : "(not captured)",
   };
   console.log(JSON.stringify(result, null, 2));
+  const floor = runFloor(dev.persistDir, creatorId);
+  console.log(JSON.stringify({ floor }, null, 2));
+  writeResult(`proactive-${MIX}`, {
+    params: { users: USERS, mix: MIX, rules: rules.length },
+    machine: MACHINE,
+    systems: {
+      edgecoach: { system: "EdgeCoach: one cron tick through /__scheduled (wrangler dev, local D1 + Queues)", ...result },
+      floor: {
+        system: `Floor: the tick's unavoidable reads and writes in plain SQLite from Node (better-sqlite3, SQLite ${floor.sqlite}, WAL, synchronous=NORMAL): read the active rules, read the audience's ids and timezones once, write the same ledger rows into the same table and indexes (1,000 a transaction), advance each rule's window, enqueue the due sends (one outbox row per 50 ids)`,
+        ...floor,
+      },
+    },
+    ratios: [
+      { name: "tick wall: EdgeCoach / floor", value: ratio(result.tick_wall_ms, floor.tick_wall_ms) },
+      { name: "CPU: EdgeCoach workerd during tick / floor process", value: ratio(result.workerd_cpu_ms_during_tick, floor.cpu_ms) },
+      { name: "ledger rows: EdgeCoach / floor (must be 1)", value: ratio(Object.values(result.ledger as Record<string, number>).reduce((a, b) => a + b, 0), floor.ledger_rows_written) },
+    ],
+    notes: [
+      "The floor evaluates no rule: it is given the rows EdgeCoach's tick wrote (copied from its D1 after the tick), so the ratio is the cost of deciding who gets what, plus the Worker/D1 overhead.",
+      "EdgeCoach's CPU is the whole workerd (Worker + local D1 + the queue consumer that starts delivering during the tick).",
+    ],
+  });
 } finally {
   await dev.stop();
 }

@@ -9,11 +9,14 @@
 // Run: npm run bench:realtime  (BENCH_CONVERSATIONS, BENCH_MESSAGES, BENCH_FANOUT, BENCH_RATE,
 // BENCH_OPEN_SECONDS override the sizes; BENCH_ONLY=0,1,2,3 picks systems)
 import { fork, spawn, spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { io, type Socket } from "socket.io-client";
 import { freePort, ROOT, startWranglerDev, type DevServer } from "../test/support/wrangler-dev";
+import { machine, ratio, writeResult } from "./lib/report.ts";
+
+const MACHINE = machine();
 
 const CONVERSATIONS = Number(process.env.BENCH_CONVERSATIONS ?? 200);
 const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 25);
@@ -420,20 +423,37 @@ async function openLoop(convs: { key: string; chat: Chat }[]) {
 }
 
 const results = [];
+const keys: string[] = [];
 const only = process.env.BENCH_ONLY;
-for (const make of [edgecoach, control, () => baseline("FULL"), () => baseline("NORMAL")].filter((_, i) => !only || only.split(",").includes(String(i)))) {
+const SYSTEM_KEYS = ["edgecoach", "control", "socketio_full", "socketio_normal"];
+for (const [i, make] of [edgecoach, control, () => baseline("FULL"), () => baseline("NORMAL")].entries()) {
+  if (only && !only.split(",").includes(String(i))) continue;
   const system = await make();
   try {
     results.push(await run(system));
+    keys.push(SYSTEM_KEYS[i]!);
   } finally {
     await system.stop();
   }
 }
 
-const out = join(ROOT, "bench/results");
-mkdirSync(out, { recursive: true });
-const report = { date: new Date().toISOString(), node: process.version, conversations: CONVERSATIONS, messages_per_conversation: MESSAGES, open_loop_rate: RATE, open_loop_seconds: OPEN_SECONDS, results };
-writeFileSync(join(out, "realtime.json"), JSON.stringify(report, null, 2));
+// The common result format (bench/lib/report.ts): systems by key, ratios to the control and the baseline.
+const by = Object.fromEntries(results.map((r, i) => [keys[i]!, r]));
+const [e, c, b] = [by.edgecoach, by.control, by.socketio_full];
+writeResult("realtime", {
+  params: { conversations: CONVERSATIONS, messages_per_conversation: MESSAGES, fanout_sockets: FANOUT, open_loop_rate: RATE, open_loop_seconds: OPEN_SECONDS, only: only ?? "all" },
+  machine: MACHINE,
+  systems: by,
+  ratios: [
+    { name: "closed-loop msgs/s: EdgeCoach / control (minimal DO)", value: ratio(e?.messages_per_second, c?.messages_per_second) },
+    { name: "closed-loop msgs/s: EdgeCoach / Socket.IO + SQLite (FULL)", value: ratio(e?.messages_per_second, b?.messages_per_second) },
+    { name: "closed-loop ack p99: EdgeCoach / control", value: ratio(e?.ack_ms.p99, c?.ack_ms.p99) },
+    { name: "open-loop ack p50: EdgeCoach / control", value: ratio(e?.open_loop.ack_ms.p50, c?.open_loop.ack_ms.p50) },
+    { name: "open-loop ack p99: EdgeCoach / control", value: ratio(e?.open_loop.ack_ms.p99, c?.open_loop.ack_ms.p99) },
+    { name: "fan-out p99: EdgeCoach / control", value: ratio(e?.fanout_ms.p99, c?.fanout_ms.p99) },
+    { name: "control msgs/s / Socket.IO + SQLite (FULL): the platform floor vs the baseline", value: ratio(c?.messages_per_second, b?.messages_per_second) },
+  ],
+});
 console.log("| system | conversations × messages | ack p50 | ack p99 | msgs/s | lost / duplicated | fan-out to " + FANOUT + " p50 / p99 | load avg |");
 console.log("|---|---|---|---|---|---|---|---|");
 for (const r of results) {

@@ -1,6 +1,6 @@
 // `wrangler deploy --env production` must stay a valid configuration: a dry run bundles it offline.
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -31,5 +31,13 @@ describe("wrangler deploy --dry-run --env production", () => {
     expect(output).toMatch(/env\.ENVIRONMENT \("production"\)/);
     // Dev-only key material must not travel into production as a plain var.
     expect(output).not.toMatch(/env\.ENCRYPTION_KEY \(/);
+    // The benchmarks' peers, floors and load generators are dev dependencies: none ships in the Worker.
+    // (The bundle names each module it inlines, e.g. "node_modules/hono/…": the first check proves the
+    // others could fail.)
+    const bundle = readFileSync(join(outdir, "api.js"), "utf8");
+    expect(bundle).toContain("node_modules/hono/");
+    for (const devOnly of ["node_modules/@orama/", "node_modules/better-sqlite3/", "node_modules/socket.io", "node_modules/autocannon/"]) {
+      expect(bundle).not.toContain(devOnly);
+    }
   });
 });
