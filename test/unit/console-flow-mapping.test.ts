@@ -76,6 +76,7 @@ describe("validation problems on the nodes", () => {
   it("puts node and edge problems on their node, the rest in general", () => {
     const placed = placeProblems(flow, [
       { field: "flow_definition.nodes.1.data.key", message: "must be a profile key" },
+      { field: "flow_definition.nodes.1.data.question", message: "Invalid input: expected string, received undefined" },
       { field: "flow_definition.nodes.2", message: "node 'nudge' is not reachable from start" },
       { field: "flow_definition.edges.3.target", message: "edge 'e4' ends at unknown node 'x'" },
       { field: "flow_definition.nodes", message: "a flow needs exactly one start node (found 2)" },
@@ -84,7 +85,7 @@ describe("validation problems on the nodes", () => {
       { field: "name", message: "Required" },
     ]);
     expect(placed.byNode).toEqual({
-      ask: ["key: must be a profile key"],
+      ask: ["key: must be a profile key", "question: required"],
       nudge: ["node 'nudge' is not reachable from start", "edge 'e4' ends at unknown node 'x'"],
     });
     expect(placed.byEdge).toEqual({ e4: ["edge 'e4' ends at unknown node 'x'"] });
@@ -94,6 +95,6 @@ describe("validation problems on the nodes", () => {
       "index out of range",
       "name: Required",
     ]);
-    expect(problemCount(placed)).toBe(3 + 4);
+    expect(problemCount(placed)).toBe(4 + 4);
   });
 });

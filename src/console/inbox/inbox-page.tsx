@@ -213,7 +213,7 @@ function ConversationView({ id }: { id: string }) {
             <p>{m.text}</p>
             {m.sender === "ai" && m.sources && m.sources.length > 0 && (
               <details>
-                <summary>{m.sources.length} sources</summary>
+                <summary>{m.sources.length === 1 ? "1 source" : `${m.sources.length} sources`}</summary>
                 <ul>
                   {m.sources.map((s, i) => (
                     <li key={i}>{sourceTitle(s)}</li>

@@ -2,7 +2,7 @@
 // selected one, save the draft, publish; the server's validation shows on the steps it concerns.
 import "@xyflow/react/dist/style.css";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
-import { addEdge, Background, Controls, ReactFlow, useEdgesState, useNodesState, type Connection, type Edge, type Node } from "@xyflow/react";
+import { addEdge, Background, Controls, ReactFlow, useEdgesState, useNodesState, useReactFlow, type Connection, type Edge, type Node } from "@xyflow/react";
 import { useEffect, useMemo, useState } from "react";
 import { Link, useParams } from "wouter";
 import { api, ApiError } from "../api/client";
@@ -143,6 +143,7 @@ function Builder({ program }: { program: Program }) {
           >
             <Background />
             <Controls />
+            <RefitOnResize />
           </ReactFlow>
         </div>
         <div>
@@ -179,4 +180,15 @@ function Builder({ program }: { program: Program }) {
       </div>
     </>
   );
+}
+
+/** fitView runs once when the canvas opens; a phone turned or a window resized would lose the steps. */
+function RefitOnResize() {
+  const { fitView } = useReactFlow();
+  useEffect(() => {
+    const refit = () => void fitView({ maxZoom: 1 });
+    window.addEventListener("resize", refit);
+    return () => window.removeEventListener("resize", refit);
+  }, [fitView]);
+  return null;
 }

@@ -17,9 +17,15 @@ export interface PlacedProblems {
 const NODE_PATH = /^flow_definition\.nodes\.(\d+)(?:\.(.+))?$/;
 const EDGE_PATH = /^flow_definition\.edges\.(\d+)(?:\.(.+))?$/;
 
+/** zod's wording for a missing field ("Invalid input: expected string, received undefined") says "required" to a coach. */
+function plain(message: string): string {
+  return /received undefined$/.test(message) ? "required" : message;
+}
+
 export function placeProblems(flow: FlowDefinition, problems: Problem[]): PlacedProblems {
   const placed: PlacedProblems = { byNode: {}, byEdge: {}, general: [] };
-  for (const p of problems) {
+  for (const raw of problems) {
+    const p = { field: raw.field, message: plain(raw.message) };
     const node = NODE_PATH.exec(p.field);
     const nodeId = node ? flow.nodes[Number(node[1])]?.id : undefined;
     if (node && nodeId) {
