@@ -1,6 +1,6 @@
 // The console's browser session: refresh token in the HttpOnly ec_refresh cookie, never in the body.
 import { describe, expect, it } from "vitest";
-import { api, createCreator, errorOf, STRONG_PASSWORD } from "../helpers";
+import { api, captureMail, createCreator, errorOf, STRONG_PASSWORD } from "../helpers";
 
 const ORIGIN = "http://localhost";
 const browser = (extra: Record<string, string> = {}) => ({ "X-Session": "cookie", Origin: ORIGIN, ...extra });
@@ -90,6 +90,23 @@ describe("cookie sessions (X-Session: cookie)", () => {
     });
     expect(res.status).toBe(403);
     expect(res.headers.getSetCookie().some((c) => c.startsWith("ec_refresh="))).toBe(false);
+  });
+
+  it("accepting an invitation in cookie mode signs the new member in with the cookie", async () => {
+    const owner = await createCreator();
+    const email = `agent-${crypto.randomUUID().slice(0, 8)}@example.com`;
+    const mail = await captureMail(email, async () => {
+      const res = await api("/api/v1/team/members", { method: "POST", token: owner.access_token, json: { email, full_name: "Agent", role: "agent" } });
+      expect(res.status).toBe(201);
+    });
+    const token = /Invitation token: (\S+)/.exec(mail!)![1]!;
+    const res = await api("/api/v1/auth/invitations/accept", { method: "POST", headers: browser(), json: { token, password: STRONG_PASSWORD } });
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { refresh_token?: string; creator: { member: { role: string } } };
+    expect(body.refresh_token).toBeUndefined();
+    expect(body.creator.member.role).toBe("agent");
+    const refreshed = await api("/api/v1/auth/refresh", { method: "POST", headers: browser({ Cookie: `ec_refresh=${cookieOf(res).value}` }) });
+    expect(refreshed.status).toBe(200);
   });
 
   it("logout clears the cookie and ends the session", async () => {
