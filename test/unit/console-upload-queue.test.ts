@@ -89,3 +89,13 @@ describe("inbox thread", async () => {
     expect(newlyWaiting(new Set(["a"]), [{ id: "a", status: "waiting_human" }, { id: "b", status: "waiting_human" }, { id: "c", status: "active" }])).toEqual(["b"]);
   });
 });
+
+describe("home activity", async () => {
+  const { startedPerDay } = await import("../../src/console/home/activity");
+  it("counts conversations by the UTC day they started, only inside the window", () => {
+    const now = new Date("2026-12-10T15:00:00Z");
+    const r = startedPerDay(["2026-12-10T01:00:00Z", "2026-12-10T23:59:00Z", "2026-12-08T12:00:00Z", "2026-11-01T00:00:00Z"], 3, now);
+    expect(r.days).toEqual(["2026-12-08", "2026-12-09", "2026-12-10"]);
+    expect(r.counts).toEqual([1, 0, 2]);
+  });
+});

@@ -100,6 +100,7 @@ export interface Conversation {
   last_seq: number;
   last_message_at: string | null;
   created_at: string;
+  updated_at: string;
 }
 
 export interface StoredMessage {

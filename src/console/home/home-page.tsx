@@ -1,11 +1,30 @@
 // Home: the onboarding checklist (each step ticks itself off from real data) and the overview numbers.
 import { useQuery } from "@tanstack/react-query";
+import { lazy, Suspense } from "react";
 import { Link } from "wouter";
 import { api } from "../api/client";
-import type { ChannelRow, Pagination } from "../api/types";
+import type { ChannelRow, Conversation, Pagination } from "../api/types";
 import { useMe } from "../auth/session";
 import { useKnowledgeBases } from "../knowledge/queries";
 import { Page } from "../ui/layout";
+import { startedPerDay } from "./activity";
+
+const ActivityChart = lazy(() => import("./activity-chart"));
+const DAYS = 14;
+const MAX_PAGES = 10;
+
+/** Conversations updated in the window, newest first, page by page (creation is never after the last update). */
+async function recentConversations(): Promise<{ createdAts: string[]; capped: boolean }> {
+  const cutoff = new Date(Date.now() - DAYS * 86_400_000).toISOString();
+  const createdAts: string[] = [];
+  for (let page = 1; page <= MAX_PAGES; page++) {
+    const r = await api<{ conversations: Conversation[]; pagination: Pagination }>(`/api/v1/conversations?limit=100&page=${page}`);
+    createdAts.push(...r.conversations.map((c) => c.created_at));
+    const last = r.conversations[r.conversations.length - 1];
+    if (!last || page >= r.pagination.pages || last.updated_at < cutoff) return { createdAts, capped: false };
+  }
+  return { createdAts, capped: true };
+}
 
 const total = (path: string) => () => api<{ pagination: Pagination }>(path).then((r) => r.pagination.total);
 
@@ -60,7 +79,8 @@ export function HomePage() {
           <Stat label="Documents" value={bases.data ? docs : undefined} />
           <Stat label="Channels" value={o.channels.data?.length} />
         </dl>
-        <p className="muted">Charts over time come with the analytics service; see Channels for per-channel numbers.</p>
+        <Activity />
+        <p className="muted">More charts (per channel, CSAT, knowledge gaps) come with the analytics service; see Analytics and Channels for what exists.</p>
       </section>
     </Page>
   );
@@ -72,5 +92,26 @@ function Stat({ label, value, href }: { label: string; value: number | undefined
       <dt>{href ? <Link href={href}>{label}</Link> : label}</dt>
       <dd>{value ?? "…"}</dd>
     </div>
+  );
+}
+
+function Activity() {
+  const recent = useQuery({ queryKey: ["conversations", "recent"], queryFn: recentConversations });
+  if (!recent.data) return null;
+  const { days, counts } = startedPerDay(recent.data.createdAts, DAYS, new Date());
+  const total = counts.reduce((a, b) => a + b, 0);
+  return (
+    <figure className="card" aria-labelledby="activity-caption">
+      <figcaption id="activity-caption">
+        <strong>Conversations started, last {DAYS} days:</strong> {total}
+        {recent.data.capped ? " (at least)" : ""}
+        <span className="visually-hidden">
+          {days.map((d, i) => `${d}: ${counts[i]}`).join(", ")}
+        </span>
+      </figcaption>
+      <Suspense fallback={null}>
+        <ActivityChart days={days} counts={counts} />
+      </Suspense>
+    </figure>
   );
 }
