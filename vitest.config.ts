@@ -41,6 +41,14 @@ export default defineConfig(async () => {
           },
         },
         {
+          // Pure logic of the console (flow mapping, validation display, upload queue): plain Node.
+          test: {
+            name: "unit",
+            include: ["test/unit/**/*.test.ts"],
+            environment: "node",
+          },
+        },
+        {
           test: {
             name: "e2e",
             include: ["test/e2e/**/*.test.ts"],

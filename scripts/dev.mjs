@@ -93,6 +93,7 @@ function banner(url, created) {
     "",
     line,
     `  EdgeCoach is running at ${url}`,
+    `  Creator console: ${url}/app  (sign in with the demo login below)`,
     `  API reference: ${url}/docs`,
     "",
     `  Demo login (${created ? "created now" : "already present"}):`,

@@ -1,5 +1,6 @@
 // Prepares the browser assets the Worker serves from public/ (kept out of git): the API reference
-// script, and widget.js bundled from src/widget/ (checked against its 15 KB gzip budget).
+// script, widget.js bundled from src/widget/ (checked against its 15 KB gzip budget), and the
+// creator console built by Vite from src/console/ into public/app/ (its first load under 200 KB gzip).
 import { copyFileSync, mkdirSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { gzipSync } from "node:zlib";
@@ -28,3 +29,36 @@ if (gzipped > WIDGET_BUDGET_GZIP) {
   process.exit(1);
 }
 if (process.env.VERBOSE_ASSETS) console.log(`widget.js: ${readFileSync(widget).byteLength} bytes, ${gzipped} gzipped`);
+
+// The console: Vite (Rollup-compatible code splitting, React's JSX) builds it under /app/. The budget
+// counts what the first load of /app runs: the entry chunk and its static imports, not the lazy
+// pages (the program builder, charts).
+const CONSOLE_BUDGET_GZIP = 200 * 1024;
+const { build: viteBuild } = await import("vite");
+const { default: react } = await import("@vitejs/plugin-react");
+const consoleOut = join(root, "public/app");
+await viteBuild({
+  configFile: false,
+  root: join(root, "src/console"),
+  base: "/app/",
+  plugins: [react()],
+  logLevel: "warn",
+  build: { outDir: consoleOut, emptyOutDir: true, manifest: true, target: "es2022", sourcemap: false, chunkSizeWarningLimit: 1000, minify: !process.env.CONSOLE_NO_MINIFY },
+});
+const manifest = JSON.parse(readFileSync(join(consoleOut, ".vite/manifest.json"), "utf8"));
+const firstLoad = new Set();
+const visit = (key) => {
+  const chunk = manifest[key];
+  if (!chunk || firstLoad.has(chunk.file)) return;
+  firstLoad.add(chunk.file);
+  for (const imported of chunk.imports ?? []) visit(imported);
+};
+for (const [key, chunk] of Object.entries(manifest)) if (chunk.isEntry) visit(key);
+const consoleGzip = [...firstLoad]
+  .filter((f) => f.endsWith(".js"))
+  .reduce((sum, f) => sum + gzipSync(readFileSync(join(consoleOut, f))).byteLength, 0);
+if (consoleGzip > CONSOLE_BUDGET_GZIP) {
+  console.error(`the console's first load is ${consoleGzip} bytes of gzipped JavaScript, over its ${CONSOLE_BUDGET_GZIP} byte budget`);
+  process.exit(1);
+}
+if (process.env.VERBOSE_ASSETS) console.log(`console first load: ${firstLoad.size} files, ${consoleGzip} bytes of JS gzipped`);

@@ -81,6 +81,12 @@ export function buildApp() {
     if ((c.req.method === "GET" || c.req.method === "HEAD") && c.env.ASSETS) {
       const asset = await c.env.ASSETS.fetch(c.req.raw);
       if (asset.status !== 404) return new Response(asset.body, asset);
+      // The console is a single-page app: its deep links (/app/inbox/{id}) load its index.html.
+      if (c.req.path === "/app" || c.req.path.startsWith("/app/")) return consoleIndex(c.env.ASSETS, c.req.raw);
+      // The reset and invitation mails link to the site root: those pages live in the console.
+      if (c.req.path === "/reset-password" || c.req.path === "/accept-invitation") {
+        return c.redirect(`/app${c.req.path}${new URL(c.req.url).search}`, 302);
+      }
     }
     const allowed = methodNotAllowed(app, c.req.method, c.req.path);
     if (allowed.length) {
@@ -90,6 +96,15 @@ export function buildApp() {
   });
   app.onError(handleError);
   return app;
+}
+
+/** The console's index.html for any /app path: never cached, so a new build is picked up at once. */
+async function consoleIndex(assets: Fetcher, req: Request): Promise<Response> {
+  const index = await assets.fetch(new Request(new URL("/app/", req.url), { method: req.method }));
+  if (index.status !== 200) throw new AppError("RESOURCE_NOT_FOUND", "The console is not built; run npm run assets");
+  const res = new Response(index.body, index);
+  res.headers.set("Cache-Control", "no-cache");
+  return res;
 }
 
 export const app = buildApp();

@@ -15,7 +15,7 @@ header{display:flex;align-items:center;gap:8px;padding:12px 14px;background:var(
 header div{flex:1;min-width:0}
 h2{margin:0;font-size:16px;font-weight:600}
 .status{margin:0;font-size:12px;opacity:.9;min-height:1em}
-.human,.close{background:rgba(255,255,255,.2);color:#fff;border-radius:8px;padding:6px 10px}
+.human,.close{background:rgba(0,0,0,.28);color:#fff;border:1px solid rgba(255,255,255,.55);border-radius:8px;padding:6px 10px}
 .close{font-size:18px;line-height:1;padding:4px 10px}
 .log{flex:1;overflow-y:auto;padding:12px;display:flex;flex-direction:column;gap:8px;background:#f7f7f8}
 .msg{max-width:85%;padding:8px 12px;border-radius:12px;background:#fff;border:1px solid #e5e7eb;overflow-wrap:anywhere}

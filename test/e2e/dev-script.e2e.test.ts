@@ -70,6 +70,8 @@ describe("npm run dev", () => {
       expect(banner).toContain(`email:    ${DEMO.email}`);
       expect(banner).toContain(`password: ${DEMO.password}`);
       expect(banner).toContain("created now");
+      expect(banner).toContain(`Creator console: http://127.0.0.1:${port}/app`);
+      expect((await fetch(`http://127.0.0.1:${port}/app`)).headers.get("content-type")).toContain("text/html");
 
       const res = await login(`http://127.0.0.1:${port}`, DEMO.email, DEMO.password);
       expect(res.status).toBe(200);

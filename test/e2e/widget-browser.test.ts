@@ -5,6 +5,7 @@ import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { seriousViolations } from "../support/axe";
 import { ROOT, startWranglerDev, type DevServer } from "../support/wrangler-dev";
 import { startTcpProxy } from "../support/tcp-proxy";
 import { WsClient } from "../support/ws-client";
@@ -79,6 +80,8 @@ describe.skipIf(!existsSync(CHROMIUM))("widget in Chromium", () => {
     expect(await ai.first().locator(".sources li").count()).toBe(Math.min(5, final.sources?.length ?? 0));
     await expect.poll(() => page.locator("#edgecoach-widget .msg.user[data-seq]").count()).toBe(1);
     await page.screenshot({ path: join(ARTIFACTS, "widget-desktop.png") });
+    // axe-core walks into the widget's open shadow root: nothing serious or critical, open and answered.
+    expect(await seriousViolations(page)).toEqual([]);
 
     await page.reload();
     // The panel reopens by itself (it was open) and the history comes back from the conversation.
@@ -112,6 +115,7 @@ describe.skipIf(!existsSync(CHROMIUM))("widget in Chromium", () => {
     await page.locator("#edgecoach-widget .msg.ai[data-seq]").first().waitFor({ timeout: 15_000 });
     expect(await page.locator("#edgecoach-widget .log").getAttribute("aria-live")).toBe("polite");
     await page.screenshot({ path: join(ARTIFACTS, "widget-360.png") });
+    expect(await seriousViolations(page)).toEqual([]);
     await page.keyboard.press("Escape");
     await panel.waitFor({ state: "hidden" });
     expect(await page.evaluate(() => document.getElementById("edgecoach-widget")!.shadowRoot!.activeElement?.className)).toBe("launcher");

@@ -1,5 +1,10 @@
 // Wires the auth routes to the services.
+import type { Context } from "hono";
+import { config } from "../../config";
+import type { AppBindings } from "../../env";
+import { AppError } from "../../lib/errors";
 import { createRouter, withPolicy } from "../../lib/router";
+import { assertSameOrigin, clearRefreshCookie, deliverSession, readRefreshCookie, wantsCookieSession } from "./cookie-session";
 import { checkPassword } from "./passwords";
 import { presentMe } from "./presenters";
 import { publishedKeys, rotateKeys } from "./keys";
@@ -15,16 +20,37 @@ for (const r of [routes.registerRoute, routes.loginRoute, routes.refreshRoute, r
 withPolicy(routes.jwksRoute, { rateLimit: "none" });
 
 export const authRouter = createRouter({ rateLimit: "default" })
-  .openapi(routes.registerRoute, async (c) => c.json(await service.register(c.env, c.req.valid("json")), 201))
-  .openapi(routes.loginRoute, async (c) => c.json(await service.login(c.env, c.req.valid("json")), 200))
-  .openapi(routes.refreshRoute, async (c) => c.json(await rotateRefreshToken(c.env, c.req.valid("json").refresh_token), 200))
+  .openapi(routes.registerRoute, async (c) => c.json(deliver(c, await service.register(c.env, c.req.valid("json"))), 201))
+  .openapi(routes.loginRoute, async (c) => c.json(deliver(c, await service.login(c.env, c.req.valid("json"))), 200))
+  .openapi(routes.refreshRoute, async (c) => {
+    const fromBody = (c.req.valid("json") as { refresh_token?: string } | undefined)?.refresh_token;
+    if (wantsCookieSession(c)) {
+      assertSameOrigin(c, c.env.PUBLIC_BASE_URL);
+      const fromCookie = readRefreshCookie(c);
+      if (!fromCookie) throw new AppError("AUTHENTICATION_REQUIRED", "No session cookie; sign in again");
+      try {
+        return c.json(deliver(c, await rotateRefreshToken(c.env, fromCookie)), 200);
+      } catch (err) {
+        // A dead cookie is of no further use: drop it so the console goes straight to the sign-in page.
+        clearRefreshCookie(c);
+        throw err;
+      }
+    }
+    if (!fromBody) throw new AppError("VALIDATION_ERROR", "The request contains invalid data", [{ field: "refresh_token", message: "Required" }]);
+    return c.json(await rotateRefreshToken(c.env, fromBody), 200);
+  })
   .openapi(routes.meRoute, (c) => {
     const account = c.get("account")!;
     return c.json(presentMe(account.creator, account.member), 200);
   })
   .openapi(routes.logoutRoute, async (c) => {
     const body = (await c.req.json().catch(() => ({}))) as { refresh_token?: unknown };
-    const refresh = typeof body?.refresh_token === "string" ? body.refresh_token : undefined;
+    let refresh = typeof body?.refresh_token === "string" ? body.refresh_token : undefined;
+    if (wantsCookieSession(c)) {
+      assertSameOrigin(c, c.env.PUBLIC_BASE_URL);
+      refresh ??= readRefreshCookie(c);
+      clearRefreshCookie(c);
+    }
     await service.logout(c.env, c.get("auth")!, refresh);
     return c.body(null, 204);
   })
@@ -51,5 +77,11 @@ export const authRouter = createRouter({ rateLimit: "default" })
     return c.json({ keys: (await publishedKeys(c.env)) as unknown as Record<string, unknown>[] }, 200);
   })
   .openapi(routes.acceptInvitationRoute, async (c) =>
-    c.json(await service.acceptInvitation(c.env, c.req.valid("json")), 200),
+    c.json(deliver(c, await service.acceptInvitation(c.env, c.req.valid("json"))), 200),
   );
+
+/** Sign-in answers in cookie mode: the refresh token into the cookie, out of the body (same-origin only). */
+function deliver<T extends { refresh_token: string }>(c: Context<AppBindings>, session: T) {
+  if (wantsCookieSession(c)) assertSameOrigin(c, c.env.PUBLIC_BASE_URL);
+  return deliverSession(c, session, config(c.env).jwt.refreshTtlDays * 86_400);
+}

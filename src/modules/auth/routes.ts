@@ -47,8 +47,8 @@ export const refreshRoute = createRoute({
   method: "post",
   path: "/api/v1/auth/refresh",
   tags,
-  summary: "Exchange a refresh token for a new pair (single use; reuse revokes the family)",
-  request: { body: jsonBody(RefreshBody) },
+  summary: "Exchange a refresh token for a new pair (single use; reuse revokes the family); with X-Session: cookie, the ec_refresh cookie instead of the body",
+  request: { body: { required: false, content: { "application/json": { schema: RefreshBody } } } },
   responses: { 200: jsonContent(TokenPairSchema, "New token pair"), ...errorResponses(400, 401, 422, 429) },
 });
 

@@ -54,7 +54,8 @@ export const MeSchema = CreatorSchema.extend({
 export const TokenPairSchema = z
   .object({
     access_token: z.string(),
-    refresh_token: z.string(),
+    // Absent when the browser asked for a cookie session (X-Session: cookie): it is in the HttpOnly cookie.
+    refresh_token: z.string().optional(),
     token_type: z.literal("bearer"),
     expires_in: z.number().int(),
   })
@@ -74,7 +75,8 @@ export const RegisterBody = z
 
 export const LoginBody = z.object({ email: Email, password: Password }).openapi("LoginRequest");
 
-export const RefreshBody = z.object({ refresh_token: z.string().min(1).max(512) }).openapi("RefreshRequest");
+/** Required unless the request is a cookie session (X-Session: cookie), whose token is in the cookie. */
+export const RefreshBody = z.object({ refresh_token: z.string().min(1).max(512).optional() }).openapi("RefreshRequest");
 
 export const LogoutBody = z.object({ refresh_token: z.string().min(1).max(512).optional() }).openapi("LogoutRequest");
 

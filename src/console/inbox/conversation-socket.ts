@@ -1,0 +1,112 @@
+// The agent's side of the conversation WebSocket: connecting joins the conversation; frames in are
+// merged into the thread by seq; replies, release and resolve go out as protocol frames.
+import { useCallback, useEffect, useRef, useState } from "react";
+import { freshToken } from "../api/client";
+import type { Source, StoredMessage } from "../api/types";
+
+export type HandoverState = "ai" | "waiting" | "agent";
+
+interface Frame {
+  type: string;
+  [key: string]: unknown;
+}
+
+export interface SocketState {
+  connected: boolean;
+  handover: HandoverState | null;
+  status: string | null;
+  typing: string | null;
+  error: string | null;
+}
+
+function frameToMessage(f: Frame): StoredMessage {
+  return {
+    id: String(f.id),
+    seq: Number(f.seq),
+    sender: f.sender as StoredMessage["sender"],
+    sender_name: (f.senderName as string | undefined) ?? null,
+    text: String(f.text ?? ""),
+    sources: (f.sources as Source[] | undefined) ?? null,
+    created_at: String(f.createdAt ?? new Date().toISOString()),
+  };
+}
+
+export function useConversationSocket(conversationId: string, onMessages: (m: StoredMessage[]) => void, onEvent: () => void) {
+  const ws = useRef<WebSocket | null>(null);
+  const [state, setState] = useState<SocketState>({ connected: false, handover: null, status: null, typing: null, error: null });
+  const handlers = useRef({ onMessages, onEvent });
+  handlers.current = { onMessages, onEvent };
+
+  const leave = useCallback(() => {
+    ws.current?.close(1000, "left");
+    ws.current = null;
+    setState((s) => ({ ...s, connected: false, typing: null }));
+  }, []);
+
+  useEffect(() => leave, [conversationId, leave]);
+
+  const join = useCallback(async () => {
+    if (ws.current) return;
+    const token = await freshToken();
+    if (!token) return;
+    const url = new URL(`/api/v1/conversations/${conversationId}/connect`, location.href);
+    url.protocol = location.protocol === "https:" ? "wss:" : "ws:";
+    url.searchParams.set("token", token);
+    const socket = new WebSocket(url);
+    ws.current = socket;
+    socket.onmessage = (ev) => {
+      const f = JSON.parse(String(ev.data)) as Frame;
+      switch (f.type) {
+        case "connection_established":
+          setState((s) => ({ ...s, connected: true, handover: f.handover as HandoverState, status: String(f.status), error: null }));
+          break;
+        case "message":
+          handlers.current.onMessages([frameToMessage(f)]);
+          break;
+        case "typing_start":
+          if (f.sender === "user") setState((s) => ({ ...s, typing: "The visitor is typing…" }));
+          break;
+        case "typing_stop":
+          if (f.sender === "user") setState((s) => ({ ...s, typing: null }));
+          break;
+        case "agent_joined":
+          setState((s) => ({ ...s, handover: "agent" }));
+          handlers.current.onEvent();
+          break;
+        case "agent_left":
+          setState((s) => ({ ...s, handover: "ai" }));
+          handlers.current.onEvent();
+          break;
+        case "handover_initiated":
+          setState((s) => ({ ...s, handover: "waiting" }));
+          handlers.current.onEvent();
+          break;
+        case "conversation_status":
+          setState((s) => ({ ...s, status: String(f.status) }));
+          handlers.current.onEvent();
+          break;
+        case "error":
+          setState((s) => ({ ...s, error: String(f.message) }));
+          break;
+      }
+    };
+    socket.onclose = (ev) => {
+      if (ws.current === socket) ws.current = null;
+      setState((s) => ({ ...s, connected: false, typing: null, error: ev.code === 1000 ? s.error : `Disconnected (${ev.code}${ev.reason ? ": " + ev.reason : ""})` }));
+    };
+  }, [conversationId]);
+
+  const send = useCallback((frame: Frame) => {
+    if (ws.current?.readyState === WebSocket.OPEN) ws.current.send(JSON.stringify(frame));
+  }, []);
+
+  return {
+    state,
+    join,
+    leave,
+    reply: (text: string) => send({ type: "message", id: `agent-${crypto.randomUUID()}`, text }),
+    typing: (isTyping: boolean) => send({ type: "typing", isTyping }),
+    release: () => send({ type: "release" }),
+    resolve: () => send({ type: "complete" }),
+  };
+}

@@ -1,0 +1,264 @@
+// Inbox: conversations by status and channel, and the selected conversation with its history,
+// sources, typing, and the agent's actions (join, reply, release to the AI, resolve).
+import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { useEffect, useRef, useState } from "react";
+import { Link, useParams } from "wouter";
+import { api } from "../api/client";
+import type { Conversation, Pagination, Source, StoredMessage } from "../api/types";
+import { ErrorNote, Select } from "../ui/forms";
+import { Empty, Page, StatusBadge } from "../ui/layout";
+import { useConversationSocket } from "./conversation-socket";
+import { mergeMessages, newlyWaiting } from "./thread";
+
+/** No live inbox stream yet (it comes with the analytics service): the list is asked again every 10 s and on socket events. */
+const LIST_REFRESH_MS = 10_000;
+
+function useConversations(status: string, channel: string) {
+  const qs = new URLSearchParams({ limit: "50" });
+  if (status) qs.set("status", status);
+  if (channel) qs.set("channel", channel);
+  return useQuery({
+    queryKey: ["conversations", "list", status, channel],
+    queryFn: () => api<{ conversations: Conversation[]; pagination: Pagination }>(`/api/v1/conversations?${qs}`),
+    refetchInterval: LIST_REFRESH_MS,
+  });
+}
+
+function beep() {
+  try {
+    const ctx = new AudioContext();
+    const osc = ctx.createOscillator();
+    osc.frequency.value = 880;
+    osc.connect(ctx.destination);
+    osc.start();
+    osc.stop(ctx.currentTime + 0.15);
+  } catch {
+    /* no audio device: the badge still shows */
+  }
+}
+
+/** Sources come from the conversation object as stored; older rows may lack metadata. */
+function sourceTitle(s: Source): string {
+  const meta = (s?.metadata ?? {}) as Record<string, unknown>;
+  return String(meta.document_title ?? meta.title ?? s?.content?.slice(0, 80) ?? "Source");
+}
+
+const when = (iso: string | null) => (iso ? new Date(iso).toLocaleString() : "—");
+
+export default function InboxPage() {
+  const { id } = useParams<{ id?: string }>();
+  const [status, setStatus] = useState("");
+  const [channel, setChannel] = useState("");
+  const [muted, setMuted] = useState(() => localStorage.getItem("inbox-muted") === "1");
+  const list = useConversations(status, channel);
+  const seenWaiting = useRef<Set<string> | null>(null);
+  const [attention, setAttention] = useState(0);
+
+  useEffect(() => {
+    const rows = list.data?.conversations;
+    if (!rows) return;
+    if (seenWaiting.current) {
+      const fresh = newlyWaiting(seenWaiting.current, rows);
+      if (fresh.length) {
+        setAttention((n) => n + fresh.length);
+        if (!muted) beep();
+      }
+    }
+    seenWaiting.current = new Set(rows.filter((c) => c.status === "waiting_human").map((c) => c.id));
+  }, [list.data, muted]);
+
+  const waiting = list.data?.conversations.filter((c) => c.status === "waiting_human").length ?? 0;
+  return (
+    <Page
+      title="Inbox"
+      actions={
+        <label className="muted">
+          <input
+            type="checkbox"
+            checked={muted}
+            onChange={(e) => {
+              setMuted(e.target.checked);
+              localStorage.setItem("inbox-muted", e.target.checked ? "1" : "0");
+            }}
+          />{" "}
+          Mute the handover sound
+        </label>
+      }
+    >
+      <div className="inbox">
+        <section className="card" aria-labelledby="conv-list-title">
+          <h2 id="conv-list-title">
+            Conversations{" "}
+            {waiting > 0 && (
+              <span className="attention" role="status" aria-label={`${waiting} waiting for a human`}>
+                {waiting} waiting{attention ? ` (${attention} new)` : ""}
+              </span>
+            )}
+          </h2>
+          <div className="inline-form">
+            <Select label="Status" value={status} onChange={(e) => setStatus(e.target.value)}>
+              <option value="">All</option>
+              <option value="waiting_human">Waiting for a human</option>
+              <option value="active">Active</option>
+              <option value="completed">Resolved</option>
+              <option value="archived">Archived</option>
+            </Select>
+            <Select label="Channel" value={channel} onChange={(e) => setChannel(e.target.value)}>
+              <option value="">All</option>
+              <option value="widget">Widget</option>
+              <option value="telegram">Telegram</option>
+              <option value="whatsapp">WhatsApp</option>
+              <option value="api">API / playground</option>
+            </Select>
+          </div>
+          <ErrorNote error={list.error} />
+          {list.data?.conversations.length ? (
+            <ul className="conv-list">
+              {list.data.conversations.map((c) => (
+                <li key={c.id}>
+                  <Link href={`/inbox/${c.id}`} aria-current={c.id === id ? "page" : undefined}>
+                    <span className="meta">
+                      <StatusBadge status={c.status} /> {c.channel} · {c.last_seq} messages
+                    </span>
+                    <span className="muted">{when(c.last_message_at ?? c.created_at)}</span>
+                  </Link>
+                </li>
+              ))}
+            </ul>
+          ) : (
+            <Empty>{list.isPending ? "Loading…" : "No conversation yet. They appear here as visitors write."}</Empty>
+          )}
+        </section>
+        {id ? <ConversationView key={id} id={id} /> : <Empty>Choose a conversation to read it.</Empty>}
+      </div>
+    </Page>
+  );
+}
+
+function ConversationView({ id }: { id: string }) {
+  const qc = useQueryClient();
+  const [messages, setMessages] = useState<StoredMessage[]>([]);
+  const draftKey = `draft:${id}`;
+  const [draft, setDraft] = useState(() => sessionStorage.getItem(draftKey) ?? "");
+  const conv = useQuery({ queryKey: ["conversations", id], queryFn: () => api<Conversation>(`/api/v1/conversations/${id}`) });
+  const refresh = () => void qc.invalidateQueries({ queryKey: ["conversations"] });
+  const socket = useConversationSocket(id, (m) => setMessages((cur) => mergeMessages(cur, m)), refresh);
+  // History over REST (every page); while not joined it is asked again like the list.
+  const history = useQuery({
+    queryKey: ["conversations", id, "messages"],
+    queryFn: async () => {
+      let after = 0;
+      const all: StoredMessage[] = [];
+      for (let i = 0; i < 20; i++) {
+        const page = await api<{ messages: StoredMessage[]; next_after_seq: number | null }>(`/api/v1/conversations/${id}/messages?after_seq=${after}&limit=200`);
+        all.push(...page.messages);
+        if (page.next_after_seq === null) break;
+        after = page.next_after_seq;
+      }
+      return all;
+    },
+    refetchInterval: socket.state.connected ? false : LIST_REFRESH_MS,
+  });
+  useEffect(() => {
+    if (history.data) setMessages((cur) => mergeMessages(cur, history.data));
+  }, [history.data]);
+  const end = useRef<HTMLLIElement>(null);
+  // A block body: Chromium's scroll methods now return a promise, which React would take for a cleanup.
+  useEffect(() => {
+    end.current?.scrollIntoView({ block: "nearest" });
+  }, [messages.length]);
+
+  const sendReply = () => {
+    const text = draft.trim();
+    if (!text) return;
+    socket.reply(text);
+    setDraft("");
+    sessionStorage.removeItem(draftKey);
+  };
+  const status = socket.state.status ?? conv.data?.status;
+  return (
+    <section className="card" aria-labelledby="conv-title">
+      <h2 id="conv-title">
+        Conversation {status && <StatusBadge status={status} />}
+      </h2>
+      <p className="muted">
+        {conv.data?.channel} · started {when(conv.data?.created_at ?? null)}
+      </p>
+      <div className="toolbar" role="group" aria-label="Conversation actions">
+        {socket.state.connected ? (
+          <>
+            <button type="button" onClick={socket.release}>
+              Release to the AI
+            </button>
+            <button type="button" onClick={socket.resolve}>
+              Resolve
+            </button>
+            <button type="button" onClick={socket.leave}>
+              Leave
+            </button>
+            <span role="status">{socket.state.handover === "agent" ? "You are in the conversation" : "The AI answers"}</span>
+          </>
+        ) : (
+          <button type="button" className="primary" onClick={() => void socket.join()}>
+            Join conversation
+          </button>
+        )}
+      </div>
+      {socket.state.error && <p role="alert" className="error-note">{socket.state.error}</p>}
+      <ErrorNote error={conv.error ?? history.error} />
+      <ol className="thread" aria-label="Messages" aria-live="polite">
+        {messages.map((m) => (
+          <li key={m.seq} data-sender={m.sender}>
+            <span className="who">{m.sender === "agent" ? (m.sender_name ?? "Agent") : m.sender === "ai" ? "Assistant" : m.sender === "user" ? "Visitor" : "Notice"}</span>
+            <p>{m.text}</p>
+            {m.sender === "ai" && m.sources && m.sources.length > 0 && (
+              <details>
+                <summary>{m.sources.length === 1 ? "1 source" : `${m.sources.length} sources`}</summary>
+                <ul>
+                  {m.sources.map((s, i) => (
+                    <li key={i}>{sourceTitle(s)}</li>
+                  ))}
+                </ul>
+              </details>
+            )}
+          </li>
+        ))}
+        <li ref={end} aria-hidden="true" style={{ background: "none", padding: 0, margin: 0 }} />
+      </ol>
+      <p className="typing" aria-live="polite">
+        {socket.state.typing}
+      </p>
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          sendReply();
+        }}
+      >
+        <div className="field">
+          <label htmlFor="reply">Reply {socket.state.connected ? "" : "(join first)"}</label>
+          <textarea
+            id="reply"
+            rows={3}
+            value={draft}
+            maxLength={8000}
+            onChange={(e) => {
+              setDraft(e.target.value);
+              sessionStorage.setItem(draftKey, e.target.value);
+              socket.typing(e.target.value.length > 0);
+            }}
+            onKeyDown={(e) => {
+              if (e.key === "Enter" && !e.shiftKey) {
+                e.preventDefault();
+                sendReply();
+              }
+            }}
+          />
+          <small>Enter sends, Shift+Enter starts a new line. Your draft is kept if you switch conversations.</small>
+        </div>
+        <button type="submit" className="primary" disabled={!socket.state.connected}>
+          Send reply
+        </button>
+      </form>
+    </section>
+  );
+}

@@ -1,0 +1,265 @@
+// The creator console in a real browser (Debian's Chromium via playwright-core) against one
+// `wrangler dev`: a coach goes from an empty account to an assistant answering from their own
+// documents on their page, and takes over a conversation from the inbox. Every page is checked with
+// axe-core and at 360 px; screenshots go to artifacts/console-*.png.
+import { existsSync, mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { seriousViolations } from "../support/axe";
+import { ROOT, startWranglerDev, type DevServer } from "../support/wrangler-dev";
+
+declare const document: any;
+declare const navigator: any;
+
+const CHROMIUM = "/usr/bin/chromium";
+const ARTIFACTS = join(ROOT, "artifacts");
+const EMAIL = `console-${Date.now()}@example.com`;
+const PASSWORD = "Correct-Horse-Battery-9";
+let server: DevServer;
+let browser: Browser;
+let context: BrowserContext;
+let page: Page;
+
+const GUIDE = `# Getting started with strength training
+
+Begin with three full-body sessions a week. Each session starts with a ten minute warm-up of light cardio and mobility drills.
+Squats, push-ups and rows are the core movements; add weight only when you can do three sets of ten with good form.
+
+## Rest days
+
+Rest at least one day between sessions so the muscles recover. Sleep seven to nine hours.
+`;
+const NUTRITION = `# Nutrition basics
+
+Eat about 1.6 grams of protein per kilogram of body weight each day, spread over three or four meals.
+Drink water through the day; two litres is a good start for most people.
+`;
+
+beforeAll(async () => {
+  server = await startWranglerDev({ vars: { RATE_LIMITS_ENABLED: "false" } });
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run"],
+  });
+  context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+  await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: server.url });
+  page = await context.newPage();
+  mkdirSync(ARTIFACTS, { recursive: true });
+});
+
+afterEach(async (ctx) => {
+  if (ctx.task.result?.state === "fail") await page?.screenshot({ path: join(ARTIFACTS, `console-failed-${ctx.task.name.slice(0, 30).replace(/\W+/g, "-")}.png`), fullPage: true });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+/** axe finds nothing serious at 1440 px and at 360 px, and the page doesn't scroll sideways on a phone. */
+async function checkPage(name: string) {
+  await page.waitForLoadState("networkidle").catch(() => undefined);
+  await page.screenshot({ path: join(ARTIFACTS, `console-${name}.png`), fullPage: true });
+  expect(await seriousViolations(page), `${name} at 1440 px`).toEqual([]);
+  await page.setViewportSize({ width: 360, height: 740 });
+  try {
+    await page.screenshot({ path: join(ARTIFACTS, `console-${name}-360.png`), fullPage: true });
+    expect(await seriousViolations(page), `${name} at 360 px`).toEqual([]);
+    const overflow = await page.evaluate(() => {
+      const wide = [...document.querySelectorAll("main *")].filter((el: any) => el.getBoundingClientRect().right > document.documentElement.clientWidth + 1);
+      return { by: document.documentElement.scrollWidth - document.documentElement.clientWidth, wide: wide.slice(0, 3).map((el: any) => el.tagName + "." + el.className) };
+    });
+    expect(overflow.by, `${name} scrolls sideways at 360 px: ${overflow.wide.join(", ")}`).toBeLessThanOrEqual(0);
+  } finally {
+    await page.setViewportSize({ width: 1440, height: 900 });
+  }
+}
+
+/** The demo page takes the creator's id: asked for with the bearer API, as a script would. */
+async function creatorIdOf(email: string): Promise<string> {
+  const res = await fetch(`${server.url}/api/v1/auth/login`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ email, password: PASSWORD }),
+  });
+  return ((await res.json()) as { creator: { id: string } }).creator.id;
+}
+
+async function nav(label: string) {
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: label, exact: true }).click();
+  await page.getByRole("heading", { level: 1 }).waitFor();
+}
+
+describe.skipIf(!existsSync(CHROMIUM))("creator console in Chromium", () => {
+  it("signs up and lands on the onboarding checklist", async () => {
+    await page.goto(`${server.url}/app`);
+    await page.getByRole("heading", { name: "Sign in" }).waitFor();
+    expect(new URL(page.url()).pathname).toBe("/app/sign-in");
+    await checkPage("sign-in");
+    await page.getByRole("link", { name: "Create an account" }).click();
+    await page.getByLabel("Your name").fill("Casey Coach");
+    await page.getByLabel("Business name (optional)").fill("Casey Strength");
+    await page.getByLabel("Email").fill(EMAIL);
+    await page.getByLabel("Password").fill(PASSWORD);
+    await checkPage("register");
+    await page.getByRole("button", { name: "Create account" }).click();
+    await page.getByRole("heading", { name: "Welcome, Casey" }).waitFor();
+    expect(await page.getByText("0 of 5 done").count()).toBe(1);
+    // The refresh token is in an HttpOnly cookie only: page scripts can't read it.
+    expect(await page.evaluate(() => document.cookie)).not.toContain("ec_refresh");
+    const cookie = (await context.cookies()).find((c) => c.name === "ec_refresh")!;
+    expect(cookie.httpOnly).toBe(true);
+    expect(cookie.sameSite).toBe("Strict");
+    // A reload keeps the session (the cookie refreshes it), on a deep link too.
+    await page.goto(`${server.url}/app/knowledge`);
+    await page.getByRole("heading", { name: "Knowledge", level: 1 }).waitFor();
+    await nav("Home");
+    await checkPage("home");
+  });
+
+  it("creates a knowledge base, uploads two files that complete, and the playground answers with sources", async () => {
+    await nav("Knowledge");
+    await page.getByLabel("Name").fill("Coaching handbook");
+    await page.getByRole("button", { name: "Create" }).click();
+    await page.getByRole("link", { name: "Coaching handbook" }).click();
+    await page.getByRole("heading", { name: "Coaching handbook", level: 1 }).waitFor();
+    await page.getByLabel("Files to upload").setInputFiles([
+      { name: "strength.md", mimeType: "text/markdown", buffer: Buffer.from(GUIDE) },
+      { name: "nutrition.md", mimeType: "text/markdown", buffer: Buffer.from(NUTRITION) },
+    ]);
+    const uploads = page.getByRole("list", { name: "Uploads" }).locator("li");
+    await expect.poll(() => uploads.count()).toBe(2);
+    await expect.poll(() => uploads.evaluateAll((lis) => lis.map((li: any) => li.dataset.state)), { timeout: 60_000 }).toEqual(["completed", "completed"]);
+    await expect.poll(() => page.locator("tbody tr").count()).toBe(2);
+    await checkPage("knowledge-documents");
+
+    await page.getByRole("tab", { name: "Playground" }).click();
+    await page.getByLabel("Ask a question your audience would ask").fill("How many sessions a week should I train?");
+    await page.getByRole("button", { name: "Ask" }).click();
+    await page.getByRole("heading", { name: "Answer" }).waitFor({ timeout: 30_000 });
+    const sources = page.locator(".answer .sources li");
+    expect(await sources.count()).toBeGreaterThan(0);
+    expect(await page.locator(".answer .sources").textContent()).toContain("strength");
+    await checkPage("knowledge-playground");
+
+    await page.getByRole("tab", { name: "Search" }).click();
+    await page.getByLabel("Search for").fill("protein");
+    await page.getByRole("button", { name: "Search" }).click();
+    await expect.poll(() => page.locator(".sources li").count()).toBeGreaterThan(0);
+    expect(await page.locator(".sources").textContent()).toContain("Nutrition");
+    await checkPage("knowledge-search");
+  });
+
+  it("copies the embed code; a visitor writes in the widget, asks for a human, and the agent answers from the inbox", async () => {
+    await nav("Widget");
+    const code = (await page.getByTestId("embed-code").textContent())!;
+    expect(code).toContain("widget.js");
+    await page.getByRole("button", { name: "Copy embed code" }).click();
+    await page.getByText("Copied to the clipboard").waitFor();
+    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(code);
+    await page.frameLocator('iframe[title="Widget preview"]').locator("#edgecoach-widget .launcher").waitFor();
+    await checkPage("widget");
+
+    // The API takes the in-memory bearer token only; the session cookie alone opens nothing.
+    expect(await page.evaluate(async () => (await fetch("/api/v1/auth/me")).status)).toBe(401);
+    const creatorId = await creatorIdOf(EMAIL);
+    const visitor = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const demo = await visitor.newPage();
+    await demo.goto(`${server.url}/demo?creator_id=${creatorId}`);
+    await demo.locator("#edgecoach-widget .launcher").click();
+    const input = demo.locator("#edgecoach-widget textarea");
+    await input.fill("How often should I rest?");
+    await input.press("Enter");
+    await demo.locator("#edgecoach-widget .msg.ai[data-seq]").first().waitFor({ timeout: 30_000 });
+    await demo.locator("#edgecoach-widget .human").click();
+    await demo.locator("#edgecoach-widget .msg.system").first().waitFor({ timeout: 15_000 });
+
+    await nav("Inbox");
+    const waiting = page.locator(".conv-list a", { hasText: "waiting human" });
+    await waiting.first().waitFor({ timeout: 30_000 });
+    await page.getByRole("status", { name: /waiting for a human/ }).waitFor();
+    await waiting.first().click();
+    await page.getByRole("list", { name: "Messages" }).getByText("How often should I rest?").waitFor({ timeout: 15_000 });
+    await checkPage("inbox");
+    await page.getByRole("button", { name: "Join conversation" }).click();
+    await page.getByText("You are in the conversation").waitFor({ timeout: 15_000 });
+    await page.getByLabel(/^Reply/).fill("Hi, I'm Casey. Rest a day between sessions.");
+    await page.getByRole("button", { name: "Send reply" }).click();
+    await demo.locator("#edgecoach-widget .msg.agent", { hasText: "Rest a day between sessions" }).waitFor({ timeout: 15_000 });
+    await page.getByRole("list", { name: "Messages" }).getByText("Rest a day between sessions.").waitFor();
+    await page.screenshot({ path: join(ARTIFACTS, "console-inbox-joined.png"), fullPage: true });
+    await demo.screenshot({ path: join(ARTIFACTS, "console-widget-agent-reply.png") });
+    await page.getByRole("button", { name: "Resolve" }).click();
+    await page.locator("#conv-title .badge", { hasText: "completed" }).waitFor({ timeout: 15_000 });
+    await visitor.close();
+  });
+
+  it("builds a three-step program, sees a problem on its step, fixes it and publishes", async () => {
+    await nav("Programs");
+    await page.getByLabel("Program name").fill("Week one");
+    await page.getByRole("button", { name: "Create and open the builder" }).click();
+    await page.getByRole("heading", { name: "Week one", level: 1 }).waitFor();
+    await expect.poll(() => page.locator(".react-flow__node").count()).toBe(3);
+    // The starter's message is empty: publishing names the problem on that very step.
+    await page.getByRole("button", { name: "Publish" }).click();
+    await page.locator(".react-flow__node .flow-node.invalid").first().waitFor();
+    expect(await page.locator(".react-flow__node .flow-node.invalid").textContent()).toContain("message");
+    await checkPage("program-builder-invalid");
+    await page.getByRole("group", { name: "Add a step" }).waitFor();
+    await page.getByRole("list", { name: "Select a step to edit" }).getByRole("button", { name: /Send message/ }).click();
+    await page.getByLabel("Message", { exact: true }).fill("Welcome to week one! Reply when you have done your first session.");
+    await page.getByRole("button", { name: "Publish" }).click();
+    await page.getByText("Published version 1").waitFor();
+    expect(await page.locator(".flow-node.invalid").count()).toBe(0);
+    await page.screenshot({ path: join(ARTIFACTS, "console-program-published.png"), fullPage: true });
+    await nav("Programs");
+    await page.locator("tbody tr", { hasText: "Week one" }).getByText("published").waitFor();
+    await checkPage("programs");
+  });
+
+  it("invites a team member", async () => {
+    await nav("Team & settings");
+    const form = page.getByRole("form", { name: "Invite a member" });
+    await form.getByLabel("Name").fill("Alex Agent");
+    await form.getByLabel("Email").fill(`alex-${Date.now()}@example.com`);
+    await page.getByRole("button", { name: "Send invitation" }).click();
+    await page.getByText(/Invitation sent to alex-/).waitFor();
+    await page.locator("tbody tr", { hasText: "Alex Agent" }).getByText("invited").waitFor();
+    await checkPage("team");
+  });
+
+  it("the other pages load and pass axe: channels, proactive rules, audience, analytics; home ticks its steps off", async () => {
+    for (const [label, name] of [
+      ["Channels", "channels"],
+      ["Proactive rules", "proactive"],
+      ["Audience", "audience"],
+      ["Analytics", "analytics"],
+    ] as const) {
+      await nav(label);
+      await checkPage(name);
+    }
+    await nav("Home");
+    await page.getByText("4 of 5 done").waitFor({ timeout: 15_000 });
+    await page.screenshot({ path: join(ARTIFACTS, "console-home-after.png"), fullPage: true });
+  });
+
+  it("works from the keyboard: skip link, menu at 360 px, signing out clears the cookie session", async () => {
+    await page.setViewportSize({ width: 360, height: 740 });
+    await page.goto(`${server.url}/app/`);
+    await page.getByRole("heading", { level: 1 }).waitFor();
+    await page.keyboard.press("Tab");
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe("Skip to content");
+    await page.keyboard.press("Tab");
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe("Menu");
+    await page.keyboard.press("Enter");
+    await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Inbox" }).focus();
+    await page.keyboard.press("Enter");
+    await page.getByRole("heading", { name: "Inbox", level: 1 }).waitFor();
+    await page.getByRole("button", { name: "Sign out" }).click();
+    await page.getByRole("heading", { name: "Sign in" }).waitFor();
+    expect((await context.cookies()).find((c) => c.name === "ec_refresh")).toBeUndefined();
+    await page.setViewportSize({ width: 1440, height: 900 });
+  });
+});

@@ -1,0 +1,101 @@
+// The knowledge page's upload queue: batches, per-file progress, the batch answer, processing states.
+import { describe, expect, it } from "vitest";
+import { applyBatchAnswer, failBatch, isSettling, mergeDocuments, newItems, planBatches, progressByFile, setUploadProgress } from "../../src/console/knowledge/upload-queue";
+
+const MB = 1024 * 1024;
+
+describe("planBatches", () => {
+  it("cuts by file count and by bytes, and sends an oversized file alone", () => {
+    expect(planBatches([1, 1, 1, 1, 1], 2, 100)).toEqual([[0, 1], [2, 3], [4]]);
+    expect(planBatches([6 * MB, 3 * MB, 1 * MB], 20, 8 * MB)).toEqual([[0], [1, 2]]);
+    expect(planBatches([20 * MB, 1], 20, 8 * MB)).toEqual([[0], [1]]);
+    expect(planBatches([])).toEqual([]);
+  });
+});
+
+describe("progressByFile", () => {
+  it("fills files in request order as bytes go out", () => {
+    expect(progressByFile([100, 100], 0, 220)).toEqual([0, 0]);
+    expect(progressByFile([100, 100], 110, 220)).toEqual([1, 0]);
+    expect(progressByFile([100, 300], 220, 440)).toEqual([1, expect.closeTo(1 / 3, 5)]);
+    expect(progressByFile([100, 100], 500, 220)).toEqual([1, 1]);
+    expect(progressByFile([0, 10], 0, 0)).toEqual([1, 0]);
+  });
+});
+
+describe("the batch answer and the document list", () => {
+  const items = newItems([{ name: "a.md", size: 10 }, { name: "bad.exe", size: 10 }, { name: "c.md", size: 10 }], "d0");
+
+  it("maps accepted documents in order around the rejected positions", () => {
+    const uploading = setUploadProgress(items, [0, 1, 2], 15, 30);
+    expect(uploading.map((i) => [i.state, i.progress])).toEqual([
+      ["uploading", 1],
+      ["uploading", 0.5],
+      ["uploading", 0],
+    ]);
+    const answered = applyBatchAnswer(uploading, [0, 1, 2], {
+      documents: [
+        { id: "doc-a", processing_status: "pending", error_message: null },
+        { id: "doc-c", processing_status: "pending", error_message: null },
+      ],
+      errors: [{ index: 1, filename: "bad.exe", error: { message: "Unsupported file type" } }],
+    });
+    expect(answered.map((i) => [i.state, i.documentId, i.error])).toEqual([
+      ["pending", "doc-a", undefined],
+      ["failed", undefined, "Unsupported file type"],
+      ["pending", "doc-c", undefined],
+    ]);
+    expect(isSettling(answered)).toBe(true);
+
+    const doc = (id: string, status: "processing" | "completed" | "failed", done = 0, total = 0, error: string | null = null) => ({
+      id,
+      processing_status: status,
+      error_message: error,
+      progress: { chunks_done: done, chunks_total: total },
+    });
+    const processing = mergeDocuments(answered, [doc("doc-a", "processing", 1, 4), doc("doc-c", "processing")]);
+    expect(processing.map((i) => [i.state, i.progress])).toEqual([
+      ["processing", 0.25],
+      ["failed", 1],
+      ["processing", 0],
+    ]);
+    const settled = mergeDocuments(processing, [doc("doc-a", "completed", 4, 4), doc("doc-c", "failed", 0, 0, "No text found in the PDF")]);
+    expect(settled.map((i) => [i.state, i.error])).toEqual([
+      ["completed", undefined],
+      ["failed", "Unsupported file type"],
+      ["failed", "No text found in the PDF"],
+    ]);
+    expect(isSettling(settled)).toBe(false);
+    // Nothing new: the same array comes back, so React doesn't redraw.
+    expect(mergeDocuments(settled, [doc("doc-a", "completed", 4, 4)])).toBe(settled);
+  });
+
+  it("a batch that fails as a whole marks every file in it with the reason", () => {
+    expect(failBatch(items, [0, 2], "Request body exceeds 33554432 bytes").map((i) => i.state)).toEqual(["failed", "queued", "failed"]);
+  });
+});
+
+describe("inbox thread", async () => {
+  const { mergeMessages, newlyWaiting } = await import("../../src/console/inbox/thread");
+  const m = (seq: number, text = `m${seq}`) => ({ id: `id${seq}`, seq, sender: "user" as const, sender_name: null, text, sources: null, created_at: "" });
+  it("merges REST pages and socket frames by seq, in order, the newest copy winning", () => {
+    expect(mergeMessages([m(1), m(3)], [m(2), m(3, "again")]).map((x) => [x.seq, x.text])).toEqual([
+      [1, "m1"],
+      [2, "m2"],
+      [3, "again"],
+    ]);
+  });
+  it("counts only conversations that newly wait for a human", () => {
+    expect(newlyWaiting(new Set(["a"]), [{ id: "a", status: "waiting_human" }, { id: "b", status: "waiting_human" }, { id: "c", status: "active" }])).toEqual(["b"]);
+  });
+});
+
+describe("home activity", async () => {
+  const { startedPerDay } = await import("../../src/console/home/activity");
+  it("counts conversations by the UTC day they started, only inside the window", () => {
+    const now = new Date("2026-12-10T15:00:00Z");
+    const r = startedPerDay(["2026-12-10T01:00:00Z", "2026-12-10T23:59:00Z", "2026-12-08T12:00:00Z", "2026-11-01T00:00:00Z"], 3, now);
+    expect(r.days).toEqual(["2026-12-08", "2026-12-09", "2026-12-10"]);
+    expect(r.counts).toEqual([1, 0, 2]);
+  });
+});
