@@ -27,6 +27,7 @@ import { programsRouter } from "./modules/programs";
 import { proactiveRouter } from "./modules/proactive";
 import { knowledgeRouter, legacyKnowledgeRouter } from "./modules/knowledge";
 import { aiRouter, memoryRouter } from "./modules/ai";
+import { apiKeysRouter } from "./modules/api-keys";
 import "./db/owned-tables";
 
 export function buildApp() {
@@ -39,7 +40,7 @@ export function buildApp() {
     const origins = config(c.env).corsOrigins;
     return cors({
       origin: origins.includes("*") ? "*" : origins,
-      allowHeaders: ["Authorization", "Content-Type", "X-Request-ID"],
+      allowHeaders: ["Authorization", "Content-Type", "X-Request-ID", "X-API-Key"],
       allowMethods: ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
       exposeHeaders: ["X-Request-ID", "X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset", "Retry-After"],
       maxAge: 600,
@@ -66,6 +67,8 @@ export function buildApp() {
   app.route("/", legacyKnowledgeRouter);
   app.route("/", aiRouter);
   app.route("/", memoryRouter);
+  // accounts (issue 15): API keys, plans and usage, Google sign-in, tasks, metrics
+  app.route("/", apiKeysRouter);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", { type: "http", scheme: "bearer", bearerFormat: "JWT" });
   app.doc31("/openapi.json", {
