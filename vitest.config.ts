@@ -22,6 +22,8 @@ export default defineConfig(async () => {
                     TEST_MIGRATIONS: migrations,
                     // Tests rotate keys back to back; production keeps the 60 s cool-down.
                     KEY_ROTATION_MIN_INTERVAL_SECONDS: "0",
+                    // The operator credential of the operator routes' tests (plans, /metrics).
+                    OPERATOR_API_KEY: "test-operator-key-0123456789abcdef",
                     // Telegram and WhatsApp are played by a local server (test/support/platform-stub.ts).
                     PLATFORM_STUB_URL: stubUrl,
                     TELEGRAM_API_BASE_URL: `${stubUrl}/telegram`,

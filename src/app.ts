@@ -28,6 +28,8 @@ import { proactiveRouter } from "./modules/proactive";
 import { knowledgeRouter, legacyKnowledgeRouter } from "./modules/knowledge";
 import { aiRouter, memoryRouter } from "./modules/ai";
 import { apiKeysRouter } from "./modules/api-keys";
+import { plansRouter } from "./modules/plans";
+import { planQuota } from "./middleware/plan-quota";
 import "./db/owned-tables";
 
 export function buildApp() {
@@ -49,6 +51,7 @@ export function buildApp() {
   app.use("*", jsonBody({ maxBytes: (c) => config(c.env).maxJsonBodyBytes, exempt: rawBodyPath }));
   app.use("*", authenticate());
   app.use("*", rateLimit(RATE_LIMIT_RULES));
+  app.use("*", planQuota());
 
   app.route("/", systemRouter);
   app.route("/", authRouter);
@@ -69,6 +72,7 @@ export function buildApp() {
   app.route("/", memoryRouter);
   // accounts (issue 15): API keys, plans and usage, Google sign-in, tasks, metrics
   app.route("/", apiKeysRouter);
+  app.route("/", plansRouter);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", { type: "http", scheme: "bearer", bearerFormat: "JWT" });
   app.doc31("/openapi.json", {

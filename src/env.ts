@@ -3,6 +3,7 @@ import type { Conversation } from "../durable-objects/conversation";
 import type { ChannelPacer } from "../durable-objects/channel-pacer";
 import type { MirrorWriter } from "../durable-objects/mirror-writer";
 import type { RateLimiter } from "../durable-objects/rate-limiter";
+import type { UsageMeter } from "../durable-objects/usage-meter";
 import type { JobMessage } from "./jobs/types";
 
 export interface Env {
@@ -18,6 +19,8 @@ export interface Env {
   JOBS: Queue<JobMessage>;
   /** One per bot / WhatsApp number: paces outbound sends under the platform limits. */
   CHANNEL_PACER: DurableObjectNamespace<ChannelPacer>;
+  /** One per creator: exact plan usage (issue 15). */
+  USAGE: DurableObjectNamespace<UsageMeter>;
   /** Production only (wrangler.toml [env.production]). */
   AI?: Ai;
   /** Production only (wrangler.toml [env.production]). */
@@ -49,6 +52,8 @@ export interface Env {
   CREATOR_UPLOADS_PER_HOUR?: string;
   CREATOR_EXPORTS_PER_DAY?: string;
   MAX_JSON_BODY_BYTES?: string;
+  // accounts (issue 15)
+  PLAN_LIMITS_ENABLED?: string;
   /** Secret: the platform operator's credential (`Authorization: Bearer <key>` on operator routes). Unset = operator routes answer 403. */
   OPERATOR_API_KEY?: string;
   JOB_CONCURRENCY?: string;

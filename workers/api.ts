@@ -10,6 +10,7 @@ export { Conversation } from "../durable-objects/conversation";
 export { ChannelPacer } from "../durable-objects/channel-pacer";
 export { MirrorWriter } from "../durable-objects/mirror-writer";
 export { RateLimiter } from "../durable-objects/rate-limiter";
+export { UsageMeter } from "../durable-objects/usage-meter";
 
 export default {
   fetch: app.fetch,

@@ -1,6 +1,7 @@
 // The AI's turn in a conversation: the question and the turns since the last reset go to the answer
 // contract (streamAnswer); every delta is sent out as it comes; the caller stores the final answer.
-import { streamAnswer, type AnswerResult } from "../ai/answer";
+import type { AnswerResult } from "../ai/answer";
+import { answerWithinPlan } from "../modules/plans/audience";
 import type { Env } from "../env";
 import { newId } from "../lib/ids";
 import { log } from "../lib/logging";
@@ -35,7 +36,7 @@ export async function streamReply(
   emit({ type: "typing_start", sender: "ai" });
   try {
     let result: AnswerResult | undefined;
-    for await (const event of streamAnswer(env, {
+    for await (const event of answerWithinPlan(env, {
       creatorId: state.creatorId,
       conversationId: state.conversationId,
       message: question.text,
