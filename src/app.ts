@@ -29,6 +29,7 @@ import { knowledgeRouter, legacyKnowledgeRouter } from "./modules/knowledge";
 import { aiRouter, memoryRouter } from "./modules/ai";
 import { apiKeysRouter } from "./modules/api-keys";
 import { plansRouter } from "./modules/plans";
+import { oauthRouter } from "./modules/oauth";
 import { planQuota } from "./middleware/plan-quota";
 import "./db/owned-tables";
 
@@ -73,6 +74,7 @@ export function buildApp() {
   // accounts (issue 15): API keys, plans and usage, Google sign-in, tasks, metrics
   app.route("/", apiKeysRouter);
   app.route("/", plansRouter);
+  app.route("/", oauthRouter);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", { type: "http", scheme: "bearer", bearerFormat: "JWT" });
   app.doc31("/openapi.json", {

@@ -65,6 +65,11 @@ export interface Config {
     openai: { baseUrl: string; apiKey?: string; chatModel: string; embeddingModel: string };
     workersAi: { chatModel: string; embeddingModel: string };
   };
+  oauth: {
+    google: { clientId?: string; clientSecret?: string; discoveryUrl: string };
+    /** Who may register (any sign-in method): addresses and `@domain`s; empty = everybody. */
+    registrationAllowlist: string[];
+  };
   /** Plan limits (PLAN_LIMITS above); off, nothing is metered (benchmarks). */
   plans: { enabled: boolean };
   rateLimits: {
@@ -105,8 +110,9 @@ export const PLAN_LIMITS: Record<Tier, PlanLimits> = {
     tasks: { day: 3, month: 20 },
     api_calls: { day: 5_000, month: 50_000 },
     storage_bytes: 100 * MB,
-    knowledge_bases: 3,
-    team_members: 2,
+    // A small team (owner + a few agents) with a few knowledge bases can try everything.
+    knowledge_bases: 5,
+    team_members: 5,
   },
   pro: {
     ai_messages: { day: 2_000, month: 30_000 },
@@ -252,6 +258,16 @@ export function config(env: Env): Config {
         chatModel: env.WORKERS_AI_CHAT_MODEL ?? "@cf/meta/llama-3.1-8b-instruct",
         embeddingModel: env.WORKERS_AI_EMBEDDING_MODEL ?? "@cf/baai/bge-base-en-v1.5",
       },
+    },
+    oauth: {
+      google: {
+        clientId: env.GOOGLE_CLIENT_ID || undefined,
+        clientSecret: env.GOOGLE_CLIENT_SECRET || undefined,
+        // Google's discovery document; tests point it at a local OpenID provider.
+        discoveryUrl: env.GOOGLE_OIDC_DISCOVERY_URL || "https://accounts.google.com/.well-known/openid-configuration",
+      },
+      // ai-chat-app-api.md "user whitelist": "ana@example.com,@coaching.example" — unset, anyone may register.
+      registrationAllowlist: (env.REGISTRATION_ALLOWLIST ?? "").split(",").map((s) => s.trim().toLowerCase()).filter(Boolean),
     },
     plans: {
       // Follows RATE_LIMITS_ENABLED unless set: the benchmarks that switch rate limits off to measure

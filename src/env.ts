@@ -54,6 +54,11 @@ export interface Env {
   MAX_JSON_BODY_BYTES?: string;
   // accounts (issue 15)
   PLAN_LIMITS_ENABLED?: string;
+  GOOGLE_CLIENT_ID?: string;
+  /** Secret: the Google OAuth client's secret. */
+  GOOGLE_CLIENT_SECRET?: string;
+  GOOGLE_OIDC_DISCOVERY_URL?: string;
+  REGISTRATION_ALLOWLIST?: string;
   /** Secret: the platform operator's credential (`Authorization: Bearer <key>` on operator routes). Unset = operator routes answer 403. */
   OPERATOR_API_KEY?: string;
   JOB_CONCURRENCY?: string;

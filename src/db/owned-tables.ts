@@ -44,3 +44,5 @@ registerOwnedTable({ table: "chunk_vectors", column: "creator_id", redact: ["emb
 registerOwnedTable({ table: "ai_request_metrics", column: "creator_id" });
 // accounts (issue 15): API keys (hashes never exported)
 registerOwnedTable({ table: "api_keys", column: "creator_id", redact: ["key_hash"] });
+registerOwnedTable({ table: "oauth_identities", column: "creator_id" });
+registerOwnedTable({ table: "oauth_tickets", column: "creator_id", redact: ["token_hash"] });

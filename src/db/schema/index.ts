@@ -6,3 +6,4 @@ export * from "./channels";
 export * from "./programs";
 export * from "./knowledge";
 export * from "./api-keys";
+export * from "./oauth";
