@@ -30,6 +30,7 @@ import { aiRouter, memoryRouter } from "./modules/ai";
 import { apiKeysRouter } from "./modules/api-keys";
 import { plansRouter } from "./modules/plans";
 import { oauthRouter } from "./modules/oauth";
+import { metricsRouter, requestMetrics } from "./modules/metrics";
 import { planQuota } from "./middleware/plan-quota";
 import "./db/owned-tables";
 
@@ -37,6 +38,7 @@ export function buildApp() {
   const app = new OpenAPIHono<AppBindings>();
 
   app.use("*", requestId());
+  app.use("*", requestMetrics());
   app.use("*", accessLog());
   app.use("*", secureHeaders({ crossOriginResourcePolicy: "cross-origin", crossOriginOpenerPolicy: false }));
   app.use("*", async (c, next) => {
@@ -75,6 +77,7 @@ export function buildApp() {
   app.route("/", apiKeysRouter);
   app.route("/", plansRouter);
   app.route("/", oauthRouter);
+  app.route("/", metricsRouter);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", { type: "http", scheme: "bearer", bearerFormat: "JWT" });
   app.doc31("/openapi.json", {

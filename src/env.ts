@@ -4,6 +4,7 @@ import type { ChannelPacer } from "../durable-objects/channel-pacer";
 import type { MirrorWriter } from "../durable-objects/mirror-writer";
 import type { RateLimiter } from "../durable-objects/rate-limiter";
 import type { UsageMeter } from "../durable-objects/usage-meter";
+import type { MetricsStore } from "../durable-objects/metrics-store";
 import type { JobMessage } from "./jobs/types";
 
 export interface Env {
@@ -21,6 +22,8 @@ export interface Env {
   CHANNEL_PACER: DurableObjectNamespace<ChannelPacer>;
   /** One per creator: exact plan usage (issue 15). */
   USAGE: DurableObjectNamespace<UsageMeter>;
+  /** One, named "global": metric totals across isolates for GET /metrics (issue 15). */
+  METRICS: DurableObjectNamespace<MetricsStore>;
   /** Production only (wrangler.toml [env.production]). */
   AI?: Ai;
   /** Production only (wrangler.toml [env.production]). */

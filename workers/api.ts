@@ -11,6 +11,7 @@ export { ChannelPacer } from "../durable-objects/channel-pacer";
 export { MirrorWriter } from "../durable-objects/mirror-writer";
 export { RateLimiter } from "../durable-objects/rate-limiter";
 export { UsageMeter } from "../durable-objects/usage-meter";
+export { MetricsStore } from "../durable-objects/metrics-store";
 
 export default {
   fetch: app.fetch,
