@@ -31,6 +31,7 @@ import { apiKeysRouter } from "./modules/api-keys";
 import { plansRouter } from "./modules/plans";
 import { oauthRouter } from "./modules/oauth";
 import { metricsRouter, requestMetrics } from "./modules/metrics";
+import { tasksRouter } from "./modules/tasks";
 import { planQuota } from "./middleware/plan-quota";
 import "./db/owned-tables";
 
@@ -78,6 +79,7 @@ export function buildApp() {
   app.route("/", plansRouter);
   app.route("/", oauthRouter);
   app.route("/", metricsRouter);
+  app.route("/", tasksRouter);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", { type: "http", scheme: "bearer", bearerFormat: "JWT" });
   app.doc31("/openapi.json", {

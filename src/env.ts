@@ -22,6 +22,8 @@ export interface Env {
   CHANNEL_PACER: DurableObjectNamespace<ChannelPacer>;
   /** One per creator: exact plan usage (issue 15). */
   USAGE: DurableObjectNamespace<UsageMeter>;
+  /** Cloudflare Workflows: background tasks (src/modules/tasks/workflow.ts), run locally by miniflare. */
+  TASKS: Workflow<import("./modules/tasks/service").TaskParams>;
   /** One, named "global": metric totals across isolates for GET /metrics (issue 15). */
   METRICS: DurableObjectNamespace<MetricsStore>;
   /** Production only (wrangler.toml [env.production]). */

@@ -46,3 +46,4 @@ registerOwnedTable({ table: "ai_request_metrics", column: "creator_id" });
 registerOwnedTable({ table: "api_keys", column: "creator_id", redact: ["key_hash"] });
 registerOwnedTable({ table: "oauth_identities", column: "creator_id" });
 registerOwnedTable({ table: "oauth_tickets", column: "creator_id", redact: ["token_hash"] });
+registerOwnedTable({ table: "tasks", column: "creator_id" });

@@ -7,3 +7,4 @@ export * from "./programs";
 export * from "./knowledge";
 export * from "./api-keys";
 export * from "./oauth";
+export * from "./tasks";
