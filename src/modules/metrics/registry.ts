@@ -17,21 +17,43 @@ export function seriesKey(name: string, labels: Labels = {}): string {
   return parts.length ? `${name}{${parts.join(",")}}` : name;
 }
 
+/** Series keys per label set, built once: a request then costs a few Map updates, no sorting or escaping. */
+const keyCache = new Map<string, string[]>();
+const KEY_CACHE_MAX = 10_000;
+
+function cachedKeys(kind: string, name: string, labels: Labels, build: () => string[]): string[] {
+  let id = `${kind}\u0001${name}`;
+  for (const k in labels) id += `\u0001${k}=${labels[k]}`;
+  let keys = keyCache.get(id);
+  if (!keys) {
+    keys = build();
+    if (keyCache.size < KEY_CACHE_MAX) keyCache.set(id, keys);
+  }
+  return keys;
+}
+
 function add(key: string, by: number): void {
   pending.set(key, (pending.get(key) ?? 0) + by);
 }
 
 export function inc(name: string, labels: Labels = {}, by = 1): void {
-  add(seriesKey(name, labels), by);
+  add(cachedKeys("c", name, labels, () => [seriesKey(name, labels)])[0]!, by);
   events++;
 }
 
 /** A histogram observation: cumulative buckets (le), _sum and _count, as Prometheus defines them. */
 export function observe(name: string, labels: Labels, seconds: number): void {
-  for (const le of LATENCY_BUCKETS) if (seconds <= le) add(seriesKey(`${name}_bucket`, { ...labels, le }), 1);
-  add(seriesKey(`${name}_bucket`, { ...labels, le: "+Inf" }), 1);
-  add(seriesKey(`${name}_sum`, labels), seconds);
-  add(seriesKey(`${name}_count`, labels), 1);
+  const keys = cachedKeys("h", name, labels, () => [
+    ...LATENCY_BUCKETS.map((le) => seriesKey(`${name}_bucket`, { ...labels, le })),
+    seriesKey(`${name}_bucket`, { ...labels, le: "+Inf" }),
+    seriesKey(`${name}_sum`, labels),
+    seriesKey(`${name}_count`, labels),
+  ]);
+  const n = LATENCY_BUCKETS.length;
+  for (let i = 0; i < n; i++) if (seconds <= LATENCY_BUCKETS[i]!) add(keys[i]!, 1);
+  add(keys[n]!, 1);
+  add(keys[n + 1]!, seconds);
+  add(keys[n + 2]!, 1);
   events++;
 }
 
