@@ -18,7 +18,7 @@ function value(text: string, series: string): number {
   return line ? Number(line.slice(series.length + 1)) : 0;
 }
 
-describe("GET /metrics", () => {
+describe("GET /metrics", { timeout: 60_000 }, () => {
   it("is the operator's alone", async () => {
     const s = await createCreator();
     expect((await api("/metrics")).status).toBe(403);
