@@ -15,6 +15,7 @@ export default defineConfig(async () => {
             // A function so the URL of the platform stub (started by globalSetup) can reach the bindings.
             cloudflareTest(({ inject }) => {
               const stubUrl = inject<string>("platformStubUrl");
+              const oidcDiscoveryUrl = inject<string>("oidcDiscoveryUrl");
               return {
                 wrangler: { configPath: "./wrangler.toml" },
                 miniflare: {
@@ -22,6 +23,12 @@ export default defineConfig(async () => {
                     TEST_MIGRATIONS: migrations,
                     // Tests rotate keys back to back; production keeps the 60 s cool-down.
                     KEY_ROTATION_MIN_INTERVAL_SECONDS: "0",
+                    // The operator credential of the operator routes' tests (plans, /metrics).
+                    OPERATOR_API_KEY: "test-operator-key-0123456789abcdef",
+                    // "Sign in with Google" against the local OpenID provider (test/support/oidc-provider.ts).
+                    GOOGLE_OIDC_DISCOVERY_URL: oidcDiscoveryUrl,
+                    GOOGLE_CLIENT_ID: "edgecoach-test-client",
+                    GOOGLE_CLIENT_SECRET: "edgecoach-test-secret",
                     // Telegram and WhatsApp are played by a local server (test/support/platform-stub.ts).
                     PLATFORM_STUB_URL: stubUrl,
                     TELEGRAM_API_BASE_URL: `${stubUrl}/telegram`,
@@ -37,7 +44,7 @@ export default defineConfig(async () => {
             setupFiles: ["./test/setup.ts"],
             // Local stand-ins on 127.0.0.1: the Telegram/WhatsApp platform stub, and the
             // OpenAI-compatible server for the provider contract and answer tests.
-            globalSetup: ["./test/support/stub-global-setup.ts", "./test/support/global-setup.ts"],
+            globalSetup: ["./test/support/stub-global-setup.ts", "./test/support/global-setup.ts", "./test/support/oidc-global-setup.ts"],
           },
         },
         {

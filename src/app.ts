@@ -25,19 +25,26 @@ import { programsRouter } from "./modules/programs";
 import { proactiveRouter } from "./modules/proactive";
 import { knowledgeRouter, legacyKnowledgeRouter } from "./modules/knowledge";
 import { aiRouter, memoryRouter } from "./modules/ai";
+import { apiKeysRouter } from "./modules/api-keys";
+import { plansRouter } from "./modules/plans";
+import { oauthRouter } from "./modules/oauth";
+import { metricsRouter, requestMetrics } from "./modules/metrics";
+import { tasksRouter } from "./modules/tasks";
+import { planQuota } from "./middleware/plan-quota";
 import "./db/owned-tables";
 
 export function buildApp() {
   const app = new OpenAPIHono<AppBindings>();
 
   app.use("*", requestId());
+  app.use("*", requestMetrics());
   app.use("*", accessLog());
   app.use("*", secureHeaders({ crossOriginResourcePolicy: "cross-origin", crossOriginOpenerPolicy: false }));
   app.use("*", async (c, next) => {
     const origins = config(c.env).corsOrigins;
     return cors({
       origin: origins.includes("*") ? "*" : origins,
-      allowHeaders: ["Authorization", "Content-Type", "X-Request-ID"],
+      allowHeaders: ["Authorization", "Content-Type", "X-Request-ID", "X-API-Key"],
       allowMethods: ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
       exposeHeaders: ["X-Request-ID", "X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset", "Retry-After"],
       maxAge: 600,
@@ -46,6 +53,7 @@ export function buildApp() {
   app.use("*", jsonBody({ maxBytes: (c) => config(c.env).maxJsonBodyBytes }));
   app.use("*", authenticate());
   app.use("*", rateLimit());
+  app.use("*", planQuota());
 
   app.route("/", systemRouter);
   app.route("/", authRouter);
@@ -64,6 +72,12 @@ export function buildApp() {
   app.route("/", legacyKnowledgeRouter);
   app.route("/", aiRouter);
   app.route("/", memoryRouter);
+  // accounts (issue 15): API keys, plans and usage, Google sign-in, tasks, metrics
+  app.route("/", apiKeysRouter);
+  app.route("/", plansRouter);
+  app.route("/", oauthRouter);
+  app.route("/", metricsRouter);
+  app.route("/", tasksRouter);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", { type: "http", scheme: "bearer", bearerFormat: "JWT" });
   app.doc31("/openapi.json", {

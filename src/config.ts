@@ -74,6 +74,13 @@ export interface Config {
     openai: { baseUrl: string; apiKey?: string; chatModel: string; embeddingModel: string };
     workersAi: { chatModel: string; embeddingModel: string };
   };
+  oauth: {
+    google: { clientId?: string; clientSecret?: string; discoveryUrl: string };
+    /** Who may register (any sign-in method): addresses and `@domain`s; empty = everybody. */
+    registrationAllowlist: string[];
+  };
+  /** Plan limits (PLAN_LIMITS above); off, nothing is metered (benchmarks). */
+  plans: { enabled: boolean };
   rateLimits: {
     enabled: boolean;
     perClient: Record<"auth" | "uploads" | "chat" | "search" | "default", RateRule>;
@@ -85,6 +92,58 @@ function parseQuietHours(value: string | undefined): { start: string; end: strin
   const m = /^\s*([01]\d|2[0-3]):([0-5]\d)\s*-\s*([01]\d|2[0-3]):([0-5]\d)\s*$/.exec(value ?? "");
   return m ? { start: `${m[1]}:${m[2]}`, end: `${m[3]}:${m[4]}` } : null;
 }
+
+// ---- Plans (issue 15): the one table of tier limits. null = unlimited. Per creator, the operator can
+// override any number (PUT /api/v1/operator/creators/{id}/plan). Counters reset per UTC day and month;
+// gauges (storage, knowledge bases, team members) are the current amount.
+export const TIERS = ["free", "pro", "enterprise"] as const;
+export type Tier = (typeof TIERS)[number];
+export const COUNTED_LIMITS = ["ai_messages", "ai_calls", "uploads", "tasks", "api_calls"] as const;
+export type CountedLimit = (typeof COUNTED_LIMITS)[number];
+export const GAUGE_LIMITS = ["storage_bytes", "knowledge_bases", "team_members"] as const;
+export type GaugeLimit = (typeof GAUGE_LIMITS)[number];
+export type PlanLimits = Record<CountedLimit, { day: number | null; month: number | null }> & Record<GaugeLimit, number | null>;
+
+const MB = 1024 * 1024;
+/**
+ * Free is enough to try the product with a small audience; pro covers a full-time coach (~1,000 AI
+ * answers a day); enterprise is unmetered except for the costliest work (AI calls and tasks). Day
+ * limits stop one runaway integration from spending the month in an afternoon. The numbers follow
+ * the unified chatbot spec's tiers and coaching-platform-services.md ("free / pro / enterprise").
+ */
+export const PLAN_LIMITS: Record<Tier, PlanLimits> = {
+  free: {
+    ai_messages: { day: 100, month: 1_000 },
+    ai_calls: { day: 200, month: 2_000 },
+    uploads: { day: 20, month: 100 },
+    tasks: { day: 3, month: 20 },
+    api_calls: { day: 5_000, month: 50_000 },
+    storage_bytes: 100 * MB,
+    // A small team (owner + a few agents) with a few knowledge bases can try everything.
+    knowledge_bases: 5,
+    team_members: 5,
+  },
+  pro: {
+    ai_messages: { day: 2_000, month: 30_000 },
+    ai_calls: { day: 5_000, month: 60_000 },
+    uploads: { day: 500, month: 5_000 },
+    tasks: { day: 50, month: 500 },
+    api_calls: { day: 100_000, month: 1_000_000 },
+    storage_bytes: 10_000 * MB,
+    knowledge_bases: 50,
+    team_members: 10,
+  },
+  enterprise: {
+    ai_messages: { day: null, month: null },
+    ai_calls: { day: 100_000, month: null },
+    uploads: { day: null, month: null },
+    tasks: { day: 1_000, month: null },
+    api_calls: { day: null, month: null },
+    storage_bytes: null,
+    knowledge_bases: null,
+    team_members: null,
+  },
+};
 
 const cache = new WeakMap<Env, Config>();
 
@@ -216,6 +275,21 @@ export function config(env: Env): Config {
         chatModel: env.WORKERS_AI_CHAT_MODEL ?? "@cf/meta/llama-3.1-8b-instruct",
         embeddingModel: env.WORKERS_AI_EMBEDDING_MODEL ?? "@cf/baai/bge-base-en-v1.5",
       },
+    },
+    oauth: {
+      google: {
+        clientId: env.GOOGLE_CLIENT_ID || undefined,
+        clientSecret: env.GOOGLE_CLIENT_SECRET || undefined,
+        // Google's discovery document; tests point it at a local OpenID provider.
+        discoveryUrl: env.GOOGLE_OIDC_DISCOVERY_URL || "https://accounts.google.com/.well-known/openid-configuration",
+      },
+      // ai-chat-app-api.md "user whitelist": "ana@example.com,@coaching.example" — unset, anyone may register.
+      registrationAllowlist: (env.REGISTRATION_ALLOWLIST ?? "").split(",").map((s) => s.trim().toLowerCase()).filter(Boolean),
+    },
+    plans: {
+      // Follows RATE_LIMITS_ENABLED unless set: the benchmarks that switch rate limits off to measure
+      // the platform mean "don't meter" too; an e2e test switches plans on explicitly.
+      enabled: (env.PLAN_LIMITS_ENABLED ?? env.RATE_LIMITS_ENABLED ?? "true") !== "false",
     },
     rateLimits: {
       enabled: (env.RATE_LIMITS_ENABLED ?? "true") !== "false",

@@ -3,6 +3,8 @@ import type { ConversationRpc } from "./realtime";
 import type { ChannelPacer } from "../durable-objects/channel-pacer";
 import type { MirrorWriter } from "../durable-objects/mirror-writer";
 import type { RateLimiter } from "../durable-objects/rate-limiter";
+import type { UsageMeter } from "../durable-objects/usage-meter";
+import type { MetricsStore } from "../durable-objects/metrics-store";
 import type { JobMessage } from "./jobs/types";
 
 export interface Env {
@@ -18,6 +20,12 @@ export interface Env {
   JOBS: Queue<JobMessage>;
   /** One per bot / WhatsApp number: paces outbound sends under the platform limits. */
   CHANNEL_PACER: DurableObjectNamespace<ChannelPacer>;
+  /** One per creator: exact plan usage (issue 15). */
+  USAGE: DurableObjectNamespace<UsageMeter>;
+  /** Cloudflare Workflows: background tasks (src/modules/tasks/workflow.ts), run locally by miniflare. */
+  TASKS: Workflow<import("./modules/tasks/service").TaskParams>;
+  /** One, named "global": metric totals across isolates for GET /metrics (issue 15). */
+  METRICS: DurableObjectNamespace<MetricsStore>;
   /** Production only (wrangler.toml [env.production]). */
   AI?: Ai;
   /** Production only (wrangler.toml [env.production]). */
@@ -49,6 +57,13 @@ export interface Env {
   CREATOR_UPLOADS_PER_HOUR?: string;
   CREATOR_EXPORTS_PER_DAY?: string;
   MAX_JSON_BODY_BYTES?: string;
+  // accounts (issue 15)
+  PLAN_LIMITS_ENABLED?: string;
+  GOOGLE_CLIENT_ID?: string;
+  /** Secret: the Google OAuth client's secret. */
+  GOOGLE_CLIENT_SECRET?: string;
+  GOOGLE_OIDC_DISCOVERY_URL?: string;
+  REGISTRATION_ALLOWLIST?: string;
   /** Secret: the platform operator's credential (`Authorization: Bearer <key>` on operator routes). Unset = operator routes answer 403. */
   OPERATOR_API_KEY?: string;
   JOB_CONCURRENCY?: string;

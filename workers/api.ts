@@ -10,6 +10,9 @@ export { Conversation } from "../durable-objects/conversation";
 export { ChannelPacer } from "../durable-objects/channel-pacer";
 export { MirrorWriter } from "../durable-objects/mirror-writer";
 export { RateLimiter } from "../durable-objects/rate-limiter";
+export { UsageMeter } from "../durable-objects/usage-meter";
+export { MetricsStore } from "../durable-objects/metrics-store";
+export { TaskWorkflow } from "../src/modules/tasks";
 
 export default {
   fetch: app.fetch,

@@ -42,3 +42,8 @@ registerOwnedTable({ table: "documents", column: "creator_id" });
 registerOwnedTable({ table: "knowledge_chunks", column: "creator_id" });
 registerOwnedTable({ table: "chunk_vectors", column: "creator_id", redact: ["embedding", "sketch"] });
 registerOwnedTable({ table: "ai_request_metrics", column: "creator_id" });
+// accounts (issue 15): API keys (hashes never exported)
+registerOwnedTable({ table: "api_keys", column: "creator_id", redact: ["key_hash"] });
+registerOwnedTable({ table: "oauth_identities", column: "creator_id" });
+registerOwnedTable({ table: "oauth_tickets", column: "creator_id", redact: ["token_hash"] });
+registerOwnedTable({ table: "tasks", column: "creator_id" });

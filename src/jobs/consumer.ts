@@ -9,6 +9,7 @@ import { deliverSends } from "../modules/proactive/send";
 import { ingestDocument, markFailed } from "../modules/knowledge/ingest";
 import { config } from "../config";
 import type { JobMessage } from "./types";
+import { flushMetrics, recordJob } from "../modules/metrics";
 
 /** A handler may ask for a retry with its own delay (a platform's retry_after, pacing). */
 type Outcome = { retryDelaySeconds?: number } | void;
@@ -47,10 +48,17 @@ export async function consumeJobs(batch: MessageBatch<JobMessage>, env: Env): Pr
   // one slow send doesn't hold the rest.
   let next = 0;
   const one = async (message: Message<JobMessage>) => {
+    const settled = (result: "ack" | "retry" | "gave_up") =>
+      recordJob(message.body?.type ?? "unknown", result, message.attempts, Math.max(0, Date.now() - message.timestamp.getTime()) / 1000);
     try {
       const outcome = await handle(env, message.body, message.attempts);
-      if (outcome && outcome.retryDelaySeconds !== undefined) message.retry({ delaySeconds: outcome.retryDelaySeconds });
-      else message.ack();
+      if (outcome && outcome.retryDelaySeconds !== undefined) {
+        message.retry({ delaySeconds: outcome.retryDelaySeconds });
+        settled("retry");
+      } else {
+        message.ack();
+        settled("ack");
+      }
     } catch (err) {
       if (message.body?.type === "knowledge.ingest" && message.attempts >= config(env).knowledge.ingestMaxAttempts) {
         // Never block the queue on one document: it is marked failed and the message is done.
@@ -58,6 +66,7 @@ export async function consumeJobs(batch: MessageBatch<JobMessage>, env: Env): Pr
           await giveUp(env, message.body, err);
           log("error", "job gave up", { type: message.body.type, attempts: message.attempts, error: String(err) });
           message.ack();
+          settled("gave_up");
           return;
         } catch (giveUpErr) {
           log("error", "could not record a job failure", { error: String(giveUpErr) });
@@ -67,6 +76,7 @@ export async function consumeJobs(batch: MessageBatch<JobMessage>, env: Env): Pr
       const delaySeconds = Math.min(300, 2 ** message.attempts);
       log("error", "job failed", { type: message.body?.type, attempts: message.attempts, error: String(err) });
       message.retry({ delaySeconds });
+      settled("retry");
     }
   };
   const workers = Math.min(config(env).jobConcurrency, batch.messages.length);
@@ -75,4 +85,6 @@ export async function consumeJobs(batch: MessageBatch<JobMessage>, env: Env): Pr
       while (next < batch.messages.length) await one(batch.messages[next++]!);
     }),
   );
+  // The batch's counts reach /metrics now: a consumer invocation has no later request to flush them.
+  await flushMetrics(env);
 }

@@ -1,11 +1,12 @@
 // The AI's turn in a conversation: the question and the turns since the last reset go to the answer
 // contract (streamAnswer); every delta is sent out as it comes; the caller stores the final answer.
-import { streamAnswer, type AnswerResult } from "../ai/answer";
+import type { AnswerResult } from "../ai/answer";
 import type { Env } from "../env";
 import { newId } from "../lib/ids";
 import { log } from "../lib/logging";
 import type { ConversationState, MessageLog, StoredMessage } from "./log";
 import type { NoticeCode, ServerFrame } from "./protocol";
+import type { RoomPorts } from "./index";
 
 /** Earlier turns handed to the AI with each question, on every channel (the AI REST API included). */
 export const HISTORY_TURNS = 12;
@@ -23,6 +24,7 @@ export async function streamReply(
   userSeq: number,
   emit: (frame: ServerFrame) => void,
   live: (reply: LiveReply | null) => void,
+  answer: RoomPorts["answer"],
 ): Promise<{ messageId: string; result: AnswerResult } | null> {
   const question = messages.after(userSeq - 1, 1)[0];
   if (!question || question.seq !== userSeq) return null;
@@ -35,13 +37,13 @@ export async function streamReply(
   emit({ type: "typing_start", sender: "ai" });
   try {
     let result: AnswerResult | undefined;
-    for await (const event of streamAnswer(env, {
+    for await (const event of answer(env, {
       creatorId: state.creatorId,
       conversationId: state.conversationId,
       message: question.text,
       history,
       ...(state.knowledgeBaseId && { knowledgeBaseId: state.knowledgeBaseId }),
-    })) {
+    }, state.channel)) {
       if (event.type === "delta") {
         reply.text += event.delta;
         emit({ type: "ai_delta", messageId: reply.messageId, delta: event.delta });

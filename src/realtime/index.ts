@@ -2,6 +2,7 @@
 // (the stub, the socket hand-off, the RPC types) and the wire protocol's shared types. Modules import
 // this file and nothing else under src/realtime; the Durable Object class is imported by the Worker
 // entry alone (workers/api.ts).
+import type { AnswerEvent, AnswerInput } from "../ai/answer";
 import type { Env } from "../env";
 import { AppError } from "../lib/errors";
 import { log } from "../lib/logging";
@@ -146,6 +147,8 @@ export interface RoomPorts {
   authorize(env: Env, kind: SocketKind, token: string | null, conversation: { id: string; creatorId: string }): Promise<SocketIdentity>;
   /** Programs and the proactive engine read each end-user message; consumed = no AI reply. */
   onUserMessage(env: Env, msg: { creatorId: string; endUserId: string; conversationId: string; text: string }): Promise<{ consumed: boolean }>;
+  /** The answer contract within the creator's plan (modules/plans): over the limit, the fallback message. */
+  answer(env: Env, input: AnswerInput, channel: string): AsyncGenerator<AnswerEvent>;
 }
 
 /**

@@ -142,7 +142,7 @@ export function recoverOwedReply(room: Room): void {
 export async function answer(room: Room, userSeq: number): Promise<void> {
   const state = room.state;
   if (!state || state.handover !== "ai" || state.status === "archived") return;
-  const done = await streamReply(room.env, state, room.log, userSeq, (f) => room.broadcast(f), (r) => (room.streaming = r));
+  const done = await streamReply(room.env, state, room.log, userSeq, (f) => room.broadcast(f), (r) => (room.streaming = r), room.ports.answer);
   if (!done || !room.state) return;
   const stored = room.appendOutgoing({
     id: done.messageId,

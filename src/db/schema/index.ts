@@ -5,3 +5,6 @@ export * from "./realtime";
 export * from "./channels";
 export * from "./programs";
 export * from "./knowledge";
+export * from "./api-keys";
+export * from "./oauth";
+export * from "./tasks";

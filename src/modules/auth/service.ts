@@ -13,6 +13,7 @@ import { mailSender } from "../../lib/mail";
 import { closeMemberSockets } from "../../realtime";
 import { checkPassword, hashPassword, verifyPassword } from "./passwords";
 import { presentMe } from "./presenters";
+import { assertRegistrationAllowed } from "../oauth/allowlist";
 import {
   revokeAccessToken,
   revokeMemberSessions,
@@ -44,6 +45,7 @@ export interface RegisterInput {
 }
 
 export async function register(env: Env, input: RegisterInput) {
+  assertRegistrationAllowed(env, input.email);
   assertStrongPassword(input.password, { email: input.email, name: input.full_name });
   const db = getDb(env.DB);
   const existing = await db.select({ id: members.id }).from(members).where(eq(members.email, input.email)).get();

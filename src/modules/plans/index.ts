@@ -1,0 +1,11 @@
+// Wires the plans routes to the service.
+import { createRouter } from "../../lib/router";
+import { dashboardRoute, setPlanRoute } from "./routes";
+import * as service from "./service";
+
+export const plansRouter = createRouter({ rateLimit: "default" })
+  .openapi(dashboardRoute, async (c) => c.json(await service.dashboard(c.env, c.get("account")!.creator), 200))
+  .openapi(setPlanRoute, async (c) => {
+    const body = c.req.valid("json");
+    return c.json(await service.setPlan(c.env, c.req.valid("param").creator_id, body.tier, body.overrides), 200);
+  });
