@@ -17,6 +17,10 @@ const opt = (name: string, fallback: string) => {
   return i >= 0 ? args[i + 1]! : fallback;
 };
 const VERBOSE = args.includes("--verbose");
+// --calibrate: answer everything (ANSWER_MIN_EVIDENCE=0), then choose the evidence threshold on the
+// calibration split and show what it gives on the held-out split.
+const CALIBRATE = args.includes("--calibrate");
+const EXTRA_VARS = Object.fromEntries(args.filter((a) => /^[A-Z_]+=/.test(a)).map((a) => a.split("=") as [string, string]));
 const providers = opt("provider", "local") === "all" ? ["local", "openai-stub"] : [opt("provider", "local")];
 
 interface Question {
@@ -30,6 +34,16 @@ interface Question {
 const questions = (JSON.parse(readFileSync(join(DIR, "questions.json"), "utf8")) as { questions: Question[] }).questions;
 const pages = readdirSync(join(DIR, "handbook")).filter((f) => /\.(md|html|txt)$/.test(f));
 const loadAverage = () => readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
+
+/** fetch, retried when wrangler restarts the Worker (it does when source files change under it). */
+async function call(url: string, init: RequestInit): Promise<Response> {
+  for (let attempt = 0; ; attempt++) {
+    const res = await fetch(url, init);
+    if (res.status !== 503 || attempt >= 5) return res;
+    await res.arrayBuffer();
+    await new Promise((r) => setTimeout(r, 2000));
+  }
+}
 
 interface Outcome {
   q: Question;
@@ -50,7 +64,8 @@ function citedPages(response: string, sources: { metadata: Record<string, unknow
 
 async function runProvider(provider: string): Promise<Outcome[]> {
   const stub = provider === "openai-stub" ? await startOpenAiStub() : undefined;
-  const vars: Record<string, string> = { RATE_LIMITS_ENABLED: "false", SEARCH_CACHE_TTL_SECONDS: "0" };
+  const vars: Record<string, string> = { RATE_LIMITS_ENABLED: "false", SEARCH_CACHE_TTL_SECONDS: "0", ...EXTRA_VARS };
+  if (CALIBRATE) vars.ANSWER_MIN_EVIDENCE = "0";
   if (stub) Object.assign(vars, { AI_PROVIDER: "openai", OPENAI_BASE_URL: stub.url, OPENAI_CHAT_MODEL: "stub-chat", OPENAI_EMBEDDING_MODEL: "stub-embed", VECTOR_STORE: "d1" });
   const server = await startWranglerDev({ vars, timeoutMs: 120_000 });
   const base = server.url;
@@ -69,7 +84,7 @@ async function runProvider(provider: string): Promise<Outcome[]> {
       const form = new FormData();
       form.append("file", new File([readFileSync(join(DIR, "handbook", file))], file));
       form.set("title", file.replace(/\.\w+$/, ""));
-      const res = await fetch(`${base}/api/v1/knowledge-bases/${kb.id}/documents`, { method: "POST", headers: auth, body: form });
+      const res = await call(`${base}/api/v1/knowledge-bases/${kb.id}/documents`, { method: "POST", headers: auth, body: form });
       if (res.status !== 202) throw new Error(`upload ${file}: ${res.status} ${await res.text()}`);
     }
     for (let i = 0; ; i++) {
@@ -80,7 +95,7 @@ async function runProvider(provider: string): Promise<Outcome[]> {
     }
     const outcomes: Outcome[] = [];
     for (const q of questions) {
-      const res = await fetch(`${base}/api/v1/ai/conversations`, {
+      const res = await call(`${base}/api/v1/ai/conversations`, {
         method: "POST",
         headers: { ...auth, "Content-Type": "application/json" },
         body: JSON.stringify({ message: q.question, knowledge_base_id: kb.id }),
@@ -94,7 +109,7 @@ async function runProvider(provider: string): Promise<Outcome[]> {
       const wrongPage = answered && answerable && cited.some((p) => !q.pages.includes(p));
       const correct = answered && answerable && !wrongPage && cited.length > 0 && quotes;
       outcomes.push({ q, answered, cited, correct, wrongPage, response: body.response, confidence: body.confidence });
-      if (VERBOSE) console.error(`${q.id} ${q.kind.padEnd(10)} ${answered ? "ANSWER" : "refuse"} ${correct ? "ok " : answerable ? "BAD" : answered ? "BAD" : "ok "} ${cited.join(",")} | ${q.question} | ${body.response.replace(/\s+/g, " ").slice(0, 140)}`);
+      if (VERBOSE) console.error(`${q.id} ${q.kind.padEnd(10)} ${answered ? "ANSWER" : "refuse"} ${body.confidence.toFixed(2)} ${correct ? "ok " : answerable ? "BAD" : answered ? "BAD" : "ok "} ${cited.join(",")} | ${q.question} | ${body.response.replace(/\s+/g, " ").slice(0, 140)}`);
     }
     return outcomes;
   } finally {
@@ -123,10 +138,31 @@ function summarise(outcomes: Outcome[]) {
   };
 }
 
+/** The outcome had the gate been at `threshold` (answers below it become refusals). */
+const atThreshold = (outcomes: Outcome[], threshold: number): Outcome[] =>
+  outcomes.map((o) => (o.answered && o.confidence < threshold ? { ...o, answered: false, correct: false, wrongPage: false, cited: [] } : o));
+
+function calibrate(outcomes: Outcome[]) {
+  const cal = outcomes.filter((o) => o.q.split === "calibration");
+  const rows = [];
+  for (let t = 0.3; t <= 0.951; t += 0.05) {
+    const th = Math.round(t * 100) / 100;
+    const c = summarise(atThreshold(cal, th));
+    const h = summarise(atThreshold(outcomes.filter((o) => o.q.split === "held_out"), th));
+    rows.push({ threshold: th, calibration: `${c.answered_correctly_pct}% correct, ${c.refused_pct}% refused, ${c.answered_citing_wrong_page} wrong`, held_out: `${h.answered_correctly_pct}% correct, ${h.refused_pct}% refused, ${h.answered_citing_wrong_page} wrong`, objective: c.answered_correctly_pct + c.refused_pct - 10 * c.answered_citing_wrong_page });
+  }
+  const best = rows.reduce((a, b) => (b.objective > a.objective ? b : a));
+  return { chosen_on_calibration: best.threshold, sweep: rows };
+}
+
 async function main() {
   const report: Record<string, unknown> = { questions: questions.length, pages: pages.length, load_average_at_start: loadAverage() };
   for (const provider of providers) {
     const outcomes = await runProvider(provider);
+    if (CALIBRATE) {
+      report[provider] = calibrate(outcomes);
+      continue;
+    }
     report[provider] = {
       all: summarise(outcomes),
       calibration: summarise(outcomes.filter((o) => o.q.split === "calibration")),

@@ -1,6 +1,7 @@
 // The one answer function: the AI REST API, the widget and every channel call it.
-// Pipeline: hybrid retrieval → relevance gate → grounded prompt → provider streaming. With nothing
-// relevant it says it doesn't know (the creator's fallback text) instead of inventing.
+// Pipeline: hybrid retrieval (with WordNet expansion) → answerability evidence (src/ai/evidence.ts) →
+// grounded prompt → provider streaming. Without enough evidence it says it doesn't know (the creator's
+// fallback text) instead of inventing; an LLM that finds no answer in the sources says so with a marker.
 import { eq } from "drizzle-orm";
 import { getDb } from "../db/client";
 import { creators } from "../db/schema";
@@ -9,9 +10,11 @@ import { config } from "../config";
 import { AppError } from "../lib/errors";
 import { log } from "../lib/logging";
 import { recordMetric } from "./metrics";
-import { buildPrompt } from "./prompt";
+import { coverage, salientTerms, statsWords, termWeights, type TermWeights } from "./evidence";
+import { buildPrompt, NO_ANSWER } from "./prompt";
 import { aiProvider } from "./providers";
 import { search, type SearchHit } from "./retrieve";
+import { termStats } from "./term-stats";
 
 export interface AnswerSource {
   content: string;
@@ -59,6 +62,7 @@ async function retrieve(env: Env, input: AnswerInput): Promise<SearchHit[]> {
       query: input.message,
       limit: input.maxSources ?? 5,
       knowledgeBaseIds: input.knowledgeBaseId ? [input.knowledgeBaseId] : undefined,
+      expand: config(env).knowledge.queryExpansion,
     });
     return result.results;
   } catch (err) {
@@ -68,33 +72,56 @@ async function retrieve(env: Env, input: AnswerInput): Promise<SearchHit[]> {
   }
 }
 
-/** Every hit gets a real cosine similarity (lexical-only hits are embedded here), then the gate applies. */
-async function relevant(env: Env, question: string, hits: SearchHit[]): Promise<SearchHit[]> {
+type Scored = SearchHit & { evidence: number };
+
+/** Every hit gets a real cosine similarity (lexical-only hits are embedded here). */
+async function withSimilarity(env: Env, question: string, hits: SearchHit[]): Promise<void> {
   const missing = hits.filter((h) => h.vector_score === null);
-  if (missing.length) {
-    const provider = aiProvider(env);
-    const [q, ...vectors] = await provider.embed([question, ...missing.map((h) => (h.heading ? `${h.heading}\n${h.content}` : h.content))]);
-    missing.forEach((h, i) => {
-      let dot = 0;
-      const v = vectors[i]!;
-      for (let j = 0; j < v.length; j++) dot += v[j]! * q![j]!;
-      h.vector_score = round(dot);
-    });
-  }
-  const min = config(env).knowledge.minSimilarity;
-  // Relevant: semantically close, or lexically matching at least half of the question's content words.
-  return hits.filter((h) => (h.vector_score ?? 0) >= min || (h.bm25_score !== null && h.term_coverage >= 0.5));
+  if (!missing.length) return;
+  const [q, ...vectors] = await aiProvider(env).embed([question, ...missing.map((h) => (h.heading ? `${h.heading}\n${h.content}` : h.content))]);
+  missing.forEach((h, i) => {
+    let dot = 0;
+    const v = vectors[i]!;
+    for (let j = 0; j < v.length; j++) dot += v[j]! * q![j]!;
+    h.vector_score = round(dot);
+  });
 }
+
+/**
+ * The passages good enough to answer from. Evidence = IDF-weighted coverage of the question's salient
+ * words by the passage. Only passages close to the best one are kept (so an answer never quotes a
+ * page that merely shares a word). With a real embedding model a semantically close passage also
+ * qualifies (the LLM then still may decline); the local hashed vectors are lexical, so not for them.
+ */
+async function answerable(env: Env, input: AnswerInput, hits: SearchHit[]): Promise<{ hits: Scored[]; weights: TermWeights; best: number }> {
+  const cfg = config(env).knowledge;
+  const salient = salientTerms(input.message);
+  const stats = await termStats(env, input.creatorId, statsWords(salient), input.knowledgeBaseId ? [input.knowledgeBaseId] : undefined);
+  const weights = termWeights(salient, stats);
+  const provider = aiProvider(env);
+  if (provider.name !== "local") await withSimilarity(env, input.message, hits);
+  const scored: Scored[] = hits.map((h) => ({ ...h, evidence: coverage(`${h.heading}\n${h.content}`, weights) }));
+  const best = scored.reduce((m, h) => Math.max(m, h.evidence), 0);
+  const semantic = (h: SearchHit) => provider.name !== "local" && (h.vector_score ?? 0) >= cfg.minSimilarity;
+  const kept = scored
+    .filter((h) => (h.evidence >= cfg.minEvidence && h.evidence >= best * KEEP_RELATIVE) || semantic(h))
+    .sort((a, b) => b.evidence - a.evidence);
+  return { hits: kept, weights, best };
+}
+
+/** A passage is kept when its evidence is at least this share of the best passage's. */
+const KEEP_RELATIVE = 0.85;
 
 export async function* streamAnswer(env: Env, input: AnswerInput): AsyncGenerator<AnswerEvent> {
   const started = performance.now();
   const provider = aiProvider(env);
   const fallback = await fallbackText(env, input.creatorId);
-  const hits = await relevant(env, input.message, await retrieve(env, input));
+  const { hits, weights } = await answerable(env, input, await retrieve(env, input));
   const retrievalMs = performance.now() - started;
 
   let response = "";
   let modelUsed = provider.chatModel;
+  let declined = false;
   const generationStarted = performance.now();
   if (hits.length) {
     const prompt = buildPrompt({
@@ -103,17 +130,35 @@ export async function* streamAnswer(env: Env, input: AnswerInput): AsyncGenerato
       history: input.history,
       fallback,
     });
+    prompt.termWeights = weights;
+    // Held back until it can't be the no-answer marker, so a declining model streams nothing of it.
+    let pending = "";
     try {
       for await (const delta of provider.generate(prompt)) {
-        response += delta;
-        yield { type: "delta", delta };
+        if (declined) continue;
+        if (response) {
+          response += delta;
+          yield { type: "delta", delta };
+          continue;
+        }
+        pending += delta;
+        const head = pending.trimStart();
+        if (head.startsWith(NO_ANSWER)) declined = true;
+        else if (head.length >= NO_ANSWER.length || !NO_ANSWER.startsWith(head)) {
+          response = pending;
+          yield { type: "delta", delta: pending };
+        }
+      }
+      if (!response && !declined && pending.trim() && !pending.trim().startsWith(NO_ANSWER)) {
+        response = pending;
+        yield { type: "delta", delta: pending };
       }
     } catch (err) {
       log("error", "generation failed", { provider: provider.name, error: String(err) });
       if (!response) throw new AppError("SERVICE_UNAVAILABLE", "The AI model is not available right now");
     }
   }
-  if (!response.trim()) {
+  if (declined || !response.trim() || response.trim() === fallback) {
     response = fallback;
     modelUsed = FALLBACK_MODEL;
     for (const piece of fallback.split(/(?<=\s)/)) yield { type: "delta", delta: piece };
@@ -133,8 +178,8 @@ export async function* streamAnswer(env: Env, input: AnswerInput): AsyncGenerato
     },
     similarity_score: Math.max(0, round(h.vector_score ?? 0)),
   }));
-  // Confidence: the best source's similarity, nudged by how much of the question it covers.
-  const best = usedSources.reduce((m, h) => Math.max(m, (h.vector_score ?? 0) * 0.7 + h.term_coverage * 0.3), 0);
+  // Confidence: the evidence the answer rests on (0 for the fallback).
+  const confidence = usedSources.length ? Math.max(...usedSources.map((h) => Math.max(h.evidence, provider.name === "local" ? 0 : (h.vector_score ?? 0)))) : 0;
   const totalMs = performance.now() - started;
   await recordMetric(env, input.creatorId, {
     kind: "answer",
@@ -148,7 +193,7 @@ export async function* streamAnswer(env: Env, input: AnswerInput): AsyncGenerato
     type: "done",
     result: {
       response,
-      confidence: round(Math.min(1, Math.max(0, best)), 2),
+      confidence: round(Math.min(1, Math.max(0, confidence)), 2),
       model_used: modelUsed,
       sources,
       processing_time_ms: Math.round(totalMs),
