@@ -10,10 +10,11 @@ import { config } from "../config";
 import { AppError } from "../lib/errors";
 import { log } from "../lib/logging";
 import { recordMetric } from "./metrics";
-import { coverage, salientTerms, statsWords, termWeights, type TermWeights } from "./evidence";
+import { answeringSentences, coverage, salientTerms, statsWords, termWeights, type TermWeights } from "./evidence";
+import { looksLikeInstruction } from "./guard";
 import { buildPrompt, NO_ANSWER } from "./prompt";
 import { aiProvider } from "./providers";
-import { search, type SearchHit } from "./retrieve";
+import { scope, search, type SearchHit } from "./retrieve";
 import { termStats } from "./term-stats";
 
 export interface AnswerSource {
@@ -31,6 +32,11 @@ export interface AnswerInput {
   history?: { role: "user" | "assistant"; content: string }[];
   /** How many passages to ground on (default 5). */
   maxSources?: number;
+  /**
+   * "public": a visitor asks (widget, Telegram, WhatsApp): only public knowledge bases are used, and
+   * the sources carry the document title and a snippet, not whole chunks or internal metadata.
+   */
+  audience?: "public";
 }
 
 export interface AnswerResult {
@@ -56,17 +62,29 @@ export async function fallbackText(env: Env, creatorId: string): Promise<string>
 
 const round = (n: number, digits = 4) => Math.round(n * 10 ** digits) / 10 ** digits;
 
-async function retrieve(env: Env, input: AnswerInput): Promise<SearchHit[]> {
+/** The knowledge bases this answer may use (none when a named one is gone or not for this audience). */
+async function answerScope(env: Env, input: AnswerInput): Promise<string[]> {
+  try {
+    return (await scope(env, input.creatorId, input.knowledgeBaseId ? [input.knowledgeBaseId] : undefined, input.audience)).map((k) => k.id);
+  } catch (err) {
+    // A conversation whose knowledge base was deleted answers like one with nothing relevant.
+    if (err instanceof AppError && err.code === "RESOURCE_NOT_FOUND") return [];
+    throw err;
+  }
+}
+
+async function retrieve(env: Env, input: AnswerInput, kbIds: string[]): Promise<SearchHit[]> {
+  if (!kbIds.length) return [];
   try {
     const result = await search(env, input.creatorId, {
       query: input.message,
       limit: input.maxSources ?? 5,
-      knowledgeBaseIds: input.knowledgeBaseId ? [input.knowledgeBaseId] : undefined,
+      knowledgeBaseIds: kbIds,
       expand: config(env).knowledge.queryExpansion,
+      audience: input.audience,
     });
     return result.results;
   } catch (err) {
-    // A conversation whose knowledge base was deleted answers like one with nothing relevant.
     if (err instanceof AppError && err.code === "RESOURCE_NOT_FOUND") return [];
     throw err;
   }
@@ -93,10 +111,11 @@ async function withSimilarity(env: Env, question: string, hits: SearchHit[]): Pr
  * page that merely shares a word). With a real embedding model a semantically close passage also
  * qualifies (the LLM then still may decline); the local hashed vectors are lexical, so not for them.
  */
-async function answerable(env: Env, input: AnswerInput, hits: SearchHit[]): Promise<{ hits: Scored[]; weights: TermWeights; best: number }> {
+async function answerable(env: Env, input: AnswerInput, kbIds: string[], hits: SearchHit[]): Promise<{ hits: Scored[]; weights: TermWeights; best: number }> {
   const cfg = config(env).knowledge;
   const salient = salientTerms(input.message);
-  const stats = await termStats(env, input.creatorId, statsWords(salient), input.knowledgeBaseId ? [input.knowledgeBaseId] : undefined);
+  if (!hits.length) return { hits: [], weights: [], best: 0 };
+  const stats = await termStats(env, input.creatorId, statsWords(salient), kbIds);
   const weights = termWeights(salient, stats);
   const provider = aiProvider(env);
   if (provider.name !== "local") await withSimilarity(env, input.message, hits);
@@ -109,6 +128,15 @@ async function answerable(env: Env, input: AnswerInput, hits: SearchHit[]): Prom
   return { hits: kept, weights, best };
 }
 
+const VISITOR_SNIPPET_CHARS = 240;
+
+/** What a visitor sees of a source: the sentence of it that answers, cut to a snippet (plain text). */
+function visitorSnippet(h: SearchHit, weights: TermWeights): string {
+  const best = answeringSentences([{ title: h.document_title, content: h.content }], weights, { max: 1, maxChars: VISITOR_SNIPPET_CHARS, skip: looksLikeInstruction })[0];
+  const text = (best?.text ?? h.content).replace(/\s+/g, " ").trim();
+  return text.length > VISITOR_SNIPPET_CHARS ? `${text.slice(0, VISITOR_SNIPPET_CHARS - 1).trimEnd()}…` : text;
+}
+
 /** A passage is kept when its evidence is at least this share of the best passage's. */
 const KEEP_RELATIVE = 0.85;
 
@@ -116,7 +144,8 @@ export async function* streamAnswer(env: Env, input: AnswerInput): AsyncGenerato
   const started = performance.now();
   const provider = aiProvider(env);
   const fallback = await fallbackText(env, input.creatorId);
-  const { hits, weights } = await answerable(env, input, await retrieve(env, input));
+  const kbIds = await answerScope(env, input);
+  const { hits, weights } = await answerable(env, input, kbIds, await retrieve(env, input, kbIds));
   const retrievalMs = performance.now() - started;
 
   let response = "";
@@ -165,7 +194,10 @@ export async function* streamAnswer(env: Env, input: AnswerInput): AsyncGenerato
   }
   const generationMs = performance.now() - generationStarted;
   const usedSources = modelUsed === FALLBACK_MODEL ? [] : hits;
-  const sources: AnswerSource[] = usedSources.map((h) => ({
+  const sources: AnswerSource[] = usedSources.map((h) =>
+    input.audience === "public"
+      ? { content: visitorSnippet(h, weights), metadata: { document_title: h.document_title }, similarity_score: Math.max(0, round(h.vector_score ?? 0)) }
+      : {
     content: h.content,
     metadata: {
       ...h.metadata,
@@ -177,7 +209,7 @@ export async function* streamAnswer(env: Env, input: AnswerInput): AsyncGenerato
       heading: h.heading,
     },
     similarity_score: Math.max(0, round(h.vector_score ?? 0)),
-  }));
+  });
   // Confidence: the evidence the answer rests on (0 for the fallback).
   const confidence = usedSources.length ? Math.max(...usedSources.map((h) => Math.max(h.evidence, provider.name === "local" ? 0 : (h.vector_score ?? 0)))) : 0;
   const totalMs = performance.now() - started;

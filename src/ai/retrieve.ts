@@ -2,7 +2,7 @@
 // scoped to the creator (and the named knowledge bases / metadata filters); cached per knowledge-base
 // revision. BM25 is scored here with the creator's own term statistics (src/ai/term-stats.ts), never
 // FTS5's whole-table bm25(), so no tenant's uploads shape or reveal another's ranking.
-import { asc, inArray } from "drizzle-orm";
+import { and, asc, eq, inArray } from "drizzle-orm";
 import { tenant } from "../db/client";
 import { knowledgeBases } from "../db/schema";
 import type { Env } from "../env";
@@ -26,6 +26,8 @@ export interface SearchInput {
   mode?: SearchMode;
   /** Add WordNet synonyms of the query's words (weighted below the words themselves); the answer pipeline does. */
   expand?: boolean;
+  /** "public": only knowledge bases visitors may be answered from (widget, Telegram, WhatsApp). */
+  audience?: "public";
 }
 
 export interface SearchHit {
@@ -124,13 +126,21 @@ async function bm25Candidates(env: Env, creatorId: string, qts: QueryTerm[], kbI
   return all.sort((a, b) => b.score - a.score || (a.chunkId < b.chunkId ? -1 : 1)).slice(0, k);
 }
 
-/** The knowledge bases in scope with their revisions (404 for a named base the creator doesn't own). */
-export async function scope(env: Env, creatorId: string, ids?: string[]) {
+/**
+ * The knowledge bases in scope with their revisions (404 for a named base the creator doesn't own, or,
+ * for a public audience, one that is internal).
+ */
+export async function scope(env: Env, creatorId: string, ids?: string[], audience?: "public") {
   const t = tenant(env.DB, creatorId);
   const rows = await t.db
     .select({ id: knowledgeBases.id, revision: knowledgeBases.revision })
     .from(knowledgeBases)
-    .where(t.where(knowledgeBases, ids?.length ? inArray(knowledgeBases.id, ids) : undefined))
+    .where(
+      t.where(
+        knowledgeBases,
+        and(ids?.length ? inArray(knowledgeBases.id, ids) : undefined, audience ? eq(knowledgeBases.audience, audience) : undefined),
+      ),
+    )
     .orderBy(asc(knowledgeBases.id))
     .all();
   if (ids?.length && rows.length !== new Set(ids).size) throw notFound("Knowledge base");
@@ -235,7 +245,7 @@ export async function search(env: Env, creatorId: string, input: SearchInput): P
   const started = performance.now();
   const cfg = config(env).knowledge;
   const mode = input.mode ?? "hybrid";
-  const kbs = await scope(env, creatorId, input.knowledgeBaseIds);
+  const kbs = await scope(env, creatorId, input.knowledgeBaseIds, input.audience);
   const revisions = kbs.map((k) => `${k.id}:${k.revision}`).join(",");
   const params = { q: input.query, limit: input.limit, kb: kbs.map((k) => k.id), md: input.metadata ?? null, mode, x: input.expand ?? false };
   const { value, hit } = await cachedSearch(creatorId, revisions, params, cfg.searchCacheTtlSeconds, () =>
@@ -254,7 +264,7 @@ async function runSearch(env: Env, creatorId: string, input: SearchInput, mode: 
   // Each list contributes more candidates than asked for, so fusion can promote what both agree on.
   const k = Math.min(Math.max(input.limit, 100), 400);
   const qts = expandQuery(input.query, input.expand ?? false, MAX_QUERY_TERMS);
-  const scopedKbs = input.knowledgeBaseIds?.length ? kbIds : undefined;
+  const scopedKbs = input.knowledgeBaseIds?.length || input.audience ? kbIds : undefined;
   const [lexical, semantic] = await Promise.all([
     mode !== "vector" ? bm25Candidates(env, creatorId, qts, scopedKbs, docIds, k) : Promise.resolve([]),
     mode !== "bm25"
