@@ -27,6 +27,7 @@ import { programsRouter } from "./modules/programs";
 import { proactiveRouter } from "./modules/proactive";
 import { knowledgeRouter, legacyKnowledgeRouter } from "./modules/knowledge";
 import { aiRouter, memoryRouter } from "./modules/ai";
+import { assistantRouter } from "./modules/assistant";
 import "./db/owned-tables";
 
 export function buildApp() {
@@ -52,6 +53,7 @@ export function buildApp() {
   app.route("/", systemRouter);
   app.route("/", authRouter);
   app.route("/", creatorsRouter);
+  app.route("/", assistantRouter);
   app.route("/", teamRouter);
   app.route("/", gdprRouter);
   app.route("/", widgetRouter);

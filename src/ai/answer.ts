@@ -5,6 +5,8 @@
 import { eq } from "drizzle-orm";
 import { getDb } from "../db/client";
 import { creators } from "../db/schema";
+import type { Persona } from "../modules/assistant/schemas";
+import { personaFromSettings } from "../modules/assistant/service";
 import type { Env } from "../env";
 import { config } from "../config";
 import { AppError } from "../lib/errors";
@@ -55,10 +57,19 @@ export const FALLBACK_MODEL = "fallback (no relevant sources)";
 
 /** The creator's own fallback text (creator settings `fallback_message`), else FALLBACK_ANSWER. */
 export async function fallbackText(env: Env, creatorId: string): Promise<string> {
-  const row = await getDb(env.DB).select({ settings: creators.settings }).from(creators).where(eq(creators.id, creatorId)).get();
-  const custom = row?.settings?.fallback_message;
-  return typeof custom === "string" && custom.trim() ? custom.trim() : FALLBACK_ANSWER;
+  return (await persona(env, creatorId)).fallback_message ?? FALLBACK_ANSWER;
 }
+
+async function persona(env: Env, creatorId: string): Promise<Persona> {
+  const row = await getDb(env.DB).select({ settings: creators.settings }).from(creators).where(eq(creators.id, creatorId)).get();
+  return personaFromSettings(row?.settings);
+}
+
+/** model_used when the persona's greeting answered a greeting. */
+export const GREETING_MODEL = "persona greeting";
+// A message that only greets ("Hi!", "Good morning", "Hallo") gets the persona's greeting, not a search.
+const ONLY_GREETING = /^\s*(hi|hello|hey|hiya|howdy|hallo|hola|ola|olá|bonjour|ciao|good (morning|afternoon|evening)|greetings)(\s+(there|everyone|all))?[\s!.,?]*$/iu;
+export const isGreeting = (message: string) => ONLY_GREETING.test(message);
 
 const round = (n: number, digits = 4) => Math.round(n * 10 ** digits) / 10 ** digits;
 
@@ -143,7 +154,13 @@ const KEEP_RELATIVE = 0.85;
 export async function* streamAnswer(env: Env, input: AnswerInput): AsyncGenerator<AnswerEvent> {
   const started = performance.now();
   const provider = aiProvider(env);
-  const fallback = await fallbackText(env, input.creatorId);
+  const who = await persona(env, input.creatorId);
+  const fallback = who.fallback_message ?? FALLBACK_ANSWER;
+  if (who.greeting && isGreeting(input.message)) {
+    for (const piece of who.greeting.split(/(?<=\s)/)) yield { type: "delta", delta: piece };
+    yield { type: "done", result: { response: who.greeting, confidence: 1, model_used: GREETING_MODEL, sources: [], processing_time_ms: Math.round(performance.now() - started) } };
+    return;
+  }
   const kbIds = await answerScope(env, input);
   const { hits, weights } = await answerable(env, input, kbIds, await retrieve(env, input, kbIds));
   const retrievalMs = performance.now() - started;
@@ -158,6 +175,7 @@ export async function* streamAnswer(env: Env, input: AnswerInput): AsyncGenerato
       sources: hits.map((h) => ({ title: h.document_title, content: h.content })),
       history: input.history,
       fallback,
+      persona: { name: who.name, tone: who.tone, language: who.language, instructions: who.instructions },
     });
     prompt.termWeights = weights;
     // Held back until it can't be the no-answer marker, so a declining model streams nothing of it.

@@ -65,7 +65,8 @@ export function composeExtractive(prompt: GroundedPrompt): string {
   const lines = picked.map((c) => `${c.text} [${c.source + 1}]`);
   const cited = [...new Set(picked.map((c) => c.source))];
   const refs = cited.map((i) => `[${i + 1}] ${prompt.sources[i]!.title}`).join("; ");
-  return `From the knowledge base:\n${lines.join("\n")}\n\nSources: ${refs}`;
+  const intro = prompt.assistantName && prompt.assistantName !== "Assistant" ? `${prompt.assistantName} here. From the knowledge base:` : "From the knowledge base:";
+  return `${intro}\n${lines.join("\n")}\n\nSources: ${refs}`;
 }
 
 export function localProvider(dims: number): AiProvider {
