@@ -92,18 +92,28 @@ export function prepareLocalDatabase(persistTo) {
 export const SAMPLE_KB_NAME = "Coaching handbook (sample)";
 const SAMPLE_DIR = join(ROOT, "bench", "answers", "handbook");
 
+/** fetch, retried while wrangler (re)builds the Worker right after start-up (503 "restarted mid-request"). */
+async function call(url, init) {
+  for (let attempt = 0; ; attempt++) {
+    const res = await fetch(url, init);
+    if (res.status !== 503 || attempt >= 10) return res;
+    await res.arrayBuffer();
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+}
+
 /** Uploads the sample handbook through the API unless the demo creator already has it. Returns pages uploaded. */
 export async function seedSampleKnowledge(url) {
-  const login = await fetch(`${url}/api/v1/auth/login`, {
+  const login = await call(`${url}/api/v1/auth/login`, {
     method: "POST",
     headers: { "Content-Type": "application/json" },
     body: JSON.stringify({ email: DEMO.email, password: DEMO.password }),
   });
   if (!login.ok) throw new Error(`demo login failed: ${login.status}`);
   const auth = { Authorization: `Bearer ${(await login.json()).access_token}` };
-  const list = await (await fetch(`${url}/api/v1/knowledge-bases`, { headers: auth })).json();
+  const list = await (await call(`${url}/api/v1/knowledge-bases`, { headers: auth })).json();
   if (list.knowledge_bases.some((k) => k.name === SAMPLE_KB_NAME)) return 0;
-  const created = await fetch(`${url}/api/v1/knowledge-bases`, {
+  const created = await call(`${url}/api/v1/knowledge-bases`, {
     method: "POST",
     headers: { ...auth, "Content-Type": "application/json" },
     body: JSON.stringify({ name: SAMPLE_KB_NAME, description: "Sample pages seeded by npm run dev (development only)", audience: "public" }),
@@ -115,7 +125,7 @@ export async function seedSampleKnowledge(url) {
     const form = new FormData();
     form.append("file", new File([readFileSync(join(SAMPLE_DIR, file))], file, { type: "text/markdown" }));
     form.set("title", file.replace(/\.md$/, ""));
-    const res = await fetch(`${url}/api/v1/knowledge-bases/${kb.id}/documents`, { method: "POST", headers: auth, body: form });
+    const res = await call(`${url}/api/v1/knowledge-bases/${kb.id}/documents`, { method: "POST", headers: auth, body: form });
     if (res.status !== 202) throw new Error(`sample upload ${file}: ${res.status} ${await res.text()}`);
     uploaded++;
   }

@@ -28,6 +28,7 @@ import { proactiveRouter } from "./modules/proactive";
 import { knowledgeRouter, legacyKnowledgeRouter } from "./modules/knowledge";
 import { aiRouter, memoryRouter } from "./modules/ai";
 import { assistantRouter } from "./modules/assistant";
+import { memoryStoreRouter } from "./modules/memory";
 import "./db/owned-tables";
 
 export function buildApp() {
@@ -54,6 +55,7 @@ export function buildApp() {
   app.route("/", authRouter);
   app.route("/", creatorsRouter);
   app.route("/", assistantRouter);
+  app.route("/", memoryStoreRouter);
   app.route("/", teamRouter);
   app.route("/", gdprRouter);
   app.route("/", widgetRouter);

@@ -5,3 +5,4 @@ export * from "./realtime";
 export * from "./channels";
 export * from "./programs";
 export * from "./knowledge";
+export * from "./memory";
