@@ -3,7 +3,9 @@ import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { ownedTables } from "../../src/db/ownership";
 import { api, createCreator, errorOf } from "../helpers";
-import { openSession, widgetKeyOf } from "../realtime";
+import { chatSetup, openSession, widgetKeyOf } from "../realtime";
+import { conversationStub } from "../../src/realtime/gateway";
+import { detectIntent } from "../../src/ai/intent";
 
 async function endUserOf(token: string, creatorId: string): Promise<string> {
   await openSession(await widgetKeyOf(token));
@@ -84,5 +86,31 @@ describe("memory store", { timeout: 60_000 }, () => {
 
   it("is registered as creator-owned data (GDPR export and erasure walk it)", () => {
     expect(ownedTables().map((t) => t.table)).toContain("end_user_memories");
+  });
+
+  it("the conversation context carries intent, entities and the end user's memory", async () => {
+    const { creator, session, tab } = await chatSetup();
+    tab.send({ type: "message", id: "m1", text: "I want to cancel my Premium plan before Friday, write to me at sam@example.com" });
+    await tab.aiReply();
+    await conversationStub(env, session.conversation_id).flushOutbox();
+    const conv = await env.DB.prepare("SELECT end_user_id FROM conversations WHERE id = ?").bind(session.conversation_id).first<{ end_user_id: string }>();
+    await api("/api/memory/memories", { method: "POST", token: creator.access_token, json: { user_id: conv!.end_user_id, type: "long_term", key: "goal", value: "run a marathon" } });
+    const ctx = (await (await api(`/api/v1/ai/conversations/${session.conversation_id}/context`, { token: creator.access_token })).json()) as any;
+    expect(ctx.intent).toMatchObject({ name: "cancellation" });
+    expect(ctx.entities).toMatchObject({ email: ["sam@example.com"], weekday: ["friday"], plan: ["premium plan"] });
+    expect(ctx.memory).toEqual([{ type: "long_term", key: "goal", value: "run a marathon", updated_at: expect.any(String) }]);
+    const stranger = await createCreator();
+    expect((await api(`/api/v1/ai/conversations/${session.conversation_id}/context`, { token: stranger.access_token })).status).toBe(404);
+    tab.close();
+  });
+
+  it("recognises the rule set's intents", () => {
+    expect(detectIntent("Hi!").name).toBe("greeting");
+    expect(detectIntent("How much is the coached plan?").name).toBe("pricing");
+    expect(detectIntent("Can I book a session on Tuesday?").name).toBe("scheduling");
+    expect(detectIntent("I want my money back").name).toBe("cancellation");
+    expect(detectIntent("Let me talk to a real person please").name).toBe("handover");
+    expect(detectIntent("This is unacceptable, the app crashed again").name).toBe("complaint");
+    expect(detectIntent("What should I eat before training?").name).toBe("question");
   });
 });
