@@ -6,7 +6,9 @@ import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { localEmbedding } from "../src/ai/providers/local";
 import { stem, terms } from "../src/ai/text";
-import { ftsQuery } from "../src/ai/retrieve";
+import { bm25Score, ftsQuery } from "../src/ai/retrieve";
+import { expandQuery } from "../src/ai/synonyms";
+import { porter, type TermStats } from "../src/ai/term-stats";
 import { chunkSections } from "../src/modules/knowledge/chunk";
 import { markdownSections } from "../src/modules/knowledge/extract";
 
@@ -30,11 +32,13 @@ const db = new DatabaseSync(":memory:");
 db.exec("CREATE VIRTUAL TABLE f USING fts5(content, heading, tokenize='porter unicode61 remove_diacritics 2')");
 const insert = db.prepare("INSERT INTO f(rowid, content, heading) VALUES (?, ?, ?)");
 const chunkDoc: string[] = [];
+const chunkText: [string, string][] = [];
 const vectors: Float32Array[] = [];
 let t0 = performance.now();
 for (const doc of corpus) {
   for (const c of chunkSections(markdownSections(`# ${doc.title}\n\n${doc.text}`), { chunkSize: 1000, chunkOverlap: 200 })) {
     insert.run(chunkDoc.length, c.content, c.heading);
+    chunkText.push([c.content, c.heading]);
     chunkDoc.push(doc._id);
     vectors.push(localEmbedding(`${c.heading}\n${c.content}`, dims, fw));
   }
@@ -46,6 +50,19 @@ const idf = (t: string) => Math.log(1 + (N - (df.get(t) ?? 0) + 0.5) / ((df.get(
 const useIdf = process.env.IDF !== "0";
 console.log(`chunks ${chunkDoc.length} indexed in ${Math.round(performance.now() - t0)} ms`);
 const bm25 = db.prepare("SELECT rowid, bm25(f, 1.0, 0.5) AS r FROM f WHERE f MATCH ? ORDER BY r LIMIT 300");
+// JSBM25=1: the product's lexical list (src/ai/retrieve.ts): FTS5 candidates rescored with bm25Score and
+// collection statistics (here the whole corpus is one tenant); EXPAND=1 adds the WordNet expansion.
+const JSBM25 = process.env.JSBM25 === "1";
+const EXPAND = process.env.EXPAND === "1";
+const chunkDf = new Map<string, number>();
+let totalChars = 0;
+if (JSBM25) {
+  for (const [content, heading] of chunkText) {
+    totalChars += content.length + heading.length;
+    for (const s of new Set(`${content} ${heading}`.toLowerCase().normalize("NFKD").replace(/\p{M}+/gu, "").match(/[\p{L}\p{N}]+/gu)?.map(porter) ?? [])) chunkDf.set(s, (chunkDf.get(s) ?? 0) + 1);
+  }
+}
+const stats: TermStats = { n: chunkText.length, avgChars: totalChars / Math.max(1, chunkText.length), df: chunkDf };
 
 function ndcg(ranked: string[], rel: Set<string>) {
   let dcg = 0, idcg = 0;
@@ -61,7 +78,13 @@ const totals: Record<string, [number, number]> = { bm25: [0, 0], vector: [0, 0],
 t0 = performance.now();
 for (const q of evalQ) {
   const match = ftsQuery(q.text);
-  const lex = match ? (bm25.all(match) as { rowid: number }[]).map((r) => r.rowid) : [];
+  let lex = match ? (bm25.all(match) as { rowid: number }[]).map((r) => r.rowid) : [];
+  if (JSBM25) {
+    const qts = expandQuery(q.text, EXPAND, 32);
+    const m = qts.map((t) => `"${t.word.replace(/"/g, "")}"`).join(" OR ");
+    const rows = m ? (bm25.all(m) as { rowid: number }[]).map((r) => r.rowid) : [];
+    lex = rows.map((r) => [r, bm25Score(chunkText[r]![0], chunkText[r]![1], qts, stats)] as const).sort((a, b) => b[1] - a[1]).map((x) => x[0]);
+  }
   const qv = localEmbedding(q.text, dims, fw, useIdf ? idf : undefined);
   const scored = vectors.map((v, i) => {
     let s = 0;

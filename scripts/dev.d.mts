@@ -4,3 +4,5 @@ export declare function hashPassword(password: string, iterations?: number): str
 export declare function argValue(args: string[], name: string): string | undefined;
 export declare function seedSql(passwordHash: string): string;
 export declare function prepareLocalDatabase(persistTo?: string): boolean;
+export declare const SAMPLE_KB_NAME: string;
+export declare function seedSampleKnowledge(url: string): Promise<number>;

@@ -1,7 +1,7 @@
 // `npm run dev`: local D1 migrations, an idempotent demo creator, then `wrangler dev` (extra args reach wrangler).
 import { spawn, spawnSync } from "node:child_process";
 import { pbkdf2Sync, randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -87,6 +87,49 @@ export function prepareLocalDatabase(persistTo) {
   }
 }
 
+// Development only: the demo creator gets a sample knowledge base, so the first question on /demo is
+// answered with its sources. The pages are the answer benchmark's coaching handbook (bench/answers).
+export const SAMPLE_KB_NAME = "Coaching handbook (sample)";
+const SAMPLE_DIR = join(ROOT, "bench", "answers", "handbook");
+
+/** fetch, retried while wrangler (re)builds the Worker right after start-up (503 "restarted mid-request"). */
+async function call(url, init) {
+  for (let attempt = 0; ; attempt++) {
+    const res = await fetch(url, init);
+    if (res.status !== 503 || attempt >= 10) return res;
+    await res.arrayBuffer();
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+}
+
+/** Uploads the sample handbook through the API unless the demo creator already has it. Returns pages uploaded. */
+export async function seedSampleKnowledge(url) {
+  const login = await call(`${url}/api/v1/auth/login`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ email: DEMO.email, password: DEMO.password }),
+  });
+  if (!login.ok) throw new Error(`demo login failed: ${login.status}`);
+  const auth = { Authorization: `Bearer ${(await login.json()).access_token}` };
+  const list = await (await call(`${url}/api/v1/knowledge-bases`, { headers: auth })).json();
+  if (list.knowledge_bases.some((k) => k.name === SAMPLE_KB_NAME)) return 0;
+  const created = await call(`${url}/api/v1/knowledge-bases`, {
+    method: "POST",
+    headers: { ...auth, "Content-Type": "application/json" },
+    body: JSON.stringify({ name: SAMPLE_KB_NAME, description: "Sample pages seeded by npm run dev (development only)", audience: "public" }),
+  });
+  if (created.status !== 201) throw new Error(`sample knowledge base: ${created.status} ${await created.text()}`);
+  const kb = await created.json();
+  // One multi-file upload (titles come from the file names): the per-creator upload limit counts requests.
+  const form = new FormData();
+  const files = readdirSync(SAMPLE_DIR).filter((f) => f.endsWith(".md")).sort();
+  for (const file of files) form.append("file", new File([readFileSync(join(SAMPLE_DIR, file))], file, { type: "text/markdown" }));
+  const res = await call(`${url}/api/v1/knowledge-bases/${kb.id}/documents/batch`, { method: "POST", headers: auth, body: form });
+  if (res.status !== 202) throw new Error(`sample upload: ${res.status} ${await res.text()}`);
+  const uploaded = files.length - ((await res.json()).rejected ?? 0);
+  return uploaded;
+}
+
 function banner(url, created) {
   const line = "─".repeat(60);
   return [
@@ -147,7 +190,14 @@ async function main() {
 
   const host = !ip || ip === "0.0.0.0" || ip === "*" || ip === "::" ? "localhost" : ip.includes(":") ? `[${ip}]` : ip;
   const url = `http://${host}:${port}`;
-  if (await waitForHealth(url, child)) console.log(banner(url, created));
+  if (!(await waitForHealth(url, child))) return;
+  try {
+    const pages = await seedSampleKnowledge(url);
+    console.log(pages ? `Sample knowledge base "${SAMPLE_KB_NAME}": ${pages} pages uploaded (ingesting on the queue).` : `Sample knowledge base "${SAMPLE_KB_NAME}" already present.`);
+  } catch (err) {
+    console.warn(`The sample knowledge base was not seeded: ${err.message}`);
+  }
+  console.log(banner(url, created));
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

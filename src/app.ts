@@ -31,6 +31,8 @@ import { oauthRouter } from "./modules/oauth";
 import { metricsRouter, requestMetrics } from "./modules/metrics";
 import { tasksRouter } from "./modules/tasks";
 import { planQuota } from "./middleware/plan-quota";
+import { assistantRouter } from "./modules/assistant";
+import { memoryStoreRouter } from "./modules/memory";
 import "./db/owned-tables";
 
 export function buildApp() {
@@ -58,6 +60,8 @@ export function buildApp() {
   app.route("/", systemRouter);
   app.route("/", authRouter);
   app.route("/", creatorsRouter);
+  app.route("/", assistantRouter);
+  app.route("/", memoryStoreRouter);
   app.route("/", teamRouter);
   app.route("/", gdprRouter);
   app.route("/", widgetRouter);

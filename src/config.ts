@@ -68,6 +68,8 @@ export interface Config {
     searchCacheTtlSeconds: number;
     vectorScanPageSize: number;
     minSimilarity: number;
+    minEvidence: number;
+    queryExpansion: boolean;
   };
   ai: {
     localEmbeddingDimensions: number;
@@ -259,6 +261,11 @@ export function config(env: Env): Config {
       vectorScanPageSize: Math.max(16, int(env.VECTOR_SCAN_PAGE_SIZE, 16_000)),
       // Cosine below which a vector-only hit doesn't count as relevant (then the fallback answer is given).
       minSimilarity: num(env.RETRIEVAL_MIN_SIMILARITY, 0.3),
+      // Answer only when the best passage covers this much of the question's IDF-weighted content
+      // (src/ai/evidence.ts); calibrated on bench/answers (calibration split), checked on its held-out half.
+      minEvidence: num(env.ANSWER_MIN_EVIDENCE, 0.7),
+      // WordNet synonyms in the answer pipeline's retrieval and evidence (paraphrase gaps); off only to measure.
+      queryExpansion: env.ANSWER_QUERY_EXPANSION !== "false",
     },
     ai: {
       // Hashed n-gram features need room to avoid collisions: on SciFact 384 dims give vector-only

@@ -95,6 +95,8 @@ export interface Env {
   VECTOR_SCAN_PAGE_SIZE?: string;
   LOCAL_EMBEDDING_DIMENSIONS?: string;
   RETRIEVAL_MIN_SIMILARITY?: string;
+  ANSWER_MIN_EVIDENCE?: string;
+  ANSWER_QUERY_EXPANSION?: string;
   OPENAI_BASE_URL?: string;
   OPENAI_CHAT_MODEL?: string;
   OPENAI_EMBEDDING_MODEL?: string;

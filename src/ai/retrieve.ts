@@ -1,6 +1,8 @@
-// Hybrid retrieval: FTS5 BM25 and vector similarity, fused by reciprocal rank fusion, always scoped
-// to the creator (and the named knowledge bases / metadata filters); cached per knowledge-base revision.
-import { asc, inArray } from "drizzle-orm";
+// Hybrid retrieval: BM25 over FTS5 matches and vector similarity, fused by reciprocal rank fusion, always
+// scoped to the creator (and the named knowledge bases / metadata filters); cached per knowledge-base
+// revision. BM25 is scored here with the creator's own term statistics (src/ai/term-stats.ts), never
+// FTS5's whole-table bm25(), so no tenant's uploads shape or reveal another's ranking.
+import { and, asc, eq, inArray } from "drizzle-orm";
 import { tenant } from "../db/client";
 import { knowledgeBases } from "../db/schema";
 import type { Env } from "../env";
@@ -8,6 +10,8 @@ import { config } from "../config";
 import { invalid, notFound } from "../lib/errors";
 import { aiProvider } from "./providers";
 import { cachedSearch } from "./search-cache";
+import { expandQuery, type QueryTerm } from "./synonyms";
+import { idf as idfOf, porter, termStats, type TermStats } from "./term-stats";
 import { stem, terms, words } from "./text";
 import { vectorStore } from "./vector-store";
 
@@ -20,6 +24,10 @@ export interface SearchInput {
   knowledgeBaseIds?: string[];
   metadata?: MetadataFilter;
   mode?: SearchMode;
+  /** Add WordNet synonyms of the query's words (weighted below the words themselves); the answer pipeline does. */
+  expand?: boolean;
+  /** "public": only knowledge bases visitors may be answered from (widget, Telegram, WhatsApp). */
+  audience?: "public";
 }
 
 export interface SearchHit {
@@ -33,7 +41,7 @@ export interface SearchHit {
   snippet: string;
   /** Reciprocal-rank-fusion score (higher is better). */
   score: number;
-  /** BM25 relevance (FTS5's bm25() negated: higher is better); null when the chunk had no lexical match. */
+  /** BM25 relevance with the creator's own statistics (higher is better); null when the chunk had no lexical match. */
   bm25_score: number | null;
   /** Cosine similarity with the query; null when the chunk wasn't among the vector candidates. */
   vector_score: number | null;
@@ -62,13 +70,77 @@ export function ftsQuery(query: string): string | undefined {
   return unique.length ? unique.map((t) => `"${t.replace(/"/g, "")}"`).join(" OR ") : undefined;
 }
 
-/** The knowledge bases in scope with their revisions (404 for a named base the creator doesn't own). */
-export async function scope(env: Env, creatorId: string, ids?: string[]) {
+const matchOf = (qts: QueryTerm[]) => (qts.length ? qts.map((t) => `"${t.word.replace(/"/g, "")}"`).join(" OR ") : undefined);
+
+// BM25 parameters (Robertson's usual k1 and b); the heading counts as half a body occurrence, as before.
+const BM25_K1 = 1.2;
+const BM25_B = 0.75;
+const HEADING_WEIGHT = 0.5;
+
+/** BM25 of one chunk for the query terms, with the creator's statistics. */
+export function bm25Score(content: string, heading: string, qts: QueryTerm[], stats: TermStats): number {
+  const tf = new Map<string, number>();
+  for (const w of words(content)) {
+    const s = porter(w);
+    tf.set(s, (tf.get(s) ?? 0) + 1);
+  }
+  for (const w of words(heading)) {
+    const s = porter(w);
+    tf.set(s, (tf.get(s) ?? 0) + HEADING_WEIGHT);
+  }
+  const norm = BM25_K1 * (1 - BM25_B + (BM25_B * (content.length + heading.length)) / stats.avgChars);
+  let score = 0;
+  for (const t of qts) {
+    const f = tf.get(t.stem) ?? 0;
+    if (f) score += t.weight * idfOf(stats, t.stem) * ((f * (BM25_K1 + 1)) / (f + norm));
+  }
+  return score;
+}
+
+/**
+ * Lexical candidates: FTS5 finds the creator's matching chunks, we score them. Which k chunks are
+ * candidates comes from FTS5's rank only when the creator has more than k matches; scores and order
+ * always come from the creator's own statistics.
+ */
+async function bm25Candidates(env: Env, creatorId: string, qts: QueryTerm[], kbIds: string[] | undefined, docIds: string[] | undefined, k: number) {
+  const match = matchOf(qts);
+  if (!match) return [];
+  const stats = await termStats(env, creatorId, new Map(qts.map((t) => [t.stem, t.word])), kbIds);
+  // Document filters go in groups (D1 binds at most 100 parameters).
+  const groups: (string[] | undefined)[] = [];
+  if (docIds) for (let i = 0; i < docIds.length; i += MAX_IN) groups.push(docIds.slice(i, i + MAX_IN));
+  else groups.push(undefined);
+  const all: { chunkId: string; score: number }[] = [];
+  for (const docs of groups) {
+    const docFilter = docs ? ` AND c.document_id IN (${docs.map(() => "?").join(",")})` : "";
+    const kbFilter = kbIds ? ` AND c.knowledge_base_id IN (${kbIds.map(() => "?").join(",")})` : "";
+    const rows = await env.DB.prepare(
+      `SELECT c.id, c.content, c.heading FROM knowledge_chunks_fts JOIN knowledge_chunks c ON c.seq = knowledge_chunks_fts.rowid
+       WHERE knowledge_chunks_fts MATCH ? AND c.creator_id = ?${kbFilter}${docFilter}
+       ORDER BY rank LIMIT ?`,
+    )
+      .bind(match, creatorId, ...(kbIds ?? []), ...(docs ?? []), k)
+      .raw<[string, string, string]>();
+    for (const [id, content, heading] of rows) all.push({ chunkId: id, score: bm25Score(content, heading, qts, stats) });
+  }
+  return all.sort((a, b) => b.score - a.score || (a.chunkId < b.chunkId ? -1 : 1)).slice(0, k);
+}
+
+/**
+ * The knowledge bases in scope with their revisions (404 for a named base the creator doesn't own, or,
+ * for a public audience, one that is internal).
+ */
+export async function scope(env: Env, creatorId: string, ids?: string[], audience?: "public") {
   const t = tenant(env.DB, creatorId);
   const rows = await t.db
     .select({ id: knowledgeBases.id, revision: knowledgeBases.revision })
     .from(knowledgeBases)
-    .where(t.where(knowledgeBases, ids?.length ? inArray(knowledgeBases.id, ids) : undefined))
+    .where(
+      t.where(
+        knowledgeBases,
+        and(ids?.length ? inArray(knowledgeBases.id, ids) : undefined, audience ? eq(knowledgeBases.audience, audience) : undefined),
+      ),
+    )
     .orderBy(asc(knowledgeBases.id))
     .all();
   if (ids?.length && rows.length !== new Set(ids).size) throw notFound("Knowledge base");
@@ -92,50 +164,17 @@ async function documentsMatching(env: Env, creatorId: string, kbIds: string[], f
   return rows.filter((r) => inScope.has(r[1])).map((r) => r[0]);
 }
 
-async function bm25Candidates(env: Env, creatorId: string, match: string, kbIds: string[] | undefined, docIds: string[] | undefined, k: number) {
-  // Document filters go in groups (D1 binds at most 100 parameters); groups merge by score.
-  const groups: (string[] | undefined)[] = [];
-  if (docIds) for (let i = 0; i < docIds.length; i += MAX_IN) groups.push(docIds.slice(i, i + MAX_IN));
-  else groups.push(undefined);
-  const all: { chunkId: string; score: number }[] = [];
-  for (const docs of groups) {
-    const docFilter = docs ? ` AND c.document_id IN (${docs.map(() => "?").join(",")})` : "";
-    const kbFilter = kbIds ? ` AND c.knowledge_base_id IN (${kbIds.map(() => "?").join(",")})` : "";
-    // Heading matches weigh half a body match (bm25 column weights: content, heading).
-    const rows = await env.DB.prepare(
-      `SELECT c.id, bm25(knowledge_chunks_fts, 1.0, 0.5) AS rank FROM knowledge_chunks_fts JOIN knowledge_chunks c ON c.seq = knowledge_chunks_fts.rowid
-       WHERE knowledge_chunks_fts MATCH ? AND c.creator_id = ?${kbFilter}${docFilter}
-       ORDER BY rank LIMIT ?`,
-    )
-      .bind(match, creatorId, ...(kbIds ?? []), ...(docs ?? []), k)
-      .raw<[string, number]>();
-    for (const [id, rank] of rows) all.push({ chunkId: id, score: -rank });
-  }
-  return all.sort((a, b) => b.score - a.score).slice(0, k);
-}
-
 /**
  * The query's vector. For the local provider its words are weighted by IDF, with document
- * frequencies read from the FTS5 index (same statistics BM25 uses: the whole index).
+ * frequencies counted within the creator's chunks (the statistics BM25 uses here).
  */
-async function queryVector(env: Env, query: string): Promise<Float32Array> {
+async function queryVector(env: Env, creatorId: string, query: string, kbIds: string[] | undefined): Promise<Float32Array> {
   const provider = aiProvider(env);
   if (!provider.embedQuery) return (await provider.embed([query]))[0]!;
   const byStem = new Map<string, string>();
   for (const word of terms(query).slice(0, MAX_QUERY_TERMS)) if (!byStem.has(stem(word))) byStem.set(stem(word), word);
-  const words = [...byStem.entries()];
-  const results = await env.DB.batch([
-    env.DB.prepare("SELECT count(*) AS n FROM knowledge_chunks"),
-    ...words.map(([, word]) => env.DB.prepare("SELECT count(*) AS n FROM knowledge_chunks_fts WHERE knowledge_chunks_fts MATCH ?").bind(`"${word.replace(/"/g, "")}"`)),
-  ]);
-  const n = (results[0]!.results[0] as { n: number }).n;
-  const df = new Map(words.map(([s], i) => [s, (results[i + 1]!.results[0] as { n: number }).n]));
-  // BM25's idf, floored at a small positive weight so very common words still count a little.
-  const idf = (s: string) => {
-    const d = df.get(s);
-    return d === undefined ? 1 : Math.max(0.05, Math.log(1 + (n - d + 0.5) / (d + 0.5)));
-  };
-  return provider.embedQuery(query, idf);
+  const stats = await termStats(env, creatorId, byStem, kbIds);
+  return provider.embedQuery(query, (s) => (stats.df.has(s) ? idfOf(stats, s) : 1));
 }
 
 interface ChunkRow {
@@ -206,9 +245,9 @@ export async function search(env: Env, creatorId: string, input: SearchInput): P
   const started = performance.now();
   const cfg = config(env).knowledge;
   const mode = input.mode ?? "hybrid";
-  const kbs = await scope(env, creatorId, input.knowledgeBaseIds);
+  const kbs = await scope(env, creatorId, input.knowledgeBaseIds, input.audience);
   const revisions = kbs.map((k) => `${k.id}:${k.revision}`).join(",");
-  const params = { q: input.query, limit: input.limit, kb: kbs.map((k) => k.id), md: input.metadata ?? null, mode };
+  const params = { q: input.query, limit: input.limit, kb: kbs.map((k) => k.id), md: input.metadata ?? null, mode, x: input.expand ?? false };
   const { value, hit } = await cachedSearch(creatorId, revisions, params, cfg.searchCacheTtlSeconds, () =>
     runSearch(env, creatorId, input, mode, kbs.map((k) => k.id)),
   );
@@ -224,11 +263,12 @@ async function runSearch(env: Env, creatorId: string, input: SearchInput, mode: 
   }
   // Each list contributes more candidates than asked for, so fusion can promote what both agree on.
   const k = Math.min(Math.max(input.limit, 100), 400);
-  const match = ftsQuery(input.query);
+  const qts = expandQuery(input.query, input.expand ?? false, MAX_QUERY_TERMS);
+  const scopedKbs = input.knowledgeBaseIds?.length || input.audience ? kbIds : undefined;
   const [lexical, semantic] = await Promise.all([
-    mode !== "vector" && match ? bm25Candidates(env, creatorId, match, input.knowledgeBaseIds?.length ? kbIds : undefined, docIds, k) : Promise.resolve([]),
+    mode !== "vector" ? bm25Candidates(env, creatorId, qts, scopedKbs, docIds, k) : Promise.resolve([]),
     mode !== "bm25"
-      ? queryVector(env, input.query).then((v) => vectorStore(env).query(creatorId, v, { topK: k, knowledgeBaseIds: kbIds, documentIds: docIds }))
+      ? queryVector(env, creatorId, input.query, scopedKbs).then((v) => vectorStore(env).query(creatorId, v, { topK: k, knowledgeBaseIds: kbIds, documentIds: docIds }))
       : Promise.resolve([]),
   ]);
   const fused = new Map<string, { score: number; bm25: number | null; vector: number | null }>();

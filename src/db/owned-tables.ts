@@ -17,6 +17,8 @@ registerOwnedR2Prefix(creatorR2Prefix);
 registerOwnedTable({ table: "end_users", column: "creator_id" });
 registerOwnedTable({ table: "conversations", column: "creator_id" });
 registerOwnedTable({ table: "messages", column: "creator_id" });
+// what the assistant remembers about each end user (module memory)
+registerOwnedTable({ table: "end_user_memories", column: "creator_id" });
 
 // web widget and realtime presence
 registerOwnedTable({ table: "widget_configs", column: "creator_id" });

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { DEMO, prepareLocalDatabase } from "../../scripts/dev.mjs";
+import { DEMO, prepareLocalDatabase, SAMPLE_KB_NAME } from "../../scripts/dev.mjs";
 import { freePort, ROOT } from "../support/wrangler-dev";
 
 const persistDir = mkdtempSync(join(tmpdir(), "edgecoach-devscript-"));
@@ -82,6 +82,43 @@ describe("npm run dev", () => {
       expect(me.status).toBe(200);
 
       expect((await login(`http://127.0.0.1:${port}`, DEMO.email, "Not-The-Demo-Password-1")).status).toBe(401);
+
+      // The sample handbook is seeded, and the first question a visitor asks on /demo (a widget
+      // session of the demo creator) is answered from it, with its sources.
+      expect(banner).toContain(`Sample knowledge base "${SAMPLE_KB_NAME}": `);
+      const url = `http://127.0.0.1:${port}`;
+      const auth = { Authorization: `Bearer ${session.access_token}` };
+      const kbs = (await (await fetch(`${url}/api/v1/knowledge-bases`, { headers: auth })).json()) as { knowledge_bases: { id: string; name: string; audience: string }[] };
+      const kb = kbs.knowledge_bases.find((k) => k.name === SAMPLE_KB_NAME)!;
+      expect(kb.audience).toBe("public");
+      const deadline = Date.now() + 60_000;
+      for (;;) {
+        const docs = (await (await fetch(`${url}/api/v1/knowledge-bases/${kb.id}/documents?status=completed&limit=1`, { headers: auth })).json()) as { pagination: { total: number } };
+        if (docs.pagination.total >= 11) break;
+        if (Date.now() > deadline) throw new Error("sample handbook not ingested in time");
+        await new Promise((r) => setTimeout(r, 500));
+      }
+      const key = ((await (await fetch(`${url}/api/v1/creators/widget/config`, { headers: auth })).json()) as { widget_key: string }).widget_key;
+      expect(await (await fetch(`${url}/demo`)).text()).toContain(key); // the widget /demo embeds
+      const visitor = (await (
+        await fetch(`${url}/api/v1/channels/sessions`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ widget_key: key }) })
+      ).json()) as { websocket_url: string; token: string };
+      const ws = new WebSocket(`${url.replace(/^http/, "ws")}${visitor.websocket_url}?token=${encodeURIComponent(visitor.token)}`);
+      const reply = await new Promise<{ text: string; sources: { content: string; metadata: Record<string, unknown> }[] }>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error("no AI reply on the demo widget")), 30_000);
+        ws.addEventListener("open", () => ws.send(JSON.stringify({ type: "message", id: "first", text: "How much protein should I eat daily?" })));
+        ws.addEventListener("message", (e) => {
+          const f = JSON.parse(String(e.data));
+          if (f.type === "message" && f.sender === "ai") {
+            clearTimeout(timer);
+            resolve(f);
+          }
+        });
+        ws.addEventListener("error", () => reject(new Error("widget socket failed")));
+      });
+      ws.close();
+      expect(reply.text).toContain("1.6 grams of protein");
+      expect(reply.sources.map((s) => s.metadata.document_title)).toContain("nutrition");
     });
   });
 

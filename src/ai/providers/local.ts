@@ -1,7 +1,8 @@
 // AI_PROVIDER=local: deterministic hashed n-gram embeddings and an extractive, cited answer composed
 // from the retrieved passages. It is labelled "local-extractive" and never pretends to be an LLM.
+import { answeringSentences, salientTerms, type TermWeights } from "../evidence";
 import { looksLikeInstruction } from "../guard";
-import { fnv1a, sentences, stem, STOP_WORDS, terms, words } from "../text";
+import { fnv1a, stem, STOP_WORDS, words } from "../text";
 import { l2normalize, type AiProvider, type GroundedPrompt } from "./types";
 
 /** Signed feature hashing of word unigrams, word bigrams and character trigrams; weight × (1 + ln tf). */
@@ -55,37 +56,17 @@ export const DEFAULT_WEIGHTS: FeatureWeights = { word: 1, bigram: 0.5, trigram: 
 const MAX_SENTENCES = 3;
 const MAX_ANSWER_CHARS = 700;
 
-/** Picks the sentences that share the most query terms, cites them, and never repeats instruction-like text. */
+/** Quotes the sentences that answer (weighted coverage of the question), cites them, never repeats instruction-like text. */
 export function composeExtractive(prompt: GroundedPrompt): string {
-  const queryStems = new Set(terms(prompt.question).map(stem));
-  type Candidate = { text: string; source: number; order: number; score: number };
-  const candidates: Candidate[] = [];
-  prompt.sources.forEach((source, si) => {
-    sentences(source.content.replace(/\s+/g, " ")).forEach((sentence, order) => {
-      if (sentence.length < 12 || looksLikeInstruction(sentence)) return;
-      const stems = new Set(terms(sentence).map(stem));
-      let overlap = 0;
-      for (const q of queryStems) if (stems.has(q)) overlap++;
-      // Earlier (better-ranked) sources win ties.
-      candidates.push({ text: sentence, source: si, order, score: overlap - si * 0.01 });
-    });
-  });
-  if (!candidates.length) return "";
-  let chosen = candidates.filter((c) => c.score > 0).sort((a, b) => b.score - a.score);
-  if (!chosen.length) chosen = candidates.filter((c) => c.source === 0).slice(0, 2);
-  const picked: Candidate[] = [];
-  let length = 0;
-  for (const c of chosen) {
-    if (picked.length >= MAX_SENTENCES || length + c.text.length > MAX_ANSWER_CHARS) break;
-    picked.push(c);
-    length += c.text.length;
-  }
-  if (!picked.length) picked.push(chosen[0]!);
-  picked.sort((a, b) => a.source - b.source || a.order - b.order);
+  const weights: TermWeights =
+    prompt.termWeights ?? salientTerms(prompt.question).map((t) => ({ stem: t.stem, weight: 1, synonyms: t.synonyms }));
+  const picked = answeringSentences(prompt.sources, weights, { max: MAX_SENTENCES, maxChars: MAX_ANSWER_CHARS, skip: looksLikeInstruction });
+  if (!picked.length) return "";
   const lines = picked.map((c) => `${c.text} [${c.source + 1}]`);
   const cited = [...new Set(picked.map((c) => c.source))];
   const refs = cited.map((i) => `[${i + 1}] ${prompt.sources[i]!.title}`).join("; ");
-  return `From the knowledge base:\n${lines.join("\n")}\n\nSources: ${refs}`;
+  const intro = prompt.assistantName && prompt.assistantName !== "Assistant" ? `${prompt.assistantName} here. From the knowledge base:` : "From the knowledge base:";
+  return `${intro}\n${lines.join("\n")}\n\nSources: ${refs}`;
 }
 
 export function localProvider(dims: number): AiProvider {

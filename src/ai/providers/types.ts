@@ -1,4 +1,5 @@
 // The AI provider contract: embeddings and grounded generation. Implementations: local, openai, workers-ai.
+import type { TermWeights } from "../evidence";
 
 export interface ChatMessage {
   role: "system" | "user" | "assistant";
@@ -16,6 +17,10 @@ export interface GroundedPrompt {
   messages: ChatMessage[];
   question: string;
   sources: PromptSource[];
+  /** The question's salient stems weighted by IDF (the extractive answer picks sentences with them). */
+  termWeights?: TermWeights;
+  /** The persona's name, for the local provider's wording. */
+  assistantName?: string;
 }
 
 export interface ProviderHealth {

@@ -8,3 +8,4 @@ export * from "./knowledge";
 export * from "./api-keys";
 export * from "./oauth";
 export * from "./tasks";
+export * from "./memory";

@@ -11,6 +11,8 @@ export interface KnowledgeBaseSettings {
   embedding_model: string;
 }
 
+export const KB_AUDIENCES = ["public", "internal"] as const;
+
 export const knowledgeBases = sqliteTable(
   "knowledge_bases",
   {
@@ -21,6 +23,8 @@ export const knowledgeBases = sqliteTable(
     settings: text("settings", { mode: "json" }).$type<KnowledgeBaseSettings>().notNull(),
     /** The base that the older /api/v1/creators/knowledge/* paths upload into (one per creator). */
     isDefault: integer("is_default", { mode: "boolean" }).notNull().default(false),
+    /** Who answers may draw on it: `public` (visitors on the widget, Telegram, WhatsApp) or `internal` (the creator's own API only). */
+    audience: text("audience", { enum: KB_AUDIENCES }).notNull().default("public"),
     /** Bumped on every change of its content: part of the search cache key, so a bump invalidates. */
     revision: integer("revision").notNull().default(0),
     createdAt: text("created_at").notNull().default(now),

@@ -63,7 +63,11 @@ export const ConversationContextSchema = z
     conversation_id: z.string(),
     status: z.string(),
     history: z.array(z.object({ role: z.enum(["user", "assistant"]), content: z.string(), seq: z.number().int(), created_at: z.string() })),
+    /** The latest user message's intent (offline rules: greeting, pricing, scheduling, cancellation, handover, complaint, question). */
+    intent: z.object({ name: z.string(), confidence: z.number(), matched: z.array(z.string()) }).nullable(),
     entities: z.record(z.string(), z.unknown()),
+    /** What the assistant remembers about the end user (POST /api/memory/memories). */
+    memory: z.array(z.object({ type: z.string(), key: z.string(), value: z.unknown(), updated_at: z.string() })),
     last_interaction: z.string().nullable(),
     message_count: z.number().int(),
     channel: z.string(),

@@ -6,6 +6,8 @@ import { conversations, messages } from "../../db/schema";
 import type { Env } from "../../env";
 import { AppError, notFound } from "../../lib/errors";
 import { conversationStub } from "../../realtime";
+import { detectIntent, extractEntities } from "../../ai/intent";
+import { recall } from "../memory";
 
 type ConversationRow = typeof conversations.$inferSelect;
 type MessageRow = typeof messages.$inferSelect;
@@ -127,13 +129,21 @@ export async function conversationContext(env: Env, creatorId: string, conversat
   const entities = conversation.context.entities;
   const chronological = recent.reverse();
   const lastAi = [...chronological].reverse().find((m) => m.sender === "ai");
+  // Intent of the latest user message and entities of the user's turns (src/ai/intent.ts rules), and
+  // what the assistant remembers about this end user (module memory).
+  const userTurns = chronological.filter((m) => m.sender === "user");
+  const lastUser = userTurns.at(-1);
+  const extracted = extractEntities(userTurns.map((m) => m.text).join("\n"));
+  const memory = conversation.endUserId ? await recall(env, creatorId, conversation.endUserId) : [];
   return {
     conversation_id: conversation.id,
     status: conversation.status,
     history: chronological
       .filter((m) => m.sender !== "system")
       .map((m) => ({ role: m.sender === "user" ? ("user" as const) : ("assistant" as const), content: m.text, seq: m.seq, created_at: m.createdAt })),
-    entities: entities && typeof entities === "object" && !Array.isArray(entities) ? (entities as Record<string, unknown>) : {},
+    intent: lastUser ? detectIntent(lastUser.text) : null,
+    entities: { ...(entities && typeof entities === "object" && !Array.isArray(entities) ? (entities as Record<string, unknown>) : {}), ...extracted },
+    memory: memory.map((m) => ({ type: m.type, key: m.key, value: m.value, updated_at: m.updatedAt })),
     last_interaction: conversation.lastMessageAt,
     message_count: total?.n ?? 0,
     channel: conversation.channel,

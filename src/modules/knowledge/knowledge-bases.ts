@@ -16,6 +16,7 @@ export interface KbInput {
   name: string;
   description?: string | null;
   settings?: Partial<KnowledgeBaseSettings>;
+  audience?: "public" | "internal";
 }
 
 function defaultSettings(env: Env): KnowledgeBaseSettings {
@@ -49,6 +50,7 @@ function present(row: KbRow, s?: { count: number; size: number }) {
     description: row.description,
     settings: row.settings,
     is_default: row.isDefault,
+    audience: row.audience,
     created_at: row.createdAt,
     updated_at: row.updatedAt,
     document_count: s?.count ?? 0,
@@ -62,7 +64,7 @@ export async function createKnowledgeBase(env: Env, creatorId: string, input: Kb
   const t = tenant(env.DB, creatorId);
   const row = await t.db
     .insert(knowledgeBases)
-    .values({ id: newId(), creatorId, name: input.name, description: input.description ?? null, settings, isDefault })
+    .values({ id: newId(), creatorId, name: input.name, description: input.description ?? null, settings, isDefault, audience: input.audience ?? "public" })
     .returning()
     .get();
   return present(row);
@@ -98,6 +100,7 @@ export async function updateKnowledgeBase(env: Env, creatorId: string, id: strin
     .set({
       ...(input.name !== undefined && { name: input.name }),
       ...(input.description !== undefined && { description: input.description }),
+      ...(input.audience !== undefined && { audience: input.audience }),
       settings,
       revision: sql`${knowledgeBases.revision} + 1`,
       updatedAt: nowIso(),

@@ -1,6 +1,6 @@
 // Zod schemas of the knowledge module (creator-hub-api.md "Knowledge Management API").
 import { z } from "@hono/zod-openapi";
-import { DOCUMENT_STATUSES } from "../../db/schema";
+import { DOCUMENT_STATUSES, KB_AUDIENCES } from "../../db/schema";
 
 export const KbSettings = z
   .object({
@@ -15,13 +15,15 @@ export const CreateKbBody = z
     name: z.string().trim().min(1).max(200),
     description: z.string().max(2000).nullable().optional(),
     settings: KbSettings.partial().optional(),
+    /** `public` (default): visitors' answers may use it; `internal`: only the creator's own API. */
+    audience: z.enum(KB_AUDIENCES).optional(),
   })
   .strict()
   .openapi("CreateKnowledgeBaseRequest");
 
 export const UpdateKbBody = CreateKbBody.partial()
   .strict()
-  .refine((v) => Object.keys(v).length > 0, { message: "Give at least one of name, description, settings" })
+  .refine((v) => Object.keys(v).length > 0, { message: "Give at least one of name, description, settings, audience" })
   .openapi("UpdateKnowledgeBaseRequest");
 
 export const KnowledgeBaseSchema = z
@@ -31,6 +33,7 @@ export const KnowledgeBaseSchema = z
     description: z.string().nullable(),
     settings: z.object({ chunk_size: z.number(), chunk_overlap: z.number(), embedding_model: z.string() }),
     is_default: z.boolean(),
+    audience: z.enum(KB_AUDIENCES),
     created_at: z.string(),
     updated_at: z.string(),
     document_count: z.number().int(),
