@@ -106,9 +106,35 @@ export interface ConversationRpc extends Rpc.DurableObjectBranded {
   issueWidgetTicket(conversationId: string, creatorId: string, who: UserIdentity): Promise<{ ticket: string; expiresIn: number }>;
 }
 
-/** The one way to reach a conversation's object: named by the conversation id. */
-export function conversationStub(env: Env, conversationId: string) {
-  return env.CONVERSATION.get(env.CONVERSATION.idFromName(conversationId));
+/**
+ * The one way to reach a conversation's object: named by the conversation id. `near`: the visitor's
+ * request (its `cf` properties) on first contact, so the object is created close to them; Cloudflare
+ * uses a location hint only when the object is first created, and ignores it afterwards.
+ */
+export function conversationStub(env: Env, conversationId: string, near?: Request) {
+  const locationHint = near ? locationHintFor(near.cf as { continent?: string; country?: string; longitude?: string } | undefined) : undefined;
+  return env.CONVERSATION.get(env.CONVERSATION.idFromName(conversationId), locationHint ? { locationHint } : undefined);
+}
+
+/** Cloudflare's Durable Object regions from the visitor's continent (and longitude/country where a continent has two). */
+export function locationHintFor(cf: { continent?: string; country?: string; longitude?: string } | undefined): DurableObjectLocationHint | undefined {
+  const longitude = Number(cf?.longitude);
+  switch (cf?.continent) {
+    case "NA":
+      return Number.isFinite(longitude) && longitude < -100 ? "wnam" : "enam";
+    case "SA":
+      return "sam";
+    case "EU":
+      return Number.isFinite(longitude) && longitude > 20 ? "eeur" : "weur";
+    case "AS":
+      return ["AE", "SA", "QA", "KW", "BH", "OM", "IL", "JO", "LB", "IQ", "IR", "TR", "YE", "SY"].includes(cf.country ?? "") ? "me" : "apac";
+    case "OC":
+      return "oc";
+    case "AF":
+      return "afr";
+    default:
+      return undefined;
+  }
 }
 
 /**
@@ -121,7 +147,7 @@ export async function forwardSocket(env: Env, request: Request, conversationId: 
   const headers = new Headers(request.headers);
   headers.set(CONVERSATION_HEADER, conversationId);
   headers.set(SOCKET_KIND_HEADER, kind);
-  const res = await conversationStub(env, conversationId).fetch(new Request(request.url, { method: "GET", headers }));
+  const res = await conversationStub(env, conversationId, request).fetch(new Request(request.url, { method: "GET", headers }));
   if (res.status === 101) return res;
   const body = (await res.json().catch(() => null)) as { error?: { code?: string; message?: string } } | null;
   const code = (body?.error?.code ?? "INTERNAL_SERVER_ERROR") as ConstructorParameters<typeof AppError>[0];

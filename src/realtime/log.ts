@@ -106,14 +106,24 @@ export class MessageLog {
     this.lastSeq = d1LastSeq;
   }
 
+  /** The state as last written: a save that changes nothing writes nothing (most messages change no state). */
+  private savedState: string | null = null;
+
   state(): ConversationState | null {
     const row = this.sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = 'state'").toArray()[0];
+    this.savedState = row?.value ?? null;
     return row ? (JSON.parse(row.value) as ConversationState) : null;
   }
 
-  /** Persists the state and marks it for the D1 outbox. */
+  /**
+   * Persists the state and marks it for the D1 outbox. Unchanged since the last write: nothing to do,
+   * since either D1 has it already or the dirty mark of that write is still pending.
+   */
   saveState(state: ConversationState, mirror = true): void {
-    this.sql.exec("INSERT OR REPLACE INTO meta (key, value) VALUES ('state', ?)", JSON.stringify(state));
+    const json = JSON.stringify(state);
+    if (json === this.savedState) return;
+    this.sql.exec("INSERT OR REPLACE INTO meta (key, value) VALUES ('state', ?)", json);
+    this.savedState = json;
     if (mirror) this.markStateDirty();
   }
 

@@ -9,9 +9,7 @@ import type { Env } from "../../env";
 import { nowIso } from "../../lib/clock";
 import { sha256Hex } from "../../lib/crypto";
 import { notFound } from "../../lib/errors";
-import { conversationStub, type IngestResult, type PostResult, type Source } from "../../realtime";
-
-export type Sender = "user" | "ai" | "agent" | "system";
+import { conversationStub, type IngestResult, type PostResult, type Sender, type Source } from "../../realtime";
 
 /** A stable id per (channel, end user): concurrent first messages can't open two conversations. */
 async function conversationIdFor(channelId: string, endUserId: string): Promise<string> {

@@ -129,7 +129,7 @@ export const widgetSessionsRouter = createRouter({ rateLimit: "chat" })
     const { session_id } = c.req.valid("param");
     const match = /^Bearer\s+(\S+)$/i.exec(c.req.header("Authorization") ?? "");
     if (!match) throw unauthenticated("The session's widget token is required");
-    return c.json(await service.issueSocketTicket(c.env, match[1]!, session_id), 201);
+    return c.json(await service.issueSocketTicket(c.env, match[1]!, session_id, c.req.raw), 201);
   })
   .openapi(connectionsRoute, async (c) => c.json(await service.liveConnections(c.env, c.get("creatorId")!), 200))
   // `return await`: a rejected promise handed back un-awaited is reported as unhandled by workerd.

@@ -195,10 +195,10 @@ export async function liveConnections(env: Env, creatorId: string) {
 }
 
 /** A one-time socket ticket for the session's own live widget token (POST …/sessions/{id}/ticket). */
-export async function issueSocketTicket(env: Env, token: string, sessionId: string) {
+export async function issueSocketTicket(env: Env, token: string, sessionId: string, near?: Request) {
   const claims = await verifyLiveWidgetToken(env, token);
   if (claims.sid !== sessionId) throw notFound("Session");
   const who = { role: "user" as const, endUserId: claims.sub, sessionId: claims.sid, epoch: claims.kep ?? 0 };
-  const issued = await conversationStub(env, claims.conversation_id).issueWidgetTicket(claims.conversation_id, claims.creator_id, who);
+  const issued = await conversationStub(env, claims.conversation_id, near).issueWidgetTicket(claims.conversation_id, claims.creator_id, who);
   return { ticket: issued.ticket, expires_in: issued.expiresIn, websocket_url: widgetSocketPath(claims.creator_id) };
 }
