@@ -27,6 +27,8 @@ import { programsRouter } from "./modules/programs";
 import { proactiveRouter } from "./modules/proactive";
 import { knowledgeRouter, legacyKnowledgeRouter } from "./modules/knowledge";
 import { aiRouter, memoryRouter } from "./modules/ai";
+import { analyticsRouter } from "./modules/analytics";
+import { webhooksRouter } from "./modules/webhooks";
 import "./db/owned-tables";
 
 export function buildApp() {
@@ -66,6 +68,8 @@ export function buildApp() {
   app.route("/", legacyKnowledgeRouter);
   app.route("/", aiRouter);
   app.route("/", memoryRouter);
+  app.route("/", analyticsRouter);
+  app.route("/", webhooksRouter);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", { type: "http", scheme: "bearer", bearerFormat: "JWT" });
   app.doc31("/openapi.json", {

@@ -65,6 +65,8 @@ export interface Config {
     openai: { baseUrl: string; apiKey?: string; chatModel: string; embeddingModel: string };
     workersAi: { chatModel: string; embeddingModel: string };
   };
+  webhooks: { allowPrivateUrls: boolean; timeoutMs: number; maxConcurrencyPerEndpoint: number; disableAfterHours: number };
+  notifications: { emailHandoverWhenNoAgentOnline: boolean };
   rateLimits: {
     enabled: boolean;
     perClient: Record<"auth" | "uploads" | "chat" | "search" | "default", RateRule>;
@@ -199,6 +201,20 @@ export function config(env: Env): Config {
         chatModel: env.WORKERS_AI_CHAT_MODEL ?? "@cf/meta/llama-3.1-8b-instruct",
         embeddingModel: env.WORKERS_AI_EMBEDDING_MODEL ?? "@cf/baai/bge-base-en-v1.5",
       },
+    },
+    webhooks: {
+      // SSRF: only development and tests may deliver to 127.0.0.1 / private addresses over http.
+      allowPrivateUrls: (env.WEBHOOKS_ALLOW_PRIVATE_URLS ?? (env.ENVIRONMENT === "production" ? "false" : "true")) === "true",
+      // A slow receiver holds one queue slot at most this long (Standard Webhooks suggests 15 s).
+      timeoutMs: Math.max(1000, int(env.WEBHOOK_TIMEOUT_MS, 10_000)),
+      // "Never more than a few concurrent deliveries per endpoint" (issue 8).
+      maxConcurrencyPerEndpoint: Math.max(1, int(env.WEBHOOK_MAX_CONCURRENCY_PER_ENDPOINT, 3)),
+      // An endpoint failing this long is disabled and the creator notified (issue 8: a day).
+      disableAfterHours: Math.max(1, int(env.WEBHOOK_DISABLE_AFTER_HOURS, 24)),
+    },
+    notifications: {
+      // A handover mails the creator's agents when none is connected to the live inbox.
+      emailHandoverWhenNoAgentOnline: (env.HANDOVER_EMAIL_WHEN_NO_AGENT_ONLINE ?? "true") === "true",
     },
     rateLimits: {
       enabled: (env.RATE_LIMITS_ENABLED ?? "true") !== "false",

@@ -89,6 +89,13 @@ export interface Env {
   CONVERSATION_IDLE_COMPLETE_HOURS?: string;
   CONVERSATION_IDLE_COMPLETE_PER_TICK?: string;
 
+  // Analytics, outgoing webhooks, notifications (src/config.ts "webhooks", "notifications")
+  WEBHOOKS_ALLOW_PRIVATE_URLS?: string;
+  WEBHOOK_TIMEOUT_MS?: string;
+  WEBHOOK_MAX_CONCURRENCY_PER_ENDPOINT?: string;
+  WEBHOOK_DISABLE_AFTER_HOURS?: string;
+  HANDOVER_EMAIL_WHEN_NO_AGENT_ONLINE?: string;
+
   // Secrets
   /** Wraps signing keys and channel secrets at rest (AES-GCM). */
   ENCRYPTION_KEY?: string;

@@ -42,3 +42,11 @@ registerOwnedTable({ table: "documents", column: "creator_id" });
 registerOwnedTable({ table: "knowledge_chunks", column: "creator_id" });
 registerOwnedTable({ table: "chunk_vectors", column: "creator_id", redact: ["embedding", "sketch"] });
 registerOwnedTable({ table: "ai_request_metrics", column: "creator_id" });
+// analytics, activity stream, outgoing webhooks (signing secrets are ciphertext, never exported)
+registerOwnedTable({ table: "analytics_rollups", column: "creator_id" });
+registerOwnedTable({ table: "analytics_topics", column: "creator_id" });
+registerOwnedTable({ table: "conversation_analytics", column: "creator_id" });
+registerOwnedTable({ table: "activity_events", column: "creator_id" });
+registerOwnedTable({ table: "webhook_endpoints", column: "creator_id", redact: ["secret"] });
+registerOwnedTable({ table: "webhook_deliveries", column: "creator_id" });
+registerOwnedTable({ table: "webhook_attempts", column: "creator_id" });

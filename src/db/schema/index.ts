@@ -5,3 +5,5 @@ export * from "./realtime";
 export * from "./channels";
 export * from "./programs";
 export * from "./knowledge";
+export * from "./analytics";
+export * from "./webhooks";
