@@ -29,6 +29,7 @@ import { knowledgeRouter, legacyKnowledgeRouter } from "./modules/knowledge";
 import { aiRouter, memoryRouter } from "./modules/ai";
 import { analyticsRouter } from "./modules/analytics";
 import { webhooksRouter } from "./modules/webhooks";
+import { notificationsRouter } from "./modules/notifications";
 import "./db/owned-tables";
 
 export function buildApp() {
@@ -70,6 +71,7 @@ export function buildApp() {
   app.route("/", memoryRouter);
   app.route("/", analyticsRouter);
   app.route("/", webhooksRouter);
+  app.route("/", notificationsRouter);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", { type: "http", scheme: "bearer", bearerFormat: "JWT" });
   app.doc31("/openapi.json", {

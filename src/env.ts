@@ -3,6 +3,7 @@ import type { Conversation } from "../durable-objects/conversation";
 import type { ChannelPacer } from "../durable-objects/channel-pacer";
 import type { MirrorWriter } from "../durable-objects/mirror-writer";
 import type { RateLimiter } from "../durable-objects/rate-limiter";
+import type { Inbox } from "../durable-objects/inbox";
 import type { JobMessage } from "./jobs/types";
 
 export interface Env {
@@ -16,6 +17,8 @@ export interface Env {
   /** One per creator: batches the D1 mirror writes of the creator's conversations. */
   MIRROR_WRITER: DurableObjectNamespace<MirrorWriter>;
   JOBS: Queue<JobMessage>;
+  /** One per creator: the members' live inbox stream (conversation changes, notifications). */
+  INBOX: DurableObjectNamespace<Inbox>;
   /** One per bot / WhatsApp number: paces outbound sends under the platform limits. */
   CHANNEL_PACER: DurableObjectNamespace<ChannelPacer>;
   /** Production only (wrangler.toml [env.production]). */

@@ -11,6 +11,7 @@ export { Conversation } from "../durable-objects/conversation";
 export { ChannelPacer } from "../durable-objects/channel-pacer";
 export { MirrorWriter } from "../durable-objects/mirror-writer";
 export { RateLimiter } from "../durable-objects/rate-limiter";
+export { Inbox } from "../durable-objects/inbox";
 
 export default {
   fetch: app.fetch,

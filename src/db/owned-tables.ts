@@ -50,3 +50,4 @@ registerOwnedTable({ table: "activity_events", column: "creator_id" });
 registerOwnedTable({ table: "webhook_endpoints", column: "creator_id", redact: ["secret"] });
 registerOwnedTable({ table: "webhook_deliveries", column: "creator_id" });
 registerOwnedTable({ table: "webhook_attempts", column: "creator_id" });
+registerOwnedTable({ table: "notifications", column: "creator_id" });

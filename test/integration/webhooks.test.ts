@@ -190,6 +190,9 @@ describe("webhook deliveries", () => {
     const disabled = (await (await api(`/api/v1/webhooks/${endpoint.id}`, { token })).json()) as Json;
     expect(disabled.enabled).toBe(false);
     expect(disabled.disabled_reason).toMatch(/Failing for more than 24 hours/);
+    // The creator is told.
+    const notes = (await (await api("/api/v1/notifications", { token })).json()) as { notifications: Json[] };
+    expect(notes.notifications[0]).toMatchObject({ kind: "webhook_disabled", data: { webhook_id: endpoint.id } });
     const [d] = await deliveries(token, endpoint.id);
     expect(d).toMatchObject({ status: "failed", response_code: 503 });
     // Replaying to a disabled endpoint is refused until it is enabled again.

@@ -7,3 +7,4 @@ export * from "./programs";
 export * from "./knowledge";
 export * from "./analytics";
 export * from "./webhooks";
+export * from "./notifications";

@@ -1,8 +1,10 @@
-// Hands a creator's new activity events to outgoing webhooks (and the live inbox): claimed in seq
+// Hands a creator's new activity events to outgoing webhooks, the live inbox and notifications: claimed in seq
 // order, marked done after the hand-over; a claim that didn't finish is taken again after a minute
 // (by the next flush or the cron sweep), and deliveries are unique per event, so nothing doubles.
 import type { Env } from "../../env";
 import { clock } from "../../lib/clock";
+import { inboxEvents, inboxStub } from "../notifications/inbox";
+import { onEscalation } from "../notifications/handover";
 import { fanOutWebhooks, type ActivityEvent } from "../webhooks/fanout";
 
 const CLAIM_STALE_MS = 60_000;
@@ -24,6 +26,9 @@ export async function dispatchActivity(env: Env, creatorId: string): Promise<num
     if (!rows.length) return total;
     const events: (ActivityEvent & { seq: number })[] = rows.map((r) => ({ seq: r.seq, id: r.id, type: r.type, data: JSON.parse(r.data), createdAt: r.created_at }));
     await fanOutWebhooks(env, creatorId, events);
+    const live = inboxEvents(events);
+    if (live.length) await inboxStub(env, creatorId).publish(live);
+    for (const e of events) if (e.type === "escalation.created") await onEscalation(env, creatorId, e.data);
     await env.DB.prepare(`UPDATE activity_events SET dispatched = 1 WHERE creator_id = ? AND seq IN (SELECT value FROM json_each(?))`)
       .bind(creatorId, JSON.stringify(rows.map((r) => r.seq)))
       .run();

@@ -7,6 +7,7 @@ import { config } from "../../config";
 import { clock } from "../../lib/clock";
 import { decryptText } from "../../lib/crypto";
 import { log } from "../../lib/logging";
+import { notify } from "../notifications/service";
 import { enqueueDelivery } from "./fanout";
 import { checkWebhookUrl, resolveWithDoh } from "./url-guard";
 
@@ -16,12 +17,6 @@ export const RETRY_SCHEDULE_SECONDS = [5, 5 * 60, 30 * 60, 2 * 3600, 5 * 3600, 1
 const BUSY_DELAY_SECONDS = 2;
 const ERROR_LIMIT = 500;
 
-export type EndpointDisabledHook = (env: Env, creatorId: string, endpoint: { id: string; url: string }) => Promise<void>;
-let onDisabled: EndpointDisabledHook = async () => {};
-/** The notifications module says how a disabled endpoint reaches the creator. */
-export function whenEndpointDisabled(hook: EndpointDisabledHook): void {
-  onDisabled = hook;
-}
 
 interface Claimed {
   attempts: number;
@@ -141,6 +136,11 @@ export async function deliverWebhook(env: Env, job: { creatorId: string; deliver
   if (retryIn !== null) await enqueueDelivery(env, job.creatorId, job.deliveryId, retryIn);
   if (disable && (results.at(-1)?.meta.changes ?? 0) > 0) {
     log("warn", "webhook endpoint disabled", { creator_id: job.creatorId, endpoint_id: claimed.endpoint_id });
-    await onDisabled(env, job.creatorId, { id: claimed.endpoint_id, url: claimed.url });
+    await notify(env, job.creatorId, {
+      kind: "webhook_disabled",
+      title: "A webhook endpoint was disabled",
+      body: `${claimed.url} has failed for more than ${cfg.disableAfterHours} hours; deliveries to it are paused until you enable it again.`,
+      data: { webhook_id: claimed.endpoint_id, url: claimed.url },
+    });
   }
 }
