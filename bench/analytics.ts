@@ -9,6 +9,7 @@ import { loadavg } from "node:os";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { startWranglerDev } from "../test/support/wrangler-dev.ts";
+import { HLL_M, hllSlot } from "../src/modules/analytics/hll.ts";
 
 const SMALL = Number(process.env.BENCH_SMALL ?? 100_000);
 const LARGE = Number(process.env.BENCH_LARGE ?? 1_000_000);
@@ -47,6 +48,18 @@ function seed(db: DatabaseSync, creatorId: string, messages: number) {
       rollups.set(key, row);
     }
   };
+  // Active users per day: the same HyperLogLog registers the mirror flush raises.
+  const sketches = new Map<string, Uint8Array>();
+  const activeByDay = new Map<string, Set<string>>();
+  const active = (at: number, user: string) => {
+    const day = new Date(at).toISOString().slice(0, 10);
+    const regs = sketches.get(day) ?? new Uint8Array(HLL_M);
+    sketches.set(day, regs);
+    const { index, rank } = hllSlot(user);
+    if (rank > regs[index]!) regs[index] = rank;
+    if (!activeByDay.has(day)) activeByDay.set(day, new Set());
+    activeByDay.get(day)!.add(user);
+  };
   const insUser = db.prepare("INSERT INTO end_users (id, creator_id, channel, external_id, created_at, last_active_at) VALUES (?, ?, ?, ?, ?, ?)");
   const insConv = db.prepare("INSERT INTO conversations (id, creator_id, end_user_id, channel, status, last_seq, last_message_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
   const insMsg = db.prepare("INSERT INTO messages (id, creator_id, conversation_id, seq, sender, text, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)");
@@ -72,6 +85,7 @@ function seed(db: DatabaseSync, creatorId: string, messages: number) {
       at += sender === "user" ? 30_000 : 2_000;
       insMsg.run(crypto.randomUUID(), creatorId, id, seq, sender, `message ${seq} of a seeded conversation`, new Date(at).toISOString());
       bump(at, userChannel, `${sender}_messages`);
+      if (sender === "user") active(at, userId);
       if (sender !== "user") {
         bump(at, userChannel, "response_count");
         bump(at, userChannel, "response_seconds", 2);
@@ -101,11 +115,22 @@ function seed(db: DatabaseSync, creatorId: string, messages: number) {
     const [g, bucket, channel] = key.split("|");
     insRollup.run(creatorId, g!, bucket!, channel!, ...COUNTERS.map((c) => row[c]!));
   }
+  const insSketch = db.prepare("INSERT INTO analytics_active_users (creator_id, day, registers) VALUES (?, ?, ?)");
+  for (const [day, regs] of sketches) insSketch.run(creatorId, day, [...regs].map((r) => r.toString(16).toUpperCase().padStart(2, "0")).join(""));
   db.exec("COMMIT");
-  return { messages: written, conversations, rollupRows: rollups.size };
+  // The exact distinct count of the last 7 and 90 days, to compare with the sketch's estimate.
+  const exact = (days: number) => {
+    const since = new Date(now - (days - 1) * 24 * HOUR).toISOString().slice(0, 10);
+    const all = new Set<string>();
+    for (const [day, users] of activeByDay) if (day >= since) for (const u of users) all.add(u);
+    return all.size;
+  };
+  return { messages: written, conversations, users: Math.ceil(conversations / CONVERSATIONS_PER_USER), rollupRows: rollups.size, exactActive7d: exact(7), exactActive90d: exact(90) };
 }
 
 const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+
+const activeSeen = new Map<string, number>();
 
 async function measure(url: string, token: string, path: string) {
   const times: number[] = [];
@@ -117,6 +142,7 @@ async function measure(url: string, token: string, path: string) {
     times.push(performance.now() - t);
     if (res.status !== 200) throw new Error(`${path}: ${res.status}`);
     rows.add(Number(res.headers.get("X-D1-Rows-Read")));
+    if (i === 0 && path.includes("overview")) activeSeen.set(`${token}|${path}`, ((await (await fetch(`${url}${path}`, { headers: { Authorization: `Bearer ${token}` } })).json()) as { summary: { active_users: number } }).summary.active_users);
   }
   times.sort((a, b) => a - b);
   return { p50: Math.round(pct(times, 50) * 10) / 10, p99: Math.round(pct(times, 99) * 10) / 10, rowsRead: [...rows].join("/") };
@@ -169,7 +195,10 @@ try {
     }
     results.push(row);
   }
-  console.log(JSON.stringify({ seeded, messages_in_d1: total, requests_per_endpoint: REQUESTS, loadavg: loadavg().map((l) => l.toFixed(2)) }, null, 2));
+  const estimates = Object.fromEntries(
+    [["small", small], ["large", large]].map(([label, who]) => [label, { active7d: activeSeen.get(`${(who as { token: string }).token}|/api/v1/analytics/overview?period=7d`), active90d: activeSeen.get(`${(who as { token: string }).token}|/api/v1/analytics/overview?period=90d`) }]),
+  );
+  console.log(JSON.stringify({ seeded, active_user_estimates: estimates, messages_in_d1: total, requests_per_endpoint: REQUESTS, loadavg: loadavg().map((l) => l.toFixed(2)) }, null, 2));
   console.table(results);
 } finally {
   await server.stop();

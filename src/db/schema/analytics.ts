@@ -53,6 +53,18 @@ export const analyticsTopics = sqliteTable(
   (t) => [primaryKey({ columns: [t.creatorId, t.day, t.topic] })],
 );
 
+/** Distinct users who wrote on a day, as a HyperLogLog sketch (src/modules/analytics/hll.ts). */
+export const analyticsActiveUsers = sqliteTable(
+  "analytics_active_users",
+  {
+    creatorId: text("creator_id").notNull(),
+    day: text("day").notNull(),
+    /** 1024 registers, two hex characters each. */
+    registers: text("registers").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.creatorId, t.day] })],
+);
+
 /** Per-conversation facts the rollups need across flushes. */
 export const conversationAnalytics = sqliteTable("conversation_analytics", {
   conversationId: text("conversation_id").primaryKey(),

@@ -5,6 +5,7 @@
 import type { Env } from "../../env";
 import { clock } from "../../lib/clock";
 import type { ConversationState, StoredMessage } from "../../realtime/log";
+import { HLL_M, hllSlot, rankHex } from "./hll";
 
 /** Both granularities from one statement: hour buckets ('YYYY-MM-DDTHH') and day buckets ('YYYY-MM-DD'). */
 const GRAINS = "(SELECT 'h' AS g, 13 AS len UNION ALL SELECT 'd', 10)";
@@ -73,6 +74,23 @@ export function rollupStatements(env: Env, state: ConversationState, rows: Store
   const userRows = rows.filter((m) => m.sender === "user");
   if (userRows.length) {
     const fresh = JSON.stringify(userRows.map((m) => m.seq));
+    if (state.endUserId) {
+      // Active users: raise the user's register in each day's sketch (max is idempotent).
+      const { index, rank } = hllSlot(state.endUserId);
+      for (const day of new Set(userRows.map((m) => m.createdAt.slice(0, 10)))) {
+        out.push(
+          db
+            .prepare("INSERT INTO analytics_active_users (creator_id, day, registers) VALUES (?1, ?2, hex(zeroblob(?3))) ON CONFLICT DO NOTHING")
+            .bind(creatorId, day, HLL_M),
+          db
+            .prepare(
+              `UPDATE analytics_active_users SET registers = substr(registers, 1, ?3) || max(substr(registers, ?3 + 1, 2), ?4) || substr(registers, ?3 + 3)
+               WHERE creator_id = ?1 AND day = ?2`,
+            )
+            .bind(creatorId, day, index * 2, rankHex(rank)),
+        );
+      }
+    }
     // Engaged: the conversation's user message count crosses 2 in this flush (counted before it grows).
     const second = userRows[1]?.createdAt ?? userRows[0]!.createdAt;
     out.push(

@@ -3,6 +3,7 @@
 import type { Env } from "../../env";
 import { clock, DAY, HOUR } from "../../lib/clock";
 import { invalid } from "../../lib/errors";
+import { hllCount } from "./hll";
 import { addInto, channelName, type Counters, ratio, Reads, type RollupRow, zero } from "./read";
 
 const PERIOD_DAYS = { "7d": 7, "30d": 30, "90d": 90, "1y": 365 } as const;
@@ -41,11 +42,11 @@ async function periodData(env: Env, creatorId: string, days: number) {
   const { from, to, prevFrom } = periodRange(days);
   const reads = new Reads(env);
   const fromIso = new Date(from).toISOString();
-  const [rows, allTime, active, programs] = await reads.batch<[RollupRow, { users: number }, { n: number }, { program_id: string; name: string; enrollments: number; completed: number; completed_in_period: number }]>([
+  const [rows, allTime, active, programs] = await reads.batch<[RollupRow, { users: number }, { registers: string }, { program_id: string; name: string; enrollments: number; completed: number; completed_in_period: number }]>([
     reads.rollups(creatorId, "d", dayOf(prevFrom), dayOf(to)),
     env.DB.prepare("SELECT coalesce(sum(new_users), 0) AS users FROM analytics_rollups WHERE creator_id = ? AND granularity = 'd' AND bucket < ?").bind(creatorId, dayOf(to)),
-    // Active users: an index range over the audience (end_users_creator_active_idx), not the messages.
-    env.DB.prepare("SELECT count(*) AS n FROM end_users WHERE creator_id = ? AND last_active_at >= ?").bind(creatorId, fromIso),
+    // Active users: one HyperLogLog sketch per day of the period, merged (not a read of every user).
+    env.DB.prepare("SELECT registers FROM analytics_active_users WHERE creator_id = ? AND day >= ? AND day < ?").bind(creatorId, dayOf(from), dayOf(to)),
     env.DB.prepare(
       `SELECT e.program_id, p.name, count(*) AS enrollments, sum(e.status = 'completed') AS completed,
               sum(e.completed_at >= ?2) AS completed_in_period
@@ -55,7 +56,7 @@ async function periodData(env: Env, creatorId: string, days: number) {
   ]);
   const current = summarize(rows.filter((r) => r.bucket >= dayOf(from)));
   const previous = summarize(rows.filter((r) => r.bucket < dayOf(from)));
-  return { current, previous, rows, totalUsers: Number(allTime[0]?.users ?? 0), activeUsers: Number(active[0]?.n ?? 0), programs, reads, from, to };
+  return { current, previous, rows, totalUsers: Number(allTime[0]?.users ?? 0), activeUsers: hllCount(active.map((r) => r.registers)), programs, reads, from, to };
 }
 
 export async function overview(env: Env, creatorId: string, period: Period) {
