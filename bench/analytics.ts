@@ -4,8 +4,8 @@
 // written for them), then overview / detailed / support dashboard p50/p99 and D1 rows read per
 // request (the X-D1-Rows-Read header: the sum of meta.rows_read of the request's queries).
 // Run: npm run bench:analytics   (BENCH_SMALL, BENCH_LARGE, BENCH_REQUESTS per endpoint, default 40)
-import { readdirSync, statSync } from "node:fs";
-import { loadavg } from "node:os";
+import { mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
+import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { startWranglerDev } from "../test/support/wrangler-dev.ts";
@@ -159,19 +159,26 @@ async function register(url: string, label: string) {
   return { token: body.access_token, creatorId: body.creator.id };
 }
 
-const server = await startWranglerDev({ vars: { RATE_LIMITS_ENABLED: "false" } });
+// Seeding writes the D1 file while no wrangler dev holds it: register, stop, seed, start again.
+const persistDir = mkdtempSync(join(tmpdir(), "edgecoach-bench-analytics-"));
+const vars = { RATE_LIMITS_ENABLED: "false" };
+const first = await startWranglerDev({ persistDir, vars });
+const small = await register(first.url, "small");
+const large = await register(first.url, "large");
+await first.stop();
+const server = { url: "", stop: async () => {} };
 try {
-  const small = await register(server.url, "small");
-  const large = await register(server.url, "large");
-  const db = new DatabaseSync(findD1File(server.persistDir));
+  const db = new DatabaseSync(findD1File(persistDir));
   db.exec("PRAGMA busy_timeout = 10000");
   const seeded: Record<string, ReturnType<typeof seed> & { seconds: number }> = {};
   for (const [label, who, n] of [["small", small, SMALL], ["large", large, LARGE]] as const) {
     const t = performance.now();
     seeded[label] = { ...seed(db, who.creatorId, n), seconds: Math.round((performance.now() - t) / 100) / 10 };
   }
+  const total = (db.prepare("SELECT count(*) AS n FROM messages").get() as { n: number }).n;
   db.close();
-  const total = (new DatabaseSync(findD1File(server.persistDir)).prepare("SELECT count(*) AS n FROM messages").get() as { n: number }).n;
+  const live = await startWranglerDev({ persistDir, vars });
+  Object.assign(server, { url: live.url, stop: live.stop });
   const endpoints = [
     "/api/v1/analytics/overview?period=7d",
     "/api/v1/analytics/overview?period=90d",
@@ -202,4 +209,5 @@ try {
   console.table(results);
 } finally {
   await server.stop();
+  rmSync(persistDir, { recursive: true, force: true });
 }

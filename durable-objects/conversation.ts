@@ -15,6 +15,7 @@ import { agentGone, agentJoined, initiateHandover, releaseToAi } from "../src/re
 import { MessageLog, type ConversationState, type StoredMessage } from "../src/realtime/log";
 import { messageFrame, streamReply, type LiveReply } from "../src/realtime/ai-reply";
 import { Outbox } from "../src/realtime/outbox-runner";
+import { rateFromSocket } from "../src/modules/analytics/ratings";
 import { parseClientFrame, type ClientFrame, type CompletionReason, type ServerFrame } from "../src/realtime/protocol";
 import { appendOutgoing, type OutgoingInput } from "../src/realtime/owed-sends";
 import { ReplyQueue } from "../src/realtime/reply-queue";
@@ -150,6 +151,8 @@ export class Conversation extends DurableObject<Env> {
         return this.recoverOwedReply();
       case "ping":
         return this.send(ws, { type: "pong" });
+      case "rating":
+        return this.send(ws, await rateFromSocket(this.env, this.state, who, frame));
     }
   }
 

@@ -46,6 +46,7 @@ registerOwnedTable({ table: "ai_request_metrics", column: "creator_id" });
 registerOwnedTable({ table: "analytics_rollups", column: "creator_id" });
 registerOwnedTable({ table: "analytics_topics", column: "creator_id" });
 registerOwnedTable({ table: "analytics_active_users", column: "creator_id" });
+registerOwnedTable({ table: "conversation_ratings", column: "creator_id" });
 registerOwnedTable({ table: "conversation_analytics", column: "creator_id" });
 registerOwnedTable({ table: "activity_events", column: "creator_id" });
 registerOwnedTable({ table: "webhook_endpoints", column: "creator_id", redact: ["secret"] });

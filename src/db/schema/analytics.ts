@@ -99,3 +99,15 @@ export const activityEvents = sqliteTable(
   },
   (t) => [uniqueIndex("activity_events_id_unique").on(t.id), index("activity_events_pending_idx").on(t.dispatched, t.creatorId, t.seq), index("activity_events_creator_seq_idx").on(t.creatorId, t.seq)],
 );
+
+/** One satisfaction rating per conversation (1–5), from the visitor (widget, Telegram, WhatsApp) or a member. */
+export const conversationRatings = sqliteTable("conversation_ratings", {
+  conversationId: text("conversation_id").primaryKey(),
+  creatorId: text("creator_id").notNull(),
+  channel: text("channel").notNull(),
+  score: integer("score").notNull(),
+  comment: text("comment"),
+  source: text("source", { enum: ["visitor", "member"] }).notNull(),
+  memberId: text("member_id"),
+  createdAt: text("created_at").notNull(),
+});

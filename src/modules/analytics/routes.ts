@@ -2,9 +2,10 @@
 // answer carries `X-D1-Rows-Read` (what the rollup reads cost; the benchmark reads it).
 import { createRoute } from "@hono/zod-openapi";
 import { createRouter } from "../../lib/router";
-import { errorResponses, jsonContent } from "../../lib/schemas";
+import { errorResponses, jsonBody, jsonContent } from "../../lib/schemas";
 import { requireAuth } from "../../middleware/auth";
-import { AnyObject, DetailedQuery, OverviewQuery, SupportDashboardQuery } from "./schemas";
+import { recordRating } from "./ratings";
+import { AnyObject, DetailedQuery, OverviewQuery, RatingBody, RatingParams, RatingSchema, SupportDashboardQuery } from "./schemas";
 import * as service from "./service";
 
 const tags = ["Analytics"];
@@ -53,6 +54,17 @@ const supportRoute = createRoute({
   responses: { 200: jsonContent(AnyObject, "Support dashboard"), ...errorResponses(401, 422, 429) },
 });
 
+const ratingRoute = createRoute({
+  method: "post",
+  path: "/api/v1/conversations/{conversation_id}/rating",
+  tags: ["Conversations"],
+  security,
+  middleware: [requireAuth({ permission: "conversations" })] as const,
+  summary: "Record the conversation's satisfaction rating (1–5, optional comment; one per conversation)",
+  request: { params: RatingParams, body: jsonBody(RatingBody) },
+  responses: { 201: jsonContent(RatingSchema, "Recorded"), ...errorResponses(401, 403, 404, 409, 422, 429) },
+});
+
 const withRowsRead = (r: { rowsRead: number }) => ({ "X-D1-Rows-Read": String(r.rowsRead) });
 
 export const analyticsRouter = createRouter()
@@ -67,6 +79,16 @@ export const analyticsRouter = createRouter()
   .openapi(detailedRoute, async (c) => {
     const r = await service.detailed(c.env, c.get("creatorId")!, c.req.valid("query"));
     return c.json(r.body, 200, withRowsRead(r));
+  })
+  .openapi(ratingRoute, async (c) => {
+    const body = c.req.valid("json");
+    const rating = await recordRating(c.env, c.get("creatorId")!, c.req.valid("param").conversation_id, {
+      score: body.score,
+      ...(body.comment !== undefined && { comment: body.comment }),
+      source: "member",
+      memberId: c.get("auth")!.sub,
+    });
+    return c.json(rating, 201);
   })
   .openapi(supportRoute, async (c) => {
     const r = await service.supportDashboard(c.env, c.get("creatorId")!, c.req.valid("query"));

@@ -17,3 +17,14 @@ export const DetailedQuery = z.object({
 export const SupportDashboardQuery = z.object({ startDate: Day.optional(), endDate: Day.optional() });
 
 export const AnyObject = z.record(z.string(), z.unknown());
+
+export const RatingParams = z.object({ conversation_id: z.string().uuid().openapi({ param: { name: "conversation_id", in: "path" } }) });
+export const RatingBody = z.object({ score: z.number().int().min(1).max(5), comment: z.string().max(1000).optional() }).strict().openapi("Rating");
+export const RatingSchema = z.object({
+  conversation_id: z.string(),
+  channel: z.string(),
+  score: z.number(),
+  comment: z.string().nullable(),
+  source: z.enum(["visitor", "member"]),
+  created_at: z.string(),
+});
