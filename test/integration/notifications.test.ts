@@ -4,6 +4,7 @@
 import { describe, expect, it, vi } from "vitest";
 import { eventually } from "../channel-helpers";
 import { api, createCreator, errorOf, inviteAndAccept } from "../helpers";
+import { createKb, uploadAndWait } from "../knowledge-helpers";
 import { connect, openSession, SocketClient, widgetKeyOf } from "../realtime";
 
 /** The inbox socket, resuming after a seq. */
@@ -158,5 +159,19 @@ describe("notifications", () => {
     }
     for (const q of ["?limit=0", "?limit=101", "?unread_only=maybe"]) expect((await api(`/api/v1/notifications${q}`, { token: owner.access_token })).status, q).toBe(422);
     expect((await api("/api/v1/notifications")).status).toBe(401);
+  });
+
+  it("a document that fails processing notifies the owner, not the agents", { timeout: 30_000 }, async () => {
+    const owner = await createCreator();
+    const agent = await inviteAndAccept(owner.access_token, "agent");
+    const kb = await createKb(owner.access_token);
+    const bad = await uploadAndWait(owner.access_token, kb.id, "broken.pdf", "%PDF-1.4\nthis is not really a pdf at all\n%%EOF");
+    expect(bad.processing_status).toBe("failed");
+    const list = await eventually(async () => {
+      const l = await notificationsOf(owner.access_token);
+      return l.notifications.length > 0 && l;
+    }, "document_failed notification");
+    expect(list.notifications[0]).toMatchObject({ kind: "document_failed", data: { document_id: bad.id } });
+    expect((await notificationsOf(agent.access_token)).notifications).toEqual([]);
   });
 });

@@ -6,6 +6,7 @@ import { members, notifications, type NotificationKind } from "../../db/schema";
 import type { Env } from "../../env";
 import { clock } from "../../lib/clock";
 import { newId } from "../../lib/ids";
+import { log } from "../../lib/logging";
 import { inboxStub } from "./inbox";
 
 type Role = "owner" | "admin" | "agent";
@@ -78,4 +79,14 @@ export async function markRead(env: Env, creatorId: string, memberId: string, bo
     .from(notifications)
     .where(and(t.where(notifications, eq(notifications.memberId, memberId)), isNull(notifications.readAt)));
   return { marked: changed.length, unread_count: unread?.n ?? 0 };
+}
+
+/** A document whose ingestion failed: the owner and admins hear it (never fails the ingestion job). */
+export async function notifyDocumentFailed(env: Env, creatorId: string, documentId: string, error: string): Promise<void> {
+  await notify(env, creatorId, {
+    kind: "document_failed",
+    title: "A document could not be processed",
+    body: error.slice(0, 300),
+    data: { document_id: documentId },
+  }).catch((err: unknown) => log("warn", "document_failed notification not written", { creator_id: creatorId, error: String(err) }));
 }
