@@ -16,6 +16,7 @@ export default defineConfig(async () => {
             cloudflareTest(({ inject }) => {
               const stubUrl = inject<string>("platformStubUrl");
               const oidcDiscoveryUrl = inject<string>("oidcDiscoveryUrl");
+              const receiverUrl = inject<string>("webhookReceiverUrl");
               return {
                 wrangler: { configPath: "./wrangler.toml" },
                 miniflare: {
@@ -33,6 +34,8 @@ export default defineConfig(async () => {
                     PLATFORM_STUB_URL: stubUrl,
                     TELEGRAM_API_BASE_URL: `${stubUrl}/telegram`,
                     WHATSAPP_API_BASE_URL: `${stubUrl}/whatsapp/v21.0`,
+                    // Outgoing webhooks are delivered to a local receiver (test/support/webhook-receiver.ts).
+                    WEBHOOK_RECEIVER_URL: receiverUrl,
                   },
                 },
               };
@@ -44,7 +47,7 @@ export default defineConfig(async () => {
             setupFiles: ["./test/setup.ts"],
             // Local stand-ins on 127.0.0.1: the Telegram/WhatsApp platform stub, and the
             // OpenAI-compatible server for the provider contract and answer tests.
-            globalSetup: ["./test/support/stub-global-setup.ts", "./test/support/global-setup.ts", "./test/support/oidc-global-setup.ts"],
+            globalSetup: ["./test/support/stub-global-setup.ts", "./test/support/global-setup.ts", "./test/support/oidc-global-setup.ts", "./test/support/webhook-receiver-setup.ts"],
           },
         },
         {

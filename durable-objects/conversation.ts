@@ -1,9 +1,10 @@
 // One Durable Object per conversation (named by its id): its lifecycle hooks and RPC methods, each
 // delegating to the conversation's Room (src/realtime/room.ts) and its flows — the socket gateway,
 // the turn, the state transitions. This file also wires in what the room needs from the platform
-// above it (socket authorization, programs, the plan's answer limit), so src/realtime never imports src/modules.
+// above it (socket authorization, programs, the plan's answer limit, ratings), so src/realtime never imports src/modules.
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../src/env";
+import { rateFromSocket } from "../src/modules/analytics/ratings";
 import { authorizeSocket } from "../src/modules/conversations/socket-access";
 import { answerWithinPlan } from "../src/modules/plans/audience";
 import { onUserMessage } from "../src/modules/programs/inbound";
@@ -25,7 +26,7 @@ import { SocketGateway } from "../src/realtime/socket-gateway";
 import { archive, markCompleted, releaseToAi, resetContext } from "../src/realtime/transitions";
 import { answer, ingest, recoverOwedReply } from "../src/realtime/turn";
 
-const ports: RoomPorts = { authorize: authorizeSocket, onUserMessage, answer: answerWithinPlan };
+const ports: RoomPorts = { authorize: authorizeSocket, onUserMessage, answer: answerWithinPlan, rate: rateFromSocket };
 
 export class Conversation extends DurableObject<Env> implements ConversationRpc {
   private readonly room: Room;

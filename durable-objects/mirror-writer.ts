@@ -6,8 +6,10 @@ import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../src/env";
 import { log } from "../src/lib/logging";
 import type { ConversationState, StoredMessage } from "../src/realtime/log";
-import { mirrorStatements, mirrorToD1, type MirrorOutcome } from "../src/realtime/mirror-sql";
+import { mirrorStatements, type MirrorOutcome } from "../src/realtime/mirror-sql";
 import type { Presence } from "../src/realtime/sockets";
+// Analytics seam: rollups and activity events ride in the same D1 batch as the mirror.
+import { afterMirror, withAnalytics } from "../src/modules/analytics";
 
 /** How long a batch waits for more conversations; short against the outbox's own delay. */
 const WINDOW_MS = 20;
@@ -42,21 +44,23 @@ export class MirrorWriter extends DurableObject<Env> {
       const statements: D1PreparedStatement[] = [];
       const firsts: number[] = [];
       while (this.queue.length) {
-        const built = mirrorStatements(this.env, this.queue[0]!.state, this.queue[0]!.rows, this.queue[0]!.presence);
-        if (batch.length && statements.length + built.length > MAX_STATEMENTS) break;
-        firsts.push(statements.length);
-        statements.push(...built);
+        const head = this.queue[0]!;
+        const built = withAnalytics(this.env, head.state, head.rows, mirrorStatements(this.env, head.state, head.rows, head.presence));
+        if (batch.length && statements.length + built.statements.length > MAX_STATEMENTS) break;
+        firsts.push(statements.length + built.mirrorAt);
+        statements.push(...built.statements);
         batch.push(this.queue.shift()!);
       }
       try {
         const results = await this.env.DB.batch(statements);
         batch.forEach((e, i) => e.done({ outcome: (results[firsts[i]!]?.results.length ?? 0) > 0 ? "ok" : "gone" }));
+        this.ctx.waitUntil(afterMirror(this.env, batch.map((e) => e.state)));
       } catch (err) {
         // One bad conversation must not hold the others back: retry each on its own.
         log("warn", "mirror batch failed, writing conversations one by one", { conversations: batch.length, error: String(err) });
         await Promise.all(
           batch.map((e) =>
-            mirrorToD1(this.env, e.state, e.rows, e.presence).then(
+            this.writeOne(e).then(
               (outcome) => e.done({ outcome }),
               (error: unknown) => e.done({ error: String(error) }),
             ),
@@ -64,5 +68,14 @@ export class MirrorWriter extends DurableObject<Env> {
         );
       }
     }
+  }
+
+  /** One conversation's flush on its own (the fallback), rollups and events included. */
+  private async writeOne(e: Entry): Promise<MirrorOutcome> {
+    const built = withAnalytics(this.env, e.state, e.rows, mirrorStatements(this.env, e.state, e.rows, e.presence));
+    const results = await this.env.DB.batch(built.statements);
+    const outcome = (results[built.mirrorAt]?.results.length ?? 0) > 0 ? "ok" : "gone";
+    if (outcome === "ok") this.ctx.waitUntil(afterMirror(this.env, [e.state]));
+    return outcome;
   }
 }

@@ -33,6 +33,9 @@ import { tasksRouter } from "./modules/tasks";
 import { planQuota } from "./middleware/plan-quota";
 import { assistantRouter } from "./modules/assistant";
 import { memoryStoreRouter } from "./modules/memory";
+import { analyticsRouter } from "./modules/analytics";
+import { webhooksRouter } from "./modules/webhooks";
+import { notificationsRouter } from "./modules/notifications";
 import "./db/owned-tables";
 
 export function buildApp() {
@@ -82,6 +85,9 @@ export function buildApp() {
   app.route("/", oauthRouter);
   app.route("/", metricsRouter);
   app.route("/", tasksRouter);
+  app.route("/", analyticsRouter);
+  app.route("/", webhooksRouter);
+  app.route("/", notificationsRouter);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", { type: "http", scheme: "bearer", bearerFormat: "JWT" });
   app.doc31("/openapi.json", {

@@ -83,6 +83,8 @@ export interface Config {
   };
   /** Plan limits (PLAN_LIMITS above); off, nothing is metered (benchmarks). */
   plans: { enabled: boolean };
+  webhooks: { allowPrivateUrls: boolean; timeoutMs: number; maxConcurrencyPerEndpoint: number; disableAfterHours: number };
+  notifications: { emailHandoverWhenNoAgentOnline: boolean };
   rateLimits: {
     enabled: boolean;
     perClient: Record<"auth" | "uploads" | "chat" | "search" | "default", RateRule>;
@@ -297,6 +299,20 @@ export function config(env: Env): Config {
       // Follows RATE_LIMITS_ENABLED unless set: the benchmarks that switch rate limits off to measure
       // the platform mean "don't meter" too; an e2e test switches plans on explicitly.
       enabled: (env.PLAN_LIMITS_ENABLED ?? env.RATE_LIMITS_ENABLED ?? "true") !== "false",
+    },
+    webhooks: {
+      // SSRF: only development and tests may deliver to 127.0.0.1 / private addresses over http.
+      allowPrivateUrls: (env.WEBHOOKS_ALLOW_PRIVATE_URLS ?? (env.ENVIRONMENT === "production" ? "false" : "true")) === "true",
+      // A slow receiver holds one queue slot at most this long (Standard Webhooks suggests 15 s).
+      timeoutMs: Math.max(1000, int(env.WEBHOOK_TIMEOUT_MS, 10_000)),
+      // "Never more than a few concurrent deliveries per endpoint" (issue 8).
+      maxConcurrencyPerEndpoint: Math.max(1, int(env.WEBHOOK_MAX_CONCURRENCY_PER_ENDPOINT, 3)),
+      // An endpoint failing this long is disabled and the creator notified (issue 8: a day).
+      disableAfterHours: Math.max(1, int(env.WEBHOOK_DISABLE_AFTER_HOURS, 24)),
+    },
+    notifications: {
+      // A handover mails the creator's agents when none is connected to the live inbox.
+      emailHandoverWhenNoAgentOnline: (env.HANDOVER_EMAIL_WHEN_NO_AGENT_ONLINE ?? "true") === "true",
     },
     rateLimits: {
       enabled: (env.RATE_LIMITS_ENABLED ?? "true") !== "false",

@@ -5,6 +5,7 @@ import type { MirrorWriter } from "../durable-objects/mirror-writer";
 import type { RateLimiter } from "../durable-objects/rate-limiter";
 import type { UsageMeter } from "../durable-objects/usage-meter";
 import type { MetricsStore } from "../durable-objects/metrics-store";
+import type { Inbox } from "../durable-objects/inbox";
 import type { JobMessage } from "./jobs/types";
 
 export interface Env {
@@ -18,6 +19,8 @@ export interface Env {
   /** One per creator: batches the D1 mirror writes of the creator's conversations. */
   MIRROR_WRITER: DurableObjectNamespace<MirrorWriter>;
   JOBS: Queue<JobMessage>;
+  /** One per creator: the members' live inbox stream (conversation changes, notifications). */
+  INBOX: DurableObjectNamespace<Inbox>;
   /** One per bot / WhatsApp number: paces outbound sends under the platform limits. */
   CHANNEL_PACER: DurableObjectNamespace<ChannelPacer>;
   /** One per creator: exact plan usage (issue 15). */
@@ -108,6 +111,13 @@ export interface Env {
   TYPING_FRAMES_PER_MINUTE?: string;
   RESUME_FRAMES_PER_MINUTE?: string;
   WIDGET_TICKET_TTL_SECONDS?: string;
+
+  // Analytics, outgoing webhooks, notifications (src/config.ts "webhooks", "notifications")
+  WEBHOOKS_ALLOW_PRIVATE_URLS?: string;
+  WEBHOOK_TIMEOUT_MS?: string;
+  WEBHOOK_MAX_CONCURRENCY_PER_ENDPOINT?: string;
+  WEBHOOK_DISABLE_AFTER_HOURS?: string;
+  HANDOVER_EMAIL_WHEN_NO_AGENT_ONLINE?: string;
 
   // Secrets
   /** Wraps signing keys and channel secrets at rest (AES-GCM). */

@@ -5,6 +5,7 @@ import { consumeJobs } from "../src/jobs/consumer";
 import type { JobMessage } from "../src/jobs/types";
 import { completeIdleConversations } from "../src/modules/conversations/idle";
 import { runTick } from "../src/modules/proactive/tick";
+import { sweepActivity } from "../src/modules/analytics";
 
 export { Conversation } from "../durable-objects/conversation";
 export { ChannelPacer } from "../durable-objects/channel-pacer";
@@ -13,6 +14,7 @@ export { RateLimiter } from "../durable-objects/rate-limiter";
 export { UsageMeter } from "../durable-objects/usage-meter";
 export { MetricsStore } from "../durable-objects/metrics-store";
 export { TaskWorkflow } from "../src/modules/tasks";
+export { Inbox } from "../durable-objects/inbox";
 
 export default {
   fetch: app.fetch,
@@ -20,6 +22,6 @@ export default {
   // Cron Triggers: the program scheduler and the proactive engine (src/modules/proactive/tick.ts),
   // and the idle sweep that completes quiet conversations (src/modules/conversations/idle.ts).
   scheduled: async (_controller: ScheduledController, env: Env) => {
-    await Promise.all([runTick(env), completeIdleConversations(env)]);
+    await Promise.all([runTick(env), completeIdleConversations(env), sweepActivity(env)]);
   },
 } satisfies ExportedHandler<Env, JobMessage>;

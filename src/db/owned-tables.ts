@@ -49,3 +49,14 @@ registerOwnedTable({ table: "api_keys", column: "creator_id", redact: ["key_hash
 registerOwnedTable({ table: "oauth_identities", column: "creator_id" });
 registerOwnedTable({ table: "oauth_tickets", column: "creator_id", redact: ["token_hash"] });
 registerOwnedTable({ table: "tasks", column: "creator_id" });
+// analytics, activity stream, outgoing webhooks (signing secrets are ciphertext, never exported)
+registerOwnedTable({ table: "analytics_rollups", column: "creator_id" });
+registerOwnedTable({ table: "analytics_topics", column: "creator_id" });
+registerOwnedTable({ table: "analytics_active_users", column: "creator_id" });
+registerOwnedTable({ table: "conversation_ratings", column: "creator_id" });
+registerOwnedTable({ table: "conversation_analytics", column: "creator_id" });
+registerOwnedTable({ table: "activity_events", column: "creator_id" });
+registerOwnedTable({ table: "webhook_endpoints", column: "creator_id", redact: ["secret"] });
+registerOwnedTable({ table: "webhook_deliveries", column: "creator_id" });
+registerOwnedTable({ table: "webhook_attempts", column: "creator_id" });
+registerOwnedTable({ table: "notifications", column: "creator_id" });

@@ -8,6 +8,7 @@ import { runEnrollment } from "../modules/programs/executor";
 import { deliverSends } from "../modules/proactive/send";
 import { ingestDocument, markFailed } from "../modules/knowledge/ingest";
 import { config } from "../config";
+import { deliverWebhook } from "../modules/webhooks/deliver";
 import type { JobMessage } from "./types";
 import { flushMetrics, recordJob } from "../modules/metrics";
 
@@ -30,6 +31,8 @@ async function handle(env: Env, job: JobMessage, attempts: number): Promise<Outc
       return;
     case "knowledge.ingest":
       return ingestDocument(env, job);
+    case "webhook.deliver":
+      return deliverWebhook(env, job);
   }
 }
 

@@ -13,4 +13,6 @@ export type JobMessage =
   /** Run an enrolment from the step the tick saw (a job for a step already done is a no-op). */
   | { type: "program.step"; creatorId: string; enrollmentId: string; stepIndex: number }
   /** Deliver a chunk of claimed proactive sends (each is idempotent on its own). */
-  | { type: "proactive.send"; sendIds: number[] };
+  | { type: "proactive.send"; sendIds: number[] }
+  /** Send one outgoing webhook delivery (src/modules/webhooks/deliver.ts; retries are new messages). */
+  | { type: "webhook.deliver"; creatorId: string; deliveryId: string };

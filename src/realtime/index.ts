@@ -6,7 +6,7 @@ import type { AnswerEvent, AnswerInput } from "../ai/answer";
 import type { Env } from "../env";
 import { AppError } from "../lib/errors";
 import { log } from "../lib/logging";
-import type { CompletionReason, Sender, Source } from "./protocol";
+import type { CompletionReason, Sender, ServerFrame, Source } from "./protocol";
 import type { ConversationState } from "./log";
 import type { SocketIdentity, SocketKind, UserIdentity } from "./socket-identity";
 
@@ -175,6 +175,13 @@ export interface RoomPorts {
   onUserMessage(env: Env, msg: { creatorId: string; endUserId: string; conversationId: string; text: string }): Promise<{ consumed: boolean }>;
   /** The answer contract within the creator's plan (modules/plans): over the limit, the fallback message. */
   answer(env: Env, input: AnswerInput, channel: string): AsyncGenerator<AnswerEvent>;
+  /** A visitor's `rating` frame (modules/analytics): stored once, answered with a frame. */
+  rate(
+    env: Env,
+    conversation: { creatorId: string; conversationId: string },
+    who: { role: string },
+    frame: { score: number; comment?: string },
+  ): Promise<ServerFrame>;
 }
 
 /**

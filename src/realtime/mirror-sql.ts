@@ -20,12 +20,6 @@ const INSERT_MESSAGE = `INSERT INTO messages
 /** "gone": the conversation no longer exists in D1 (GDPR erasure): the object must forget it too. */
 export type MirrorOutcome = "ok" | "gone";
 
-/** Writes one conversation's mirror on its own (the writer's fallback). */
-export async function mirrorToD1(env: Env, state: ConversationState, rows: StoredMessage[], presence: Presence | null): Promise<MirrorOutcome> {
-  const [updated] = await env.DB.batch(mirrorStatements(env, state, rows, presence));
-  return updated && updated.results.length > 0 ? "ok" : "gone";
-}
-
 /** The statements of one conversation's flush; the first one RETURNs a row iff the conversation exists. */
 export function mirrorStatements(env: Env, state: ConversationState, rows: StoredMessage[], presence: Presence | null): D1PreparedStatement[] {
   const now = new Date().toISOString();

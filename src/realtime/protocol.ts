@@ -22,6 +22,8 @@ export const ClientFrame = z.discriminatedUnion("type", [
   z.object({ type: z.literal("complete") }),
   z.object({ type: z.literal("resume"), afterSeq: z.number().check(z.int(), z.gte(0)) }),
   z.object({ type: z.literal("ping") }),
+  // Satisfaction after (or during) a conversation: src/modules/analytics/ratings.ts.
+  z.object({ type: z.literal("rating"), score: z.number().check(z.int(), z.gte(1), z.lte(5)), comment: z.optional(z.string().check(z.maxLength(1000))) }),
 ]);
 export type ClientFrame = z.infer<typeof ClientFrame>;
 
@@ -77,6 +79,7 @@ export type ServerFrame =
   /** completed: an agent resolved it or it sat idle; active: the visitor wrote again and reopened it. */
   | { type: "conversation_status"; status: "active" | "completed"; reason: CompletionReason | "user_message" }
   | { type: "error"; code: string; message: string; id?: string }
+  | { type: "rating_recorded"; score: number }
   | { type: "pong" };
 
 /** Error codes in `error` frames: the REST codes of DESIGN.md "Errors". */

@@ -114,6 +114,8 @@ export class SocketGateway {
         return recoverOwedReply(room);
       case "ping":
         return room.send(ws, { type: "pong" });
+      case "rating":
+        return room.send(ws, await room.ports.rate(room.env, state, who, frame));
     }
   }
 

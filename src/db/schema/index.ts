@@ -9,3 +9,6 @@ export * from "./api-keys";
 export * from "./oauth";
 export * from "./tasks";
 export * from "./memory";
+export * from "./analytics";
+export * from "./webhooks";
+export * from "./notifications";

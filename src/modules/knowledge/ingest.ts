@@ -4,6 +4,7 @@ import { and, eq } from "drizzle-orm";
 import { tenant } from "../../db/client";
 import { documents, knowledgeBases } from "../../db/schema";
 import type { Env } from "../../env";
+import { notifyDocumentFailed } from "../notifications";
 import { config } from "../../config";
 import { aiProvider } from "../../ai/providers";
 import { vectorStore } from "../../ai/vector-store";
@@ -38,6 +39,7 @@ async function setState(env: Env, job: IngestJob, values: Partial<typeof documen
 
 export async function markFailed(env: Env, job: IngestJob, message: string) {
   await setState(env, job, { processingStatus: "failed", errorMessage: message.slice(0, 1000) });
+  await notifyDocumentFailed(env, job.creatorId, job.documentId, message); // notifications module
 }
 
 /** pending → processing for the generation this message was sent for; undefined when deleted or reprocessed. */

@@ -2,6 +2,7 @@
 // question, an opt-out, and the reply that makes a proactive message a success.
 import type { Env } from "../../env";
 import { config } from "../../config";
+import { recordUserCreated } from "../analytics";
 import { clock, HOUR } from "../../lib/clock";
 import { AppError } from "../../lib/errors";
 import { enroll } from "./enrollments";
@@ -63,6 +64,7 @@ export async function onUserMessage(env: Env, msg: InboundMessage): Promise<{ co
  * new user in every live program whose published version has settings.auto_enroll.
  */
 export async function onEndUserCreated(env: Env, input: { creatorId: string; endUserId: string }): Promise<{ enrolled: string[] }> {
+  await recordUserCreated(env, input); // analytics rollups + the user.created webhook event
   const programs = await env.DB.prepare(
     `SELECT p.id FROM programs p JOIN program_versions v ON v.program_id = p.id AND v.version = p.published_version
       WHERE p.creator_id = ? AND p.status <> 'archived' AND json_extract(v.settings, '$.auto_enroll') = 1`,

@@ -1,0 +1,5 @@
+// Analytics: rollups written with the message mirror, the activity stream, and the read endpoints.
+export { analyticsRouter } from "./routes";
+export { afterMirror, withAnalytics } from "./mirror-hook";
+export { recordActivity, sweepActivity } from "./dispatch";
+export { recordUserCreated } from "./users";

@@ -1,0 +1,205 @@
+// The rollup statements of one conversation's mirror flush: they join the MirrorWriter's D1 batch
+// (one transaction) just before the mirror's own statements, so they still see D1's previous state
+// (the conversation's last_seq watermark and status). Counting only seqs above that watermark and
+// transitions away from the stored status makes a retried flush count nothing twice.
+import type { Env } from "../../env";
+import { clock } from "../../lib/clock";
+import type { ConversationState, StoredMessage } from "../../realtime";
+import { HLL_M, hllSlot, rankHex } from "./hll";
+
+/** Both granularities from one statement: hour buckets ('YYYY-MM-DDTHH') and day buckets ('YYYY-MM-DD'). */
+const GRAINS = "(SELECT 'h' AS g, 13 AS len UNION ALL SELECT 'd', 10)";
+const KEY = "(creator_id, granularity, bucket, channel)";
+/** D1's watermark before this flush: seqs above it are new to D1. */
+const WATERMARK = "(SELECT last_seq FROM conversations WHERE id = ?3 AND creator_id = ?1)";
+
+const add = (...cols: string[]) => `ON CONFLICT ${KEY} DO UPDATE SET ${cols.map((c) => `${c} = ${c} + excluded.${c}`).join(", ")}`;
+
+function topicOf(metadata: Record<string, unknown>): string | null {
+  const title = metadata.document_title ?? metadata.title ?? metadata.document_id;
+  return typeof title === "string" && title.trim() ? title.trim().slice(0, 200) : null;
+}
+
+export function rollupStatements(env: Env, state: ConversationState, rows: StoredMessage[]): D1PreparedStatement[] {
+  const db = env.DB;
+  const { creatorId, conversationId, channel } = state;
+  const out: D1PreparedStatement[] = [];
+  const now = clock.iso();
+  const counted = rows.filter((m) => m.sender === "user" || m.sender === "ai" || m.sender === "agent");
+  if (counted.length) {
+    out.push(
+      db
+        .prepare(
+          `INSERT INTO analytics_rollups (creator_id, granularity, bucket, channel, user_messages, ai_messages, agent_messages, unanswered)
+           SELECT ?1, k.g, substr(json_extract(r.value, '$.at'), 1, k.len), ?2,
+             sum(json_extract(r.value, '$.s') = 'user'), sum(json_extract(r.value, '$.s') = 'ai'), sum(json_extract(r.value, '$.s') = 'agent'),
+             sum(json_extract(r.value, '$.s') = 'ai' AND json_extract(r.value, '$.src') = 0)
+           FROM json_each(?4) r, ${GRAINS} k
+           WHERE json_extract(r.value, '$.seq') > ${WATERMARK}
+           GROUP BY k.g, substr(json_extract(r.value, '$.at'), 1, k.len)
+           ${add("user_messages", "ai_messages", "agent_messages", "unanswered")}`,
+        )
+        .bind(creatorId, channel, conversationId, JSON.stringify(counted.map((m) => ({ seq: m.seq, at: m.createdAt, s: m.sender, src: m.sources?.length ?? 0 })))),
+    );
+    // A conversation counts once, in the bucket of its first mirrored message.
+    out.push(
+      db
+        .prepare(
+          `INSERT INTO analytics_rollups (creator_id, granularity, bucket, channel, conversations)
+           SELECT ?1, k.g, substr(?4, 1, k.len), ?2, 1 FROM ${GRAINS} k WHERE ${WATERMARK} = 0 ${add("conversations")}`,
+        )
+        .bind(creatorId, channel, conversationId, counted[0]!.createdAt),
+    );
+  }
+
+  // Top topics: the document each AI answer drew on first.
+  const topics = rows
+    .filter((m) => m.sender === "ai" && m.sources?.length)
+    .map((m) => ({ seq: m.seq, day: m.createdAt.slice(0, 10), topic: topicOf(m.sources![0]!.metadata) }))
+    .filter((t) => t.topic);
+  if (topics.length) {
+    out.push(
+      db
+        .prepare(
+          `INSERT INTO analytics_topics (creator_id, day, topic, answers)
+           SELECT ?1, json_extract(r.value, '$.day'), json_extract(r.value, '$.topic'), count(*) FROM json_each(?2) r
+           WHERE json_extract(r.value, '$.seq') > ${WATERMARK}
+           GROUP BY 2, 3
+           ON CONFLICT (creator_id, day, topic) DO UPDATE SET answers = answers + excluded.answers`,
+        )
+        .bind(creatorId, JSON.stringify(topics), conversationId),
+    );
+  }
+
+  const userRows = rows.filter((m) => m.sender === "user");
+  if (userRows.length) {
+    const fresh = JSON.stringify(userRows.map((m) => m.seq));
+    if (state.endUserId) {
+      // Active users: raise the user's register in each day's sketch (max is idempotent).
+      const { index, rank } = hllSlot(state.endUserId);
+      for (const day of new Set(userRows.map((m) => m.createdAt.slice(0, 10)))) {
+        out.push(
+          db
+            .prepare("INSERT INTO analytics_active_users (creator_id, day, registers) VALUES (?1, ?2, hex(zeroblob(?3))) ON CONFLICT DO NOTHING")
+            .bind(creatorId, day, HLL_M),
+          db
+            .prepare(
+              `UPDATE analytics_active_users SET registers = substr(registers, 1, ?3) || max(substr(registers, ?3 + 1, 2), ?4) || substr(registers, ?3 + 3)
+               WHERE creator_id = ?1 AND day = ?2`,
+            )
+            .bind(creatorId, day, index * 2, rankHex(rank)),
+        );
+      }
+    }
+    // Engaged: the conversation's user message count crosses 2 in this flush (counted before it grows).
+    const second = userRows[1]?.createdAt ?? userRows[0]!.createdAt;
+    out.push(
+      db
+        .prepare(
+          `INSERT INTO analytics_rollups (creator_id, granularity, bucket, channel, engaged_conversations)
+           SELECT ?1, k.g, substr(?4, 1, k.len), ?2, 1 FROM ${GRAINS} k
+           WHERE coalesce((SELECT user_messages FROM conversation_analytics WHERE conversation_id = ?3), 0) < 2
+             AND coalesce((SELECT user_messages FROM conversation_analytics WHERE conversation_id = ?3), 0)
+                 + (SELECT count(*) FROM json_each(?5) WHERE value > ${WATERMARK}) >= 2
+           ${add("engaged_conversations")}`,
+        )
+        .bind(creatorId, channel, conversationId, second, fresh),
+      db
+        .prepare(
+          `INSERT INTO conversation_analytics (conversation_id, creator_id, user_messages, updated_at)
+           SELECT ?3, ?1, (SELECT count(*) FROM json_each(?2) WHERE value > ${WATERMARK}), ?4 WHERE ${WATERMARK} IS NOT NULL
+           ON CONFLICT (conversation_id) DO UPDATE SET user_messages = user_messages + excluded.user_messages, updated_at = excluded.updated_at
+           WHERE conversation_analytics.creator_id = excluded.creator_id`,
+        )
+        .bind(creatorId, fresh, conversationId, now),
+    );
+  }
+
+  // Response time: an AI or agent message whose previous message is the user's. The user message is
+  // in this flush (its time travels along) or already in D1 (read by the unique (conversation, seq) index).
+  const bySeq = new Map(rows.map((m) => [m.seq, m]));
+  const replies = rows
+    .filter((m) => m.sender === "ai" || m.sender === "agent")
+    .map((m) => {
+      const prev = bySeq.get(m.seq - 1);
+      return { seq: m.seq, at: m.createdAt, prev: m.seq - 1, prevAt: prev ? (prev.sender === "user" ? prev.createdAt : "-") : null };
+    })
+    .filter((r) => r.prevAt !== "-");
+  if (replies.length) {
+    out.push(
+      db
+        .prepare(
+          `INSERT INTO analytics_rollups (creator_id, granularity, bucket, channel, response_count, response_seconds)
+           SELECT ?1, k.g, substr(json_extract(r.value, '$.at'), 1, k.len), ?2, count(*),
+             sum(max(0, (julianday(json_extract(r.value, '$.at')) - julianday(coalesce(json_extract(r.value, '$.prevAt'), u.created_at))) * 86400.0))
+           FROM json_each(?4) r CROSS JOIN ${GRAINS} k
+           LEFT JOIN messages u ON json_extract(r.value, '$.prevAt') IS NULL AND u.conversation_id = ?3
+             AND u.seq = json_extract(r.value, '$.prev') AND u.sender = 'user'
+           WHERE json_extract(r.value, '$.seq') > ${WATERMARK}
+             AND coalesce(json_extract(r.value, '$.prevAt'), u.created_at) IS NOT NULL
+           GROUP BY k.g, substr(json_extract(r.value, '$.at'), 1, k.len)
+           ${add("response_count", "response_seconds")}`,
+        )
+        .bind(creatorId, channel, conversationId, JSON.stringify(replies)),
+    );
+  }
+
+  // Status transitions, seen as the flush's state against D1's stored status.
+  if (state.status === "waiting_human") {
+    out.push(
+      db
+        .prepare(
+          `INSERT INTO analytics_rollups (creator_id, granularity, bucket, channel, handovers)
+           SELECT ?1, k.g, substr(?4, 1, k.len), ?2, 1 FROM ${GRAINS} k
+           WHERE (SELECT status FROM conversations WHERE id = ?3 AND creator_id = ?1) <> 'waiting_human'
+           ${add("handovers")}`,
+        )
+        .bind(creatorId, channel, conversationId, now),
+      db
+        .prepare(
+          `INSERT INTO conversation_analytics (conversation_id, creator_id, handover_at, awaiting_human, updated_at)
+           SELECT ?2, ?1, ?3, 1, ?3 WHERE (SELECT status FROM conversations WHERE id = ?2 AND creator_id = ?1) <> 'waiting_human'
+           ON CONFLICT (conversation_id) DO UPDATE SET handover_at = excluded.handover_at, awaiting_human = 1, updated_at = excluded.updated_at
+           WHERE conversation_analytics.creator_id = excluded.creator_id`,
+        )
+        .bind(creatorId, conversationId, now),
+    );
+  }
+  const firstAgent = rows.find((m) => m.sender === "agent");
+  if (firstAgent) {
+    out.push(
+      db
+        .prepare(
+          `INSERT INTO analytics_rollups (creator_id, granularity, bucket, channel, human_reply_count, human_reply_seconds)
+           SELECT ?1, k.g, substr(?4, 1, k.len), ?2, 1, max(0, (julianday(?4) - julianday(f.handover_at)) * 86400.0)
+           FROM conversation_analytics f, ${GRAINS} k
+           WHERE f.conversation_id = ?3 AND f.creator_id = ?1 AND f.awaiting_human = 1 AND ?5 > ${WATERMARK}
+           ${add("human_reply_count", "human_reply_seconds")}`,
+        )
+        .bind(creatorId, channel, conversationId, firstAgent.createdAt, firstAgent.seq),
+      db
+        .prepare(
+          `UPDATE conversation_analytics SET awaiting_human = 0, updated_at = ?4
+           WHERE conversation_id = ?3 AND creator_id = ?1 AND awaiting_human = 1 AND ?2 > ${WATERMARK}`,
+        )
+        .bind(creatorId, firstAgent.seq, conversationId, now),
+    );
+  }
+  if (state.status === "completed") {
+    // Resolved by the AI: no agent message in D1 before, none in this flush.
+    out.push(
+      db
+        .prepare(
+          `INSERT INTO analytics_rollups (creator_id, granularity, bucket, channel, resolved, ai_resolved, resolution_seconds)
+           SELECT ?1, k.g, substr(?4, 1, k.len), ?2, 1,
+             ?5 = 0 AND NOT EXISTS (SELECT 1 FROM messages WHERE conversation_id = ?3 AND sender = 'agent'),
+             max(0, (julianday(?4) - julianday(c.created_at)) * 86400.0)
+           FROM conversations c, ${GRAINS} k
+           WHERE c.id = ?3 AND c.creator_id = ?1 AND c.status <> 'completed'
+           ${add("resolved", "ai_resolved", "resolution_seconds")}`,
+        )
+        .bind(creatorId, channel, conversationId, now, firstAgent ? 1 : 0),
+    );
+  }
+  return out;
+}

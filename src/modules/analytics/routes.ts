@@ -1,0 +1,96 @@
+// Routes of analytics: overview, dashboard metrics, detailed series, the support dashboard. Each
+// answer carries `X-D1-Rows-Read` (what the rollup reads cost; the benchmark reads it).
+import { createRoute } from "@hono/zod-openapi";
+import { createRouter } from "../../lib/router";
+import { errorResponses, jsonBody, jsonContent } from "../../lib/schemas";
+import { requireAuth } from "../../middleware/auth";
+import { recordRating } from "./ratings";
+import { AnyObject, DetailedQuery, OverviewQuery, RatingBody, RatingParams, RatingSchema, SupportDashboardQuery } from "./schemas";
+import * as service from "./service";
+
+const tags = ["Analytics"];
+const security = [{ bearerAuth: [] }];
+
+const overviewRoute = createRoute({
+  method: "get",
+  path: "/api/v1/analytics/overview",
+  tags,
+  security,
+  middleware: [requireAuth({ permission: "read" })] as const,
+  summary: "Users, conversations, messages, AI answers, escalations, engagement, CSAT and growth against the previous period",
+  request: { query: OverviewQuery },
+  responses: { 200: jsonContent(AnyObject, "Overview"), ...errorResponses(401, 422, 429) },
+});
+
+const dashboardRoute = createRoute({
+  method: "get",
+  path: "/api/v1/creators/dashboard/metrics",
+  tags,
+  security,
+  middleware: [requireAuth({ permission: "read" })] as const,
+  summary: "The creator dashboard's metrics: the last 30 days against the 30 before",
+  responses: { 200: jsonContent(AnyObject, "Dashboard metrics"), ...errorResponses(401, 429) },
+});
+
+const detailedRoute = createRoute({
+  method: "get",
+  path: "/api/v1/analytics/detailed",
+  tags,
+  security,
+  middleware: [requireAuth({ permission: "read" })] as const,
+  summary: "A time series of one metric by hour, day, week or month, optionally split by channel",
+  request: { query: DetailedQuery },
+  responses: { 200: jsonContent(AnyObject, "Series"), ...errorResponses(401, 422, 429) },
+});
+
+const supportRoute = createRoute({
+  method: "get",
+  path: "/api/admin/analytics/dashboard",
+  tags,
+  security,
+  middleware: [requireAuth({ permission: "read" })] as const,
+  summary: "Support dashboard: AI-resolved, handovers, first human reply, resolution time, CSAT, by channel and day, top topics",
+  request: { query: SupportDashboardQuery },
+  responses: { 200: jsonContent(AnyObject, "Support dashboard"), ...errorResponses(401, 422, 429) },
+});
+
+const ratingRoute = createRoute({
+  method: "post",
+  path: "/api/v1/conversations/{conversation_id}/rating",
+  tags: ["Conversations"],
+  security,
+  middleware: [requireAuth({ permission: "conversations" })] as const,
+  summary: "Record the conversation's satisfaction rating (1–5, optional comment; one per conversation)",
+  request: { params: RatingParams, body: jsonBody(RatingBody) },
+  responses: { 201: jsonContent(RatingSchema, "Recorded"), ...errorResponses(401, 403, 404, 409, 422, 429) },
+});
+
+const withRowsRead = (r: { rowsRead: number }) => ({ "X-D1-Rows-Read": String(r.rowsRead) });
+
+export const analyticsRouter = createRouter({ rateLimit: "default" })
+  .openapi(overviewRoute, async (c) => {
+    const r = await service.overview(c.env, c.get("creatorId")!, c.req.valid("query").period);
+    return c.json(r.body, 200, withRowsRead(r));
+  })
+  .openapi(dashboardRoute, async (c) => {
+    const r = await service.dashboardMetrics(c.env, c.get("creatorId")!);
+    return c.json(r.body, 200, withRowsRead(r));
+  })
+  .openapi(detailedRoute, async (c) => {
+    const r = await service.detailed(c.env, c.get("creatorId")!, c.req.valid("query"));
+    return c.json(r.body, 200, withRowsRead(r));
+  })
+  .openapi(ratingRoute, async (c) => {
+    const body = c.req.valid("json");
+    const rating = await recordRating(c.env, c.get("creatorId")!, c.req.valid("param").conversation_id, {
+      score: body.score,
+      ...(body.comment !== undefined && { comment: body.comment }),
+      source: "member",
+      memberId: c.get("auth")!.sub,
+    });
+    return c.json(rating, 201);
+  })
+  .openapi(supportRoute, async (c) => {
+    const r = await service.supportDashboard(c.env, c.get("creatorId")!, c.req.valid("query"));
+    return c.json(r.body, 200, withRowsRead(r));
+  });
