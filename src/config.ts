@@ -69,6 +69,13 @@ export interface Config {
     enabled: boolean;
     perClient: Record<"auth" | "uploads" | "chat" | "search" | "default", RateRule>;
     perCreator: Record<"api" | "ai" | "uploads" | "exports", RateRule>;
+    /** Anonymous auth requests of one address (IPv6: its /64) across every email. */
+    authPerAddress: RateRule;
+  };
+  /** Credential-stuffing defences (src/modules/auth/abuse.ts). */
+  login: {
+    lock: { threshold: number; windowSeconds: number; baseLockSeconds: number; maxLockSeconds: number };
+    resetMails: RateRule;
   };
 }
 
@@ -217,6 +224,22 @@ export function config(env: Env): Config {
         uploads: { limit: int(env.CREATOR_UPLOADS_PER_HOUR, 50), windowSeconds: hour },
         exports: { limit: int(env.CREATOR_EXPORTS_PER_DAY, 10), windowSeconds: 24 * hour },
       },
+      // 3x the per-(address, account) limit: an office behind one NAT signs in a few people a minute;
+      // a stuffing list of thousands of emails from one address is refused after 30.
+      authPerAddress: { limit: int(env.RATE_LIMIT_AUTH_PER_ADDRESS_PER_MINUTE, 30), windowSeconds: minute },
+    },
+    login: {
+      // OWASP authentication cheat sheet: lock after a handful of failures, for a short, growing time
+      // (1 min, 2, 4 … at most 15), so a stranger can't keep the owner out for long — and the owner's
+      // refresh tokens and a password reset (which lifts the lock) keep working throughout.
+      lock: {
+        threshold: Math.max(1, int(env.LOGIN_FAILURES_BEFORE_LOCK, 10)),
+        windowSeconds: 15 * minute,
+        baseLockSeconds: int(env.LOGIN_LOCK_SECONDS, 60),
+        maxLockSeconds: int(env.LOGIN_LOCK_MAX_SECONDS, 15 * minute),
+      },
+      // A reset mail per 20 minutes on average: enough for a forgetful owner, useless for mail-bombing.
+      resetMails: { limit: int(env.PASSWORD_RESET_MAILS_PER_HOUR, 3), windowSeconds: hour },
     },
   };
   cache.set(env, cfg);

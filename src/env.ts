@@ -44,6 +44,12 @@ export interface Env {
   RATE_LIMIT_CHAT_PER_MINUTE?: string;
   RATE_LIMIT_SEARCH_PER_MINUTE?: string;
   RATE_LIMIT_DEFAULT_PER_MINUTE?: string;
+  // Security (sec): login abuse, key rotation, erasure, denial of wallet
+  RATE_LIMIT_AUTH_PER_ADDRESS_PER_MINUTE?: string;
+  LOGIN_FAILURES_BEFORE_LOCK?: string;
+  LOGIN_LOCK_SECONDS?: string;
+  LOGIN_LOCK_MAX_SECONDS?: string;
+  PASSWORD_RESET_MAILS_PER_HOUR?: string;
   CREATOR_API_CALLS_PER_HOUR?: string;
   CREATOR_AI_PER_HOUR?: string;
   CREATOR_UPLOADS_PER_HOUR?: string;

@@ -10,6 +10,7 @@ import { AppError, conflict, invalid, notFound, unauthenticated } from "../../li
 import { newId, randomToken } from "../../lib/ids";
 import { log } from "../../lib/logging";
 import { mailSender } from "../../lib/mail";
+import { assertNotLocked, clearLoginFailures, mayMailReset, recordLoginFailure } from "./abuse";
 import { checkPassword, hashPassword, verifyPassword } from "./passwords";
 import { presentMe } from "./presenters";
 import {
@@ -78,6 +79,7 @@ export async function register(env: Env, input: RegisterInput) {
 }
 
 export async function login(env: Env, input: { email: string; password: string }) {
+  await assertNotLocked(env, input.email);
   const db = getDb(env.DB);
   const row = await db
     .select({ member: members, creator: creators })
@@ -87,7 +89,11 @@ export async function login(env: Env, input: { email: string; password: string }
     .get();
   // verifyPassword does the full KDF even without a hash: no timing hint that the email is unknown.
   const ok = await verifyPassword(input.password, row?.member.passwordHash);
-  if (!row || !ok) throw unauthenticated("Invalid email or password");
+  if (!row || !ok) {
+    await recordLoginFailure(env, input.email);
+    throw unauthenticated("Invalid email or password");
+  }
+  await clearLoginFailures(env, input.email);
   if (row.member.status !== "active" || row.creator.status !== "active" || !row.creator.isActive) {
     throw unauthenticated("Invalid email or password");
   }
@@ -165,6 +171,10 @@ export async function requestPasswordReset(env: Env, email: string): Promise<voi
     log("info", "password reset requested for an unknown or inactive account");
     return;
   }
+  if (!(await mayMailReset(env, member.email))) {
+    log("warn", "password reset mail cap reached", { member_id: member.id });
+    return;
+  }
   const token = randomToken();
   await db.insert(oneTimeTokens).values({
     id: newId(),
@@ -215,8 +225,9 @@ export async function confirmPasswordReset(env: Env, token: string, newPassword:
     .update(members)
     .set({ passwordHash: await hashPassword(newPassword), updatedAt: nowIso() })
     .where(eq(members.id, row.memberId));
-  // A new password signs the account out everywhere.
+  // A new password signs the account out everywhere, and lifts a lock strangers may have caused.
   await revokeMemberSessions(env, row.creatorId, row.memberId, "password_reset");
+  if (probe) await clearLoginFailures(env, probe.member.email);
 }
 
 export async function acceptInvitation(env: Env, input: { token: string; password: string; full_name?: string }) {
