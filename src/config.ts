@@ -29,6 +29,7 @@ export interface Config {
   jwt: { issuer: string; audience: string; accessTtlSeconds: number; refreshTtlDays: number; leewaySeconds: number };
   maxJsonBodyBytes: number;
   keyRotationMinIntervalSeconds: number;
+  keys: { rotationDays: number; cacheTtlSeconds: number };
   /** Messages of one JOBS batch processed at the same time. */
   jobConcurrency: number;
   realtime: { widgetTokenTtlSeconds: number; outboxRetrySeconds: number; outboxDelayMs: number; idleCompleteHours: number; idleCompletePerTick: number };
@@ -112,6 +113,12 @@ export function config(env: Env): Config {
     maxJsonBodyBytes: int(env.MAX_JSON_BODY_BYTES, 1024 * 1024),
     // Signing keys are platform-wide: a cool-down keeps one tenant from churning the JWKS.
     keyRotationMinIntervalSeconds: int(env.KEY_ROTATION_MIN_INTERVAL_SECONDS, 60),
+    keys: {
+      // NIST SP 800-57 leaves the cryptoperiod to policy; a month bounds what one leaked key signs.
+      rotationDays: int(env.JWT_KEY_ROTATION_DAYS, 30),
+      // How long an isolate trusts its copy of the key set: a rotation reaches every isolate this fast.
+      cacheTtlSeconds: int(env.KEY_CACHE_TTL_SECONDS, 30),
+    },
     // A batch's messages are independent and mostly wait on I/O: all 50 at once by default. Under
     // `wrangler dev` the consumer shares one process with the Worker, so a lower value keeps webhook
     // answers quick while a batch is being worked through (bench/README.md, channel webhook ingest).

@@ -50,6 +50,8 @@ export interface Env {
   LOGIN_LOCK_SECONDS?: string;
   LOGIN_LOCK_MAX_SECONDS?: string;
   PASSWORD_RESET_MAILS_PER_HOUR?: string;
+  JWT_KEY_ROTATION_DAYS?: string;
+  KEY_CACHE_TTL_SECONDS?: string;
   CREATOR_API_CALLS_PER_HOUR?: string;
   CREATOR_AI_PER_HOUR?: string;
   CREATOR_UPLOADS_PER_HOUR?: string;

@@ -5,6 +5,7 @@ import { consumeJobs } from "../src/jobs/consumer";
 import type { JobMessage } from "../src/jobs/types";
 import { completeIdleConversations } from "../src/modules/conversations/idle";
 import { runTick } from "../src/modules/proactive/tick";
+import { rotateKeysIfDue } from "../src/modules/auth/keys";
 
 export { Conversation } from "../durable-objects/conversation";
 export { ChannelPacer } from "../durable-objects/channel-pacer";
@@ -17,6 +18,6 @@ export default {
   // Cron Triggers: the program scheduler and the proactive engine (src/modules/proactive/tick.ts),
   // and the idle sweep that completes quiet conversations (src/modules/conversations/idle.ts).
   scheduled: async (_controller: ScheduledController, env: Env) => {
-    await Promise.all([runTick(env), completeIdleConversations(env)]);
+    await Promise.all([runTick(env), completeIdleConversations(env), rotateKeysIfDue(env)]);
   },
 } satisfies ExportedHandler<Env, JobMessage>;

@@ -57,6 +57,31 @@ describe("POST /api/v1/auth/keys/rotate", () => {
   });
 });
 
+describe("after a rotation", () => {
+  it("signs with the new key from now on and keeps the old key published while its tokens live", async () => {
+    const s = await createCreator();
+    const oldKid = kidOf(s.access_token);
+    const { kid } = (await (await call("/api/v1/auth/keys/rotate", { method: "POST", token: OPERATOR })).json()) as { kid: string };
+    const login = await app.fetch(
+      new Request("http://localhost/api/v1/auth/login", {
+        method: "POST",
+        headers: { "Content-Type": "application/json", "CF-Connecting-IP": "198.18.251.1" },
+        body: JSON.stringify({ email: s.email, password: s.password }),
+      }),
+      env,
+      createExecutionContext(),
+    );
+    expect(kidOf(((await login.json()) as { access_token: string }).access_token)).toBe(kid);
+    // Tokens signed by the old key still work until they expire.
+    expect((await call("/api/v1/auth/me", { token: s.access_token })).status).toBe(200);
+    // Once every token of the old key has expired, the key leaves the JWKS.
+    await env.DB.prepare("UPDATE signing_keys SET publish_until = '2000-01-01T00:00:00.000Z' WHERE kid = ?").bind(oldKid).run();
+    const later = ((await (await call("/.well-known/jwks.json")).json()) as { keys: { kid: string }[] }).keys.map((k) => k.kid);
+    expect(later).toContain(kid);
+    expect(later).not.toContain(oldKid);
+  });
+});
+
 describe("scheduled key rotation", () => {
   it("rotates when the active key is older than JWT_KEY_ROTATION_DAYS, and not before", async () => {
     await createCreator(); // makes sure a key exists
