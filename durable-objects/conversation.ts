@@ -22,6 +22,7 @@ import { ingest, post, type ConversationSummary, type IngestInput, type IngestRe
 import { archive, complete, markCompleted, release, reset, revokeWidgetSockets, summary } from "../src/realtime/rest-rpc";
 import { broadcastFrame, closeSockets, openSockets, sendFrame } from "../src/realtime/sockets";
 import { consultPrograms, sendsThroughChannel } from "../src/realtime/user-message";
+import { eraseConversationStorage } from "../src/realtime/erasure";
 
 export type { ConversationSummary, IngestInput, IngestResult, PostInput, PostResult } from "../src/realtime/rpc";
 
@@ -209,6 +210,13 @@ export class Conversation extends DurableObject<Env> {
   /** A message from the platform side: programs, proactive rules, notices, the creator API. */
   async post(conversationId: string, creatorId: string, input: PostInput): Promise<PostResult> {
     return post(this.rpc, conversationId, creatorId, input);
+  }
+
+  /** GDPR erasure (creator or end user): sockets closed, all storage deleted (src/realtime/erasure.ts). */
+  async erase(conversationId: string, creatorId: string): Promise<{ erased: boolean; sockets_closed: number }> {
+    const result = await eraseConversationStorage(this.ctx, this.state, conversationId, creatorId);
+    if (result.erased) this.state = null;
+    return result;
   }
 
   /** Channel adapters (Telegram, WhatsApp) and tests: push the outbox now. */
