@@ -60,6 +60,8 @@ export interface Config {
     searchCacheTtlSeconds: number;
     vectorScanPageSize: number;
     minSimilarity: number;
+    /** Bounds on one document's work (upload bombs, denial of wallet). */
+    limits: { maxPdfPages: number; maxDecompressedBytes: number; maxCompressionRatio: number; maxChunksPerDocument: number; minChunkSize: number };
   };
   ai: {
     localEmbeddingDimensions: number;
@@ -197,6 +199,19 @@ export function config(env: Env): Config {
       vectorScanPageSize: Math.max(16, int(env.VECTOR_SCAN_PAGE_SIZE, 16_000)),
       // Cosine below which a vector-only hit doesn't count as relevant (then the fallback answer is given).
       minSimilarity: num(env.RETRIEVAL_MIN_SIMILARITY, 0.3),
+      limits: {
+        // A 1,000-page PDF is a long book; pdf.js parses every page into memory.
+        maxPdfPages: Math.max(1, int(env.KNOWLEDGE_MAX_PDF_PAGES, 1000)),
+        // A Worker has 128 MB: the inflated document part must leave room for its text and chunks.
+        maxDecompressedBytes: Math.max(1024, int(env.KNOWLEDGE_MAX_DECOMPRESSED_BYTES, 64 * 1024 * 1024)),
+        // WordprocessingML deflates ~5-20:1 (boilerplate-heavy tables up to ~100:1); zip bombs ~1000:1.
+        maxCompressionRatio: Math.max(2, int(env.KNOWLEDGE_MAX_COMPRESSION_RATIO, 200)),
+        // Each chunk is an embedding call's share and a stored vector: 5,000 chunks of 1,000 characters
+        // is a 5 MB text, far beyond any handbook; more is a bill, not a document.
+        maxChunksPerDocument: Math.max(1, int(env.KNOWLEDGE_MAX_CHUNKS_PER_DOCUMENT, 5000)),
+        // The API's own minimum for chunk_size: tiny chunks multiply the embedding work.
+        minChunkSize: Math.max(50, int(env.KNOWLEDGE_MIN_CHUNK_SIZE, 100)),
+      },
     },
     ai: {
       // Hashed n-gram features need room to avoid collisions: on SciFact 384 dims give vector-only
