@@ -28,6 +28,7 @@ export interface Config {
   corsOrigins: string[];
   jwt: { issuer: string; audience: string; accessTtlSeconds: number; refreshTtlDays: number; leewaySeconds: number };
   maxJsonBodyBytes: number;
+  webhookMaxBodyBytes: number;
   keyRotationMinIntervalSeconds: number;
   keys: { rotationDays: number; cacheTtlSeconds: number };
   /** Messages of one JOBS batch processed at the same time. */
@@ -113,6 +114,9 @@ export function config(env: Env): Config {
     },
     // 1 MiB for JSON bodies; uploads declare their own limit.
     maxJsonBodyBytes: int(env.MAX_JSON_BODY_BYTES, 1024 * 1024),
+    // Platform webhook bodies are read before they are verified: Telegram updates and WhatsApp
+    // notifications are a few KB (a batch of 100 WhatsApp statuses ~60 KB); 256 KiB is ample.
+    webhookMaxBodyBytes: int(env.WEBHOOK_MAX_BODY_BYTES, 256 * 1024),
     // Signing keys are platform-wide: a cool-down keeps one tenant from churning the JWKS.
     keyRotationMinIntervalSeconds: int(env.KEY_ROTATION_MIN_INTERVAL_SECONDS, 60),
     keys: {

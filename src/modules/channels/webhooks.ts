@@ -15,13 +15,36 @@ const tags = ["Channel webhooks"];
 const Ack = z.object({ ok: z.boolean(), queued: z.number().int() });
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-/** Raw body with the JSON body limit applied (the JSON middleware skips these paths). */
+/**
+ * The raw body, read at most WEBHOOK_MAX_BODY_BYTES (the JSON middleware skips these paths). The
+ * body is unverified until its secret or signature checks out, so it is never read past the cap,
+ * whatever Content-Length says (or when it says nothing: a chunked body).
+ */
 async function rawBody(c: Context<AppBindings>): Promise<Uint8Array> {
-  const max = config(c.env).maxJsonBodyBytes;
+  const max = config(c.env).webhookMaxBodyBytes;
   const tooLarge = new AppError("PAYLOAD_TOO_LARGE", `Request body exceeds ${max} bytes`);
   if (Number(c.req.header("Content-Length") ?? 0) > max) throw tooLarge;
-  const bytes = new Uint8Array(await c.req.arrayBuffer());
-  if (bytes.byteLength > max) throw tooLarge;
+  const body = c.req.raw.body;
+  if (!body) return new Uint8Array();
+  const reader = body.getReader();
+  const parts: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > max) {
+      await reader.cancel().catch(() => {});
+      throw tooLarge;
+    }
+    parts.push(value);
+  }
+  const bytes = new Uint8Array(total);
+  let offset = 0;
+  for (const p of parts) {
+    bytes.set(p, offset);
+    offset += p.byteLength;
+  }
   return bytes;
 }
 
