@@ -26,7 +26,7 @@ export interface Config {
   mailFrom: string;
   publicBaseUrl: string;
   corsOrigins: string[];
-  jwt: { issuer: string; audience: string; accessTtlSeconds: number; refreshTtlDays: number; leewaySeconds: number };
+  jwt: { issuer: string; audience: string; accessTtlSeconds: number; refreshTtlDays: number; leewaySeconds: number; sessionMaxLifetimeDays: number };
   maxJsonBodyBytes: number;
   webhookMaxBodyBytes: number;
   keyRotationMinIntervalSeconds: number;
@@ -110,6 +110,8 @@ export function config(env: Env): Config {
       audience: env.JWT_AUDIENCE ?? "coaching-platform",
       accessTtlSeconds: int(env.ACCESS_TOKEN_TTL_SECONDS, 15 * 60),
       refreshTtlDays: int(env.REFRESH_TOKEN_TTL_DAYS, 30),
+      // OWASP session management: an absolute timeout besides the idle one; 90 days = a quarter.
+      sessionMaxLifetimeDays: Math.max(1, int(env.SESSION_MAX_LIFETIME_DAYS, 90)),
       leewaySeconds: 30,
     },
     // 1 MiB for JSON bodies; uploads declare their own limit.

@@ -159,6 +159,8 @@ export async function revoke(
   }
   const s = await sessionOfRefreshToken(env, token);
   if (!s || s.creatorId !== claims.creator_id) return { revoked: false };
+  // As for access tokens: members revoke their own sessions only; owners and admins any of the workspace.
+  if (s.memberId !== claims.sub && !claims.permissions.includes("admin")) return { revoked: false };
   await revokeSession(env, s.sessionId, "revoked");
   return { revoked: true };
 }
@@ -225,6 +227,11 @@ export async function confirmPasswordReset(env: Env, token: string, newPassword:
     .update(members)
     .set({ passwordHash: await hashPassword(newPassword), updatedAt: nowIso() })
     .where(eq(members.id, row.memberId));
+  // Every other reset link still in someone's mailbox dies with this one.
+  await db
+    .update(oneTimeTokens)
+    .set({ usedAt: nowIso() })
+    .where(and(eq(oneTimeTokens.memberId, row.memberId), eq(oneTimeTokens.purpose, "password_reset"), isNull(oneTimeTokens.usedAt)));
   // A new password signs the account out everywhere, and lifts a lock strangers may have caused.
   await revokeMemberSessions(env, row.creatorId, row.memberId, "password_reset");
   if (probe) await clearLoginFailures(env, probe.member.email);
