@@ -12,6 +12,7 @@ import { authenticate } from "./middleware/auth";
 import { jsonBody } from "./middleware/json-body";
 import { rateLimit } from "./middleware/rate-limit";
 import { requestId } from "./middleware/request-id";
+import { productionGuards } from "./middleware/production";
 import { RATE_LIMIT_RULES, rawBodyPath } from "./routing-policy";
 import { authRouter } from "./modules/auth";
 import { channelsRouter } from "./modules/channels";
@@ -34,6 +35,7 @@ export function buildApp() {
 
   app.use("*", requestId());
   app.use("*", accessLog());
+  app.use("*", productionGuards());
   app.use("*", secureHeaders({ crossOriginResourcePolicy: "cross-origin", crossOriginOpenerPolicy: false }));
   app.use("*", async (c, next) => {
     const origins = config(c.env).corsOrigins;
