@@ -75,6 +75,8 @@ export interface Config {
     perCreator: Record<"api" | "ai" | "uploads" | "exports", RateRule>;
     /** Anonymous auth requests of one address (IPv6: its /64) across every email. */
     authPerAddress: RateRule;
+    /** Widget sessions one address (IPv6: its /64) opens per hour. */
+    widgetSessionsPerAddress: RateRule;
   };
   /** Credential-stuffing defences (src/modules/auth/abuse.ts). */
   login: {
@@ -255,6 +257,9 @@ export function config(env: Env): Config {
       // 3x the per-(address, account) limit: an office behind one NAT signs in a few people a minute;
       // a stuffing list of thousands of emails from one address is refused after 30.
       authPerAddress: { limit: int(env.RATE_LIMIT_AUTH_PER_ADDRESS_PER_MINUTE, 30), windowSeconds: minute },
+      // A household or office opens a few dozen visits an hour; a script opening thousands of
+      // sessions (each a visitor the AI answers) is refused past this.
+      widgetSessionsPerAddress: { limit: int(env.WIDGET_SESSIONS_PER_ADDRESS_PER_HOUR, 60), windowSeconds: hour },
     },
     login: {
       // OWASP authentication cheat sheet: lock after a handful of failures, for a short, growing time

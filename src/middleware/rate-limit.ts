@@ -97,6 +97,12 @@ export const rateLimit = (rules: RateLimitRule[]) =>
     } else {
       subject = `client:${clientAddress(c)}`;
       checks.push(check(`client:${rule.category}`, cfg.perClient[rule.category]));
+      // Denial of wallet: every widget session is a visitor the AI may answer; one address (IPv6 /64)
+      // opens only so many an hour, whichever widget key it names.
+      if (c.req.method === "POST" && c.req.path === "/api/v1/channels/sessions") {
+        const [opened] = await hit(c.env, `sessions:${addressGroup(clientAddress(c))}`, [check("client:widget-sessions", cfg.widgetSessionsPerAddress)]);
+        if (opened && !opened.allowed) throw limited(opened);
+      }
     }
 
     const results = await hit(c.env, subject, checks);
