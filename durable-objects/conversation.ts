@@ -130,6 +130,11 @@ export class Conversation extends DurableObject<Env> implements ConversationRpc 
     return this.sockets.issueTicket(who);
   }
 
+  /** GDPR erasure (creator or end user): sockets closed, all storage deleted. */
+  async erase(conversationId: string, creatorId: string): Promise<{ erased: boolean; sockets_closed: number }> {
+    return this.room.erase(conversationId, creatorId);
+  }
+
   /** Channel adapters (Telegram, WhatsApp) and tests: push the outbox now. */
   async flushOutbox(): Promise<void> {
     await this.room.outbox.flush();

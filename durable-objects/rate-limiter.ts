@@ -18,6 +18,21 @@ export interface RateResult {
   allowed: boolean;
 }
 
+/** Failures of one account before its logins are refused, and how long the refusal lasts. */
+export interface LockPolicy {
+  threshold: number;
+  windowSeconds: number;
+  /** The first lock's length; each further lock (while failures keep coming) doubles it, up to max. */
+  baseLockSeconds: number;
+  maxLockSeconds: number;
+}
+
+export interface LockState {
+  /** Epoch ms until which the account's logins are refused (0 = not locked). */
+  lockedUntil: number;
+  lockSeconds: number;
+}
+
 export class RateLimiter extends DurableObject {
   private alarmSet = false;
   private tableReady = false;
@@ -33,6 +48,66 @@ export class RateLimiter extends DurableObject {
     this.ctx.storage.sql.exec(
       "CREATE TABLE IF NOT EXISTS counters (key TEXT PRIMARY KEY, window_start INTEGER NOT NULL, count INTEGER NOT NULL)",
     );
+    // One row per account object: failures in the current window, the lock, and how many locks in a row.
+    this.ctx.storage.sql.exec(
+      "CREATE TABLE IF NOT EXISTS account_lock (id INTEGER PRIMARY KEY CHECK (id = 1), window_start INTEGER NOT NULL, " +
+        "failures INTEGER NOT NULL, locked_until INTEGER NOT NULL, strikes INTEGER NOT NULL, touched_at INTEGER NOT NULL)",
+    );
+  }
+
+  private lockRow(): { window_start: number; failures: number; locked_until: number; strikes: number } | undefined {
+    this.ensureTable();
+    return this.ctx.storage.sql
+      .exec<{ window_start: number; failures: number; locked_until: number; strikes: number }>(
+        "SELECT window_start, failures, locked_until, strikes FROM account_lock WHERE id = 1",
+      )
+      .toArray()[0];
+  }
+
+  /** The account's current lock (0 when none). */
+  async lockState(now = Date.now()): Promise<LockState> {
+    const row = this.lockRow();
+    const until = row && row.locked_until > now ? row.locked_until : 0;
+    return { lockedUntil: until, lockSeconds: until ? Math.ceil((until - now) / 1000) : 0 };
+  }
+
+  /**
+   * Counts a failed login. At `threshold` failures inside the window the account is locked for
+   * base × 2^(locks so far), capped at max: a stranger can keep the owner out for minutes, never for
+   * long, and the owner's refresh tokens and a password reset still work meanwhile.
+   */
+  async recordFailure(policy: LockPolicy, now = Date.now()): Promise<LockState> {
+    const row = this.lockRow();
+    const open = row !== undefined && now < row.window_start + policy.windowSeconds * 1000;
+    let failures = (open ? row.failures : 0) + 1;
+    const windowStart = open ? row.window_start : now;
+    // Locks in a row only grow while failures keep coming; a quiet day starts over.
+    let strikes = row && now - row.locked_until < 86_400_000 ? row.strikes : 0;
+    let lockedUntil = row?.locked_until ?? 0;
+    if (failures >= policy.threshold) {
+      const seconds = Math.min(policy.maxLockSeconds, policy.baseLockSeconds * 2 ** Math.min(strikes, 20));
+      lockedUntil = now + seconds * 1000;
+      strikes += 1;
+      failures = 0;
+    }
+    this.ctx.storage.sql.exec(
+      "INSERT INTO account_lock (id, window_start, failures, locked_until, strikes, touched_at) VALUES (1, ?, ?, ?, ?, ?) " +
+        "ON CONFLICT(id) DO UPDATE SET window_start = excluded.window_start, failures = excluded.failures, " +
+        "locked_until = excluded.locked_until, strikes = excluded.strikes, touched_at = excluded.touched_at",
+      windowStart,
+      failures,
+      lockedUntil,
+      strikes,
+      now,
+    );
+    await this.scheduleCleanup([{ key: "lock", limit: 0, windowSeconds: Math.max(policy.windowSeconds, policy.maxLockSeconds) }], now);
+    return { lockedUntil: lockedUntil > now ? lockedUntil : 0, lockSeconds: lockedUntil > now ? Math.ceil((lockedUntil - now) / 1000) : 0 };
+  }
+
+  /** A successful login or password reset: the account starts over. */
+  async clearLock(): Promise<void> {
+    this.ensureTable();
+    this.ctx.storage.sql.exec("DELETE FROM account_lock");
   }
 
   /** All-or-nothing: a request is counted against every check only if every check allows it. */
@@ -86,7 +161,10 @@ export class RateLimiter extends DurableObject {
     this.ensureTable();
     // Keep counters whose window may still be open; the longest window is a day.
     this.ctx.storage.sql.exec("DELETE FROM counters WHERE window_start < ?", nowSec - 86_400);
-    const left = this.ctx.storage.sql.exec<{ n: number }>("SELECT count(*) AS n FROM counters").one().n;
+    this.ctx.storage.sql.exec("DELETE FROM account_lock WHERE touched_at < ?", Date.now() - 86_400_000);
+    const left =
+      this.ctx.storage.sql.exec<{ n: number }>("SELECT count(*) AS n FROM counters").one().n +
+      this.ctx.storage.sql.exec<{ n: number }>("SELECT count(*) AS n FROM account_lock").one().n;
     this.alarmSet = false;
     if (left > 0) {
       await this.ctx.storage.setAlarm(Date.now() + 3600_000);

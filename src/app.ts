@@ -12,6 +12,7 @@ import { authenticate } from "./middleware/auth";
 import { jsonBody } from "./middleware/json-body";
 import { rateLimit } from "./middleware/rate-limit";
 import { requestId } from "./middleware/request-id";
+import { productionGuards } from "./middleware/production";
 import { authRouter } from "./modules/auth";
 import { channelsRouter } from "./modules/channels";
 import { creatorsRouter } from "./modules/creators";
@@ -44,6 +45,7 @@ export function buildApp() {
   app.use("*", requestId());
   app.use("*", requestMetrics());
   app.use("*", accessLog());
+  app.use("*", productionGuards());
   app.use("*", secureHeaders({ crossOriginResourcePolicy: "cross-origin", crossOriginOpenerPolicy: false }));
   app.use("*", async (c, next) => {
     const origins = config(c.env).corsOrigins;

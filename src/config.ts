@@ -26,9 +26,11 @@ export interface Config {
   mailFrom: string;
   publicBaseUrl: string;
   corsOrigins: string[];
-  jwt: { issuer: string; audience: string; accessTtlSeconds: number; refreshTtlDays: number; leewaySeconds: number };
+  jwt: { issuer: string; audience: string; accessTtlSeconds: number; refreshTtlDays: number; leewaySeconds: number; sessionMaxLifetimeDays: number };
   maxJsonBodyBytes: number;
+  webhookMaxBodyBytes: number;
   keyRotationMinIntervalSeconds: number;
+  keys: { rotationDays: number; cacheTtlSeconds: number };
   /** Messages of one JOBS batch processed at the same time. */
   jobConcurrency: number;
   realtime: {
@@ -70,6 +72,8 @@ export interface Config {
     minSimilarity: number;
     minEvidence: number;
     queryExpansion: boolean;
+    /** Bounds on one document's work (upload bombs, denial of wallet). */
+    limits: { maxPdfPages: number; maxDecompressedBytes: number; maxCompressionRatio: number; maxChunksPerDocument: number; minChunkSize: number };
   };
   ai: {
     localEmbeddingDimensions: number;
@@ -89,6 +93,15 @@ export interface Config {
     enabled: boolean;
     perClient: Record<"auth" | "uploads" | "chat" | "search" | "default", RateRule>;
     perCreator: Record<"api" | "ai" | "uploads" | "exports", RateRule>;
+    /** Anonymous auth requests of one address (IPv6: its /64) across every email. */
+    authPerAddress: RateRule;
+    /** Widget sessions one address (IPv6: its /64) opens per hour. */
+    widgetSessionsPerAddress: RateRule;
+  };
+  /** Credential-stuffing defences (src/modules/auth/abuse.ts). */
+  login: {
+    lock: { threshold: number; windowSeconds: number; baseLockSeconds: number; maxLockSeconds: number };
+    resetMails: RateRule;
   };
 }
 
@@ -171,12 +184,23 @@ export function config(env: Env): Config {
       audience: env.JWT_AUDIENCE ?? "coaching-platform",
       accessTtlSeconds: int(env.ACCESS_TOKEN_TTL_SECONDS, 15 * 60),
       refreshTtlDays: int(env.REFRESH_TOKEN_TTL_DAYS, 30),
+      // OWASP session management: an absolute timeout besides the idle one; 90 days = a quarter.
+      sessionMaxLifetimeDays: Math.max(1, int(env.SESSION_MAX_LIFETIME_DAYS, 90)),
       leewaySeconds: 30,
     },
     // 1 MiB for JSON bodies; uploads declare their own limit.
     maxJsonBodyBytes: int(env.MAX_JSON_BODY_BYTES, 1024 * 1024),
+    // Platform webhook bodies are read before they are verified: Telegram updates and WhatsApp
+    // notifications are a few KB (a batch of 100 WhatsApp statuses ~60 KB); 256 KiB is ample.
+    webhookMaxBodyBytes: int(env.WEBHOOK_MAX_BODY_BYTES, 256 * 1024),
     // Signing keys are platform-wide: a cool-down keeps one tenant from churning the JWKS.
     keyRotationMinIntervalSeconds: int(env.KEY_ROTATION_MIN_INTERVAL_SECONDS, 60),
+    keys: {
+      // NIST SP 800-57 leaves the cryptoperiod to policy; a month bounds what one leaked key signs.
+      rotationDays: int(env.JWT_KEY_ROTATION_DAYS, 30),
+      // How long an isolate trusts its copy of the key set: a rotation reaches every isolate this fast.
+      cacheTtlSeconds: int(env.KEY_CACHE_TTL_SECONDS, 30),
+    },
     // A batch's messages are independent and mostly wait on I/O: all 50 at once by default. Under
     // `wrangler dev` the consumer shares one process with the Worker, so a lower value keeps webhook
     // answers quick while a batch is being worked through (bench/README.md, channel webhook ingest).
@@ -268,6 +292,19 @@ export function config(env: Env): Config {
       minEvidence: num(env.ANSWER_MIN_EVIDENCE, 0.7),
       // WordNet synonyms in the answer pipeline's retrieval and evidence (paraphrase gaps); off only to measure.
       queryExpansion: env.ANSWER_QUERY_EXPANSION !== "false",
+      limits: {
+        // A 1,000-page PDF is a long book; pdf.js parses every page into memory.
+        maxPdfPages: Math.max(1, int(env.KNOWLEDGE_MAX_PDF_PAGES, 1000)),
+        // A Worker has 128 MB: the inflated document part must leave room for its text and chunks.
+        maxDecompressedBytes: Math.max(1024, int(env.KNOWLEDGE_MAX_DECOMPRESSED_BYTES, 64 * 1024 * 1024)),
+        // WordprocessingML deflates ~5-20:1 (boilerplate-heavy tables up to ~100:1); zip bombs ~1000:1.
+        maxCompressionRatio: Math.max(2, int(env.KNOWLEDGE_MAX_COMPRESSION_RATIO, 200)),
+        // Each chunk is an embedding call's share and a stored vector: 5,000 chunks of 1,000 characters
+        // is a 5 MB text, far beyond any handbook; more is a bill, not a document.
+        maxChunksPerDocument: Math.max(1, int(env.KNOWLEDGE_MAX_CHUNKS_PER_DOCUMENT, 5000)),
+        // The API's own minimum for chunk_size: tiny chunks multiply the embedding work.
+        minChunkSize: Math.max(50, int(env.KNOWLEDGE_MIN_CHUNK_SIZE, 100)),
+      },
     },
     ai: {
       // Hashed n-gram features need room to avoid collisions: on SciFact 384 dims give vector-only
@@ -331,6 +368,25 @@ export function config(env: Env): Config {
         uploads: { limit: int(env.CREATOR_UPLOADS_PER_HOUR, 50), windowSeconds: hour },
         exports: { limit: int(env.CREATOR_EXPORTS_PER_DAY, 10), windowSeconds: 24 * hour },
       },
+      // 3x the per-(address, account) limit: an office behind one NAT signs in a few people a minute;
+      // a stuffing list of thousands of emails from one address is refused after 30.
+      authPerAddress: { limit: int(env.RATE_LIMIT_AUTH_PER_ADDRESS_PER_MINUTE, 30), windowSeconds: minute },
+      // A household or office opens a few dozen visits an hour; a script opening thousands of
+      // sessions (each a visitor the AI answers) is refused past this.
+      widgetSessionsPerAddress: { limit: int(env.WIDGET_SESSIONS_PER_ADDRESS_PER_HOUR, 60), windowSeconds: hour },
+    },
+    login: {
+      // OWASP authentication cheat sheet: lock after a handful of failures, for a short, growing time
+      // (1 min, 2, 4 … at most 15), so a stranger can't keep the owner out for long — and the owner's
+      // refresh tokens and a password reset (which lifts the lock) keep working throughout.
+      lock: {
+        threshold: Math.max(1, int(env.LOGIN_FAILURES_BEFORE_LOCK, 10)),
+        windowSeconds: 15 * minute,
+        baseLockSeconds: int(env.LOGIN_LOCK_SECONDS, 60),
+        maxLockSeconds: int(env.LOGIN_LOCK_MAX_SECONDS, 15 * minute),
+      },
+      // A reset mail per 20 minutes on average: enough for a forgetful owner, useless for mail-bombing.
+      resetMails: { limit: int(env.PASSWORD_RESET_MAILS_PER_HOUR, 3), windowSeconds: hour },
     },
   };
   cache.set(env, cfg);

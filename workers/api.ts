@@ -6,6 +6,7 @@ import type { JobMessage } from "../src/jobs/types";
 import { completeIdleConversations } from "../src/modules/conversations/idle";
 import { runTick } from "../src/modules/proactive/tick";
 import { sweepActivity } from "../src/modules/analytics";
+import { rotateKeysIfDue } from "../src/modules/auth/keys";
 
 export { Conversation } from "../durable-objects/conversation";
 export { ChannelPacer } from "../durable-objects/channel-pacer";
@@ -22,6 +23,6 @@ export default {
   // Cron Triggers: the program scheduler and the proactive engine (src/modules/proactive/tick.ts),
   // and the idle sweep that completes quiet conversations (src/modules/conversations/idle.ts).
   scheduled: async (_controller: ScheduledController, env: Env) => {
-    await Promise.all([runTick(env), completeIdleConversations(env), sweepActivity(env)]);
+    await Promise.all([runTick(env), completeIdleConversations(env), sweepActivity(env), rotateKeysIfDue(env)]);
   },
 } satisfies ExportedHandler<Env, JobMessage>;

@@ -1,4 +1,5 @@
-// The registry of creator-owned data. Add a line when a module adds a table that holds creator data.
+// The registry of creator-owned data. Add a line when a module adds a table that holds creator data;
+// give it `endUser` when its rows belong to one end user (DELETE/export of /api/v1/users/{id} follow it).
 import { creatorR2Prefix, registerOwnedR2Prefix, registerOwnedTable } from "./ownership";
 
 // auth / creators
@@ -14,29 +15,29 @@ registerOwnedTable({ table: "gdpr_requests", column: "creator_id", keepOnDeletio
 registerOwnedR2Prefix(creatorR2Prefix);
 
 // conversations (realtime, channels, AI API)
-registerOwnedTable({ table: "end_users", column: "creator_id" });
-registerOwnedTable({ table: "conversations", column: "creator_id" });
-registerOwnedTable({ table: "messages", column: "creator_id" });
+registerOwnedTable({ table: "end_users", column: "creator_id", endUser: "id = ?" });
+registerOwnedTable({ table: "conversations", column: "creator_id", endUser: "end_user_id = ?" });
+registerOwnedTable({ table: "messages", column: "creator_id", endUser: "conversation_id IN (SELECT id FROM conversations WHERE end_user_id = ?)" });
 // what the assistant remembers about each end user (module memory)
-registerOwnedTable({ table: "end_user_memories", column: "creator_id" });
+registerOwnedTable({ table: "end_user_memories", column: "creator_id", endUser: "end_user_id = ?" });
 
 // web widget and realtime presence
 registerOwnedTable({ table: "widget_configs", column: "creator_id" });
-registerOwnedTable({ table: "widget_sessions", column: "creator_id" });
-registerOwnedTable({ table: "conversation_presence", column: "creator_id" });
+registerOwnedTable({ table: "widget_sessions", column: "creator_id", endUser: "end_user_id = ?" });
+registerOwnedTable({ table: "conversation_presence", column: "creator_id", endUser: "conversation_id IN (SELECT id FROM conversations WHERE end_user_id = ?)" });
 // channels (secrets are ciphertext, and never exported)
 registerOwnedTable({ table: "channels", column: "creator_id", redact: ["secrets", "webhook_key_hash"] });
 registerOwnedTable({ table: "channel_events", column: "creator_id" });
-registerOwnedTable({ table: "channel_message_refs", column: "creator_id" });
+registerOwnedTable({ table: "channel_message_refs", column: "creator_id", endUser: "message_id IN (SELECT id FROM messages WHERE conversation_id IN (SELECT id FROM conversations WHERE end_user_id = ?))" });
 // programs and the proactive engine
 registerOwnedTable({ table: "programs", column: "creator_id" });
 registerOwnedTable({ table: "program_versions", column: "creator_id" });
-registerOwnedTable({ table: "program_enrollments", column: "creator_id" });
-registerOwnedTable({ table: "enrollment_steps", column: "creator_id" });
-registerOwnedTable({ table: "end_user_badges", column: "creator_id" });
+registerOwnedTable({ table: "program_enrollments", column: "creator_id", endUser: "end_user_id = ?" });
+registerOwnedTable({ table: "enrollment_steps", column: "creator_id", endUser: "enrollment_id IN (SELECT id FROM program_enrollments WHERE end_user_id = ?)" });
+registerOwnedTable({ table: "end_user_badges", column: "creator_id", endUser: "end_user_id = ?" });
 registerOwnedTable({ table: "proactive_rules", column: "creator_id" });
-registerOwnedTable({ table: "proactive_sends", column: "creator_id" });
-registerOwnedTable({ table: "proactive_opt_outs", column: "creator_id" });
+registerOwnedTable({ table: "proactive_sends", column: "creator_id", endUser: "end_user_id = ?" });
+registerOwnedTable({ table: "proactive_opt_outs", column: "creator_id", endUser: "end_user_id = ?" });
 // knowledge (parents first: deletion walks backwards). Vectors of VECTOR_STORE=vectorize live in the
 // creator's namespace; the D1 store's rows are registered here.
 registerOwnedTable({ table: "knowledge_bases", column: "creator_id" });

@@ -10,6 +10,12 @@ export interface OwnedTable {
   redact?: string[];
   /** Rows kept on deletion (the audit trail of the deletion itself). */
   keepOnDeletion?: boolean;
+  /**
+   * How a row belongs to one end user (GDPR rights of the creator's audience): a SQL condition with
+   * exactly one `?` for the end user's id, e.g. "end_user_id = ?". Tables without it hold no
+   * end-user data. A constant, never user input.
+   */
+  endUser?: string;
 }
 
 const tables: OwnedTable[] = [];
@@ -18,6 +24,9 @@ const r2Prefixes: ((creatorId: string) => string)[] = [];
 export function registerOwnedTable(entry: OwnedTable): void {
   if (!/^[a-z_][a-z0-9_]*$/.test(entry.table) || !/^[a-z_][a-z0-9_]*$/.test(entry.column)) {
     throw new Error(`invalid owned table ${entry.table}.${entry.column}`);
+  }
+  if (entry.endUser !== undefined && (entry.endUser.split("?").length !== 2 || /;|--/.test(entry.endUser))) {
+    throw new Error(`invalid end-user condition for ${entry.table}`);
   }
   if (!tables.some((t) => t.table === entry.table)) tables.push(entry);
 }
@@ -37,3 +46,6 @@ export function ownedR2Prefixes(creatorId: string): string[] {
 
 /** Every R2 key of a creator starts with this (DESIGN.md "Multi-tenancy"). */
 export const creatorR2Prefix = (creatorId: string) => `creators/${creatorId}/`;
+
+/** Every conversation file of an end user lives under this prefix (DESIGN.md "files in conversations"). */
+export const conversationR2Prefix = (creatorId: string, conversationId: string) => `creators/${creatorId}/conversations/${conversationId}/`;

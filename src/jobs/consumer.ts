@@ -15,7 +15,17 @@ import { flushMetrics, recordJob } from "../modules/metrics";
 /** A handler may ask for a retry with its own delay (a platform's retry_after, pacing). */
 type Outcome = { retryDelaySeconds?: number } | void;
 
+/** Jobs of a creator being erased (or gone) are dropped: erasure first stops every writer. */
+async function creatorErased(env: Env, creatorId: string): Promise<boolean> {
+  const row = await env.DB.prepare("SELECT status FROM creators WHERE id = ?").bind(creatorId).first<{ status: string }>();
+  return !row || row.status !== "active";
+}
+
 async function handle(env: Env, job: JobMessage, attempts: number): Promise<Outcome> {
+  if (job.type !== "gdpr.delete" && "creatorId" in job && (await creatorErased(env, job.creatorId))) {
+    log("info", "job dropped: creator erased", { type: job.type, creator_id: job.creatorId });
+    return;
+  }
   switch (job.type) {
     case "gdpr.delete":
       return eraseCreator(env, job.creatorId, job.requestId);

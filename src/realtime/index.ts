@@ -10,11 +10,13 @@ import type { CompletionReason, Sender, ServerFrame, Source } from "./protocol";
 import type { ConversationState } from "./log";
 import type { SocketIdentity, SocketKind, UserIdentity } from "./socket-identity";
 
-export { REVOKED_CLOSE_CODE, type ChatMessage, type CompletionReason, type Sender, type ServerFrame, type Source } from "./protocol";
+export { ERASED_CLOSE_CODE, REVOKED_CLOSE_CODE, type ChatMessage, type CompletionReason, type Sender, type ServerFrame, type Source } from "./protocol";
 export type { ConversationState, StoredMessage } from "./log";
 export type { SocketIdentity, SocketKind, UserIdentity } from "./socket-identity";
 export { confidenceThreshold } from "./handover";
 export { HISTORY_TURNS } from "./ai-reply";
+/** Telegram/WhatsApp end users share the widget users' per-user chat limit (tracker 11 item 5). */
+export { limitEndUserChat } from "./frame-limits";
 
 /** Set by the Worker route (never by a client: the object is reachable only through its stub). */
 export const CONVERSATION_HEADER = "X-EdgeCoach-Conversation";
@@ -102,6 +104,8 @@ export interface ConversationRpc extends Rpc.DurableObjectBranded {
   ingest(conversationId: string, creatorId: string, input: IngestInput): Promise<IngestResult>;
   post(conversationId: string, creatorId: string, input: PostInput): Promise<PostResult>;
   flushOutbox(): Promise<void>;
+  /** GDPR erasure: sockets closed (4404), all storage deleted; another creator's conversation is left alone. */
+  erase(conversationId: string, creatorId: string): Promise<{ erased: boolean; sockets_closed: number }>;
   /** A one-time, seconds-long ticket for a widget socket of this identity (the widget's connect URL carries it, not its token). */
   issueWidgetTicket(conversationId: string, creatorId: string, who: UserIdentity): Promise<{ ticket: string; expiresIn: number }>;
 }

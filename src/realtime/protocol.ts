@@ -7,6 +7,8 @@ import * as z from "zod/mini";
 export const MAX_FRAME_BYTES = 64 * 1024;
 /** Close code of a widget socket whose token was revoked (session ended, widget key rotated). */
 export const REVOKED_CLOSE_CODE = 4401;
+/** The conversation was erased (GDPR): a client must not reconnect to it. */
+export const ERASED_CLOSE_CODE = 4404;
 /** A chat message's text: generous for a question, far below the frame limit even in UTF-8. */
 export const MAX_TEXT_CHARS = 8000;
 

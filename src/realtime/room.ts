@@ -9,7 +9,7 @@ import { ThresholdCache } from "./handover";
 import type { ConversationSummary, RoomPorts } from "./index";
 import { MessageLog, type ConversationState, type StoredMessage } from "./log";
 import { Outbox } from "./outbox";
-import type { ServerFrame } from "./protocol";
+import { ERASED_CLOSE_CODE, type ServerFrame } from "./protocol";
 import { ReplyQueue } from "./reply-queue";
 import { broadcastFrame, closeSockets, openSockets, sendFrame, type Presence } from "./sockets";
 
@@ -128,9 +128,21 @@ export class Room {
     this.outbox.schedule(true);
   }
 
+  /**
+   * GDPR erasure (the creator's or one end user's): every socket closed with 4404 and every byte of
+   * storage deleted. Another creator's conversation is left alone, whatever the caller asked.
+   */
+  async erase(conversationId: string, creatorId: string): Promise<{ erased: boolean; sockets_closed: number }> {
+    const state = this.current;
+    if (state && (state.conversationId !== conversationId || state.creatorId !== creatorId)) return { erased: false, sockets_closed: 0 };
+    const sockets = this.ctx.getWebSockets().length;
+    await this.forget(ERASED_CLOSE_CODE, "Conversation erased");
+    return { erased: true, sockets_closed: sockets };
+  }
+
   /** The conversation was erased from D1 (GDPR): drop the log and every socket. */
-  async forget(): Promise<void> {
-    closeSockets(this.ctx.getWebSockets(), 1008, "Conversation deleted");
+  async forget(code = 1008, reason = "Conversation deleted"): Promise<void> {
+    closeSockets(this.ctx.getWebSockets(), code, reason);
     this.current = null;
     await this.ctx.storage.deleteAlarm();
     await this.ctx.storage.deleteAll();

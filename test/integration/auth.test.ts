@@ -350,36 +350,4 @@ describe("POST /api/v1/auth/tokens/revoke", () => {
   });
 });
 
-describe("POST /api/v1/auth/keys/rotate", () => {
-  it("signs with the new key from now on and keeps the old key published while its tokens live", async () => {
-    const s = await createCreator();
-    const oldKid = decode(s.access_token).header.kid;
-    const res = await api("/api/v1/auth/keys/rotate", { method: "POST", token: s.access_token });
-    expect(res.status).toBe(200);
-    const { kid, retired_kids } = await json(res);
-    expect(kid).not.toBe(oldKid);
-    expect(retired_kids).toContain(oldKid);
-
-    const fresh = await json(await api("/api/v1/auth/login", { method: "POST", json: { email: s.email, password: s.password } }));
-    expect(decode(fresh.access_token).header.kid).toBe(kid);
-    const kids = (await json<{ keys: { kid: string }[] }>(await api("/.well-known/jwks.json"))).keys.map((k) => k.kid);
-    expect(kids).toEqual(expect.arrayContaining([kid, oldKid]));
-    // Tokens signed by the old key still work until they expire.
-    expect((await api("/api/v1/auth/me", { token: s.access_token })).status).toBe(200);
-
-    // Once every token of the old key has expired, the key leaves the JWKS.
-    await env.DB.prepare("UPDATE signing_keys SET publish_until = '2000-01-01T00:00:00.000Z' WHERE kid = ?").bind(oldKid).run();
-    const later = (await json<{ keys: { kid: string }[] }>(await api("/.well-known/jwks.json"))).keys.map((k) => k.kid);
-    expect(later).toContain(kid);
-    expect(later).not.toContain(oldKid);
-  });
-
-  it("is refused to agents (403) and to anonymous callers (401)", async () => {
-    expect((await api("/api/v1/auth/keys/rotate", { method: "POST" })).status).toBe(401);
-    const owner = await createCreator();
-    const agent = await inviteAndAccept(owner.access_token, "agent");
-    const res = await api("/api/v1/auth/keys/rotate", { method: "POST", token: agent.access_token });
-    expect(res.status).toBe(403);
-    expect((await errorOf(res)).code).toBe("INSUFFICIENT_PERMISSIONS");
-  });
-});
+// POST /api/v1/auth/keys/rotate is an operator route: test/integration/security-keys.test.ts.

@@ -27,7 +27,7 @@ describe("POST /api/v1/channels", () => {
     const rows = await env.DB.prepare("SELECT * FROM channels WHERE creator_id = ?").bind(s.creator.id).all();
     const dump = JSON.stringify(rows.results);
     for (const secret of [tg.token, tg.secret, wa.accessToken, wa.appSecret, wa.verifyToken]) expect(dump).not.toContain(secret);
-    for (const row of rows.results as { secrets: string }[]) expect(row.secrets).toMatch(/^v1\.[\w-]+\.[\w-]+$/);
+    for (const row of rows.results as { secrets: string }[]) expect(row.secrets).toMatch(/^v2\.[0-9a-f]{8}\.[\w-]+\.[\w-]+$/);
 
     const list = await api("/api/v1/channels", { token: s.access_token });
     const text = await list.text();

@@ -13,12 +13,16 @@ export const JWT_ALG = "ES256";
 interface KeyCache {
   signer?: { kid: string; key: CryptoKey; loadedAt: number };
   verifiers: Map<string, CryptoKey>;
+  /** When the verifiers were last matched against the published set. */
+  verifiersLoadedAt: number;
   lastReload: number;
 }
 
-// Another isolate's rotation reaches this one within SIGNER_TTL_MS; its old key stays published
-// (and so verifiable) far longer than that, so the delay never breaks a token.
-const SIGNER_TTL_MS = 30_000;
+// Another isolate's rotation reaches this one within the key cache TTL (KEY_CACHE_TTL_SECONDS,
+// default 30 s): the retired key stops signing everywhere, and a key whose publication has ended
+// stops verifying everywhere. Its old key stays published far longer than that, so the delay never
+// breaks a token.
+const cacheTtlMs = (env: Env) => config(env).keys.cacheTtlSeconds * 1000;
 // An unknown kid reloads the key table at most this often (a flood of made-up kids can't hammer D1).
 const RELOAD_MIN_INTERVAL_MS = 2_000;
 
@@ -27,7 +31,7 @@ const caches = new WeakMap<D1Database, KeyCache>();
 function cacheFor(env: Env): KeyCache {
   let c = caches.get(env.DB);
   if (!c) {
-    c = { verifiers: new Map(), lastReload: 0 };
+    c = { verifiers: new Map(), verifiersLoadedAt: Date.now(), lastReload: 0 };
     caches.set(env.DB, c);
   }
   return c;
@@ -55,7 +59,7 @@ async function createKey(env: Env): Promise<{ kid: string; key: CryptoKey }> {
 /** The key that signs new tokens: the newest active one, created on first use. */
 export async function currentSigner(env: Env): Promise<{ kid: string; key: CryptoKey }> {
   const cache = cacheFor(env);
-  if (cache.signer && Date.now() - cache.signer.loadedAt < SIGNER_TTL_MS) return cache.signer;
+  if (cache.signer && Date.now() - cache.signer.loadedAt < cacheTtlMs(env)) return cache.signer;
   const row = await getDb(env.DB)
     .select()
     .from(signingKeys)
@@ -76,15 +80,21 @@ export async function currentSigner(env: Env): Promise<{ kid: string; key: Crypt
 /** The public key for a kid, or null when the kid is unknown or no longer published. */
 export async function verifierFor(env: Env, kid: string): Promise<CryptoKey | null> {
   const cache = cacheFor(env);
+  const stale = Date.now() - cache.verifiersLoadedAt >= cacheTtlMs(env);
   const hit = cache.verifiers.get(kid);
-  if (hit) return hit;
-  if (Date.now() - cache.lastReload < RELOAD_MIN_INTERVAL_MS) return null;
+  if (hit && !stale) return hit;
+  // A stale cache is always re-read (once per TTL); an unknown kid at most every RELOAD_MIN_INTERVAL_MS.
+  if (!stale && Date.now() - cache.lastReload < RELOAD_MIN_INTERVAL_MS) return null;
   cache.lastReload = Date.now();
-  for (const jwk of (await publishedKeys(env)) as JWK[]) {
+  const published = (await publishedKeys(env)) as JWK[];
+  const keep = new Set(published.map((j) => j.kid));
+  for (const known of [...cache.verifiers.keys()]) if (!keep.has(known)) cache.verifiers.delete(known);
+  for (const jwk of published) {
     if (jwk.kid && !cache.verifiers.has(jwk.kid)) {
       cache.verifiers.set(jwk.kid, (await importJWK(jwk, JWT_ALG)) as CryptoKey);
     }
   }
+  cache.verifiersLoadedAt = Date.now();
   return cache.verifiers.get(kid) ?? null;
 }
 
@@ -113,7 +123,10 @@ export async function rotateKeys(env: Env): Promise<{ kid: string; retired: stri
   }
   const active = await db.select({ kid: signingKeys.kid }).from(signingKeys).where(eq(signingKeys.status, "active")).all();
   const now = new Date();
-  const publishUntil = new Date(now.getTime() + (cfg.jwt.accessTtlSeconds + cfg.jwt.leewaySeconds + 60) * 1000);
+  // The longest-lived token the old key may still sign: other isolates keep signing with it for up
+  // to the cache TTL, and the longest token kind (access or widget) lives on after that.
+  const longestTtl = Math.max(cfg.jwt.accessTtlSeconds, cfg.realtime.widgetTokenTtlSeconds);
+  const publishUntil = new Date(now.getTime() + (cfg.keys.cacheTtlSeconds + longestTtl + cfg.jwt.leewaySeconds + 60) * 1000);
   const created = await createKey(env);
   for (const { kid } of active) {
     await db
@@ -124,4 +137,19 @@ export async function rotateKeys(env: Env): Promise<{ kid: string; retired: stri
   const cache = cacheFor(env);
   cache.signer = { ...created, loadedAt: Date.now() };
   return { kid: created.kid, retired: active.map((a) => a.kid) };
+}
+
+/** The cron's part: rotate when the active key is older than JWT_KEY_ROTATION_DAYS (0 = never). */
+export async function rotateKeysIfDue(env: Env): Promise<{ kid: string; retired: string[] } | null> {
+  const days = config(env).keys.rotationDays;
+  if (days <= 0) return null;
+  const active = await getDb(env.DB)
+    .select({ createdAt: signingKeys.createdAt })
+    .from(signingKeys)
+    .where(eq(signingKeys.status, "active"))
+    .orderBy(desc(signingKeys.createdAt))
+    .get();
+  // No key yet: the first sign-in creates one; nothing to rotate.
+  if (!active || Date.now() - Date.parse(active.createdAt) < days * 86_400_000) return null;
+  return rotateKeys(env);
 }

@@ -1,6 +1,7 @@
 // Route declarations of the auth service (paths as in coaching-platform-services.md).
 import { createRoute, z } from "@hono/zod-openapi";
 import { requireAuth } from "../../middleware/auth";
+import { requireOperator } from "../../middleware/operator";
 import { errorResponses, jsonBody, jsonContent } from "../../lib/schemas";
 import {
   AcceptInvitationBody,
@@ -119,11 +120,12 @@ export const rotateKeysRoute = createRoute({
   path: "/api/v1/auth/keys/rotate",
   tags,
   security: bearer,
-  middleware: [requireAuth({ permission: "admin" })] as const,
-  summary: "Rotate the signing key: the new key signs from now on, old keys stay published until their tokens expire",
+  // A platform operation: the operator credential, never a creator token (whatever its role).
+  middleware: [requireOperator()] as const,
+  summary: "Rotate the signing key (operator credential only): the new key signs from now on, old keys stay published until their tokens expire",
   responses: {
     200: jsonContent(z.object({ kid: z.string(), retired_kids: z.array(z.string()) }), "Rotated"),
-    ...errorResponses(401, 403, 429),
+    ...errorResponses(403, 429),
   },
 });
 

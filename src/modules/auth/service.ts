@@ -11,6 +11,7 @@ import { newId, randomToken } from "../../lib/ids";
 import { log } from "../../lib/logging";
 import { mailSender } from "../../lib/mail";
 import { closeMemberSockets } from "../../realtime";
+import { assertNotLocked, clearLoginFailures, mayMailReset, recordLoginFailure } from "./abuse";
 import { checkPassword, hashPassword, verifyPassword } from "./passwords";
 import { presentMe } from "./presenters";
 import { assertRegistrationAllowed } from "../oauth/allowlist";
@@ -81,6 +82,7 @@ export async function register(env: Env, input: RegisterInput) {
 }
 
 export async function login(env: Env, input: { email: string; password: string }) {
+  await assertNotLocked(env, input.email);
   const db = getDb(env.DB);
   const row = await db
     .select({ member: members, creator: creators })
@@ -90,7 +92,11 @@ export async function login(env: Env, input: { email: string; password: string }
     .get();
   // verifyPassword does the full KDF even without a hash: no timing hint that the email is unknown.
   const ok = await verifyPassword(input.password, row?.member.passwordHash);
-  if (!row || !ok) throw unauthenticated("Invalid email or password");
+  if (!row || !ok) {
+    await recordLoginFailure(env, input.email);
+    throw unauthenticated("Invalid email or password");
+  }
+  await clearLoginFailures(env, input.email);
   if (row.member.status !== "active" || row.creator.status !== "active" || !row.creator.isActive) {
     throw unauthenticated("Invalid email or password");
   }
@@ -159,6 +165,8 @@ export async function revoke(
   }
   const s = await sessionOfRefreshToken(env, token);
   if (!s || s.creatorId !== claims.creator_id) return { revoked: false };
+  // As for access tokens: members revoke their own sessions only; owners and admins any of the workspace.
+  if (s.memberId !== claims.sub && !claims.permissions.includes("admin")) return { revoked: false };
   await revokeSession(env, s.sessionId, "revoked");
   await closeMemberSockets(env, s.creatorId, null, s.sessionId);
   return { revoked: true };
@@ -170,6 +178,10 @@ export async function requestPasswordReset(env: Env, email: string): Promise<voi
   // The answer is the same whether or not the account exists.
   if (!member || member.status !== "active") {
     log("info", "password reset requested for an unknown or inactive account");
+    return;
+  }
+  if (!(await mayMailReset(env, member.email))) {
+    log("warn", "password reset mail cap reached", { member_id: member.id });
     return;
   }
   const token = randomToken();
@@ -222,8 +234,14 @@ export async function confirmPasswordReset(env: Env, token: string, newPassword:
     .update(members)
     .set({ passwordHash: await hashPassword(newPassword), updatedAt: nowIso() })
     .where(eq(members.id, row.memberId));
-  // A new password signs the account out everywhere.
+  // Every other reset link still in someone's mailbox dies with this one.
+  await db
+    .update(oneTimeTokens)
+    .set({ usedAt: nowIso() })
+    .where(and(eq(oneTimeTokens.memberId, row.memberId), eq(oneTimeTokens.purpose, "password_reset"), isNull(oneTimeTokens.usedAt)));
+  // A new password signs the account out everywhere, and lifts a lock strangers may have caused.
   await revokeMemberSessions(env, row.creatorId, row.memberId, "password_reset");
+  if (probe) await clearLoginFailures(env, probe.member.email);
 }
 
 export async function acceptInvitation(env: Env, input: { token: string; password: string; full_name?: string }) {

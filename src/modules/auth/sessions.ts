@@ -25,6 +25,16 @@ interface Principal {
 }
 
 /** Starts a new session (a new refresh-token family) for a member who just proved who they are. */
+/**
+ * Refreshing slides a session's expiry forward, so without a cap a stolen refresh token kept in use
+ * lives for ever: every session ends SESSION_MAX_LIFETIME_DAYS after its sign-in, whatever happens.
+ */
+function beyondAbsoluteLifetime(env: Env, createdAt: string): boolean {
+  // D1's default timestamp is "YYYY-MM-DD HH:MM:SS" (UTC) when the row was written by SQL.
+  const started = Date.parse(createdAt.includes("T") ? createdAt : `${createdAt.replace(" ", "T")}Z`);
+  return Number.isFinite(started) && Date.now() - started > config(env).jwt.sessionMaxLifetimeDays * DAY;
+}
+
 export async function startSession(env: Env, who: Principal): Promise<TokenPair> {
   const db = getDb(env.DB);
   const sessionId = newId();
@@ -73,6 +83,7 @@ export async function rotateRefreshToken(env: Env, presented: string): Promise<T
       sessionId: sessions.id,
       creatorId: sessions.creatorId,
       revokedAt: sessions.revokedAt,
+      sessionCreatedAt: sessions.createdAt,
       memberId: members.id,
       role: members.role,
       memberStatus: members.status,
@@ -93,6 +104,10 @@ export async function rotateRefreshToken(env: Env, presented: string): Promise<T
   }
   const now = nowIso();
   if (row.revokedAt || row.expiresAt <= now) throw unauthenticated("Refresh token expired or revoked");
+  if (beyondAbsoluteLifetime(env, row.sessionCreatedAt)) {
+    await revokeSession(env, row.sessionId, "absolute_lifetime");
+    throw unauthenticated("The session has reached its maximum lifetime; sign in again");
+  }
   if (row.memberStatus !== "active" || row.creatorStatus !== "active" || !row.creatorActive) {
     throw unauthenticated("Account is not active");
   }
@@ -131,8 +146,9 @@ export async function rotateRefreshToken(env: Env, presented: string): Promise<T
 /** Finds the session a refresh token belongs to (for logout and revocation), or null. */
 export async function sessionOfRefreshToken(env: Env, presented: string) {
   return getDb(env.DB)
-    .select({ sessionId: refreshTokens.sessionId, creatorId: refreshTokens.creatorId })
+    .select({ sessionId: refreshTokens.sessionId, creatorId: refreshTokens.creatorId, memberId: sessions.memberId })
     .from(refreshTokens)
+    .innerJoin(sessions, eq(sessions.id, refreshTokens.sessionId))
     .where(eq(refreshTokens.tokenHash, await sha256Hex(presented)))
     .get();
 }
@@ -160,6 +176,7 @@ export async function authenticateAccount(env: Env, token: string): Promise<Auth
   const row = await getDb(env.DB)
     .select({
       revokedAt: sessions.revokedAt,
+      sessionCreatedAt: sessions.createdAt,
       jtiRevoked: sql<number>`EXISTS(SELECT 1 FROM revoked_tokens r WHERE r.jti = ${claims.jti})`,
       member: members,
       creator: creators,
@@ -170,6 +187,7 @@ export async function authenticateAccount(env: Env, token: string): Promise<Auth
     .where(and(eq(sessions.id, claims.sid), eq(sessions.creatorId, claims.creator_id), eq(sessions.memberId, claims.sub)))
     .get();
   if (!row || row.revokedAt || row.jtiRevoked) throw unauthenticated("Access token has been revoked");
+  if (beyondAbsoluteLifetime(env, row.sessionCreatedAt)) throw unauthenticated("The session has reached its maximum lifetime; sign in again");
   if (row.member.status !== "active" || row.creator.status !== "active" || !row.creator.isActive) {
     throw unauthenticated("Account is not active");
   }

@@ -14,6 +14,7 @@ import { recordDeliveryStatus, sendToEndUser } from "./outbound";
 import type { InboundEvent } from "./platform";
 import { getChannel, type ChannelRow } from "./store";
 import { onEndUserCreated } from "../programs/inbound";
+import { limitEndUserChat } from "../../realtime";
 
 export const DEFAULT_WELCOME = "Hi! I'm an AI assistant. Ask me anything, and I'll answer from what I've been taught.";
 export const TEXT_ONLY_NOTICE = "Sorry, I can only read text messages for now. Could you type your question?";
@@ -85,6 +86,11 @@ async function handleEvent(env: Env, channel: ChannelRow, job: { creatorId: stri
   const text = event.text ?? `[${event.mediaType ?? "attachment"}]${event.caption ? ` ${event.caption}` : ""}`;
   // /start and media are answered here (welcome, text-only notice); text is answered by the object.
   const answeredHere = event.command === "start" || event.text === undefined;
+  // Denial of wallet: a Telegram or WhatsApp user is limited like a widget user (same per-user chat
+  // budget); past it their message is kept for the creator but costs no AI answer.
+  const budget = answeredHere ? null : await limitEndUserChat(env, user.id);
+  const overBudget = budget !== null && !budget.allowed;
+  if (overBudget) log("warn", "channel end user over the chat limit: not answered", { creator_id: job.creatorId, end_user_id: user.id });
   const inbound = await ingestInbound(env, {
     creatorId: job.creatorId,
     conversationId,
@@ -92,7 +98,7 @@ async function handleEvent(env: Env, channel: ChannelRow, job: { creatorId: stri
     externalMessageId: event.externalMessageId,
     endUserId: user.id,
     metadata: { channel: kind, ...(event.mediaType ? { media_type: event.mediaType } : {}), ...(event.sentAt ? { sent_at: event.sentAt } : {}) },
-    answer: !answeredHere,
+    answer: !answeredHere && !overBudget,
   });
   // Replies are keyed on the inbound message, so a redelivered job never answers twice.
   if (event.command === "start") {

@@ -62,6 +62,9 @@ export async function ingestTelegram(env: Env, input: { channelId?: string; secr
   return enqueue(env, channel, telegramEvents(parsed.data));
 }
 
+/** Distinct business numbers one shared-route notification may name before its signature is checked. */
+const MAX_UNVERIFIED_NUMBERS = 5;
+
 /** WhatsApp: every business number in the notification must be ours and its app secret must sign the bytes. */
 export async function ingestWhatsApp(env: Env, input: { channelId?: string; signature?: string; raw: Uint8Array }): Promise<IngestResult> {
   if (!input.signature) throw unauthenticated("Missing X-Hub-Signature-256");
@@ -71,8 +74,11 @@ export async function ingestWhatsApp(env: Env, input: { channelId?: string; sign
   if (input.channelId) {
     targets = await byId(env, "whatsapp", input.channelId);
   } else {
-    const ids = parsed.success ? phoneNumberIds(parsed.data) : [];
-    targets = (await Promise.all(ids.map((id) => cachedChannels(env, `wa:${id}`, () => channelsByAccount(env, "whatsapp", [id]))))).flat();
+    // Unverified ids: a handful at most (Meta sends one business number per change), looked up in
+    // one query, so a forged body full of ids can't make us run one query each.
+    const ids = [...new Set(parsed.success ? phoneNumberIds(parsed.data) : [])];
+    if (ids.length > MAX_UNVERIFIED_NUMBERS) throw unauthenticated("Invalid X-Hub-Signature-256");
+    targets = ids.length ? await cachedChannels(env, `wa:${[...ids].sort().join(",")}`, () => channelsByAccount(env, "whatsapp", ids)) : [];
   }
   if (!targets.length) throw unauthenticated("Invalid X-Hub-Signature-256");
   for (const channel of targets) {

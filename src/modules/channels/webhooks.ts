@@ -16,9 +16,13 @@ const tags = ["Channel webhooks"];
 const Ack = z.object({ ok: z.boolean(), queued: z.number().int() });
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-/** Raw body with the JSON body limit applied (these routes are declared `body: "raw"`). */
+/**
+ * The raw body, read at most WEBHOOK_MAX_BODY_BYTES (these routes are declared `body: "raw"`). The
+ * body is unverified until its secret or signature checks out, so it is never read past the cap,
+ * whatever Content-Length says (or when it says nothing: a chunked body).
+ */
 function rawBody(c: Context<AppBindings>): Promise<Uint8Array> {
-  return readBodyLimited(c.req.raw, config(c.env).maxJsonBodyBytes);
+  return readBodyLimited(c.req.raw, config(c.env).webhookMaxBodyBytes);
 }
 
 function channelParam(c: Context<AppBindings>): string | undefined {

@@ -9,7 +9,11 @@ import { nowIso } from "../../lib/clock";
 import { forbidden, invalid, notFound } from "../../lib/errors";
 import { newId } from "../../lib/ids";
 import { log } from "../../lib/logging";
+import { conversationStub } from "../../realtime";
 import { verifyPassword } from "../auth/passwords";
+import { openSecrets } from "../channels/secrets";
+import { TelegramClient } from "../channels/telegram";
+import { config } from "../../config";
 import type { AccessClaims } from "../auth/tokens";
 
 const EXPORT_PAGE = 500;
@@ -82,27 +86,39 @@ export async function requestDeletion(env: Env, actor: AccessClaims, password: s
   return { request_id: request.id, status: "pending" as const, requested_at: request.requestedAt };
 }
 
-/** The queue job. Idempotent: running it twice (a retry) deletes nothing more and completes once. */
+/**
+ * The queue job. Idempotent: running it twice (a retry) deletes nothing more and completes once.
+ * Order matters: writers are stopped first (the creator's status is `deleting` since the request:
+ * sessions, logins, channel jobs and ingestion refuse it), then Telegram stops delivering, then
+ * D1 rows, R2 objects, vectors and every conversation object's storage go, then a second sweep
+ * catches whatever an in-flight writer (a socket mid-message, a job already running) added meanwhile.
+ */
 export async function eraseCreator(env: Env, creatorId: string, requestId: string): Promise<void> {
+  await env.DB.prepare("UPDATE creators SET status = 'deleting' WHERE id = ?").bind(creatorId).run();
+  await stopTelegramWebhooks(env, creatorId);
+  const summary: Record<string, number> = {};
+  for (let pass = 0; pass < 2; pass++) {
+    const conversationIds = await ownedConversationIds(env, creatorId);
+    const counts = await eraseStores(env, creatorId);
+    counts.conversation_objects = await eraseConversationObjects(env, creatorId, conversationIds);
+    for (const [k, v] of Object.entries(counts)) summary[k] = (summary[k] ?? 0) + v;
+  }
+  await env.DB.prepare(
+    "UPDATE gdpr_requests SET status = 'completed', completed_at = ?, summary = ? WHERE id = ? AND creator_id = ? AND status = 'pending'",
+  )
+    .bind(nowIso(), JSON.stringify(summary), requestId, creatorId)
+    .run();
+  log("info", "gdpr.erasure.completed", { request_id: requestId, creator_id: creatorId, summary });
+}
+
+/** D1 rows of every owned table, R2 objects under the creator's prefixes, and vectors. */
+async function eraseStores(env: Env, creatorId: string): Promise<Record<string, number>> {
   const summary: Record<string, number> = {};
   // Vectors first: Vectorize deletes by chunk id, and the ids are read from the chunk rows below.
   await vectorStore(env).deleteAll(creatorId, () => chunkIdPages(env, creatorId));
-  const tables = [...ownedTables()].reverse();
-  for (const owned of tables) {
+  for (const owned of [...ownedTables()].reverse()) {
     if (owned.keepOnDeletion) continue;
-    // In slices, so a creator with a very large table never runs into D1's per-query limits.
-    let deleted = 0;
-    for (;;) {
-      const res = await env.DB.prepare(
-        `DELETE FROM ${owned.table} WHERE rowid IN (SELECT rowid FROM ${owned.table} WHERE ${owned.column} = ? LIMIT ${DELETE_SLICE})`,
-      )
-        .bind(creatorId)
-        .run();
-      const changes = res.meta.changes ?? 0;
-      deleted += changes;
-      if (changes < DELETE_SLICE) break;
-    }
-    summary[owned.table] = deleted;
+    summary[owned.table] = await deleteWhere(env, owned.table, owned.column, creatorId);
   }
   let files = 0;
   for (const prefix of ownedR2Prefixes(creatorId)) {
@@ -114,12 +130,55 @@ export async function eraseCreator(env: Env, creatorId: string, requestId: strin
     }
   }
   summary.r2_objects = files;
-  await env.DB.prepare(
-    "UPDATE gdpr_requests SET status = 'completed', completed_at = ?, summary = ? WHERE id = ? AND creator_id = ? AND status = 'pending'",
-  )
-    .bind(nowIso(), JSON.stringify(summary), requestId, creatorId)
-    .run();
-  log("info", "gdpr.erasure.completed", { request_id: requestId, creator_id: creatorId, summary });
+  return summary;
+}
+
+/** In slices, so a very large table never runs into D1's per-query limits. `table`/`column` are registry constants. */
+export async function deleteWhere(env: Env, table: string, column: string, value: string): Promise<number> {
+  let deleted = 0;
+  for (;;) {
+    const res = await env.DB.prepare(`DELETE FROM ${table} WHERE rowid IN (SELECT rowid FROM ${table} WHERE ${column} = ? LIMIT ${DELETE_SLICE})`)
+      .bind(value)
+      .run();
+    const changes = res.meta.changes ?? 0;
+    deleted += changes;
+    if (changes < DELETE_SLICE) return deleted;
+  }
+}
+
+async function ownedConversationIds(env: Env, creatorId: string): Promise<string[]> {
+  const rows = await env.DB.prepare("SELECT id FROM conversations WHERE creator_id = ?").bind(creatorId).raw<[string]>();
+  return rows.map((r) => r[0]);
+}
+
+/** Each conversation object closes its sockets and deletes its whole storage (its transcript). */
+export async function eraseConversationObjects(env: Env, creatorId: string, ids: string[]): Promise<number> {
+  let erased = 0;
+  for (let i = 0; i < ids.length; i += 50) {
+    await Promise.all(
+      ids.slice(i, i + 50).map(async (id) => {
+        await conversationStub(env, id).erase(id, creatorId);
+        erased++;
+      }),
+    );
+  }
+  return erased;
+}
+
+/** Telegram keeps pushing updates to a bot's webhook until told otherwise: tell it (best effort). */
+async function stopTelegramWebhooks(env: Env, creatorId: string): Promise<void> {
+  const rows = await env.DB.prepare("SELECT id, secrets FROM channels WHERE creator_id = ? AND type = 'telegram'").bind(creatorId).all<{ id: string; secrets: string | null }>();
+  for (const row of rows.results) {
+    try {
+      const secrets = await openSecrets(env, row.secrets);
+      if (!secrets.bot_token) continue;
+      const res = await new TelegramClient(config(env).channels.telegramApiBaseUrl, secrets.bot_token).deleteWebhook();
+      if (!res.answer.ok) log("warn", "gdpr: telegram deleteWebhook refused", { channel_id: row.id, detail: res.answer.description });
+    } catch (err) {
+      // A revoked bot token can't delete its webhook; updates that still come find no channel (401).
+      log("warn", "gdpr: telegram deleteWebhook failed", { channel_id: row.id, error: String(err) });
+    }
+  }
 }
 
 /** The creator's chunk ids, a page at a time (keyset on seq). */

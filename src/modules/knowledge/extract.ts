@@ -17,12 +17,23 @@ export class ExtractionError extends Error {
   }
 }
 
-export async function extractSections(type: FileType, bytes: Uint8Array): Promise<Section[]> {
+/** What one document may cost to read (settings in src/config.ts "knowledge"). */
+export interface ExtractLimits {
+  maxPdfPages: number;
+  /** Bytes of word/document.xml once inflated, whatever the zip claims. */
+  maxDecompressedBytes: number;
+  /** Inflated / compressed size of the document part: text XML is ~5-20x; bombs ~1000x. */
+  maxCompressionRatio: number;
+}
+
+export const DEFAULT_EXTRACT_LIMITS: ExtractLimits = { maxPdfPages: 1000, maxDecompressedBytes: 64 * 1024 * 1024, maxCompressionRatio: 200 };
+
+export async function extractSections(type: FileType, bytes: Uint8Array, limits: ExtractLimits = DEFAULT_EXTRACT_LIMITS): Promise<Section[]> {
   switch (type) {
     case "pdf":
-      return plain(await pdfText(bytes));
+      return plain(await pdfText(bytes, limits));
     case "docx":
-      return markdownSections(docxMarkdown(bytes));
+      return markdownSections(docxMarkdown(bytes, limits));
     case "html":
       return markdownSections(htmlToMarkdown(text(bytes)));
     case "md":
@@ -58,13 +69,12 @@ export function markdownSections(markdown: string): Section[] {
     buffer = [];
   };
   for (const line of markdown.split(/\r?\n/)) {
-    if (/^\s*(```|~~~)/.test(line)) inFence = !inFence;
-    const m = !inFence && /^\s{0,3}(#{1,6})\s+(.+?)\s*#*\s*$/.exec(line);
+    if (/^[ \t]*(```|~~~)/.test(line)) inFence = !inFence;
+    const m = inFence ? null : heading(line);
     if (m) {
       flush();
-      const level = m[1]!.length;
-      path.length = level - 1;
-      path[level - 1] = cleanMarkdown(m[2]!).trim();
+      path.length = m.level - 1;
+      path[m.level - 1] = cleanMarkdown(m.title).trim();
       continue;
     }
     buffer.push(line);
@@ -75,17 +85,33 @@ export function markdownSections(markdown: string): Section[] {
   return sections;
 }
 
+/** An ATX heading "## Title ##", parsed without a backtracking pattern (the title's end is trimmed by hand). */
+function heading(line: string): { level: number; title: string } | null {
+  const m = /^ {0,3}(#{1,6})[ \t]+/.exec(line);
+  if (!m) return null;
+  let title = line.slice(m[0].length).trimEnd();
+  let end = title.length;
+  while (end > 0 && title[end - 1] === "#") end--;
+  title = title.slice(0, end).trimEnd();
+  return title ? { level: m[1]!.length, title } : null;
+}
+
+// Every pattern below is linear: no two adjacent quantifiers can match the same characters, `[ \t]`
+// rather than `\s` where a match must stay on one line, and bounded spans where a pair must close
+// (emphasis spans longer than 500 characters are left as they are).
 function cleanMarkdown(s: string): string {
   return s
-    .replace(/^\s*(```|~~~).*$/gm, "")
-    .replace(/!\[([^\]]*)\]\([^)]*\)/g, "$1")
-    .replace(/\[([^\]]+)\]\([^)]*\)/g, "$1")
-    .replace(/<[^>]+>/g, "")
-    .replace(/(\*\*|__|\*|_|`)(?=\S)([^\n]*?\S)\1/g, "$2")
-    .replace(/^\s{0,3}>\s?/gm, "")
-    .replace(/^\s*[-*+]\s+/gm, "- ")
-    .replace(/^\s*\|?(\s*:?-{3,}:?\s*\|)+\s*$/gm, "")
-    .replace(/[ \t]+$/gm, "");
+    .replace(/^[ \t]*(```|~~~).*$/gm, "")
+    .replace(/!\[([^\]\n]*)\]\([^)\n]*\)/g, "$1")
+    .replace(/\[([^\]\n]+)\]\([^)\n]*\)/g, "$1")
+    .replace(/<[^<>]+>/g, "")
+    .replace(/(\*\*|__|\*|_|`)(?=\S)([^\n]{0,500}?\S)\1/g, "$2")
+    .replace(/^ {0,3}>[ \t]?/gm, "")
+    .replace(/^[ \t]*[-*+][ \t]+/gm, "- ")
+    .replace(/^[ \t]*\|?([ \t]*:?-{3,}:?[ \t]*\|)+[ \t]*$/gm, "")
+    .split("\n")
+    .map((line) => line.trimEnd())
+    .join("\n");
 }
 
 const ENTITIES: Record<string, string> = { amp: "&", lt: "<", gt: ">", quot: '"', apos: "'", nbsp: " ", mdash: "—", ndash: "–", hellip: "…", rsquo: "’", lsquo: "‘", rdquo: "”", ldquo: "“", copy: "©" };
@@ -100,27 +126,71 @@ export function decodeEntities(s: string): string {
   });
 }
 
+const DROPPED_BLOCKS = ["script", "style", "noscript", "template", "svg", "nav", "header", "footer", "aside", "iframe", "form", "button"];
+
+/**
+ * Replaces every `open … close` span by `replace(inner)`, scanning once with indexOf (a lazy
+ * `[\s\S]*?` pattern rescans to the end of the input for every unclosed opening: quadratic).
+ * An opening without its close swallows the rest of the input, as a browser does for <script>.
+ */
+function replaceSpans(input: string, open: RegExp, close: (m: RegExpExecArray) => string, replace: (inner: string, m: RegExpExecArray) => string): string {
+  const lower = input.toLowerCase();
+  const re = new RegExp(open.source, "gi");
+  let out = "";
+  let pos = 0;
+  for (;;) {
+    re.lastIndex = pos;
+    const m = re.exec(input);
+    if (!m) break;
+    const start = m.index + m[0].length;
+    const closing = close(m).toLowerCase();
+    const end = lower.indexOf(closing, start);
+    out += input.slice(pos, m.index);
+    if (end < 0) {
+      out += replace(input.slice(start), m);
+      return out;
+    }
+    out += replace(input.slice(start, end), m);
+    // Past the close tag's ">" (it may carry blanks before it).
+    const gt = input.indexOf(">", end);
+    pos = gt < 0 ? input.length : gt + 1;
+  }
+  return out + input.slice(pos);
+}
+
 /** HTML without scripts, styles and navigation; headings become Markdown headings. */
 export function htmlToMarkdown(html: string): string {
-  let s = html
-    .replace(/<!--[\s\S]*?-->/g, " ")
-    .replace(/<(script|style|noscript|template|svg|nav|header|footer|aside|iframe|form|button)\b[\s\S]*?<\/\1\s*>/gi, " ")
-    .replace(/<(script|style|nav)\b[^>]*\/>/gi, " ");
-  const title = /<title[^>]*>([\s\S]*?)<\/title>/i.exec(s)?.[1];
-  s = s.replace(/<head\b[\s\S]*?<\/head\s*>/i, " ");
-  s = s.replace(/<h([1-6])\b[^>]*>([\s\S]*?)<\/h\1\s*>/gi, (_a, level: string, inner: string) => `\n\n${"#".repeat(Number(level))} ${inner.replace(/<[^>]+>/g, " ").replace(/\s+/g, " ").trim()}\n\n`);
+  let s = replaceSpans(html, /<!--/, () => "-->", () => " ").replace(/-->/g, " ");
+  s = s.replace(new RegExp(`<(${DROPPED_BLOCKS.join("|")})\\b[^<>]*\\/>`, "gi"), " ");
+  s = replaceSpans(s, new RegExp(`<(${DROPPED_BLOCKS.join("|")})\\b[^<>]*>`), (m) => `</${m[1]}`, () => " ");
+  const titleAt = s.toLowerCase().indexOf("<title");
+  let title: string | undefined;
+  if (titleAt >= 0) {
+    const open = s.indexOf(">", titleAt);
+    const close = open < 0 ? -1 : s.toLowerCase().indexOf("</title", open);
+    if (close > open) title = s.slice(open + 1, close);
+  }
+  const headAt = s.toLowerCase().search(/<head\b/);
+  if (headAt >= 0) {
+    const headEnd = s.toLowerCase().indexOf("</head", headAt);
+    if (headEnd >= 0) {
+      const gt = s.indexOf(">", headEnd);
+      s = `${s.slice(0, headAt)} ${s.slice(gt < 0 ? s.length : gt + 1)}`;
+    }
+  }
+  s = replaceSpans(s, /<h([1-6])\b[^<>]*>/, (m) => `</h${m[1]}`, (inner, m) => `\n\n${"#".repeat(Number(m[1]))} ${inner.replace(/<[^<>]+>/g, " ").replace(/\s+/g, " ").trim()}\n\n`);
   s = s
-    .replace(/<li\b[^>]*>/gi, "\n- ")
-    .replace(/<br\s*\/?>/gi, "\n")
-    .replace(/<\/(p|div|section|article|li|ul|ol|table|tr|blockquote|pre|main|dl|dd|dt)\s*>/gi, "\n\n")
-    .replace(/<\/(td|th)\s*>/gi, " | ")
-    .replace(/<[^>]+>/g, " ");
+    .replace(/<li\b[^<>]*>/gi, "\n- ")
+    .replace(/<br[ \t\n]*\/?>/gi, "\n")
+    .replace(/<\/(p|div|section|article|li|ul|ol|table|tr|blockquote|pre|main|dl|dd|dt)[ \t\n]*>/gi, "\n\n")
+    .replace(/<\/(td|th)[ \t\n]*>/gi, " | ")
+    .replace(/<[^<>]+>/g, " ");
   s = decodeEntities(s)
     .split("\n")
     .map((line) => line.replace(/[ \t\u00a0]+/g, " ").trim())
     .join("\n")
     .replace(/\n{3,}/g, "\n\n");
-  if (!/^\s*#/.test(s) && title?.trim()) s = `# ${decodeEntities(title).trim()}\n\n${s}`;
+  if (!/^[ \t\n]*#/.test(s) && title?.trim()) s = `# ${decodeEntities(title.replace(/<[^<>]+>/g, " ")).trim()}\n\n${s}`;
   return s.trim();
 }
 
@@ -193,12 +263,18 @@ export function jsonText(source: string): string {
   return lines.join("\n").replace(/\n{3,}/g, "\n\n");
 }
 
-async function pdfText(bytes: Uint8Array): Promise<string> {
+async function pdfText(bytes: Uint8Array, limits: ExtractLimits): Promise<string> {
   const { extractText, getDocumentProxy } = await import("unpdf");
   let pages: string[];
+  // pdf.js may detach the buffer it is given: hand it a copy.
+  const pdf = await getDocumentProxy(new Uint8Array(bytes)).catch((err: unknown) => {
+    throw new ExtractionError(`The PDF could not be read (corrupt or encrypted): ${String((err as Error)?.message ?? err).slice(0, 200)}`);
+  });
+  // Checked before any page is parsed: the page count is in the document's catalogue.
+  if (pdf.numPages > limits.maxPdfPages) {
+    throw new ExtractionError(`The PDF has ${pdf.numPages} pages; at most ${limits.maxPdfPages} pages are read per document`);
+  }
   try {
-    // pdf.js may detach the buffer it is given: hand it a copy.
-    const pdf = await getDocumentProxy(new Uint8Array(bytes));
     const result = await extractText(pdf, { mergePages: false });
     pages = Array.isArray(result.text) ? result.text : [result.text];
   } catch (err) {
@@ -210,20 +286,35 @@ async function pdfText(bytes: Uint8Array): Promise<string> {
 }
 
 /** DOCX = zip with word/document.xml: paragraphs of runs; Heading styles become Markdown headings. */
-export function docxMarkdown(bytes: Uint8Array): string {
+export function docxMarkdown(bytes: Uint8Array, limits: ExtractLimits = DEFAULT_EXTRACT_LIMITS): string {
   let xml: string;
   try {
-    const files = unzipSync(bytes, { filter: (f) => f.name === "word/document.xml" });
+    // The zip directory's sizes are checked before anything is inflated (fflate allocates the
+    // claimed size up front), and the inflated length again after (a directory can lie low).
+    const files = unzipSync(bytes, {
+      filter: (f) => {
+        if (f.name !== "word/document.xml") return false;
+        if (f.originalSize > limits.maxDecompressedBytes) {
+          throw new ExtractionError(`The Word document is too large once uncompressed (${f.originalSize} bytes; at most ${limits.maxDecompressedBytes})`);
+        }
+        if (f.originalSize / Math.max(1, f.size) > limits.maxCompressionRatio) {
+          throw new ExtractionError(`The Word document's compression ratio (${Math.round(f.originalSize / Math.max(1, f.size))}:1) is beyond ${limits.maxCompressionRatio}:1: refused as a zip bomb`);
+        }
+        return true;
+      },
+    });
     const doc = files["word/document.xml"];
     if (!doc) throw new Error("word/document.xml is missing");
+    if (doc.length > limits.maxDecompressedBytes) throw new ExtractionError("The Word document is too large once uncompressed");
     xml = new TextDecoder().decode(doc);
   } catch (err) {
+    if (err instanceof ExtractionError) throw err;
     throw new ExtractionError(`The Word document could not be read: ${String((err as Error)?.message ?? err).slice(0, 200)}`);
   }
   const paragraphs: string[] = [];
-  for (const p of xml.match(/<w:p[\s>][\s\S]*?<\/w:p>/g) ?? []) {
-    const style = /<w:pStyle\s+w:val="([^"]+)"/.exec(p)?.[1] ?? "";
-    const runs = (p.match(/<w:t(?:\s[^>]*)?>[^<]*<\/w:t>|<w:tab\/>|<w:br\/>/g) ?? [])
+  for (const p of paragraphsOf(xml)) {
+    const style = /<w:pStyle[ \t\n]+w:val="([^"]*)"/.exec(p)?.[1] ?? "";
+    const runs = (p.match(/<w:t(?:[ \t\n][^<>]*)?>[^<]*<\/w:t>|<w:tab\/>|<w:br\/>/g) ?? [])
       .map((r) => (r === "<w:tab/>" ? "\t" : r === "<w:br/>" ? "\n" : decodeEntities(r.replace(/<[^>]+>/g, ""))))
       .join("");
     if (!runs.trim()) continue;
@@ -232,4 +323,23 @@ export function docxMarkdown(bytes: Uint8Array): string {
   }
   if (!paragraphs.length) throw new ExtractionError("The Word document contains no text");
   return paragraphs.join("\n\n");
+}
+
+/** `<w:p …>…</w:p>` bodies, found with indexOf (a lazy pattern is quadratic on unclosed paragraphs). */
+function paragraphsOf(xml: string): string[] {
+  const out: string[] = [];
+  const open = /<w:p[ \t\n>]/g;
+  let pos = 0;
+  for (;;) {
+    open.lastIndex = pos;
+    const m = open.exec(xml);
+    if (!m) return out;
+    const end = xml.indexOf("</w:p>", m.index);
+    if (end < 0) return out;
+    // A nested unclosed opening: the paragraph starts at the last opening before its close.
+    const body = xml.slice(m.index, end + 6);
+    const inner = body.lastIndexOf("<w:p", body.length - 6);
+    out.push(inner > 0 && /<w:p[ \t\n>]/.test(body.slice(inner, inner + 5)) ? body.slice(inner) : body);
+    pos = end + 6;
+  }
 }

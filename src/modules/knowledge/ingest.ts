@@ -82,10 +82,16 @@ export async function ingestDocument(env: Env, job: IngestJob): Promise<void> {
   let chunks;
   let text: string;
   try {
-    const sections = await extractSections(doc.fileType as FileType, bytes);
+    const limits = config(env).knowledge.limits;
+    const sections = await extractSections(doc.fileType as FileType, bytes, limits);
     text = sections.map((s) => (s.heading ? `${s.heading}\n\n${s.text}` : s.text)).join("\n\n");
-    chunks = chunkSections(sections, { chunkSize: settings.chunk_size, chunkOverlap: settings.chunk_overlap });
+    chunks = chunkSections(sections, { chunkSize: Math.max(limits.minChunkSize, settings.chunk_size), chunkOverlap: settings.chunk_overlap });
     if (!chunks.length) throw new ExtractionError("The file contains no extractable text");
+    if (chunks.length > limits.maxChunksPerDocument) {
+      throw new ExtractionError(
+        `The document would make ${chunks.length} chunks; at most ${limits.maxChunksPerDocument} are allowed per document (split it, or use a larger chunk_size)`,
+      );
+    }
   } catch (err) {
     if (err instanceof ExtractionError) {
       log("warn", "document extraction failed", { documentId: doc.id, error: err.message });

@@ -6,6 +6,7 @@ import { requireAuth } from "../../middleware/auth";
 import { PaginationSchema } from "../programs/schemas";
 import { ListUsersQuery, UpdateUserSchema, UserDetailSchema, UserSummarySchema } from "./schemas";
 import * as service from "./service";
+import { eraseEndUser, exportEndUser } from "./rights";
 
 const tags = ["Users"];
 const security = [{ bearerAuth: [] }];
@@ -33,7 +34,40 @@ const updateRoute = createRoute({
   responses: { 200: jsonContent(UserDetailSchema, "User"), ...errorResponses(400, 401, 403, 404, 422, 429) },
 });
 
+const eraseRoute = createRoute({
+  method: "delete", path: "/api/v1/users/{user_id}", tags, security,
+  middleware: [requireAuth({ permission: "admin" })] as const,
+  summary: "Erase an end user and everything held about them (GDPR): messages, conversations, enrolments, proactive ledger, files",
+  request: { params: UserParams },
+  responses: { 200: jsonContent(z.object({ user_id: z.string(), erased: z.literal(true), summary: z.record(z.string(), z.number()) }), "Erased"), ...errorResponses(401, 403, 404, 422, 429) },
+});
+const exportRoute = createRoute({
+  method: "get", path: "/api/v1/users/{user_id}/export", tags, security,
+  middleware: [requireAuth({ permission: "admin" })] as const,
+  summary: "Everything held about an end user (GDPR access request), as JSON",
+  request: { params: UserParams },
+  responses: {
+    200: jsonContent(
+      z.object({
+        user_id: z.string(),
+        creator_id: z.string(),
+        exported_at: z.string(),
+        format_version: z.number(),
+        data: z.record(z.string(), z.array(z.record(z.string(), z.unknown()))),
+        files: z.array(z.object({ key: z.string(), size: z.number(), uploaded: z.string() })),
+      }),
+      "Export",
+    ),
+    ...errorResponses(401, 403, 404, 422, 429),
+  },
+});
+
 export const usersRouter = createRouter({ rateLimit: "default" })
+  .openapi(eraseRoute, async (c) => {
+    const userId = c.req.valid("param").user_id;
+    return c.json({ user_id: userId, erased: true as const, summary: await eraseEndUser(c.env, c.get("creatorId")!, userId) }, 200);
+  })
+  .openapi(exportRoute, async (c) => c.json(await exportEndUser(c.env, c.get("creatorId")!, c.req.valid("param").user_id), 200))
   .openapi(listRoute, async (c) => c.json(await service.listUsers(c.env, c.get("creatorId")!, c.req.valid("query")), 200))
   .openapi(getRoute, async (c) => c.json(await service.getUser(c.env, c.get("creatorId")!, c.req.valid("param").user_id), 200))
   .openapi(updateRoute, async (c) =>
