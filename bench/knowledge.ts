@@ -158,6 +158,11 @@ async function main() {
     });
     const session = (await reg.json()) as { access_token: string; creator: { id: string } };
     const auth = { Authorization: `Bearer ${session.access_token}` };
+    // A full run outlasts the access token (15 min): sign in again when one is refused.
+    const signInAgain = async () => {
+      const res = await fetch(`${base}/api/v1/auth/login`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ email, password: "Correct-Horse-Battery-9" }) });
+      auth.Authorization = `Bearer ${((await res.json()) as { access_token: string }).access_token}`;
+    };
     const kb = (await (
       await fetch(`${base}/api/v1/knowledge-bases`, { method: "POST", headers: { ...auth, "Content-Type": "application/json" }, body: JSON.stringify({ name: "SciFact" }) })
     ).json()) as { id: string; settings: unknown };
@@ -219,12 +224,20 @@ async function main() {
 
     let errors = 0;
     const search = async (query: string, mode: string, limit: number) => {
-      const t0 = performance.now();
-      const res = await fetch(`${base}/api/v1/ai/documents/search`, {
-        method: "POST",
-        headers: { ...auth, "Content-Type": "application/json" },
-        body: JSON.stringify({ query, mode, limit, knowledge_base_id: kb.id }),
-      });
+      const send = () =>
+        fetch(`${base}/api/v1/ai/documents/search`, {
+          method: "POST",
+          headers: { ...auth, "Content-Type": "application/json" },
+          body: JSON.stringify({ query, mode, limit, knowledge_base_id: kb.id }),
+        });
+      let t0 = performance.now();
+      let res = await send();
+      if (res.status === 401) {
+        await res.arrayBuffer();
+        await signInAgain();
+        t0 = performance.now();
+        res = await send();
+      }
       if (res.status !== 200) {
         errors++;
         console.error(`search failed (${mode}): ${res.status} ${(await res.text()).slice(0, 300)}`);
