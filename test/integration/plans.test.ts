@@ -65,7 +65,7 @@ describe("PUT /api/v1/operator/creators/{creator_id}/plan", () => {
 });
 
 describe("plan limits", () => {
-  it("a reached AI limit is a 429 naming it, with a mail at 80 % and at 100 %", async () => {
+  it("a reached AI limit is a 429 naming it, with a notification and a mail at 80 % and at 100 %", async () => {
     const s = await createCreator();
     await setPlan(s.creator.id, { tier: "free", overrides: { ai_messages: { day: 5 } } });
     const ask = () => api("/api/v1/ai/conversations", { method: "POST", token: s.access_token, json: { message: "What is the capital of Mongolia?" } });
@@ -74,6 +74,9 @@ describe("plan limits", () => {
     expect(at80).toMatch(/4 of 5 .*ai_messages.* per day \(80 %\)/);
     const at100 = await captureMail(s.email, async () => expect((await ask()).status).toBe(200));
     expect(at100).toMatch(/used all 5 .*ai_messages/);
+    // The in-app notifications (written before the mail) tell the owner too, once per threshold.
+    const inApp = await json(await api("/api/v1/notifications?limit=10", { token: s.access_token }));
+    expect(inApp.notifications.map((n: { kind: string }) => n.kind).sort()).toEqual(["quota_near", "quota_reached"]);
     const refused = await ask();
     expect(refused.status).toBe(429);
     expect(Number(refused.headers.get("Retry-After"))).toBeGreaterThan(0);

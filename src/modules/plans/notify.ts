@@ -1,6 +1,6 @@
-// Plan notices at 80 % and 100 % of a limit. For now a mail to the workspace's email; the in-app
-// notifications of the notifications module replace the body of `notifyPlanThresholds` when they land
-// (the seam: one function, called off the request path, with the thresholds the meter returned once).
+// Plan notices at 80 % and 100 % of a limit: an in-app notification for the owner and admins
+// (pushed live through the inbox stream) and a mail to the workspace's email, each sent once per
+// threshold and period (the meter returns a crossed threshold once; this runs off the request path).
 import { eq } from "drizzle-orm";
 import { getDb } from "../../db/client";
 import { creators } from "../../db/schema";
@@ -8,6 +8,7 @@ import type { Env } from "../../env";
 import { config } from "../../config";
 import { log } from "../../lib/logging";
 import { mailSender } from "../../lib/mail";
+import { notify } from "../notifications/service";
 import type { Threshold } from "../../../durable-objects/usage-meter";
 
 const LABELS: Record<string, string> = {
@@ -28,6 +29,12 @@ export async function notifyPlanThresholds(env: Env, creatorId: string, crossed:
       t.percent >= 100
         ? `Your workspace has used all ${t.max} ${what} of the ${creator.tier} plan. Further requests are refused until the ${t.period} ends.`
         : `Your workspace has used ${t.used} of ${t.max} ${what} (${t.percent} %) of the ${creator.tier} plan.`;
+    await notify(env, creatorId, {
+      kind: t.percent >= 100 ? "quota_reached" : "quota_near",
+      title: t.percent >= 100 ? `The ${t.limit} limit per ${t.period} is reached` : `${t.percent} % of the ${t.limit} limit per ${t.period} used`,
+      body: text,
+      data: { limit: t.limit, period: t.period, used: t.used, max: t.max, percent: t.percent },
+    }).catch((err: unknown) => log("warn", "plan notification not written", { creator_id: creatorId, error: String(err) }));
     await mailSender(env).send({
       to: creator.email,
       subject: `EdgeCoach: ${t.percent} % of your ${t.limit} limit per ${t.period}`,
