@@ -89,6 +89,7 @@ export interface Config {
   plans: { enabled: boolean };
   webhooks: { allowPrivateUrls: boolean; timeoutMs: number; maxConcurrencyPerEndpoint: number; disableAfterHours: number };
   notifications: { emailHandoverWhenNoAgentOnline: boolean };
+  analyticsExports: { perDay: number; linkTtlSeconds: number };
   rateLimits: {
     enabled: boolean;
     perClient: Record<"auth" | "uploads" | "chat" | "search" | "default", RateRule>;
@@ -350,6 +351,12 @@ export function config(env: Env): Config {
     notifications: {
       // A handover mails the creator's agents when none is connected to the live inbox.
       emailHandoverWhenNoAgentOnline: (env.HANDOVER_EMAIL_WHEN_NO_AGENT_ONLINE ?? "true") === "true",
+    },
+    analyticsExports: {
+      // creator-hub-api.md "Export Analytics Data": 10 a day per creator (the GDPR export has its own limit).
+      perDay: Math.max(1, int(env.ANALYTICS_EXPORTS_PER_DAY, 10)),
+      // A download link is a bearer credential: short-lived, re-issued by every status read.
+      linkTtlSeconds: Math.max(60, int(env.ANALYTICS_EXPORT_LINK_TTL_SECONDS, 3600)),
     },
     rateLimits: {
       enabled: (env.RATE_LIMITS_ENABLED ?? "true") !== "false",

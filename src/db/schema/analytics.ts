@@ -111,3 +111,24 @@ export const conversationRatings = sqliteTable("conversation_ratings", {
   memberId: text("member_id"),
   createdAt: text("created_at").notNull(),
 });
+
+/** Analytics exports (POST /api/v1/analytics/export): built on the JOBS queue into R2 under the creator prefix. */
+export const analyticsExports = sqliteTable(
+  "analytics_exports",
+  {
+    id: text("id").primaryKey(),
+    creatorId: text("creator_id").notNull(),
+    memberId: text("member_id").notNull(),
+    format: text("format", { enum: ["csv", "json"] }).notNull(),
+    metrics: text("metrics", { mode: "json" }).$type<string[]>().notNull(),
+    period: text("period").notNull(),
+    delivery: text("delivery", { enum: ["download", "email"] }).notNull(),
+    status: text("status", { enum: ["queued", "processing", "completed", "failed"] }).notNull(),
+    r2Key: text("r2_key"),
+    sizeBytes: integer("size_bytes"),
+    error: text("error"),
+    createdAt: text("created_at").notNull().default(now),
+    completedAt: text("completed_at"),
+  },
+  (t) => [index("analytics_exports_creator_created").on(t.creatorId, t.createdAt)],
+);
