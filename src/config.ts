@@ -90,6 +90,7 @@ export interface Config {
   webhooks: { allowPrivateUrls: boolean; timeoutMs: number; maxConcurrencyPerEndpoint: number; disableAfterHours: number };
   notifications: { emailHandoverWhenNoAgentOnline: boolean };
   analyticsExports: { perDay: number; linkTtlSeconds: number };
+  analytics: { knowledgeGapSimilarity: number };
   rateLimits: {
     enabled: boolean;
     perClient: Record<"auth" | "uploads" | "chat" | "search" | "default", RateRule>;
@@ -357,6 +358,11 @@ export function config(env: Env): Config {
       perDay: Math.max(1, int(env.ANALYTICS_EXPORTS_PER_DAY, 10)),
       // A download link is a bearer credential: short-lived, re-issued by every status read.
       linkTtlSeconds: Math.max(60, int(env.ANALYTICS_EXPORT_LINK_TTL_SECONDS, 3600)),
+    },
+    analytics: {
+      // Cosine similarity at which two unanswered questions share a knowledge gap (tuned on the local
+      // provider's n-gram embeddings; a semantic model groups paraphrases well above it).
+      knowledgeGapSimilarity: Math.min(0.99, Math.max(0.1, Number(env.KNOWLEDGE_GAP_SIMILARITY ?? "0.5") || 0.5)),
     },
     rateLimits: {
       enabled: (env.RATE_LIMITS_ENABLED ?? "true") !== "false",

@@ -136,6 +136,7 @@ export interface Env {
   HANDOVER_EMAIL_WHEN_NO_AGENT_ONLINE?: string;
   ANALYTICS_EXPORTS_PER_DAY?: string;
   ANALYTICS_EXPORT_LINK_TTL_SECONDS?: string;
+  KNOWLEDGE_GAP_SIMILARITY?: string;
 
   // Secrets
   /** Wraps signing keys and channel secrets at rest (AES-GCM). */

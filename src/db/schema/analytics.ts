@@ -132,3 +132,26 @@ export const analyticsExports = sqliteTable(
   },
   (t) => [index("analytics_exports_creator_created").on(t.creatorId, t.createdAt)],
 );
+
+/**
+ * Questions the assistant could not answer (the knowledge-gap loop): the question of a fallback answer,
+ * of a handover, of a low rating. Per creator, bounded (newest kept), erased with the end user; the
+ * embedding is filled on the first knowledge-gaps read that needs it.
+ */
+export const unansweredQuestions = sqliteTable(
+  "unanswered_questions",
+  {
+    /** `<conversation>:<seq>:<reason>`: a retried flush or rating records nothing twice. */
+    id: text("id").primaryKey(),
+    creatorId: text("creator_id").notNull(),
+    conversationId: text("conversation_id").notNull(),
+    endUserId: text("end_user_id"),
+    channel: text("channel").notNull(),
+    question: text("question").notNull(),
+    reason: text("reason", { enum: ["fallback", "handover", "low_rating"] }).notNull(),
+    embedding: text("embedding"),
+    embeddingModel: text("embedding_model"),
+    createdAt: text("created_at").notNull(),
+  },
+  (t) => [index("unanswered_questions_creator_created").on(t.creatorId, t.createdAt), index("unanswered_questions_end_user").on(t.endUserId)],
+);

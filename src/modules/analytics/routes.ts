@@ -6,7 +6,8 @@ import { errorResponses, jsonBody, jsonContent } from "../../lib/schemas";
 import { requireAuth } from "../../middleware/auth";
 import { recordRating } from "./ratings";
 import { downloadExport, getExport, requestExport } from "./exports";
-import { AnyObject, DetailedQuery, DownloadQuery, ExportBody, ExportParams, ExportSchema, OverviewQuery, RatingBody, RatingParams, RatingSchema, SupportDashboardQuery } from "./schemas";
+import { knowledgeGaps } from "./gaps";
+import { AnyObject, KnowledgeGapsQuery, DetailedQuery, DownloadQuery, ExportBody, ExportParams, ExportSchema, OverviewQuery, RatingBody, RatingParams, RatingSchema, SupportDashboardQuery } from "./schemas";
 import * as service from "./service";
 
 const tags = ["Analytics"];
@@ -100,6 +101,17 @@ const exportDownloadRoute = createRoute({
   },
 });
 
+const gapsRoute = createRoute({
+  method: "get",
+  path: "/api/v1/analytics/knowledge-gaps",
+  tags,
+  security,
+  middleware: [requireAuth({ permission: "read" })] as const,
+  summary: "Questions the assistant could not answer, grouped by meaning: examples, count and trend against the previous period",
+  request: { query: KnowledgeGapsQuery },
+  responses: { 200: jsonContent(AnyObject, "Knowledge gaps"), ...errorResponses(401, 422, 429) },
+});
+
 const withRowsRead = (r: { rowsRead: number }) => ({ "X-D1-Rows-Read": String(r.rowsRead) });
 
 export const analyticsRouter = createRouter({ rateLimit: "default" })
@@ -136,6 +148,7 @@ export const analyticsRouter = createRouter({ rateLimit: "default" })
       headers: { "Content-Type": file.contentType, "Content-Disposition": `attachment; filename="${file.filename}"`, "Cache-Control": "private, no-store" },
     });
   })
+  .openapi(gapsRoute, async (c) => c.json(await knowledgeGaps(c.env, c.get("creatorId")!, c.req.valid("query")), 200))
   .openapi(supportRoute, async (c) => {
     const r = await service.supportDashboard(c.env, c.get("creatorId")!, c.req.valid("query"));
     return c.json(r.body, 200, withRowsRead(r));

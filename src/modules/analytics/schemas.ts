@@ -56,3 +56,8 @@ export const ExportSchema = z
     expires_at: z.string().nullable(),
   })
   .openapi("AnalyticsExport");
+
+export const KnowledgeGapsQuery = z.object({
+  period: z.enum(["7d", "30d", "90d"]).default("30d"),
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+});
