@@ -89,6 +89,8 @@ export interface Config {
   plans: { enabled: boolean };
   webhooks: { allowPrivateUrls: boolean; timeoutMs: number; maxConcurrencyPerEndpoint: number; disableAfterHours: number };
   notifications: { emailHandoverWhenNoAgentOnline: boolean };
+  analyticsExports: { perDay: number; linkTtlSeconds: number };
+  analytics: { knowledgeGapSimilarity: number };
   rateLimits: {
     enabled: boolean;
     perClient: Record<"auth" | "uploads" | "chat" | "search" | "default", RateRule>;
@@ -350,6 +352,17 @@ export function config(env: Env): Config {
     notifications: {
       // A handover mails the creator's agents when none is connected to the live inbox.
       emailHandoverWhenNoAgentOnline: (env.HANDOVER_EMAIL_WHEN_NO_AGENT_ONLINE ?? "true") === "true",
+    },
+    analyticsExports: {
+      // creator-hub-api.md "Export Analytics Data": 10 a day per creator (the GDPR export has its own limit).
+      perDay: Math.max(1, int(env.ANALYTICS_EXPORTS_PER_DAY, 10)),
+      // A download link is a bearer credential: short-lived, re-issued by every status read.
+      linkTtlSeconds: Math.max(60, int(env.ANALYTICS_EXPORT_LINK_TTL_SECONDS, 3600)),
+    },
+    analytics: {
+      // Cosine similarity at which two unanswered questions share a knowledge gap (tuned on the local
+      // provider's n-gram embeddings; a semantic model groups paraphrases well above it).
+      knowledgeGapSimilarity: Math.min(0.99, Math.max(0.1, Number(env.KNOWLEDGE_GAP_SIMILARITY ?? "0.5") || 0.5)),
     },
     rateLimits: {
       enabled: (env.RATE_LIMITS_ENABLED ?? "true") !== "false",

@@ -134,6 +134,9 @@ export interface Env {
   WEBHOOK_MAX_CONCURRENCY_PER_ENDPOINT?: string;
   WEBHOOK_DISABLE_AFTER_HOURS?: string;
   HANDOVER_EMAIL_WHEN_NO_AGENT_ONLINE?: string;
+  ANALYTICS_EXPORTS_PER_DAY?: string;
+  ANALYTICS_EXPORT_LINK_TTL_SECONDS?: string;
+  KNOWLEDGE_GAP_SIMILARITY?: string;
 
   // Secrets
   /** Wraps signing keys and channel secrets at rest (AES-GCM). */

@@ -56,6 +56,8 @@ registerOwnedTable({ table: "analytics_topics", column: "creator_id" });
 registerOwnedTable({ table: "analytics_active_users", column: "creator_id" });
 registerOwnedTable({ table: "conversation_ratings", column: "creator_id" });
 registerOwnedTable({ table: "conversation_analytics", column: "creator_id" });
+registerOwnedTable({ table: "analytics_exports", column: "creator_id" });
+registerOwnedTable({ table: "unanswered_questions", column: "creator_id", endUser: "end_user_id = ?" });
 registerOwnedTable({ table: "activity_events", column: "creator_id" });
 registerOwnedTable({ table: "webhook_endpoints", column: "creator_id", redact: ["secret"] });
 registerOwnedTable({ table: "webhook_deliveries", column: "creator_id" });

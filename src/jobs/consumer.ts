@@ -9,6 +9,7 @@ import { deliverSends } from "../modules/proactive/send";
 import { ingestDocument, markFailed } from "../modules/knowledge/ingest";
 import { config } from "../config";
 import { deliverWebhook } from "../modules/webhooks/deliver";
+import { buildExport } from "../modules/analytics/exports";
 import type { JobMessage } from "./types";
 import { flushMetrics, recordJob } from "../modules/metrics";
 
@@ -43,6 +44,8 @@ async function handle(env: Env, job: JobMessage, attempts: number): Promise<Outc
       return ingestDocument(env, job);
     case "webhook.deliver":
       return deliverWebhook(env, job);
+    case "analytics.export":
+      return buildExport(env, job, attempts);
   }
 }
 

@@ -15,4 +15,6 @@ export type JobMessage =
   /** Deliver a chunk of claimed proactive sends (each is idempotent on its own). */
   | { type: "proactive.send"; sendIds: number[] }
   /** Send one outgoing webhook delivery (src/modules/webhooks/deliver.ts; retries are new messages). */
-  | { type: "webhook.deliver"; creatorId: string; deliveryId: string };
+  | { type: "webhook.deliver"; creatorId: string; deliveryId: string }
+  /** Build one analytics export into R2 (src/modules/analytics/exports.ts; a finished one is a no-op). */
+  | { type: "analytics.export"; creatorId: string; exportId: string };

@@ -111,3 +111,47 @@ export const conversationRatings = sqliteTable("conversation_ratings", {
   memberId: text("member_id"),
   createdAt: text("created_at").notNull(),
 });
+
+/** Analytics exports (POST /api/v1/analytics/export): built on the JOBS queue into R2 under the creator prefix. */
+export const analyticsExports = sqliteTable(
+  "analytics_exports",
+  {
+    id: text("id").primaryKey(),
+    creatorId: text("creator_id").notNull(),
+    memberId: text("member_id").notNull(),
+    format: text("format", { enum: ["csv", "json"] }).notNull(),
+    metrics: text("metrics", { mode: "json" }).$type<string[]>().notNull(),
+    period: text("period").notNull(),
+    delivery: text("delivery", { enum: ["download", "email"] }).notNull(),
+    status: text("status", { enum: ["queued", "processing", "completed", "failed"] }).notNull(),
+    r2Key: text("r2_key"),
+    sizeBytes: integer("size_bytes"),
+    error: text("error"),
+    createdAt: text("created_at").notNull().default(now),
+    completedAt: text("completed_at"),
+  },
+  (t) => [index("analytics_exports_creator_created").on(t.creatorId, t.createdAt)],
+);
+
+/**
+ * Questions the assistant could not answer (the knowledge-gap loop): the question of a fallback answer,
+ * of a handover, of a low rating. Per creator, bounded (newest kept), erased with the end user; the
+ * embedding is filled on the first knowledge-gaps read that needs it.
+ */
+export const unansweredQuestions = sqliteTable(
+  "unanswered_questions",
+  {
+    /** `<conversation>:<seq>:<reason>`: a retried flush or rating records nothing twice. */
+    id: text("id").primaryKey(),
+    creatorId: text("creator_id").notNull(),
+    conversationId: text("conversation_id").notNull(),
+    endUserId: text("end_user_id"),
+    channel: text("channel").notNull(),
+    question: text("question").notNull(),
+    reason: text("reason", { enum: ["fallback", "handover", "low_rating"] }).notNull(),
+    embedding: text("embedding"),
+    embeddingModel: text("embedding_model"),
+    createdAt: text("created_at").notNull(),
+  },
+  (t) => [index("unanswered_questions_creator_created").on(t.creatorId, t.createdAt), index("unanswered_questions_end_user").on(t.endUserId)],
+);

@@ -3,3 +3,4 @@ export { analyticsRouter } from "./routes";
 export { afterMirror, withAnalytics } from "./mirror-hook";
 export { recordActivity, sweepActivity } from "./dispatch";
 export { recordUserCreated } from "./users";
+export { recordRating } from "./ratings";

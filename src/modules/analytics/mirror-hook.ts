@@ -6,6 +6,7 @@ import { log } from "../../lib/logging";
 import type { ConversationState, StoredMessage } from "../../realtime";
 import { activityStatements } from "./activity";
 import { dispatchActivity } from "./dispatch";
+import { gapStatements } from "./gaps";
 import { rollupStatements } from "./rollups";
 
 export function withAnalytics(
@@ -14,7 +15,7 @@ export function withAnalytics(
   rows: StoredMessage[],
   mirror: D1PreparedStatement[],
 ): { statements: D1PreparedStatement[]; mirrorAt: number } {
-  const before = [...rollupStatements(env, state, rows), ...activityStatements(env, state, rows)];
+  const before = [...rollupStatements(env, state, rows), ...activityStatements(env, state, rows), ...gapStatements(env, state, rows)];
   return { statements: [...before, ...mirror], mirrorAt: before.length };
 }
 

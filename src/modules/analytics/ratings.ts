@@ -6,6 +6,7 @@ import { clock } from "../../lib/clock";
 import { AppError, conflict, notFound } from "../../lib/errors";
 import { notify } from "../notifications/service";
 import { recordActivity } from "./dispatch";
+import { lowRatingStatement } from "./gaps";
 
 export const LOW_RATING = 2;
 
@@ -33,6 +34,8 @@ export async function recordRating(env: Env, creatorId: string, conversationId: 
        WHERE EXISTS (SELECT 1 FROM conversation_ratings WHERE conversation_id = ?5 AND created_at = ?3 AND score = ?4 AND creator_id = ?1)
        ON CONFLICT (creator_id, granularity, bucket, channel) DO UPDATE SET rating_count = rating_count + 1, rating_sum = rating_sum + excluded.rating_sum`,
     ).bind(creatorId, conv.channel, at, input.score, conversationId),
+    // A low rating makes the conversation's last question a knowledge gap (a repeated rating is refused above, and this id is its own).
+    ...(input.score <= LOW_RATING ? [lowRatingStatement(env, creatorId, conversationId, at)] : []),
   ]);
   if (!inserted!.results.length) throw conflict("This conversation has already been rated");
   const rating = { conversation_id: conversationId, channel: conv.channel === "widget" ? "web" : conv.channel, score: input.score, comment, source: input.source, created_at: at };

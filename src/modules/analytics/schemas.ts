@@ -28,3 +28,36 @@ export const RatingSchema = z.object({
   source: z.enum(["visitor", "member"]),
   created_at: z.string(),
 });
+
+export const ExportBody = z
+  .object({
+    format: z.enum(["csv", "json"]),
+    metrics: z.array(z.enum(DETAILED_METRICS)).min(1).max(DETAILED_METRICS.length),
+    period: z.enum(["7d", "30d", "90d", "1y"]).default("30d"),
+    delivery: z.enum(["download", "email"]).default("download"),
+  })
+  .strict()
+  .openapi("AnalyticsExportRequest");
+export const ExportParams = z.object({ export_id: z.string().uuid().openapi({ param: { name: "export_id", in: "path" } }) });
+export const DownloadQuery = z.object({ token: z.string().min(1).max(500) });
+export const ExportSchema = z
+  .object({
+    id: z.string(),
+    status: z.enum(["queued", "processing", "completed", "failed"]),
+    format: z.enum(["csv", "json"]),
+    metrics: z.array(z.string()),
+    period: z.string(),
+    delivery: z.enum(["download", "email"]),
+    size_bytes: z.number().nullable(),
+    error: z.string().nullable(),
+    created_at: z.string(),
+    completed_at: z.string().nullable(),
+    download_url: z.string().nullable().openapi({ description: "When completed: a signed link that expires at expires_at (each status read issues a fresh one)" }),
+    expires_at: z.string().nullable(),
+  })
+  .openapi("AnalyticsExport");
+
+export const KnowledgeGapsQuery = z.object({
+  period: z.enum(["7d", "30d", "90d"]).default("30d"),
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+});

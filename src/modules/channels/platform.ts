@@ -33,7 +33,15 @@ export type InboundEvent =
     }
   | { kind: "edited"; externalMessageId: string; user: InboundUser; text: string; editedAt?: string }
   | { kind: "status"; externalMessageId: string; status: "sent" | "delivered" | "read" | "failed"; recipientId?: string; error?: string; at?: string }
-  | { kind: "membership"; user: InboundUser; status: string };
+  | { kind: "membership"; user: InboundUser; status: string }
+  /** A rating button pressed (Telegram inline keyboard callback_query, WhatsApp reply button `rate:<1-5>`). */
+  | { kind: "rating"; user: InboundUser; score: number };
+
+/** The payload of a rating button: `rate:<1-5>` (callback_data on Telegram, the reply id on WhatsApp). */
+export function ratingScore(payload: string | undefined): number | null {
+  const m = /^rate:([1-5])$/.exec(payload ?? "");
+  return m ? Number(m[1]) : null;
+}
 
 export interface KeyedEvent {
   /** De-duplication key within the channel (update_id, message id, status id + status). */

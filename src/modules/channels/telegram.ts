@@ -1,7 +1,7 @@
 // Telegram Bot API adapter: the calls we make (getMe, setWebhook, deleteWebhook, sendMessage), the
 // Update schema we accept and its normalization into inbound events.
 import { z } from "@hono/zod-openapi";
-import { isoFromEpoch, type InboundEvent, type KeyedEvent, type SendResult } from "./platform";
+import { isoFromEpoch, ratingScore, type InboundEvent, type KeyedEvent, type SendResult } from "./platform";
 
 /** `<bot id>:<35-ish url-safe chars>` as BotFather issues it. */
 export const TELEGRAM_TOKEN = /^\d{5,15}:[A-Za-z0-9_-]{30,60}$/;
@@ -57,7 +57,7 @@ export class TelegramClient {
     return this.call<boolean>("setWebhook", {
       url,
       secret_token: secretToken,
-      allowed_updates: ["message", "edited_message", "my_chat_member"],
+      allowed_updates: ["message", "edited_message", "my_chat_member", "callback_query"],
     });
   }
 
@@ -94,6 +94,7 @@ export const TelegramUpdate = z
       .object({ chat: Chat, from: User, date: z.number(), new_chat_member: z.object({ status: z.string() }).passthrough() })
       .passthrough()
       .optional(),
+    callback_query: z.object({ id: z.string(), from: User, message: Message.optional(), data: z.string().optional() }).passthrough().optional(),
   })
   .passthrough();
 export type TelegramUpdate = z.infer<typeof TelegramUpdate>;
@@ -125,6 +126,12 @@ export function telegramEvents(update: TelegramUpdate): KeyedEvent[] {
   } else if (update.my_chat_member) {
     const u = update.my_chat_member;
     event = { kind: "membership", user: userOf(u.chat, u.from), status: u.new_chat_member.status };
+  } else if (update.callback_query) {
+    // An inline keyboard button: only rating buttons are ours; the chat is the conversation.
+    const q = update.callback_query;
+    const score = ratingScore(q.data);
+    const chat = q.message?.chat ?? { id: q.from.id, type: "private", first_name: q.from.first_name, last_name: q.from.last_name };
+    if (score !== null) event = { kind: "rating", user: userOf(chat, q.from), score };
   }
   return event ? [{ key, event }] : [];
 }

@@ -2,7 +2,7 @@
 // normalization into inbound events, and sending text or templates through the Graph API.
 import { z } from "@hono/zod-openapi";
 import { timingSafeEqual } from "../../lib/crypto";
-import { isoFromEpoch, type InboundEvent, type KeyedEvent, type SendResult } from "./platform";
+import { isoFromEpoch, ratingScore, type InboundEvent, type KeyedEvent, type SendResult } from "./platform";
 import type { templatePayload } from "./whatsapp-template";
 
 /** E.164: a plus, a non-zero country digit, up to 15 digits in all. */
@@ -91,7 +91,7 @@ const Message = z
     document: z.object({ caption: z.string().optional() }).passthrough().optional(),
     button: z.object({ text: z.string().optional() }).passthrough().optional(),
     interactive: z
-      .object({ button_reply: z.object({ title: z.string() }).passthrough().optional(), list_reply: z.object({ title: z.string() }).passthrough().optional() })
+      .object({ button_reply: z.object({ id: z.string().optional(), title: z.string() }).passthrough().optional(), list_reply: z.object({ id: z.string().optional(), title: z.string() }).passthrough().optional() })
       .passthrough()
       .optional(),
   })
@@ -146,6 +146,12 @@ export function whatsappEvents(n: WhatsAppNotification, phoneNumberId: string): 
         const user = { externalId: `+${m.from.replace(/^\+/, "")}`, name: contact?.profile?.name };
         let event: InboundEvent;
         // Quick-reply buttons and list picks carry their label: that is what the user "said".
+        // A rating reply button (`rate:<1-5>`) is a rating, not something the user said.
+        const score = m.type === "interactive" ? ratingScore(m.interactive?.button_reply?.id ?? m.interactive?.list_reply?.id) : null;
+        if (score !== null) {
+          out.push({ key: `message:${m.id}`, event: { kind: "rating", user, score } });
+          continue;
+        }
         const said = m.type === "text" ? m.text?.body : m.type === "button" ? m.button?.text : m.type === "interactive" ? (m.interactive?.button_reply?.title ?? m.interactive?.list_reply?.title) : undefined;
         if (said !== undefined) {
           event = { kind: "message", externalMessageId: m.id, user, text: said, sentAt: isoFromEpoch(m.timestamp) };

@@ -6,6 +6,7 @@ import { newId } from "../../lib/ids";
 import { nodeById, progressOf } from "./flow";
 import { findProgram, loadVersion } from "./service";
 import type { EnrollmentRow } from "./executor";
+import { recordActivity } from "../analytics";
 
 const isUnique = (err: unknown) => /UNIQUE/i.test(String((err as Error)?.message) + String((err as { cause?: unknown })?.cause));
 
@@ -36,6 +37,7 @@ export async function enroll(env: Env, creatorId: string, userId: string, progra
     if (isUnique(err)) throw conflict("The user is already enrolled in this program");
     throw err;
   }
+  await recordActivity(env, creatorId, "program.enrolled", { enrollment_id: id, program_id: programId, user_id: userId, version: program.publishedVersion, enrolled_at: at }, `program.enrolled:${id}`);
   return { enrollment_id: id, program_id: programId, user_id: userId, version: program.publishedVersion, status: "active" as const, enrolled_at: at };
 }
 

@@ -15,6 +15,7 @@ import { deliverToEndUser } from "./delivery";
 import { nextNodeId, nodeById } from "./flow";
 import { loadVersion } from "./service";
 import { renderTemplate } from "./template";
+import { recordActivity } from "../analytics";
 
 export interface EnrollmentRow {
   id: string;
@@ -129,6 +130,8 @@ export async function commitStep(
 }
 
 async function onCompleted(env: Env, e: EnrollmentRow, user: UserRow | null, now: number) {
+  // The completion moved exactly once (the guarded UPDATE above): its id makes a retried call a no-op.
+  await recordActivity(env, e.creator_id, "program.completed", { enrollment_id: e.id, program_id: e.program_id, user_id: e.end_user_id, version: e.version, completed_at: new Date(now).toISOString() }, `program.completed:${e.id}`);
   const version = await loadVersion(env, e.program_id, e.version);
   const badge = version?.settings.completion_badge;
   if (typeof badge === "string" && user) {

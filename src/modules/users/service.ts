@@ -6,6 +6,7 @@ import { notFound } from "../../lib/errors";
 import { presentEnrollment } from "../programs/enrollments";
 import { ENGAGEMENT_WINDOW_DAYS, engagementSql } from "./engagement";
 import type { ListUsersQuery, UpdateUserSchema } from "./schemas";
+import { recordActivity } from "../analytics";
 
 interface Row {
   id: string;
@@ -157,5 +158,6 @@ export async function updateUser(env: Env, creatorId: string, userId: string, in
       creatorId,
     )
     .run();
+  await recordActivity(env, creatorId, "user.updated", { user_id: userId, changed: Object.keys(input).sort() });
   return getUser(env, creatorId, userId);
 }
