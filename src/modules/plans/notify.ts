@@ -8,6 +8,7 @@ import type { Env } from "../../env";
 import { config } from "../../config";
 import { log } from "../../lib/logging";
 import { mailSender } from "../../lib/mail";
+import { notify } from "../notifications";
 import type { Threshold } from "../../../durable-objects/usage-meter";
 
 const LABELS: Record<string, string> = {
@@ -33,6 +34,13 @@ export async function notifyPlanThresholds(env: Env, creatorId: string, crossed:
       subject: `EdgeCoach: ${t.percent} % of your ${t.limit} limit per ${t.period}`,
       text: `${text}\n\nSee the usage: ${config(env).publicBaseUrl}/api/v1/auth/dashboard`,
     });
+    // In the app too (owner and admins, live inbox): quota_near at 80 %, quota_reached at 100 %.
+    await notify(env, creatorId, {
+      kind: t.percent >= 100 ? "quota_reached" : "quota_near",
+      title: t.percent >= 100 ? `All ${LABELS[t.limit] ?? t.limit} per ${t.period} used` : `${t.percent} % of ${LABELS[t.limit] ?? t.limit} per ${t.period} used`,
+      body: text,
+      data: { limit: t.limit, period: t.period, percent: t.percent, used: t.used, max: t.max },
+    }).catch((err: unknown) => log("warn", "plan notification not written", { creator_id: creatorId, error: String(err) }));
     log("info", "plan.threshold", { creator_id: creatorId, limit: t.limit, period: t.period, percent: t.percent });
   }
 }
