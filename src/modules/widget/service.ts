@@ -4,7 +4,7 @@ import { tenant, getDb } from "../../db/client";
 import { widgetConfigs } from "../../db/schema";
 import type { Env } from "../../env";
 import { nowIso } from "../../lib/clock";
-import { invalid } from "../../lib/errors";
+import { forbidden, invalid } from "../../lib/errors";
 import { randomToken } from "../../lib/ids";
 import type { UpdateWidgetConfigInput } from "./schemas";
 
@@ -58,6 +58,18 @@ export async function updateConfig(env: Env, creatorId: string, input: UpdateWid
     .returning()
     .get();
   return row ?? current;
+}
+
+/** The web channel's `allowed_origins`: empty = any page; otherwise the page's Origin must be listed (none sent = refused). */
+export function originAllowed(row: Pick<WidgetConfigRow, "allowedOrigins">, origin: string | null): boolean {
+  return row.allowedOrigins.length === 0 || (origin !== null && row.allowedOrigins.includes(origin));
+}
+
+/** Refuses a page not in the creator's `allowed_origins` (widget sessions and widget sockets). */
+export async function assertOriginAllowed(env: Env, creatorId: string, origin: string | null): Promise<void> {
+  const t = tenant(env.DB, creatorId);
+  const row = await t.db.select({ allowedOrigins: widgetConfigs.allowedOrigins }).from(widgetConfigs).where(t.where(widgetConfigs)).get();
+  if (row && !originAllowed(row, origin)) throw forbidden("This website is not allowed to use the widget");
 }
 
 /** Public lookup by the key in the embed snippet (no tenant yet: this is how the tenant is found). */
