@@ -56,7 +56,7 @@ describe("embed code", () => {
     const a = (await (await api("/api/v1/creators/widget/embed-code", { token: c.access_token })).json()) as { embed_code: string };
     const b = (await (await api(`/api/v1/channels/widget/embed/${c.creator.id}`, { token: c.access_token })).json()) as { embed_code: string };
     expect(a.embed_code).toBe(b.embed_code);
-    expect(a.embed_code).toMatch(/^<script src="[^"]+\/widget\.js" data-widget-key="wk_[^"]+" async><\/script>$/);
+    expect(a.embed_code).toMatch(/^<script src="[^"]+\/widget\.js" data-widget-key="wk_[^"]+" integrity="sha384-[A-Za-z0-9+/=]+" crossorigin="anonymous" async><\/script>$/);
     const other = await createCreator();
     expect((await api(`/api/v1/channels/widget/embed/${other.creator.id}`, { token: c.access_token })).status).toBe(404);
     expect((await api(`/api/v1/channels/widget/embed/not-a-uuid`, { token: c.access_token })).status).toBe(422);

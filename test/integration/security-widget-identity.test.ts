@@ -58,3 +58,16 @@ describe("allowed_origins", () => {
     ok.webSocket?.close(1000, "done");
   });
 });
+
+describe("the embed snippet", () => {
+  it("carries the Subresource Integrity of the widget.js being served", async () => {
+    const c = await createCreator();
+    const embed = (await (await api("/api/v1/creators/widget/embed-code", { token: c.access_token })).json()) as { embed_code: string; integrity: string };
+    const script = await api("/widget.js");
+    expect(script.status).toBe(200);
+    const digest = new Uint8Array(await crypto.subtle.digest("SHA-384", await script.arrayBuffer()));
+    const expected = `sha384-${btoa(String.fromCharCode(...digest))}`;
+    expect(embed.integrity).toBe(expected);
+    expect(embed.embed_code).toContain(`integrity="${expected}" crossorigin="anonymous"`);
+  });
+});

@@ -77,8 +77,21 @@ export async function configByKey(env: Env, widgetKey: string): Promise<WidgetCo
   return (await getDb(env.DB).select().from(widgetConfigs).where(eq(widgetConfigs.widgetKey, widgetKey)).get()) ?? null;
 }
 
-export function embedSnippet(baseUrl: string, widgetKey: string): string {
-  return `<script src="${baseUrl.replace(/\/$/, "")}/widget.js" data-widget-key="${widgetKey}" async></script>`;
+export function embedSnippet(baseUrl: string, widgetKey: string, integrity: string | null = null): string {
+  const sri = integrity ? ` integrity="${integrity}" crossorigin="anonymous"` : "";
+  return `<script src="${baseUrl.replace(/\/$/, "")}/widget.js" data-widget-key="${widgetKey}"${sri} async></script>`;
+}
+
+let integrityCache: Promise<string | null> | undefined;
+
+/** The `sha384-…` of the deployed widget.js, written beside it at asset build time (null if absent). */
+export function widgetIntegrity(env: Env): Promise<string | null> {
+  integrityCache ??= (async () => {
+    const res = await env.ASSETS?.fetch("http://assets.local/widget.js.sri");
+    const text = res?.ok ? (await res.text()).trim() : "";
+    return /^sha384-[A-Za-z0-9+/=]+$/.test(text) ? text : null;
+  })().catch(() => null);
+  return integrityCache;
 }
 
 /** What the widget itself needs to draw (never the allowed origins or timestamps). */
