@@ -8,6 +8,8 @@ import { periodEnd, periodKeys, resolveLimits, type Period, type PlanOverrides }
 export interface Charge {
   limit: CountedLimit;
   amount?: number;
+  /** A platform ceiling below the plan's limits (the audience's AI answers per day): the lower one counts. */
+  ceiling?: Partial<Record<Period, number | null>>;
 }
 
 export interface Threshold {
@@ -70,7 +72,10 @@ export class UsageMeter extends DurableObject {
     const plans = charges.flatMap((c) =>
       (["day", "month"] as const).map((period) => {
         const row = sql.exec<{ used: number }>("SELECT used FROM counters WHERE name = ? AND period = ?", c.limit, keys[period]).toArray()[0];
-        return { limit: c.limit, period, amount: c.amount ?? 1, used: row?.used ?? 0, max: limits[c.limit][period] };
+        const plan = limits[c.limit][period];
+        const ceiling = c.ceiling?.[period] ?? null;
+        const max = plan === null ? ceiling : ceiling === null ? plan : Math.min(plan, ceiling);
+        return { limit: c.limit, period, amount: c.amount ?? 1, used: row?.used ?? 0, max };
       }),
     );
     const refused = plans.find((p) => p.max !== null && p.used + p.amount > p.max);

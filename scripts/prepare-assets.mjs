@@ -1,7 +1,8 @@
 // Prepares the browser assets the Worker serves from public/ (kept out of git): the API reference
 // script, widget.js bundled from src/widget/ (checked against its 15 KB gzip budget), and the
 // creator console built by Vite from src/console/ into public/app/ (its first load under 200 KB gzip).
-import { copyFileSync, mkdirSync, readFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { build } from "esbuild";
@@ -28,6 +29,9 @@ if (gzipped > WIDGET_BUDGET_GZIP) {
   console.error(`widget.js is ${gzipped} bytes gzipped, over its ${WIDGET_BUDGET_GZIP} byte budget`);
   process.exit(1);
 }
+// Subresource Integrity of this very build (tracker 11): the embed endpoints serve it in the snippet,
+// so a page that embeds the widget refuses a widget.js altered on the way or on a CDN.
+writeFileSync(join(root, "public/widget.js.sri"), `sha384-${createHash("sha384").update(readFileSync(widget)).digest("base64")}`);
 if (process.env.VERBOSE_ASSETS) console.log(`widget.js: ${readFileSync(widget).byteLength} bytes, ${gzipped} gzipped`);
 
 // The console: Vite (Rollup-compatible code splitting, React's JSX) builds it under /app/. The budget

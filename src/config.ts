@@ -86,7 +86,7 @@ export interface Config {
     registrationAllowlist: string[];
   };
   /** Plan limits (PLAN_LIMITS above); off, nothing is metered (benchmarks). */
-  plans: { enabled: boolean };
+  plans: { enabled: boolean; audienceAiAnswersPerDay: number | null };
   webhooks: { allowPrivateUrls: boolean; timeoutMs: number; maxConcurrencyPerEndpoint: number; disableAfterHours: number };
   notifications: { emailHandoverWhenNoAgentOnline: boolean };
   analyticsExports: { perDay: number; linkTtlSeconds: number };
@@ -338,6 +338,10 @@ export function config(env: Env): Config {
       // Follows RATE_LIMITS_ENABLED unless set: the benchmarks that switch rate limits off to measure
       // the platform mean "don't meter" too; an e2e test switches plans on explicitly.
       enabled: (env.PLAN_LIMITS_ENABLED ?? env.RATE_LIMITS_ENABLED ?? "true") !== "false",
+      // Denial of wallet: a ceiling on the audience's AI answers per creator per UTC day, whatever the
+      // plan says (enterprise's ai_messages are unlimited, an operator override may be huge). Above the
+      // pro tier's 2,000 so it caps only what a plan doesn't; 0 = no ceiling.
+      audienceAiAnswersPerDay: int(env.AUDIENCE_AI_ANSWERS_PER_DAY, 5_000) || null,
     },
     webhooks: {
       // SSRF: only development and tests may deliver to 127.0.0.1 / private addresses over http.

@@ -47,6 +47,7 @@ export async function connect(path: string, token?: string): Promise<SocketClien
 export interface WidgetSession {
   session_id: string;
   visitor_id: string;
+  visitor_secret: string;
   conversation_id: string;
   creator_id: string;
   token: string;

@@ -11,6 +11,8 @@ const REVOKED_CLOSE_CODE = 4401;
 
 interface Stored {
   visitor_id?: string;
+  /** Server-issued: without it the visitor_id names a new visitor (tracker 11). */
+  visitor_secret?: string;
   session_id?: string;
   conversation_id?: string;
   creator_id?: string;
@@ -193,6 +195,7 @@ class Widget {
       body: JSON.stringify({
         widget_key: widgetKey,
         ...(s.visitor_id && { visitor_id: s.visitor_id }),
+        ...(s.visitor_secret && { visitor_secret: s.visitor_secret }),
         ...(s.session_id && { session_id: s.session_id }),
         ...(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/.test(navigator.language) && { language: navigator.language }),
       }),
@@ -201,6 +204,7 @@ class Widget {
     const body = (await res.json()) as {
       session_id: string;
       visitor_id: string;
+      visitor_secret: string;
       conversation_id: string;
       creator_id: string;
       token: string;
@@ -211,6 +215,7 @@ class Widget {
     if (s.conversation_id && s.conversation_id !== body.conversation_id) this.clearLog();
     this.stored = {
       visitor_id: body.visitor_id,
+      visitor_secret: body.visitor_secret,
       session_id: body.session_id,
       conversation_id: body.conversation_id,
       creator_id: body.creator_id,

@@ -38,7 +38,7 @@ describe("completing a conversation", () => {
     expect(((await listed.json()) as { conversations: { id: string }[] }).conversations.map((c) => c.id)).toEqual([cid]);
 
     // A reload resumes the same conversation, and the next message reopens it for the AI.
-    const again = await openSession(widgetKey, { visitor_id: session.visitor_id, session_id: session.session_id });
+    const again = await openSession(widgetKey, { visitor_id: session.visitor_id, visitor_secret: session.visitor_secret, session_id: session.session_id });
     expect(again).toMatchObject({ conversation_id: cid, resumed: true });
     await tab.say("q-back", "One more question please");
     expect(await tab.next("conversation_status")).toMatchObject({ status: "active", reason: "user_message" });

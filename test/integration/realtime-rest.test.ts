@@ -56,7 +56,7 @@ describe("embed code", () => {
     const a = (await (await api("/api/v1/creators/widget/embed-code", { token: c.access_token })).json()) as { embed_code: string };
     const b = (await (await api(`/api/v1/channels/widget/embed/${c.creator.id}`, { token: c.access_token })).json()) as { embed_code: string };
     expect(a.embed_code).toBe(b.embed_code);
-    expect(a.embed_code).toMatch(/^<script src="[^"]+\/widget\.js" data-widget-key="wk_[^"]+" async><\/script>$/);
+    expect(a.embed_code).toMatch(/^<script src="[^"]+\/widget\.js" data-widget-key="wk_[^"]+" integrity="sha384-[A-Za-z0-9+/=]+" crossorigin="anonymous" async><\/script>$/);
     const other = await createCreator();
     expect((await api(`/api/v1/channels/widget/embed/${other.creator.id}`, { token: c.access_token })).status).toBe(404);
     expect((await api(`/api/v1/channels/widget/embed/not-a-uuid`, { token: c.access_token })).status).toBe(422);
@@ -69,7 +69,7 @@ describe("/api/v1/channels/sessions", () => {
     const key = await widgetKeyOf(c.access_token);
     const s1 = await openSession(key, { visitor_id: "visitor-0001" });
     expect(s1.resumed).toBe(false);
-    const again = await openSession(key, { visitor_id: "visitor-0001", session_id: s1.session_id });
+    const again = await openSession(key, { visitor_id: "visitor-0001", visitor_secret: s1.visitor_secret, session_id: s1.session_id });
     expect(again).toMatchObject({ resumed: true, session_id: s1.session_id, conversation_id: s1.conversation_id });
     const thief = await openSession(key, { visitor_id: "visitor-0002", session_id: s1.session_id });
     expect(thief.session_id).not.toBe(s1.session_id);
@@ -178,7 +178,7 @@ describe("/api/v1/conversations", () => {
     tab.send({ type: "handover_request" });
     expect(await tab.next("error")).toMatchObject({ code: "CONFLICT" });
     expect(await (await api(`/api/v1/conversations/${session.conversation_id}`, { token: creator.access_token })).json()).toMatchObject({ status: "archived" });
-    const next = await openSession(widgetKey, { visitor_id: session.visitor_id, session_id: session.session_id });
+    const next = await openSession(widgetKey, { visitor_id: session.visitor_id, visitor_secret: session.visitor_secret, session_id: session.session_id });
     expect(next.session_id).toBe(session.session_id);
     expect(next.conversation_id).not.toBe(session.conversation_id);
     tab.close();

@@ -42,7 +42,7 @@ describe("DELETE /api/v1/channels/sessions/{session_id}", () => {
     // The conversation stays (with its messages); the visitor's next session is a new one.
     const conv = await api(`/api/v1/conversations/${session.conversation_id}/messages`, { token: creator.access_token });
     expect(conv.status).toBe(200);
-    const next = await openSession(widgetKey, { visitor_id: session.visitor_id, session_id: session.session_id });
+    const next = await openSession(widgetKey, { visitor_id: session.visitor_id, visitor_secret: session.visitor_secret, session_id: session.session_id });
     expect(next.session_id).not.toBe(session.session_id);
     expect(next.conversation_id).not.toBe(session.conversation_id);
     expect(next.resumed).toBe(false);
@@ -97,7 +97,7 @@ describe("POST /api/v1/creators/widget/rotate-key", () => {
     // The old key opens nothing; the new key works, and resumes the visitor's conversation.
     const old = await api("/api/v1/channels/sessions", { method: "POST", json: { widget_key: widgetKey } });
     expect(old.status).toBe(404);
-    const fresh = await openSession(rotated.widget_key, { visitor_id: session.visitor_id, session_id: session.session_id });
+    const fresh = await openSession(rotated.widget_key, { visitor_id: session.visitor_id, visitor_secret: session.visitor_secret, session_id: session.session_id });
     expect(fresh.conversation_id).toBe(session.conversation_id);
     const back = await connect(fresh.websocket_url, fresh.token);
     expect(await back.say("after", "hello again")).toBeGreaterThan(0);

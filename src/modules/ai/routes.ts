@@ -45,7 +45,7 @@ const searchRoute = createRoute({
 const modelsStatusRoute = createRoute({
   method: "get", path: "/api/v1/ai/models/status", tags, security,
   middleware: [requireAuth({ permission: "read" })] as const,
-  summary: "Provider, chat and embedding models, availability",
+  summary: "Provider, chat and embedding models, availability (the provider's error detail and the vector store to admins only)",
   responses: { 200: jsonContent(Json, "Status"), ...errorResponses(401, 429) },
 });
 const modelsReloadRoute = createRoute({
@@ -118,7 +118,7 @@ export const aiRouter = createRouter({ rateLimit: "default" })
       200,
     );
   })
-  .openapi(modelsStatusRoute, async (c) => c.json(await service.modelsStatus(c.env), 200))
+  .openapi(modelsStatusRoute, async (c) => c.json(service.statusFor(await service.modelsStatus(c.env), c.get("auth")!.permissions.includes("admin")), 200))
   .openapi(modelsReloadRoute, async (c) => c.json({ reloaded: true, ...(await service.modelsStatus(c.env)) }, 200))
   .openapi(statsRoute, async (c) => {
     service.assertSelf(c.get("creatorId")!, c.req.valid("param").creator_id);

@@ -19,6 +19,14 @@ export function assertSelf(tokenCreatorId: string, pathCreatorId: string) {
   if (tokenCreatorId !== pathCreatorId) throw notFound("Creator");
 }
 
+/**
+ * Agents and viewers see whether the AI works, not how it is wired: the provider's error text
+ * (which may quote internal URLs, hosts or keys' names) and the vector store are for admins.
+ */
+export function statusFor<T extends { detail: string | null; vector_store: unknown }>(status: T, admin: boolean) {
+  return admin ? status : { ...status, detail: status.detail === null ? null : "See the status as an admin for details", vector_store: undefined };
+}
+
 export async function modelsStatus(env: Env) {
   const provider = aiProvider(env);
   const started = performance.now();

@@ -1,11 +1,14 @@
 // The audience's AI answers (widget, Telegram, WhatsApp) within the creator's plan: the conversation
 // object calls `answerWithinPlan` instead of `streamAnswer`. Over the limit, the audience gets the
 // creator's fallback message (never an error and never silence) and the creator gets the notice.
+// The platform's daily ceiling (AUDIENCE_AI_ANSWERS_PER_DAY) is the same counter with a lower max:
+// one meter, one counter, one notice, whichever of the plan and the ceiling is lower.
 import { eq } from "drizzle-orm";
 import { fallbackText, streamAnswer, type AnswerEvent, type AnswerInput } from "../../ai/answer";
 import { getDb } from "../../db/client";
 import { creators } from "../../db/schema";
 import type { Env } from "../../env";
+import { config } from "../../config";
 import { log } from "../../lib/logging";
 import { charge, plansEnabled } from "./service";
 
@@ -17,7 +20,9 @@ export async function* answerWithinPlan(env: Env, input: AnswerInput, channel: s
   if (plansEnabled(env) && channel !== "api") {
     const started = Date.now();
     const row = await getDb(env.DB).select({ tier: creators.subscriptionTier }).from(creators).where(eq(creators.id, input.creatorId)).get();
-    const { result, notices } = await charge(env, input.creatorId, row?.tier ?? "free", [{ limit: "ai_messages" }]);
+    const { result, notices } = await charge(env, input.creatorId, row?.tier ?? "free", [
+      { limit: "ai_messages", ceiling: { day: config(env).plans.audienceAiAnswersPerDay } },
+    ]);
     // Inside a Durable Object there is no waitUntil: the notice (rare: twice a period) is awaited.
     if (result.crossed.length) await notices;
     if (!result.allowed) {

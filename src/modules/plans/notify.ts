@@ -8,7 +8,7 @@ import type { Env } from "../../env";
 import { config } from "../../config";
 import { log } from "../../lib/logging";
 import { mailSender } from "../../lib/mail";
-import { notify } from "../notifications/service";
+import { notify } from "../notifications";
 import type { Threshold } from "../../../durable-objects/usage-meter";
 
 const LABELS: Record<string, string> = {

@@ -67,7 +67,8 @@ const channelEmbedRoute = createRoute({
 async function embedCode(env: Parameters<typeof service.getOrCreateConfig>[0], creatorId: string) {
   const row = await service.getOrCreateConfig(env, creatorId);
   const base = config(env).publicBaseUrl.replace(/\/$/, "");
-  return { widget_key: row.widgetKey, embed_code: service.embedSnippet(base, row.widgetKey), script_url: `${base}/widget.js` };
+  const integrity = await service.widgetIntegrity(env);
+  return { widget_key: row.widgetKey, embed_code: service.embedSnippet(base, row.widgetKey, integrity), script_url: `${base}/widget.js`, integrity };
 }
 
 export const widgetRouter = createRouter({ rateLimit: "default" })

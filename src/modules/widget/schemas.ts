@@ -35,5 +35,10 @@ export const UpdateWidgetConfigBody = z
 export type UpdateWidgetConfigInput = z.infer<typeof UpdateWidgetConfigBody>;
 
 export const EmbedCodeSchema = z
-  .object({ widget_key: z.string(), embed_code: z.string(), script_url: z.string() })
+  .object({
+    widget_key: z.string(),
+    embed_code: z.string(),
+    script_url: z.string(),
+    integrity: z.string().nullable().openapi({ description: "Subresource Integrity (sha384) of the deployed widget.js, also in embed_code" }),
+  })
   .openapi("WidgetEmbedCode");

@@ -4,7 +4,7 @@ import { tenant, getDb } from "../../db/client";
 import { widgetConfigs } from "../../db/schema";
 import type { Env } from "../../env";
 import { nowIso } from "../../lib/clock";
-import { invalid } from "../../lib/errors";
+import { forbidden, invalid } from "../../lib/errors";
 import { randomToken } from "../../lib/ids";
 import type { UpdateWidgetConfigInput } from "./schemas";
 
@@ -60,13 +60,38 @@ export async function updateConfig(env: Env, creatorId: string, input: UpdateWid
   return row ?? current;
 }
 
+/** The web channel's `allowed_origins`: empty = any page; otherwise the page's Origin must be listed (none sent = refused). */
+export function originAllowed(row: Pick<WidgetConfigRow, "allowedOrigins">, origin: string | null): boolean {
+  return row.allowedOrigins.length === 0 || (origin !== null && row.allowedOrigins.includes(origin));
+}
+
+/** Refuses a page not in the creator's `allowed_origins` (widget sessions and widget sockets). */
+export async function assertOriginAllowed(env: Env, creatorId: string, origin: string | null): Promise<void> {
+  const t = tenant(env.DB, creatorId);
+  const row = await t.db.select({ allowedOrigins: widgetConfigs.allowedOrigins }).from(widgetConfigs).where(t.where(widgetConfigs)).get();
+  if (row && !originAllowed(row, origin)) throw forbidden("This website is not allowed to use the widget");
+}
+
 /** Public lookup by the key in the embed snippet (no tenant yet: this is how the tenant is found). */
 export async function configByKey(env: Env, widgetKey: string): Promise<WidgetConfigRow | null> {
   return (await getDb(env.DB).select().from(widgetConfigs).where(eq(widgetConfigs.widgetKey, widgetKey)).get()) ?? null;
 }
 
-export function embedSnippet(baseUrl: string, widgetKey: string): string {
-  return `<script src="${baseUrl.replace(/\/$/, "")}/widget.js" data-widget-key="${widgetKey}" async></script>`;
+export function embedSnippet(baseUrl: string, widgetKey: string, integrity: string | null = null): string {
+  const sri = integrity ? ` integrity="${integrity}" crossorigin="anonymous"` : "";
+  return `<script src="${baseUrl.replace(/\/$/, "")}/widget.js" data-widget-key="${widgetKey}"${sri} async></script>`;
+}
+
+let integrityCache: Promise<string | null> | undefined;
+
+/** The `sha384-…` of the deployed widget.js, written beside it at asset build time (null if absent). */
+export function widgetIntegrity(env: Env): Promise<string | null> {
+  integrityCache ??= (async () => {
+    const res = await env.ASSETS?.fetch("http://assets.local/widget.js.sri");
+    const text = res?.ok ? (await res.text()).trim() : "";
+    return /^sha384-[A-Za-z0-9+/=]+$/.test(text) ? text : null;
+  })().catch(() => null);
+  return integrityCache;
 }
 
 /** What the widget itself needs to draw (never the allowed origins or timestamps). */

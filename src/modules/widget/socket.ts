@@ -5,6 +5,7 @@ import type { Env } from "../../env";
 import { notFound, unauthenticated } from "../../lib/errors";
 import { forwardSocket, parseWidgetTicket, requireUpgrade } from "../../realtime";
 import { verifyLiveWidgetToken } from "./revocation";
+import { assertOriginAllowed } from "./service";
 
 export const widgetSocketPath = (creatorId: string) => `/api/v1/channels/widget/${creatorId}/connect`;
 
@@ -19,6 +20,7 @@ export async function connectWidget(env: Env, request: Request, creatorId: strin
     const named = parseWidgetTicket(cred.ticket);
     if (!named) throw unauthenticated("The ticket is invalid, used or expired");
     if (named.creatorId !== creatorId) throw notFound("Conversation");
+    await assertOriginAllowed(env, creatorId, request.headers.get("Origin"));
     return forwardSocket(env, request, named.conversationId, "widget");
   }
   const token = cred.token;
@@ -26,5 +28,7 @@ export async function connectWidget(env: Env, request: Request, creatorId: strin
   // Revocation (ended session, rotated key) is checked here, once per connect; the object re-checks the rest.
   const claims = await verifyLiveWidgetToken(env, token);
   if (claims.creator_id !== creatorId) throw notFound("Conversation");
+  // The same pages as the session: a token lifted from an allowed site can't chat from another.
+  await assertOriginAllowed(env, creatorId, request.headers.get("Origin"));
   return forwardSocket(env, request, claims.conversation_id, "widget");
 }

@@ -12,6 +12,7 @@ export const CreateSessionBody = z
   .object({
     widget_key: z.string().min(1).max(100),
     visitor_id: VisitorId.optional(),
+    visitor_secret: z.string().max(100).optional().openapi({ description: "The visitor_secret this visitor_id was issued with: without it a visitor_id names a new visitor" }),
     session_id: z.string().uuid().optional(),
     language: Language.optional(),
     metadata: Metadata.optional(),
@@ -46,6 +47,7 @@ export const CreatedSessionSchema = z
   .object({
     session_id: z.string(),
     visitor_id: z.string(),
+    visitor_secret: z.string().openapi({ description: "Keep with visitor_id and send both to resume this visitor (a visitor_id alone is not an identity)" }),
     conversation_id: z.string(),
     creator_id: z.string(),
     token: z.string().openapi({ description: "Widget token: only for this conversation's WebSocket" }),

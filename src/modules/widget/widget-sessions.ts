@@ -11,7 +11,8 @@ import { onEndUserCreated } from "../programs/inbound";
 import { verifyLiveWidgetToken } from "./revocation";
 import { widgetSocketPath } from "./socket";
 import { issueWidgetToken } from "./tokens";
-import { configByKey, publicConfig } from "./service";
+import { configByKey, originAllowed, publicConfig } from "./service";
+import { visitorSecret, visitorSecretValid } from "./visitor-secret";
 import type { CreateSessionInput, UpdateSessionInput } from "./widget-session-schemas";
 
 type SessionRow = typeof widgetSessions.$inferSelect;
@@ -37,10 +38,26 @@ export function presentSession(row: SessionRow) {
  * A known session of the same visitor is resumed unless it was ended (a completed conversation too: writing reopens it);
  * an archived conversation gets a fresh one.
  */
+/**
+ * A client may choose a new visitor's id (an integrator's own user id), and gets its visitor_secret.
+ * An id that already names a visitor is theirs only with that secret; without it the claim is
+ * dropped and a new visitor starts (no error), so an id alone never takes over an identity.
+ */
+async function claimVisitor(env: Env, t: ReturnType<typeof tenant>, input: CreateSessionInput): Promise<string | undefined> {
+  if (!input.visitor_id) return undefined;
+  if (await visitorSecretValid(env, t.creatorId, input.visitor_id, input.visitor_secret)) return input.visitor_id;
+  const taken = await t.db
+    .select({ id: endUsers.id })
+    .from(endUsers)
+    .where(t.where(endUsers, eq(endUsers.channel, "widget"), eq(endUsers.externalId, input.visitor_id)))
+    .get();
+  return taken ? undefined : input.visitor_id;
+}
+
 export async function createSession(env: Env, input: CreateSessionInput, origin: string | null) {
   const widget = await configByKey(env, input.widget_key);
   if (!widget) throw notFound("Widget");
-  if (widget.allowedOrigins.length > 0 && (!origin || !widget.allowedOrigins.includes(origin))) {
+  if (!originAllowed(widget, origin)) {
     throw forbidden("This website is not allowed to use the widget");
   }
   const t = tenant(env.DB, widget.creatorId);
@@ -48,12 +65,13 @@ export async function createSession(env: Env, input: CreateSessionInput, origin:
   if (!creator || creator.status !== "active" || !creator.isActive) throw notFound("Widget");
 
   const now = nowIso();
+  const claimed = await claimVisitor(env, t, input);
   let session: SessionRow | undefined;
-  if (input.session_id && input.visitor_id) {
+  if (input.session_id && claimed) {
     session = await t.db
       .select()
       .from(widgetSessions)
-      .where(t.where(widgetSessions, eq(widgetSessions.id, input.session_id), eq(widgetSessions.visitorId, input.visitor_id), isNull(widgetSessions.endedAt)))
+      .where(t.where(widgetSessions, eq(widgetSessions.id, input.session_id), eq(widgetSessions.visitorId, claimed), isNull(widgetSessions.endedAt)))
       .get();
   }
   let resumed = false;
@@ -75,7 +93,7 @@ export async function createSession(env: Env, input: CreateSessionInput, origin:
       session = { ...session, conversationId, updatedAt: now };
     }
   } else {
-    const visitorId = input.visitor_id ?? randomToken(16);
+    const visitorId = claimed ?? randomToken(16);
     const newEndUserId = newId();
     // One end-user record per visitor of this creator, however many sessions they open.
     const endUser = await t.db
@@ -116,6 +134,7 @@ export async function createSession(env: Env, input: CreateSessionInput, origin:
   return {
     session_id: session.id,
     visitor_id: session.visitorId,
+    visitor_secret: await visitorSecret(env, t.creatorId, session.visitorId),
     conversation_id: session.conversationId,
     creator_id: t.creatorId,
     token,
