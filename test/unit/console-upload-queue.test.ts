@@ -76,7 +76,7 @@ describe("the batch answer and the document list", () => {
 });
 
 describe("inbox thread", async () => {
-  const { mergeMessages, newlyWaiting } = await import("../../src/console/inbox/thread");
+  const { mergeMessages } = await import("../../src/console/inbox/thread");
   const m = (seq: number, text = `m${seq}`) => ({ id: `id${seq}`, seq, sender: "user" as const, sender_name: null, text, sources: null, created_at: "" });
   it("merges REST pages and socket frames by seq, in order, the newest copy winning", () => {
     expect(mergeMessages([m(1), m(3)], [m(2), m(3, "again")]).map((x) => [x.seq, x.text])).toEqual([
@@ -85,8 +85,32 @@ describe("inbox thread", async () => {
       [3, "again"],
     ]);
   });
-  it("counts only conversations that newly wait for a human", () => {
-    expect(newlyWaiting(new Set(["a"]), [{ id: "a", status: "waiting_human" }, { id: "b", status: "waiting_human" }, { id: "c", status: "active" }])).toEqual(["b"]);
+});
+
+describe("live inbox frames", async () => {
+  const { invalidationsFor, isHandover, nextDelay } = await import("../../src/console/inbox/inbox-events");
+  const ev = (event: string, data: Record<string, unknown>) => ({ type: "event", seq: 7, event, data });
+  it("a message makes the lists and that thread stale, not every thread", () => {
+    expect(invalidationsFor(ev("message.created", { conversation_id: "c1", preview: "hi" }))).toEqual([
+      ["conversations", "list"],
+      ["conversations", "count"],
+      ["conversations", "recent"],
+      ["conversations", "c1", "messages"],
+    ]);
+  });
+  it("a notification refreshes only the bell; a resume gap reloads everything; control frames nothing", () => {
+    expect(invalidationsFor(ev("notification", { id: "n" }))).toEqual([["notifications"]]);
+    expect(invalidationsFor({ type: "resume_gap" })).toContainEqual(["conversations"]);
+    expect(invalidationsFor({ type: "resumed", last_seq: 3 })).toEqual([]);
+    expect(invalidationsFor({ type: "pong" })).toEqual([]);
+  });
+  it("a handover is a status change into waiting_human, nothing else", () => {
+    expect(isHandover(ev("conversation.status_changed", { status: "waiting_human", previous_status: "active" }))).toBe(true);
+    expect(isHandover(ev("conversation.status_changed", { status: "completed", previous_status: "waiting_human" }))).toBe(false);
+    expect(isHandover(ev("conversation.created", { status: "waiting_human" }))).toBe(false);
+  });
+  it("reconnects back off from 1 s to at most 15 s", () => {
+    expect([0, 1, 2, 3, 4, 10].map(nextDelay)).toEqual([1000, 2000, 4000, 8000, 15000, 15000]);
   });
 });
 

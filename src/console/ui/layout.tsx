@@ -3,6 +3,8 @@ import { useState, type ReactNode } from "react";
 import { Link, useLocation } from "wouter";
 import { endSession } from "../api/client";
 import { useMe } from "../auth/session";
+import { InboxStreamProvider, useInboxStream } from "../inbox/inbox-stream";
+import { NotificationsBell } from "./notifications-bell";
 
 const NAV: { href: string; label: string; roles?: string[] }[] = [
   { href: "/", label: "Home" },
@@ -19,6 +21,16 @@ const NAV: { href: string; label: string; roles?: string[] }[] = [
 
 export function Layout({ children }: { children: ReactNode }) {
   const me = useMe();
+  return (
+    <InboxStreamProvider enabled={me.permissions.includes("conversations")}>
+      <Frame>{children}</Frame>
+    </InboxStreamProvider>
+  );
+}
+
+function Frame({ children }: { children: ReactNode }) {
+  const me = useMe();
+  const stream = useInboxStream();
   const [location] = useLocation();
   const [open, setOpen] = useState(false);
   const current = (href: string) => (href === "/" ? location === "/" : location.startsWith(href));
@@ -32,6 +44,7 @@ export function Layout({ children }: { children: ReactNode }) {
         <button type="button" className="menu-toggle" aria-expanded={open} aria-controls="nav" onClick={() => setOpen(!open)}>
           Menu
         </button>
+        <NotificationsBell />
         <span className="who">
           {me.full_name} <span className="role">({me.member.role})</span>
         </span>
@@ -45,6 +58,12 @@ export function Layout({ children }: { children: ReactNode }) {
             <li key={item.href}>
               <Link href={item.href} aria-current={current(item.href) ? "page" : undefined} onClick={() => setOpen(false)}>
                 {item.label}
+                {item.href === "/inbox" && stream.handovers > 0 && (
+                  <span className="attention" data-testid="handover-badge">
+                    {stream.handovers}
+                    <span className="visually-hidden"> new handover{stream.handovers === 1 ? "" : "s"}</span>
+                  </span>
+                )}
               </Link>
             </li>
           ))}
