@@ -114,12 +114,27 @@ describe("live inbox frames", async () => {
   });
 });
 
-describe("home activity", async () => {
-  const { startedPerDay } = await import("../../src/console/home/activity");
-  it("counts conversations by the UTC day they started, only inside the window", () => {
-    const now = new Date("2026-12-10T15:00:00Z");
-    const r = startedPerDay(["2026-12-10T01:00:00Z", "2026-12-10T23:59:00Z", "2026-12-08T12:00:00Z", "2026-11-01T00:00:00Z"], 3, now);
-    expect(r.days).toEqual(["2026-12-08", "2026-12-09", "2026-12-10"]);
-    expect(r.counts).toEqual([1, 0, 2]);
+describe("analytics series", async () => {
+  const { toColumns, toCsv, bucketSeconds } = await import("../../src/console/analytics/series");
+  const data: { date: string; value: number; segments: Record<string, number | null> }[] = [
+    { date: "2026-12-01", value: 3, segments: { widget: 2, telegram: 1 } },
+    { date: "2026-12-02", value: 1, segments: { widget: 1 } },
+  ];
+  it("one series per channel in a stable order; a channel absent from a bucket is empty there", () => {
+    const c = toColumns(data);
+    expect(c.xs).toEqual([Date.parse("2026-12-01T00:00:00Z") / 1000, Date.parse("2026-12-02T00:00:00Z") / 1000]);
+    expect(c.series).toEqual([
+      { label: "telegram", values: [1, null] },
+      { label: "widget", values: [2, 1] },
+    ]);
+    expect(toColumns([{ date: "2026-12-01", value: 4 }]).series).toEqual([{ label: "All channels", values: [4] }]);
+  });
+  it("reads hour, day and month buckets as UTC", () => {
+    expect(bucketSeconds("2026-12-01T13")).toBe(Date.parse("2026-12-01T13:00:00Z") / 1000);
+    expect(bucketSeconds("2026-12")).toBe(Date.parse("2026-12-01T00:00:00Z") / 1000);
+  });
+  it("exports CSV with a column per channel, quoting what needs it", () => {
+    expect(toCsv("conversations", data)).toBe("bucket,conversations,conversations_telegram,conversations_widget\n2026-12-01,3,1,2\n2026-12-02,1,,1\n");
+    expect(toCsv("x", [{ date: "a,b", value: null }])).toBe('bucket,x\n"a,b",\n');
   });
 });
