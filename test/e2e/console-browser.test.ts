@@ -220,7 +220,7 @@ describe.skipIf(!existsSync(CHROMIUM))("creator console in Chromium", () => {
   });
 
   it("invites a team member", async () => {
-    await nav("Team & settings");
+    await nav("Team & account");
     const form = page.getByRole("form", { name: "Invite a member" });
     await form.getByLabel("Name").fill("Alex Agent");
     await form.getByLabel("Email").fill(`alex-${Date.now()}@example.com`);

@@ -16,7 +16,8 @@ const NAV: { href: string; label: string; roles?: string[] }[] = [
   { href: "/proactive", label: "Proactive rules" },
   { href: "/audience", label: "Audience" },
   { href: "/analytics", label: "Analytics" },
-  { href: "/team", label: "Team & settings" },
+  { href: "/team", label: "Team & account" },
+  { href: "/settings", label: "Settings" },
 ];
 
 export function Layout({ children }: { children: ReactNode }) {
@@ -58,13 +59,14 @@ function Frame({ children }: { children: ReactNode }) {
             <li key={item.href}>
               <Link href={item.href} aria-current={current(item.href) ? "page" : undefined} onClick={() => setOpen(false)}>
                 {item.label}
-                {item.href === "/inbox" && stream.handovers > 0 && (
-                  <span className="attention" data-testid="handover-badge">
-                    {stream.handovers}
-                    <span className="visually-hidden"> new handover{stream.handovers === 1 ? "" : "s"}</span>
-                  </span>
-                )}
               </Link>
+              {/* Beside the link, not in it: the link's name stays "Inbox". */}
+              {item.href === "/inbox" && stream.handovers > 0 && (
+                <span className="attention nav-badge" data-testid="handover-badge">
+                  {stream.handovers}
+                  <span className="visually-hidden"> new handover{stream.handovers === 1 ? "" : "s"}</span>
+                </span>
+              )}
             </li>
           ))}
         </ul>
