@@ -120,11 +120,12 @@ describe("analytics series", async () => {
     { date: "2026-12-01", value: 3, segments: { widget: 2, telegram: 1 } },
     { date: "2026-12-02", value: 1, segments: { widget: 1 } },
   ];
-  it("one series per channel in a stable order; a channel absent from a bucket is empty there", () => {
+  it("one series per channel in a stable order; a channel absent from a bucket had 0 of a count, no value of a ratio", () => {
+    expect(toColumns(data, { ratio: true }).series[0]).toEqual({ label: "telegram", values: [1, null] });
     const c = toColumns(data);
     expect(c.xs).toEqual([Date.parse("2026-12-01T00:00:00Z") / 1000, Date.parse("2026-12-02T00:00:00Z") / 1000]);
     expect(c.series).toEqual([
-      { label: "telegram", values: [1, null] },
+      { label: "telegram", values: [1, 0] },
       { label: "widget", values: [2, 1] },
     ]);
     expect(toColumns([{ date: "2026-12-01", value: 4 }]).series).toEqual([{ label: "All channels", values: [4] }]);

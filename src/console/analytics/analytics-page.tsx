@@ -1,5 +1,6 @@
 // Analytics: the overview for a period, a detailed metric over time per channel (uPlot, lazy), CSAT,
 // the support dashboard (AI-resolved, handovers, reply times, by channel, top topics) and CSV export.
+// Scrollable tables are focusable regions: at 360 px they scroll sideways, and the keyboard must reach them.
 import { useQuery } from "@tanstack/react-query";
 import { Suspense, lazy, useMemo, useState } from "react";
 import { api } from "../api/client";
@@ -29,6 +30,8 @@ interface Support {
 
 const PERIOD_DAYS = { "7d": 7, "30d": 30, "90d": 90, "1y": 365 } as const;
 type Period = keyof typeof PERIOD_DAYS;
+/** Averages and ratios: a bucket without data has no value (the others are counts). */
+const RATIOS = new Set(["satisfaction", "response_time"]);
 const METRICS: [string, string][] = [
   ["conversations", "Conversations"],
   ["interactions", "Messages"],
@@ -90,7 +93,7 @@ export default function AnalyticsPage() {
     queryFn: () => api<Detailed>(`/api/v1/analytics/detailed?metric=${metric}&granularity=${granularity}&segment=channel&start_date=${start}&end_date=${end}`),
   });
   const support = useQuery({ queryKey: ["analytics", "support", period], queryFn: () => api<Support>(`/api/admin/analytics/dashboard?startDate=${start}&endDate=${end}`) });
-  const columns = useMemo(() => (detailed.data ? toColumns(detailed.data.data) : null), [detailed.data]);
+  const columns = useMemo(() => (detailed.data ? toColumns(detailed.data.data, { ratio: RATIOS.has(detailed.data.metric) }) : null), [detailed.data]);
   const metricLabel = METRICS.find(([m]) => m === metric)?.[1] ?? metric;
   return (
     <Page
@@ -133,11 +136,11 @@ export default function AnalyticsPage() {
         <ErrorNote error={detailed.error} />
         {columns && (
           <Suspense fallback={<p role="status">Loading the chart…</p>}>
-            <SeriesChart columns={columns} label={`${metricLabel} per ${granularity}`} />
+            <SeriesChart columns={columns} label={`${metricLabel} per ${granularity}`} whole={!RATIOS.has(metric)} />
           </Suspense>
         )}
         {detailed.data && (
-          <div className="table-wrap">
+          <div className="table-wrap" tabIndex={0} role="region" aria-label="Totals by channel">
             <table>
               <caption>Totals for the period</caption>
               <thead>
@@ -186,7 +189,7 @@ export default function AnalyticsPage() {
                 </div>
               ))}
             </dl>
-            <div className="table-wrap">
+            <div className="table-wrap" tabIndex={0} role="region" aria-label="Support by channel">
               <table>
                 <caption>By channel</caption>
                 <thead>

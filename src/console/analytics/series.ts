@@ -18,13 +18,16 @@ export function bucketSeconds(bucket: string): number {
   return Date.parse(iso) / 1000;
 }
 
-/** One series per channel (in a stable order), or the total alone when there are no segments. */
-export function toColumns(data: DetailedPoint[]): Columns {
+/**
+ * One series per channel (in a stable order), or the total alone when there are no segments. A
+ * channel absent from a bucket had none of a count (0); a ratio there is undefined (null, a gap).
+ */
+export function toColumns(data: DetailedPoint[], opts: { ratio?: boolean } = {}): Columns {
   const xs = data.map((d) => bucketSeconds(d.date));
   const channels = [...new Set(data.flatMap((d) => Object.keys(d.segments ?? {})))].sort();
   if (!channels.length) return { xs, series: [{ label: "All channels", values: data.map((d) => d.value) }] };
-  // A channel without activity in a bucket is 0 for counts; ratios stay empty (null) there.
-  return { xs, series: channels.map((ch) => ({ label: ch, values: data.map((d) => (d.segments && ch in d.segments ? d.segments[ch]! : null)) })) };
+  const absent = opts.ratio ? null : 0;
+  return { xs, series: channels.map((ch) => ({ label: ch, values: data.map((d) => (d.segments && ch in d.segments ? d.segments[ch]! : absent)) })) };
 }
 
 const cell = (v: unknown) => {

@@ -70,7 +70,7 @@ export function ApiKeys() {
       </form>
       <ErrorNote error={keys.error ?? revoke.error} />
       {live.length ? (
-        <div className="table-wrap">
+        <div className="table-wrap" tabIndex={0} role="region" aria-label="API keys">
           <table>
             <caption className="visually-hidden">API keys</caption>
             <thead>

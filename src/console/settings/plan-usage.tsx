@@ -42,7 +42,7 @@ export function PlanUsage() {
             {!d.data.metering && <span className="muted"> · limits are not enforced on this server</span>} · {d.data.conversations.active} active
             conversations · {d.data.sessions.active} signed-in sessions
           </p>
-          <div className="table-wrap">
+          <div className="table-wrap" tabIndex={0} role="region" aria-label="Usage">
             <table>
               <caption className="visually-hidden">Usage against the plan's limits</caption>
               <thead>

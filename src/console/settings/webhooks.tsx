@@ -130,13 +130,15 @@ function Deliveries({ webhookId }: { webhookId: string }) {
   const log = useQuery({
     queryKey: ["webhooks", webhookId, "deliveries"],
     queryFn: () => api<{ deliveries: Delivery[] }>(`/api/v1/webhooks/${webhookId}/deliveries?limit=50`).then((r) => r.deliveries),
+    // While a delivery is under way its row changes within seconds (like a processing document).
+    refetchInterval: (q) => (q.state.data?.some((d) => d.status === "pending" || d.status === "delivering" || d.status === "retrying") ? 2000 : false),
   });
   const replay = useMutation({
     mutationFn: (id: string) => api(`/api/v1/webhooks/${webhookId}/deliveries/${id}/replay`, { method: "POST" }),
     onSuccess: () => qc.invalidateQueries({ queryKey: ["webhooks", webhookId, "deliveries"] }),
   });
   return (
-    <div className="table-wrap">
+    <div className="table-wrap" tabIndex={0} role="region" aria-label="Deliveries">
       <ErrorNote error={log.error ?? replay.error} />
       {log.data?.length ? (
         <table>
