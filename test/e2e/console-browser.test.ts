@@ -140,7 +140,9 @@ describe.skipIf(!existsSync(CHROMIUM))("creator console in Chromium", () => {
   it("creates a knowledge base, uploads two files that complete, and the playground answers with sources", async () => {
     await nav("Knowledge");
     await page.getByLabel("Name").fill("Coaching handbook");
+    expect(await page.getByLabel("Who it answers").inputValue()).toBe("public");
     await page.getByRole("button", { name: "Create" }).click();
+    await page.locator(".cards li", { hasText: "Coaching handbook" }).getByText("public").waitFor();
     await page.getByRole("link", { name: "Coaching handbook" }).click();
     await page.getByRole("heading", { name: "Coaching handbook", level: 1 }).waitFor();
     await page.getByLabel("Files to upload").setInputFiles([
