@@ -20,6 +20,7 @@ const ChannelsPage = lazy(() => import("./channels/channels-page"));
 const AudiencePage = lazy(() => import("./audience/audience-page"));
 const ProactivePage = lazy(() => import("./proactive/proactive-page"));
 const AnalyticsPage = lazy(() => import("./analytics/analytics-page"));
+const SettingsPage = lazy(() => import("./settings/settings-page"));
 
 const queryClient = new QueryClient({ defaultOptions: { queries: { retry: 1, refetchOnWindowFocus: true, staleTime: 5_000 } } });
 
@@ -57,6 +58,7 @@ function Routes() {
           <Route path="/audience" component={AudiencePage} />
           <Route path="/analytics" component={AnalyticsPage} />
           <Route path="/team" component={TeamPage} />
+          <Route path="/settings" component={SettingsPage} />
           <Route path="/sign-in">
             <Redirect to="/" replace />
           </Route>

@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { seriousViolations } from "../support/axe";
+import { startWebhookReceiver, type WebhookReceiver } from "../support/webhook-receiver";
 import { ROOT, startWranglerDev, type DevServer } from "../support/wrangler-dev";
 
 declare const document: any;
@@ -20,6 +21,11 @@ let server: DevServer;
 let browser: Browser;
 let context: BrowserContext;
 let page: Page;
+let receiver: WebhookReceiver;
+/** The console's live inbox sockets and what they received; the inbox list's REST calls. */
+let inboxSockets = 0;
+const inboxFrames: { type: string; event?: string; data?: Record<string, unknown> }[] = [];
+const listCalls: string[] = [];
 
 const GUIDE = `# Getting started with strength training
 
@@ -46,6 +52,17 @@ beforeAll(async () => {
   context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
   await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: server.url });
   page = await context.newPage();
+  // Revoke and delete ask first: the test says yes.
+  page.on("dialog", (d) => void d.accept());
+  page.on("websocket", (ws) => {
+    if (!ws.url().includes("/api/v1/inbox/connect")) return;
+    inboxSockets++;
+    ws.on("framereceived", (f) => inboxFrames.push(JSON.parse(String(f.payload))));
+  });
+  page.on("request", (r) => {
+    if (/\/api\/v1\/conversations\?limit=50/.test(r.url())) listCalls.push(r.url());
+  });
+  receiver = await startWebhookReceiver();
   mkdirSync(ARTIFACTS, { recursive: true });
 });
 
@@ -56,6 +73,7 @@ afterEach(async (ctx) => {
 afterAll(async () => {
   await browser?.close();
   await server?.stop();
+  await receiver?.close();
 });
 
 /** axe finds nothing serious at 1440 px and at 360 px, and the page doesn't scroll sideways on a phone. */
@@ -122,7 +140,9 @@ describe.skipIf(!existsSync(CHROMIUM))("creator console in Chromium", () => {
   it("creates a knowledge base, uploads two files that complete, and the playground answers with sources", async () => {
     await nav("Knowledge");
     await page.getByLabel("Name").fill("Coaching handbook");
+    expect(await page.getByLabel("Who it answers").inputValue()).toBe("public");
     await page.getByRole("button", { name: "Create" }).click();
+    await page.locator(".cards li", { hasText: "Coaching handbook" }).getByText("public").waitFor();
     await page.getByRole("link", { name: "Coaching handbook" }).click();
     await page.getByRole("heading", { name: "Coaching handbook", level: 1 }).waitFor();
     await page.getByLabel("Files to upload").setInputFiles([
@@ -152,6 +172,40 @@ describe.skipIf(!existsSync(CHROMIUM))("creator console in Chromium", () => {
     await checkPage("knowledge-search");
   });
 
+  it("settings: saves the persona, creates an API key that works and revokes it, adds a webhook endpoint", async () => {
+    await nav("Settings");
+    const persona = page.getByRole("form", { name: "Assistant persona" });
+    await persona.getByLabel("Name").fill("Casey's assistant");
+    await persona.getByRole("button", { name: "Save assistant" }).click();
+    await persona.getByText("Saved").waitFor();
+
+    const keyForm = page.getByRole("form", { name: "Create an API key" });
+    await keyForm.getByLabel("Name").fill("Import script");
+    await keyForm.getByRole("button", { name: "Create key" }).click();
+    const key = (await page.getByTestId("secret-value").textContent())!;
+    expect(key).toMatch(/^ek_/);
+    await page.getByRole("region", { name: "Your new API key" }).getByRole("button", { name: "Copy" }).click();
+    await page.getByText("Copied to the clipboard").waitFor();
+    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(key);
+    const withKey = () => fetch(`${server.url}/api/v1/conversations?limit=1`, { headers: { "X-API-Key": key } }).then((r) => r.status);
+    expect(await withKey()).toBe(200);
+    await page.getByRole("button", { name: "Done" }).click();
+    expect(await page.getByTestId("secret-value").count()).toBe(0);
+    const row = page.locator("tbody tr", { hasText: "Import script" });
+    await row.waitFor();
+    await row.getByRole("button", { name: /Revoke/ }).click();
+    await row.waitFor({ state: "detached" });
+    expect(await withKey()).toBe(401);
+
+    const hookForm = page.getByRole("form", { name: "Add a webhook endpoint" });
+    await hookForm.getByLabel("Endpoint URL").fill(`${receiver.url}/console`);
+    await hookForm.getByRole("button", { name: "Add endpoint" }).click();
+    expect(await page.getByRole("region", { name: "Signing secret" }).getByTestId("secret-value").textContent()).toMatch(/^whsec_/);
+    await page.getByRole("button", { name: "Done" }).click();
+    await page.locator(".hook-list li", { hasText: `${receiver.url}/console` }).getByText("enabled").waitFor();
+    await checkPage("settings");
+  });
+
   it("copies the embed code; a visitor writes in the widget, asks for a human, and the agent answers from the inbox", async () => {
     await nav("Widget");
     const code = (await page.getByTestId("embed-code").textContent())!;
@@ -165,6 +219,12 @@ describe.skipIf(!existsSync(CHROMIUM))("creator console in Chromium", () => {
     // The API takes the in-memory bearer token only; the session cookie alone opens nothing.
     expect(await page.evaluate(async () => (await fetch("/api/v1/auth/me")).status)).toBe(401);
     const creatorId = await creatorIdOf(EMAIL);
+    // The inbox is open before the visitor writes: the conversation must arrive over the stream.
+    await nav("Inbox");
+    await page.getByText("· live").waitFor({ timeout: 15_000 });
+    const socketsBefore = inboxSockets;
+    const framesBefore = inboxFrames.length;
+    const callsBefore = listCalls.length;
     const visitor = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     const demo = await visitor.newPage();
     await demo.goto(`${server.url}/demo?creator_id=${creatorId}`);
@@ -172,15 +232,29 @@ describe.skipIf(!existsSync(CHROMIUM))("creator console in Chromium", () => {
     const input = demo.locator("#edgecoach-widget textarea");
     await input.fill("How often should I rest?");
     await input.press("Enter");
+    await page.locator(".conv-list a", { hasText: "widget" }).first().waitFor({ timeout: 30_000 });
     await demo.locator("#edgecoach-widget .msg.ai[data-seq]").first().waitFor({ timeout: 30_000 });
     await demo.locator("#edgecoach-widget .human").click();
     await demo.locator("#edgecoach-widget .msg.system").first().waitFor({ timeout: 15_000 });
 
-    await nav("Inbox");
     const waiting = page.locator(".conv-list a", { hasText: "waiting human" });
     await waiting.first().waitFor({ timeout: 30_000 });
     await page.getByRole("status", { name: /waiting for a human/ }).waitFor();
-    await waiting.first().click();
+    // The bell counts the handover notification; it links to the conversation.
+    await page.getByTestId("unread-count").waitFor({ timeout: 30_000 });
+    await page.getByRole("button", { name: /Notifications/ }).click();
+    const panel = page.getByRole("region", { name: "Notifications" });
+    await panel.getByText("A conversation is waiting for a human").first().waitFor();
+    await page.screenshot({ path: join(ARTIFACTS, "console-notifications.png") });
+    await panel.getByRole("button", { name: "Mark all read" }).click();
+    await page.getByTestId("unread-count").waitFor({ state: "detached" });
+    await panel.getByRole("link", { name: "A conversation is waiting for a human" }).first().click();
+    // Live, not polled: the same one socket, the events arrived on it, and every list call followed an event.
+    const seen = inboxFrames.slice(framesBefore);
+    expect(inboxSockets).toBe(socketsBefore);
+    expect(seen.some((f) => f.event === "conversation.created")).toBe(true);
+    expect(seen.some((f) => f.event === "conversation.status_changed" && f.data?.status === "waiting_human")).toBe(true);
+    expect(listCalls.length - callsBefore).toBeLessThanOrEqual(seen.filter((f) => f.type === "event").length);
     await page.getByRole("list", { name: "Messages" }).getByText("How often should I rest?").waitFor({ timeout: 15_000 });
     await checkPage("inbox");
     await page.getByRole("button", { name: "Join conversation" }).click();
@@ -220,7 +294,7 @@ describe.skipIf(!existsSync(CHROMIUM))("creator console in Chromium", () => {
   });
 
   it("invites a team member", async () => {
-    await nav("Team & settings");
+    await nav("Team & account");
     const form = page.getByRole("form", { name: "Invite a member" });
     await form.getByLabel("Name").fill("Alex Agent");
     await form.getByLabel("Email").fill(`alex-${Date.now()}@example.com`);
@@ -238,8 +312,20 @@ describe.skipIf(!existsSync(CHROMIUM))("creator console in Chromium", () => {
       ["Analytics", "analytics"],
     ] as const) {
       await nav(label);
+      if (name === "analytics") {
+        await page.locator(".series-chart canvas").waitFor({ timeout: 15_000 });
+        await page.getByRole("heading", { name: "Support" }).waitFor();
+        await page.getByRole("table", { name: "Totals for the period" }).getByText("web", { exact: true }).waitFor({ timeout: 15_000 });
+      }
       await checkPage(name);
     }
+    // The handover went out as a signed webhook, and the delivery log shows it delivered.
+    await expect.poll(() => receiver.received("console").length, { timeout: 60_000 }).toBeGreaterThan(0);
+    expect(JSON.parse(receiver.received("console")[0]!.body).event).toBe("escalation.created");
+    await nav("Settings");
+    await page.getByRole("button", { name: "Delivery log" }).click();
+    await page.locator("tbody tr", { hasText: "escalation.created" }).getByText("succeeded").waitFor({ timeout: 30_000 });
+    await checkPage("settings-deliveries");
     await nav("Home");
     await page.getByText("4 of 5 done").waitFor({ timeout: 15_000 });
     await page.screenshot({ path: join(ARTIFACTS, "console-home-after.png"), fullPage: true });

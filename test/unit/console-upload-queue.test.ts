@@ -76,7 +76,7 @@ describe("the batch answer and the document list", () => {
 });
 
 describe("inbox thread", async () => {
-  const { mergeMessages, newlyWaiting } = await import("../../src/console/inbox/thread");
+  const { mergeMessages } = await import("../../src/console/inbox/thread");
   const m = (seq: number, text = `m${seq}`) => ({ id: `id${seq}`, seq, sender: "user" as const, sender_name: null, text, sources: null, created_at: "" });
   it("merges REST pages and socket frames by seq, in order, the newest copy winning", () => {
     expect(mergeMessages([m(1), m(3)], [m(2), m(3, "again")]).map((x) => [x.seq, x.text])).toEqual([
@@ -85,17 +85,57 @@ describe("inbox thread", async () => {
       [3, "again"],
     ]);
   });
-  it("counts only conversations that newly wait for a human", () => {
-    expect(newlyWaiting(new Set(["a"]), [{ id: "a", status: "waiting_human" }, { id: "b", status: "waiting_human" }, { id: "c", status: "active" }])).toEqual(["b"]);
+});
+
+describe("live inbox frames", async () => {
+  const { invalidationsFor, isHandover, nextDelay } = await import("../../src/console/inbox/inbox-events");
+  const ev = (event: string, data: Record<string, unknown>) => ({ type: "event", seq: 7, event, data });
+  it("a message makes the lists and that thread stale, not every thread", () => {
+    expect(invalidationsFor(ev("message.created", { conversation_id: "c1", preview: "hi" }))).toEqual([
+      ["conversations", "list"],
+      ["conversations", "count"],
+      ["conversations", "recent"],
+      ["conversations", "c1", "messages"],
+    ]);
+  });
+  it("a notification refreshes only the bell; a resume gap reloads everything; control frames nothing", () => {
+    expect(invalidationsFor(ev("notification", { id: "n" }))).toEqual([["notifications"]]);
+    expect(invalidationsFor({ type: "resume_gap" })).toContainEqual(["conversations"]);
+    expect(invalidationsFor({ type: "resumed", last_seq: 3 })).toEqual([]);
+    expect(invalidationsFor({ type: "pong" })).toEqual([]);
+  });
+  it("a handover is a status change into waiting_human, nothing else", () => {
+    expect(isHandover(ev("conversation.status_changed", { status: "waiting_human", previous_status: "active" }))).toBe(true);
+    expect(isHandover(ev("conversation.status_changed", { status: "completed", previous_status: "waiting_human" }))).toBe(false);
+    expect(isHandover(ev("conversation.created", { status: "waiting_human" }))).toBe(false);
+  });
+  it("reconnects back off from 1 s to at most 15 s", () => {
+    expect([0, 1, 2, 3, 4, 10].map(nextDelay)).toEqual([1000, 2000, 4000, 8000, 15000, 15000]);
   });
 });
 
-describe("home activity", async () => {
-  const { startedPerDay } = await import("../../src/console/home/activity");
-  it("counts conversations by the UTC day they started, only inside the window", () => {
-    const now = new Date("2026-12-10T15:00:00Z");
-    const r = startedPerDay(["2026-12-10T01:00:00Z", "2026-12-10T23:59:00Z", "2026-12-08T12:00:00Z", "2026-11-01T00:00:00Z"], 3, now);
-    expect(r.days).toEqual(["2026-12-08", "2026-12-09", "2026-12-10"]);
-    expect(r.counts).toEqual([1, 0, 2]);
+describe("analytics series", async () => {
+  const { toColumns, toCsv, bucketSeconds } = await import("../../src/console/analytics/series");
+  const data: { date: string; value: number; segments: Record<string, number | null> }[] = [
+    { date: "2026-12-01", value: 3, segments: { widget: 2, telegram: 1 } },
+    { date: "2026-12-02", value: 1, segments: { widget: 1 } },
+  ];
+  it("one series per channel in a stable order; a channel absent from a bucket had 0 of a count, no value of a ratio", () => {
+    expect(toColumns(data, { ratio: true }).series[0]).toEqual({ label: "telegram", values: [1, null] });
+    const c = toColumns(data);
+    expect(c.xs).toEqual([Date.parse("2026-12-01T00:00:00Z") / 1000, Date.parse("2026-12-02T00:00:00Z") / 1000]);
+    expect(c.series).toEqual([
+      { label: "telegram", values: [1, 0] },
+      { label: "widget", values: [2, 1] },
+    ]);
+    expect(toColumns([{ date: "2026-12-01", value: 4 }]).series).toEqual([{ label: "All channels", values: [4] }]);
+  });
+  it("reads hour, day and month buckets as UTC", () => {
+    expect(bucketSeconds("2026-12-01T13")).toBe(Date.parse("2026-12-01T13:00:00Z") / 1000);
+    expect(bucketSeconds("2026-12")).toBe(Date.parse("2026-12-01T00:00:00Z") / 1000);
+  });
+  it("exports CSV with a column per channel, quoting what needs it", () => {
+    expect(toCsv("conversations", data)).toBe("bucket,conversations,conversations_telegram,conversations_widget\n2026-12-01,3,1,2\n2026-12-02,1,,1\n");
+    expect(toCsv("x", [{ date: "a,b", value: null }])).toBe('bucket,x\n"a,b",\n');
   });
 });

@@ -1,86 +1,234 @@
-// Analytics (what exists today): each channel's last 30 days day by day, and the conversation
-// counts by status. The analytics service (CSAT, knowledge gaps, export) lands later.
-import { useQueries, useQuery } from "@tanstack/react-query";
+// Analytics: the overview for a period, a detailed metric over time per channel (uPlot, lazy), CSAT,
+// the support dashboard (AI-resolved, handovers, reply times, by channel, top topics) and CSV export.
+// Scrollable tables are focusable regions: at 360 px they scroll sideways, and the keyboard must reach them.
+import { useQuery } from "@tanstack/react-query";
+import { Suspense, lazy, useMemo, useState } from "react";
 import { api } from "../api/client";
-import type { ChannelRow, Pagination } from "../api/types";
-import { ErrorNote } from "../ui/forms";
+import { ErrorNote, Select } from "../ui/forms";
 import { Empty, Page } from "../ui/layout";
+import { toColumns, toCsv, type DetailedPoint } from "./series";
 
-interface Analytics {
-  metrics: { total_messages?: number; unique_users?: number; new_users?: number };
-  daily_breakdown: { date: string; messages: number; users: number; new_users: number }[];
+const SeriesChart = lazy(() => import("./series-chart"));
+
+export interface Overview {
+  period: string;
+  date_range: { start_date: string; end_date: string };
+  summary: Record<string, number | null>;
+  trends: Record<string, number | string | null>;
 }
-const STATUSES = ["active", "waiting_human", "completed", "archived"] as const;
+interface Detailed {
+  metric: string;
+  data: DetailedPoint[];
+  totals: { total_value: number | null; average_per_bucket: number | null; peak_value: number | null; peak_date: string | null; segments?: Record<string, number | null> };
+}
+interface Support {
+  period: { start: string; end: string };
+  overview: Record<string, number | null>;
+  byChannel: Record<string, { conversations: number; aiResolved: number; agentHandovers: number; avgSatisfactionScore: number | null }>;
+  topTopics: { topic: string; answers: number }[];
+}
 
-export default function AnalyticsPage() {
-  const channels = useQuery({ queryKey: ["channels"], queryFn: () => api<{ channels: ChannelRow[] }>("/api/v1/channels").then((r) => r.channels) });
-  const counts = useQueries({
-    queries: STATUSES.map((s) => ({
-      queryKey: ["conversations", "count", s],
-      queryFn: () => api<{ pagination: Pagination }>(`/api/v1/conversations?limit=1&status=${s}`).then((r) => r.pagination.total),
-    })),
-  });
+const PERIOD_DAYS = { "7d": 7, "30d": 30, "90d": 90, "1y": 365 } as const;
+type Period = keyof typeof PERIOD_DAYS;
+/** Averages and ratios: a bucket without data has no value (the others are counts). */
+const RATIOS = new Set(["satisfaction", "response_time"]);
+const METRICS: [string, string][] = [
+  ["conversations", "Conversations"],
+  ["interactions", "Messages"],
+  ["users", "New users"],
+  ["ai_interactions", "AI answers"],
+  ["unanswered", "Unanswered (fallback)"],
+  ["escalations", "Handovers"],
+  ["resolutions", "Resolved"],
+  ["satisfaction", "CSAT (1–5)"],
+  ["response_time", "Response time (s)"],
+];
+
+export const fmt = (v: number | string | null | undefined, digits = 2) =>
+  v === null || v === undefined ? "—" : typeof v === "number" ? (Number.isInteger(v) ? String(v) : v.toFixed(digits)) : v;
+const pct = (v: number | null | undefined) => (v === null || v === undefined ? "—" : `${Math.round(v * 100)} %`);
+
+export function OverviewStats({ o }: { o: Overview }) {
+  const s = o.summary;
+  const items: [string, string][] = [
+    ["Conversations", fmt(s.total_conversations)],
+    ["Messages", fmt(s.total_interactions)],
+    ["AI answers", fmt(s.ai_interactions)],
+    ["Handovers", fmt(s.human_escalations)],
+    ["Active users", fmt(s.active_users)],
+    ["New users", fmt(s.new_users)],
+    ["Engagement", pct(s.average_engagement_score)],
+    ["Avg. response (s)", fmt(s.average_response_time_seconds, 1)],
+    ["CSAT (1–5)", fmt(s.user_satisfaction_score)],
+  ];
   return (
-    <Page title="Analytics">
-      <section aria-labelledby="conv-stats">
-        <h2 id="conv-stats">Conversations by status</h2>
-        <dl className="stats">
-          {STATUSES.map((s, i) => (
-            <div key={s} className="stat card">
-              <dt>{s.replace("_", " ")}</dt>
-              <dd>{counts[i]?.data ?? "…"}</dd>
-            </div>
-          ))}
-        </dl>
-      </section>
-      <ErrorNote error={channels.error} />
-      {channels.data?.length ? channels.data.map((c) => <ChannelDays key={c.id} channel={c} />) : <Empty>No channel analytics yet.</Empty>}
-      <p className="muted">CSAT, knowledge gaps and exports arrive with the analytics service.</p>
-    </Page>
+    <dl className="stats">
+      {items.map(([k, v]) => (
+        <div key={k} className="stat card">
+          <dt>{k}</dt>
+          <dd>{v}</dd>
+        </div>
+      ))}
+    </dl>
   );
 }
 
-function ChannelDays({ channel }: { channel: ChannelRow }) {
-  const a = useQuery({ queryKey: ["channels", channel.id, "analytics"], queryFn: () => api<Analytics>(`/api/v1/channels/${channel.id}/analytics`) });
-  const days = a.data?.daily_breakdown ?? [];
-  const max = Math.max(1, ...days.map((d) => d.messages));
+function download(name: string, text: string) {
+  const url = URL.createObjectURL(new Blob([text], { type: "text/csv" }));
+  const a = Object.assign(document.createElement("a"), { href: url, download: name });
+  a.click();
+  URL.revokeObjectURL(url);
+}
+
+export default function AnalyticsPage() {
+  const [period, setPeriod] = useState<Period>("30d");
+  const [metric, setMetric] = useState("conversations");
+  const days = PERIOD_DAYS[period];
+  const end = new Date().toISOString().slice(0, 10);
+  const start = new Date(Date.now() - (days - 1) * 86_400_000).toISOString().slice(0, 10);
+  const granularity = days > 90 ? "week" : "day";
+  const overview = useQuery({ queryKey: ["analytics", "overview", period], queryFn: () => api<Overview>(`/api/v1/analytics/overview?period=${period}`) });
+  const detailed = useQuery({
+    queryKey: ["analytics", "detailed", metric, period],
+    queryFn: () => api<Detailed>(`/api/v1/analytics/detailed?metric=${metric}&granularity=${granularity}&segment=channel&start_date=${start}&end_date=${end}`),
+  });
+  const support = useQuery({ queryKey: ["analytics", "support", period], queryFn: () => api<Support>(`/api/admin/analytics/dashboard?startDate=${start}&endDate=${end}`) });
+  const columns = useMemo(() => (detailed.data ? toColumns(detailed.data.data, { ratio: RATIOS.has(detailed.data.metric) }) : null), [detailed.data]);
+  const metricLabel = METRICS.find(([m]) => m === metric)?.[1] ?? metric;
   return (
-    <section className="card" aria-labelledby={`ch-${channel.id}`}>
-      <h2 id={`ch-${channel.id}`}>
-        {channel.channel_name} <span className="muted">({channel.channel_type})</span>
-      </h2>
-      <ErrorNote error={a.error} />
-      {a.data && (
-        <>
-          <p>
-            {a.data.metrics.total_messages ?? 0} messages · {a.data.metrics.unique_users ?? 0} users · {a.data.metrics.new_users ?? 0} new
-          </p>
-          <div className="table-wrap">
+    <Page
+      title="Analytics"
+      actions={
+        <Select label="Period" value={period} onChange={(e) => setPeriod(e.target.value as Period)}>
+          <option value="7d">Last 7 days</option>
+          <option value="30d">Last 30 days</option>
+          <option value="90d">Last 90 days</option>
+          <option value="1y">Last year</option>
+        </Select>
+      }
+    >
+      <section aria-labelledby="overview-title">
+        <h2 id="overview-title">Overview</h2>
+        <ErrorNote error={overview.error} />
+        {overview.data ? <OverviewStats o={overview.data} /> : <Empty>Loading…</Empty>}
+      </section>
+
+      <figure className="card" aria-labelledby="series-title">
+        <figcaption>
+          <div className="page-head">
+            <h2 id="series-title">
+              {metricLabel} per {granularity}, by channel
+            </h2>
+            <div className="inline-form">
+              <Select label="Metric" value={metric} onChange={(e) => setMetric(e.target.value)}>
+                {METRICS.map(([m, l]) => (
+                  <option key={m} value={m}>
+                    {l}
+                  </option>
+                ))}
+              </Select>
+              <button type="button" disabled={!detailed.data} onClick={() => detailed.data && download(`${metric}-${start}-${end}.csv`, toCsv(metric, detailed.data.data))}>
+                Export CSV
+              </button>
+            </div>
+          </div>
+        </figcaption>
+        <ErrorNote error={detailed.error} />
+        {columns && (
+          <Suspense fallback={<p role="status">Loading the chart…</p>}>
+            <SeriesChart columns={columns} label={`${metricLabel} per ${granularity}`} whole={!RATIOS.has(metric)} />
+          </Suspense>
+        )}
+        {detailed.data && (
+          <div className="table-wrap" tabIndex={0} role="region" aria-label="Totals by channel">
             <table>
-              <caption className="visually-hidden">Messages per day</caption>
+              <caption>Totals for the period</caption>
               <thead>
                 <tr>
-                  <th scope="col">Day</th>
-                  <th scope="col">Messages</th>
-                  <th scope="col">Users</th>
+                  <th scope="col">Channel</th>
+                  <th scope="col">{metricLabel}</th>
                 </tr>
               </thead>
               <tbody>
-                {days.filter((d) => d.messages > 0).map((d) => (
-                  <tr key={d.date}>
-                    <td>{d.date}</td>
-                    <td>
-                      <span aria-hidden="true" style={{ display: "inline-block", width: `${(d.messages / max) * 120}px`, height: "0.6rem", background: "#1d4ed8", marginRight: 6 }} />
-                      {d.messages}
-                    </td>
-                    <td>{d.users}</td>
+                {Object.entries(detailed.data.totals.segments ?? {}).map(([ch, v]) => (
+                  <tr key={ch}>
+                    <td>{ch}</td>
+                    <td>{fmt(v)}</td>
                   </tr>
                 ))}
+                <tr>
+                  <th scope="row">All channels</th>
+                  <td>{fmt(detailed.data.totals.total_value)}</td>
+                </tr>
               </tbody>
             </table>
           </div>
-        </>
-      )}
-    </section>
+        )}
+      </figure>
+
+      <section className="card" aria-labelledby="support-title">
+        <h2 id="support-title">Support</h2>
+        <ErrorNote error={support.error} />
+        {support.data && (
+          <>
+            <dl className="stats">
+              {(
+                [
+                  ["AI-resolved", fmt(support.data.overview.aiResolved)],
+                  ["Resolved", fmt(support.data.overview.resolved)],
+                  ["Handovers", fmt(support.data.overview.agentHandovers)],
+                  ["First human reply (s)", fmt(support.data.overview.avgFirstHumanReplyTime, 1)],
+                  ["Resolution time (s)", fmt(support.data.overview.avgResolutionTime, 1)],
+                  ["CSAT (1–5)", fmt(support.data.overview.avgSatisfactionScore)],
+                  ["Ratings", fmt(support.data.overview.ratings)],
+                ] as [string, string][]
+              ).map(([k, v]) => (
+                <div key={k} className="stat">
+                  <dt>{k}</dt>
+                  <dd>{v}</dd>
+                </div>
+              ))}
+            </dl>
+            <div className="table-wrap" tabIndex={0} role="region" aria-label="Support by channel">
+              <table>
+                <caption>By channel</caption>
+                <thead>
+                  <tr>
+                    <th scope="col">Channel</th>
+                    <th scope="col">Conversations</th>
+                    <th scope="col">AI-resolved</th>
+                    <th scope="col">Handovers</th>
+                    <th scope="col">CSAT</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {Object.entries(support.data.byChannel).map(([ch, r]) => (
+                    <tr key={ch}>
+                      <td>{ch}</td>
+                      <td>{r.conversations}</td>
+                      <td>{r.aiResolved}</td>
+                      <td>{r.agentHandovers}</td>
+                      <td>{fmt(r.avgSatisfactionScore)}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+            <h3>Most used documents</h3>
+            {support.data.topTopics.length ? (
+              <ol>
+                {support.data.topTopics.map((t) => (
+                  <li key={t.topic}>
+                    {t.topic} <span className="muted">({t.answers} answers)</span>
+                  </li>
+                ))}
+              </ol>
+            ) : (
+              <Empty>No AI answer drew on a document in this period yet.</Empty>
+            )}
+          </>
+        )}
+      </section>
+    </Page>
   );
 }

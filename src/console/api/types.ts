@@ -26,6 +26,8 @@ export interface KnowledgeBase {
   name: string;
   description: string | null;
   is_default: boolean;
+  /** public: visitors' answers may draw on it; internal: only the creator's own API and playground. */
+  audience?: "public" | "internal";
   document_count: number;
   total_size_bytes: number;
   created_at: string;

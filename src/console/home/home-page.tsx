@@ -3,39 +3,25 @@ import { useQuery } from "@tanstack/react-query";
 import { lazy, Suspense } from "react";
 import { Link } from "wouter";
 import { api } from "../api/client";
-import type { ChannelRow, Conversation, Pagination } from "../api/types";
+import type { ChannelRow, Pagination } from "../api/types";
 import { useMe } from "../auth/session";
 import { useKnowledgeBases } from "../knowledge/queries";
 import { Page } from "../ui/layout";
-import { startedPerDay } from "./activity";
+import type { Overview } from "../analytics/analytics-page";
+import { ErrorNote } from "../ui/forms";
 
 const ActivityChart = lazy(() => import("./activity-chart"));
 const DAYS = 14;
-const MAX_PAGES = 10;
-
-/** Conversations updated in the window, newest first, page by page (creation is never after the last update). */
-async function recentConversations(): Promise<{ createdAts: string[]; capped: boolean }> {
-  const cutoff = new Date(Date.now() - DAYS * 86_400_000).toISOString();
-  const createdAts: string[] = [];
-  for (let page = 1; page <= MAX_PAGES; page++) {
-    const r = await api<{ conversations: Conversation[]; pagination: Pagination }>(`/api/v1/conversations?limit=100&page=${page}`);
-    createdAts.push(...r.conversations.map((c) => c.created_at));
-    const last = r.conversations[r.conversations.length - 1];
-    if (!last || page >= r.pagination.pages || last.updated_at < cutoff) return { createdAts, capped: false };
-  }
-  return { createdAts, capped: true };
-}
 
 const total = (path: string) => () => api<{ pagination: Pagination }>(path).then((r) => r.pagination.total);
 
 function useOverview() {
-  const conversations = useQuery({ queryKey: ["conversations", "count", "all"], queryFn: total("/api/v1/conversations?limit=1") });
+  const overview = useQuery({ queryKey: ["analytics", "overview", "30d"], queryFn: () => api<Overview>("/api/v1/analytics/overview?period=30d") });
   const waiting = useQuery({ queryKey: ["conversations", "count", "waiting_human"], queryFn: total("/api/v1/conversations?limit=1&status=waiting_human") });
   const tried = useQuery({ queryKey: ["conversations", "count", "api"], queryFn: total("/api/v1/conversations?limit=1&channel=api") });
   const widget = useQuery({ queryKey: ["conversations", "count", "widget"], queryFn: total("/api/v1/conversations?limit=1&channel=widget") });
-  const users = useQuery({ queryKey: ["users", "count"], queryFn: total("/api/v1/users?limit=1") });
   const channels = useQuery({ queryKey: ["channels"], queryFn: () => api<{ channels: ChannelRow[] }>("/api/v1/channels").then((r) => r.channels) });
-  return { conversations, waiting, tried, widget, users, channels };
+  return { overview, waiting, tried, widget, channels };
 }
 
 export function HomePage() {
@@ -73,20 +59,26 @@ export function HomePage() {
       <section aria-labelledby="overview-title">
         <h2 id="overview-title">Overview</h2>
         <dl className="stats">
-          <Stat label="Conversations" value={o.conversations.data} />
           <Stat label="Waiting for a human" value={o.waiting.data} href="/inbox" />
-          <Stat label="End users" value={o.users.data} />
+          <Stat label="Conversations (30 days)" value={o.overview.data?.summary.total_conversations ?? undefined} href="/analytics" />
+          <Stat label="Active users (30 days)" value={o.overview.data?.summary.active_users ?? undefined} />
+          <Stat label="AI answers (30 days)" value={o.overview.data?.summary.ai_interactions ?? undefined} />
+          <Stat label="Handovers (30 days)" value={o.overview.data?.summary.human_escalations ?? undefined} />
+          <Stat label="CSAT (1–5)" value={o.overview.data ? (o.overview.data.summary.user_satisfaction_score ?? "—") : undefined} />
           <Stat label="Documents" value={bases.data ? docs : undefined} />
           <Stat label="Channels" value={o.channels.data?.length} />
         </dl>
         <Activity />
-        <p className="muted">More charts (per channel, CSAT, knowledge gaps) come with the analytics service; see Analytics and Channels for what exists.</p>
+        <ErrorNote error={o.overview.error} />
+        <p className="muted">
+          Per channel, over time, CSAT and the support figures: <Link href="/analytics">Analytics</Link>.
+        </p>
       </section>
     </Page>
   );
 }
 
-function Stat({ label, value, href }: { label: string; value: number | undefined; href?: string }) {
+function Stat({ label, value, href }: { label: string; value: number | string | undefined; href?: string }) {
   return (
     <div className="stat card">
       <dt>{href ? <Link href={href}>{label}</Link> : label}</dt>
@@ -95,16 +87,22 @@ function Stat({ label, value, href }: { label: string; value: number | undefined
   );
 }
 
+/** Conversations started per day, from the rollups (GET /api/v1/analytics/detailed). */
 function Activity() {
-  const recent = useQuery({ queryKey: ["conversations", "recent"], queryFn: recentConversations });
-  if (!recent.data) return null;
-  const { days, counts } = startedPerDay(recent.data.createdAts, DAYS, new Date());
-  const total = counts.reduce((a, b) => a + b, 0);
+  const end = new Date().toISOString().slice(0, 10);
+  const start = new Date(Date.now() - (DAYS - 1) * 86_400_000).toISOString().slice(0, 10);
+  const series = useQuery({
+    queryKey: ["analytics", "detailed", "conversations", "home"],
+    queryFn: () => api<{ data: { date: string; value: number | null }[] }>(`/api/v1/analytics/detailed?metric=conversations&granularity=day&start_date=${start}&end_date=${end}`),
+  });
+  if (!series.data) return null;
+  const days = series.data.data.map((d) => d.date);
+  const counts = series.data.data.map((d) => d.value ?? 0);
+  const sum = counts.reduce((a, b) => a + b, 0);
   return (
     <figure className="card" aria-labelledby="activity-caption">
       <figcaption id="activity-caption">
-        <strong>Conversations started, last {DAYS} days:</strong> {total}
-        {recent.data.capped ? " (at least)" : ""}
+        <strong>Conversations started, last {DAYS} days:</strong> {sum}
         <span className="visually-hidden">
           {days.map((d, i) => `${d}: ${counts[i]}`).join(", ")}
         </span>

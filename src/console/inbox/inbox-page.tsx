@@ -8,10 +8,8 @@ import type { Conversation, Pagination, Source, StoredMessage } from "../api/typ
 import { ErrorNote, Select } from "../ui/forms";
 import { Empty, Page, StatusBadge } from "../ui/layout";
 import { useConversationSocket } from "./conversation-socket";
-import { mergeMessages, newlyWaiting } from "./thread";
-
-/** No live inbox stream yet (it comes with the analytics service): the list is asked again every 10 s and on socket events. */
-const LIST_REFRESH_MS = 10_000;
+import { useInboxStream } from "./inbox-stream";
+import { mergeMessages } from "./thread";
 
 function useConversations(status: string, channel: string) {
   const qs = new URLSearchParams({ limit: "50" });
@@ -20,21 +18,7 @@ function useConversations(status: string, channel: string) {
   return useQuery({
     queryKey: ["conversations", "list", status, channel],
     queryFn: () => api<{ conversations: Conversation[]; pagination: Pagination }>(`/api/v1/conversations?${qs}`),
-    refetchInterval: LIST_REFRESH_MS,
   });
-}
-
-function beep() {
-  try {
-    const ctx = new AudioContext();
-    const osc = ctx.createOscillator();
-    osc.frequency.value = 880;
-    osc.connect(ctx.destination);
-    osc.start();
-    osc.stop(ctx.currentTime + 0.15);
-  } catch {
-    /* no audio device: the badge still shows */
-  }
 }
 
 /** Sources come from the conversation object as stored; older rows may lack metadata. */
@@ -49,23 +33,13 @@ export default function InboxPage() {
   const { id } = useParams<{ id?: string }>();
   const [status, setStatus] = useState("");
   const [channel, setChannel] = useState("");
-  const [muted, setMuted] = useState(() => localStorage.getItem("inbox-muted") === "1");
+  const stream = useInboxStream();
   const list = useConversations(status, channel);
-  const seenWaiting = useRef<Set<string> | null>(null);
-  const [attention, setAttention] = useState(0);
-
+  // Looking at the inbox is seeing the handovers: the nav badge clears, the list shows them.
+  const { handovers, clearHandovers } = stream;
   useEffect(() => {
-    const rows = list.data?.conversations;
-    if (!rows) return;
-    if (seenWaiting.current) {
-      const fresh = newlyWaiting(seenWaiting.current, rows);
-      if (fresh.length) {
-        setAttention((n) => n + fresh.length);
-        if (!muted) beep();
-      }
-    }
-    seenWaiting.current = new Set(rows.filter((c) => c.status === "waiting_human").map((c) => c.id));
-  }, [list.data, muted]);
+    if (handovers) clearHandovers();
+  }, [handovers, clearHandovers]);
 
   const waiting = list.data?.conversations.filter((c) => c.status === "waiting_human").length ?? 0;
   return (
@@ -75,13 +49,13 @@ export default function InboxPage() {
         <label className="muted">
           <input
             type="checkbox"
-            checked={muted}
-            onChange={(e) => {
-              setMuted(e.target.checked);
-              localStorage.setItem("inbox-muted", e.target.checked ? "1" : "0");
-            }}
+            checked={stream.muted}
+            onChange={(e) => stream.setMuted(e.target.checked)}
           />{" "}
-          Mute the handover sound
+          Mute the handover sound{" "}
+          <span role="status" className={stream.connected ? "live on" : "live"}>
+            {stream.connected ? "· live" : "· reconnecting…"}
+          </span>
         </label>
       }
     >
@@ -91,7 +65,7 @@ export default function InboxPage() {
             Conversations{" "}
             {waiting > 0 && (
               <span className="attention" role="status" aria-label={`${waiting} waiting for a human`}>
-                {waiting} waiting{attention ? ` (${attention} new)` : ""}
+                {waiting} waiting
               </span>
             )}
           </h2>
@@ -143,7 +117,7 @@ function ConversationView({ id }: { id: string }) {
   const conv = useQuery({ queryKey: ["conversations", id], queryFn: () => api<Conversation>(`/api/v1/conversations/${id}`) });
   const refresh = () => void qc.invalidateQueries({ queryKey: ["conversations"] });
   const socket = useConversationSocket(id, (m) => setMessages((cur) => mergeMessages(cur, m)), refresh);
-  // History over REST (every page); while not joined it is asked again like the list.
+  // History over REST (every page); the inbox stream's message events make it stale, so it follows live.
   const history = useQuery({
     queryKey: ["conversations", id, "messages"],
     queryFn: async () => {
@@ -157,7 +131,6 @@ function ConversationView({ id }: { id: string }) {
       }
       return all;
     },
-    refetchInterval: socket.state.connected ? false : LIST_REFRESH_MS,
   });
   useEffect(() => {
     if (history.data) setMessages((cur) => mergeMessages(cur, history.data));

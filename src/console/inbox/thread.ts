@@ -7,8 +7,3 @@ export function mergeMessages(current: StoredMessage[], incoming: StoredMessage[
   for (const m of incoming) bySeq.set(m.seq, m);
   return [...bySeq.values()].sort((a, b) => a.seq - b.seq);
 }
-
-/** How many conversations newly wait for a human since the last look (drives the badge and the sound). */
-export function newlyWaiting(before: ReadonlySet<string>, now: { id: string; status: string }[]): string[] {
-  return now.filter((c) => c.status === "waiting_human" && !before.has(c.id)).map((c) => c.id);
-}

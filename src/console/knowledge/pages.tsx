@@ -4,7 +4,7 @@ import { useState, type FormEvent } from "react";
 import { Link, useParams } from "wouter";
 import { api } from "../api/client";
 import type { AiAnswer, SearchHit } from "../api/types";
-import { ErrorNote, Field, formValues, Submit, TextArea } from "../ui/forms";
+import { ErrorNote, Field, formValues, Select, Submit, TextArea } from "../ui/forms";
 import { Empty, Page, StatusBadge } from "../ui/layout";
 import { useCreateKnowledgeBase, useDocumentAction, useDocuments, useKnowledgeBase, useKnowledgeBases } from "./queries";
 import { Uploader } from "./uploader";
@@ -17,7 +17,7 @@ export function KnowledgeList() {
   const submit = (e: FormEvent<HTMLFormElement>) => {
     e.preventDefault();
     const v = formValues(e.currentTarget);
-    create.mutate({ name: v.name!, ...(v.description ? { description: v.description } : {}) });
+    create.mutate({ name: v.name!, audience: v.audience === "internal" ? "internal" : "public", ...(v.description ? { description: v.description } : {}) });
     e.currentTarget.reset();
   };
   return (
@@ -28,6 +28,10 @@ export function KnowledgeList() {
         <form onSubmit={submit} className="inline-form">
           <Field label="Name" name="name" required maxLength={200} />
           <Field label="Description (optional)" name="description" maxLength={2000} />
+          <Select label="Who it answers" name="audience" defaultValue="public">
+            <option value="public">Everyone (widget and channels)</option>
+            <option value="internal">Internal (your team's API and playground)</option>
+          </Select>
           <Submit busy={create.isPending}>Create</Submit>
         </form>
         <ErrorNote error={create.error} />
@@ -47,6 +51,7 @@ export function KnowledgeList() {
                 <p className="muted">
                   {b.document_count} documents · {kb(b.total_size_bytes)}
                   {b.is_default ? " · default" : ""}
+                  {b.audience === "internal" ? " · internal: never in visitors' answers" : " · public"}
                 </p>
               </li>
             ))}

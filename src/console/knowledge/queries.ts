@@ -35,7 +35,7 @@ export function useDocuments(kbId: string, search: string) {
 export function useCreateKnowledgeBase() {
   const qc = useQueryClient();
   return useMutation({
-    mutationFn: (body: { name: string; description?: string }) => api<KnowledgeBase>("/api/v1/knowledge-bases", { json: body }),
+    mutationFn: (body: { name: string; description?: string; audience?: "public" | "internal" }) => api<KnowledgeBase>("/api/v1/knowledge-bases", { json: body }),
     onSuccess: () => qc.invalidateQueries({ queryKey: kbKeys.all }),
   });
 }

@@ -19,7 +19,7 @@ export default function TeamPage() {
   const me = useMe();
   const admin = me.member.role === "owner" || me.member.role === "admin";
   return (
-    <Page title="Team & settings">
+    <Page title="Team & account">
       <Members canManage={admin} myId={me.member.id} />
       {admin && <ProfileForm />}
       {me.member.role === "owner" && <DataControls />}

@@ -3,6 +3,8 @@ import { useState, type ReactNode } from "react";
 import { Link, useLocation } from "wouter";
 import { endSession } from "../api/client";
 import { useMe } from "../auth/session";
+import { InboxStreamProvider, useInboxStream } from "../inbox/inbox-stream";
+import { NotificationsBell } from "./notifications-bell";
 
 const NAV: { href: string; label: string; roles?: string[] }[] = [
   { href: "/", label: "Home" },
@@ -14,11 +16,22 @@ const NAV: { href: string; label: string; roles?: string[] }[] = [
   { href: "/proactive", label: "Proactive rules" },
   { href: "/audience", label: "Audience" },
   { href: "/analytics", label: "Analytics" },
-  { href: "/team", label: "Team & settings" },
+  { href: "/team", label: "Team & account" },
+  { href: "/settings", label: "Settings" },
 ];
 
 export function Layout({ children }: { children: ReactNode }) {
   const me = useMe();
+  return (
+    <InboxStreamProvider enabled={me.permissions.includes("conversations")}>
+      <Frame>{children}</Frame>
+    </InboxStreamProvider>
+  );
+}
+
+function Frame({ children }: { children: ReactNode }) {
+  const me = useMe();
+  const stream = useInboxStream();
   const [location] = useLocation();
   const [open, setOpen] = useState(false);
   const current = (href: string) => (href === "/" ? location === "/" : location.startsWith(href));
@@ -32,6 +45,7 @@ export function Layout({ children }: { children: ReactNode }) {
         <button type="button" className="menu-toggle" aria-expanded={open} aria-controls="nav" onClick={() => setOpen(!open)}>
           Menu
         </button>
+        <NotificationsBell />
         <span className="who">
           {me.full_name} <span className="role">({me.member.role})</span>
         </span>
@@ -46,6 +60,13 @@ export function Layout({ children }: { children: ReactNode }) {
               <Link href={item.href} aria-current={current(item.href) ? "page" : undefined} onClick={() => setOpen(false)}>
                 {item.label}
               </Link>
+              {/* Beside the link, not in it: the link's name stays "Inbox". */}
+              {item.href === "/inbox" && stream.handovers > 0 && (
+                <span className="attention nav-badge" data-testid="handover-badge">
+                  {stream.handovers}
+                  <span className="visually-hidden"> new handover{stream.handovers === 1 ? "" : "s"}</span>
+                </span>
+              )}
             </li>
           ))}
         </ul>
