@@ -219,7 +219,7 @@ program
   .action(async () => {
     const res = await client().raw("/api/v1/notifications");
     if (res.status === 404) {
-      // The notifications API is built separately; until the server has it, say so plainly.
+      // An older deployment without the notifications API: say so plainly.
       const message = "This server has no notifications API yet (GET /api/v1/notifications answered 404)";
       out({ available: false, message }, () => console.error(message));
       process.exitCode = 2;

@@ -163,8 +163,15 @@ describe("accounts end to end", () => {
     expect(report.method).toMatch(/^extractive/);
     expect(report.sections[0].key_points.join(" ")).toMatch(/two rest days/);
 
-    const notifications = await cli(["notifications"]);
-    expect([0, 2]).toContain(notifications.code);
+    // The finished task told its starter in the app too (the Workflow's step after "save"): the CLI lists it.
+    let inApp: { kind: string; body: string }[] = [];
+    for (let attempt = 0; attempt < 40 && !inApp.some((n) => n.kind === "task_completed"); attempt++) {
+      if (attempt) await new Promise((r) => setTimeout(r, 250));
+      const notifications = await cli(["notifications", "--json"]);
+      expect(notifications.code, notifications.stderr).toBe(0);
+      inApp = JSON.parse(notifications.stdout).notifications;
+    }
+    expect(inApp.find((n) => n.kind === "task_completed")?.body).toBe("Research: rest days");
   });
 
   it("/metrics counts the requests this test made", async () => {

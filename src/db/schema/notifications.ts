@@ -4,7 +4,7 @@ import { index, sqliteTable, text } from "drizzle-orm/sqlite-core";
 
 const now = sql`(strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))`;
 
-export const NOTIFICATION_KINDS = ["handover", "document_failed", "export_ready", "quota_near", "quota_reached", "webhook_disabled", "low_rating"] as const;
+export const NOTIFICATION_KINDS = ["handover", "document_failed", "export_ready", "quota_near", "quota_reached", "webhook_disabled", "low_rating", "task_completed"] as const;
 export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];
 
 export const notifications = sqliteTable(

@@ -20,6 +20,8 @@ const AUDIENCE: Record<NotificationKind, Role[]> = {
   quota_near: ["owner", "admin"],
   quota_reached: ["owner", "admin"],
   webhook_disabled: ["owner", "admin"],
+  // Sent to the member who started the task (memberId), whatever their role.
+  task_completed: ["owner", "admin", "agent"],
 };
 
 export interface NewNotification {
