@@ -1,7 +1,8 @@
 // Prepares the browser assets the Worker serves from public/ (kept out of git): the API reference
 // script, widget.js bundled from src/widget/ (checked against its 15 KB gzip budget), and the
 // creator console built by Vite from src/console/ into public/app/ (its first load under 200 KB gzip).
-import { copyFileSync, mkdirSync, readFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { build } from "esbuild";
@@ -29,6 +30,12 @@ if (gzipped > WIDGET_BUDGET_GZIP) {
   process.exit(1);
 }
 if (process.env.VERBOSE_ASSETS) console.log(`widget.js: ${readFileSync(widget).byteLength} bytes, ${gzipped} gzipped`);
+// The versioned copy the embed code points at (served with immutable caching: a new build is a new
+// URL), and the name the Worker reads to build the embed code. widget.js itself stays for old embeds.
+const widgetHash = createHash("sha256").update(readFileSync(widget)).digest("hex").slice(0, 16);
+for (const f of readdirSync(join(root, "public"))) if (/^widget\.[0-9a-f]{16}\.js$/.test(f)) rmSync(join(root, "public", f));
+copyFileSync(widget, join(root, `public/widget.${widgetHash}.js`));
+writeFileSync(join(root, "public/widget-version.json"), JSON.stringify({ path: `/widget.${widgetHash}.js` }) + "\n");
 
 // The console: Vite (Rollup-compatible code splitting, React's JSX) builds it under /app/. The budget
 // counts what the first load of /app runs: the entry chunk and its static imports, not the lazy

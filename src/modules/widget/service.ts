@@ -65,8 +65,9 @@ export async function configByKey(env: Env, widgetKey: string): Promise<WidgetCo
   return (await getDb(env.DB).select().from(widgetConfigs).where(eq(widgetConfigs.widgetKey, widgetKey)).get()) ?? null;
 }
 
-export function embedSnippet(baseUrl: string, widgetKey: string): string {
-  return `<script src="${baseUrl.replace(/\/$/, "")}/widget.js" data-widget-key="${widgetKey}" async></script>`;
+/** `scriptPath`: the versioned widget script (script.ts), so an embed caches it for a year. */
+export function embedSnippet(baseUrl: string, widgetKey: string, scriptPath: string): string {
+  return `<script src="${baseUrl.replace(/\/$/, "")}${scriptPath}" data-widget-key="${widgetKey}" async></script>`;
 }
 
 /** What the widget itself needs to draw (never the allowed origins or timestamps). */
@@ -81,12 +82,12 @@ export function publicConfig(row: WidgetConfigRow) {
   };
 }
 
-export function presentConfig(row: WidgetConfigRow, baseUrl: string) {
+export function presentConfig(row: WidgetConfigRow, baseUrl: string, scriptPath: string) {
   return {
     widget_key: row.widgetKey,
     ...publicConfig(row),
     allowed_origins: row.allowedOrigins,
-    embed_code: embedSnippet(baseUrl, row.widgetKey),
+    embed_code: embedSnippet(baseUrl, row.widgetKey, scriptPath),
     updated_at: row.updatedAt,
   };
 }
