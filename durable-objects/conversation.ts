@@ -7,7 +7,7 @@ import type { Env } from "../src/env";
 import { rateFromSocket } from "../src/modules/analytics/ratings";
 import { authorizeSocket } from "../src/modules/conversations/socket-access";
 import { answerWithinPlan } from "../src/modules/plans/audience";
-import { onUserMessage } from "../src/modules/programs/inbound";
+import { readUserMessage } from "../src/modules/programs/inbound";
 import type {
   CompletionReason,
   ConversationRpc,
@@ -26,7 +26,8 @@ import { SocketGateway } from "../src/realtime/socket-gateway";
 import { archive, markCompleted, releaseToAi, resetContext } from "../src/realtime/transitions";
 import { answer, ingest, recoverOwedReply } from "../src/realtime/turn";
 
-const ports: RoomPorts = { authorize: authorizeSocket, onUserMessage, answer: answerWithinPlan, rate: rateFromSocket };
+// Programs read each message; its proactive success mark rides in the mirror's batch (mirror-writer.ts).
+const ports: RoomPorts = { authorize: authorizeSocket, onUserMessage: (env, msg) => readUserMessage(env, msg), answer: answerWithinPlan, rate: rateFromSocket };
 
 export class Conversation extends DurableObject<Env> implements ConversationRpc {
   private readonly room: Room;
@@ -133,6 +134,13 @@ export class Conversation extends DurableObject<Env> implements ConversationRpc 
   /** GDPR erasure (creator or end user): sockets closed, all storage deleted. */
   async erase(conversationId: string, creatorId: string): Promise<{ erased: boolean; sockets_closed: number }> {
     return this.room.erase(conversationId, creatorId);
+  }
+
+  /** Programs: the end user's pending question changed (asked again at the next message). */
+  async programQuestionChanged(conversationId: string, creatorId: string, endUserId: string): Promise<void> {
+    const state = await this.room.bindFor(conversationId, creatorId);
+    // A conversation whose end user isn't known yet forgets too: forgetting costs one lookup at most.
+    if (!state.endUserId || state.endUserId === endUserId) this.room.programQuestion.changed();
   }
 
   /** Channel adapters (Telegram, WhatsApp) and tests: push the outbox now. */

@@ -10,6 +10,8 @@ import { mirrorStatements, type MirrorOutcome } from "../src/realtime/mirror-sql
 import type { Presence } from "../src/realtime/sockets";
 // Analytics seam: rollups and activity events ride in the same D1 batch as the mirror.
 import { afterMirror, withAnalytics } from "../src/modules/analytics";
+// Programs seam: an end user's reply marks their proactive messages a success in the same batch.
+import { respondedStatement } from "../src/modules/programs/inbound";
 
 /** How long a batch waits for more conversations; short against the outbox's own delay. */
 const WINDOW_MS = 20;
@@ -45,7 +47,7 @@ export class MirrorWriter extends DurableObject<Env> {
       const firsts: number[] = [];
       while (this.queue.length) {
         const head = this.queue[0]!;
-        const built = withAnalytics(this.env, head.state, head.rows, mirrorStatements(this.env, head.state, head.rows, head.presence));
+        const built = withAnalytics(this.env, head.state, head.rows, this.statements(head));
         if (batch.length && statements.length + built.statements.length > MAX_STATEMENTS) break;
         firsts.push(statements.length + built.mirrorAt);
         statements.push(...built.statements);
@@ -70,9 +72,23 @@ export class MirrorWriter extends DurableObject<Env> {
     }
   }
 
+  /**
+   * The mirror's statements, then the proactive success mark for the end user's first and last
+   * message in this flush (one statement when they are one: every reply in between lies inside their window).
+   */
+  private statements(e: Entry): D1PreparedStatement[] {
+    const statements = mirrorStatements(this.env, e.state, e.rows, e.presence);
+    const endUserId = e.state.endUserId;
+    if (!endUserId) return statements;
+    const fromUser = e.rows.filter((m) => m.sender === "user");
+    const times = [...new Set([fromUser[0]?.createdAt, fromUser.at(-1)?.createdAt].filter((t): t is string => !!t))];
+    for (const at of times) statements.push(respondedStatement(this.env, { creatorId: e.state.creatorId, endUserId, at }));
+    return statements;
+  }
+
   /** One conversation's flush on its own (the fallback), rollups and events included. */
   private async writeOne(e: Entry): Promise<MirrorOutcome> {
-    const built = withAnalytics(this.env, e.state, e.rows, mirrorStatements(this.env, e.state, e.rows, e.presence));
+    const built = withAnalytics(this.env, e.state, e.rows, this.statements(e));
     const results = await this.env.DB.batch(built.statements);
     const outcome = (results[built.mirrorAt]?.results.length ?? 0) > 0 ? "ok" : "gone";
     if (outcome === "ok") this.ctx.waitUntil(afterMirror(this.env, [e.state]));

@@ -2,7 +2,7 @@
 // script, widget.js bundled from src/widget/ (checked against its 15 KB gzip budget), and the
 // creator console built by Vite from src/console/ into public/app/ (its first load under 200 KB gzip).
 import { createHash } from "node:crypto";
-import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { build } from "esbuild";
@@ -33,6 +33,12 @@ if (gzipped > WIDGET_BUDGET_GZIP) {
 // so a page that embeds the widget refuses a widget.js altered on the way or on a CDN.
 writeFileSync(join(root, "public/widget.js.sri"), `sha384-${createHash("sha384").update(readFileSync(widget)).digest("base64")}`);
 if (process.env.VERBOSE_ASSETS) console.log(`widget.js: ${readFileSync(widget).byteLength} bytes, ${gzipped} gzipped`);
+// The versioned copy the embed code points at (served with immutable caching: a new build is a new
+// URL), and the name the Worker reads to build the embed code. widget.js itself stays for old embeds.
+const widgetHash = createHash("sha256").update(readFileSync(widget)).digest("hex").slice(0, 16);
+for (const f of readdirSync(join(root, "public"))) if (/^widget\.[0-9a-f]{16}\.js$/.test(f)) rmSync(join(root, "public", f));
+copyFileSync(widget, join(root, `public/widget.${widgetHash}.js`));
+writeFileSync(join(root, "public/widget-version.json"), JSON.stringify({ path: `/widget.${widgetHash}.js` }) + "\n");
 
 // The console: Vite (Rollup-compatible code splitting, React's JSX) builds it under /app/. The budget
 // counts what the first load of /app runs: the entry chunk and its static imports, not the lazy

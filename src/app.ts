@@ -20,7 +20,8 @@ import { gdprRouter } from "./modules/gdpr";
 import { docsHandler, systemRouter } from "./modules/system";
 import { teamRouter } from "./modules/team";
 import { conversationsRouter } from "./modules/conversations";
-import { demoRouter, widgetRouter, widgetSessionsRouter } from "./modules/widget";
+import { d1Session } from "./middleware/d1-session";
+import { demoRouter, widgetCacheControl, widgetRouter, widgetSessionsRouter } from "./modules/widget";
 import { usersRouter } from "./modules/users";
 import { programsRouter } from "./modules/programs";
 import { proactiveRouter } from "./modules/proactive";
@@ -61,6 +62,8 @@ export function buildApp() {
   app.use("*", authenticate());
   app.use("*", rateLimit());
   app.use("*", planQuota());
+  // After authentication (a token minted a moment ago must be found): only the route's own reads use the replica.
+  app.use("*", d1Session());
 
   app.route("/", systemRouter);
   app.route("/", authRouter);
@@ -106,7 +109,13 @@ export function buildApp() {
     // Static files of public/ (the docs script, the widget) still pass through the middleware above.
     if ((c.req.method === "GET" || c.req.method === "HEAD") && c.env.ASSETS) {
       const asset = await c.env.ASSETS.fetch(c.req.raw);
-      if (asset.status !== 404) return new Response(asset.body, asset);
+      if (asset.status !== 404) {
+        const res = new Response(asset.body, asset);
+        // The versioned widget script never changes under its URL: cached for a year, everywhere.
+        const cacheControl = widgetCacheControl(c.req.path);
+        if (cacheControl) res.headers.set("Cache-Control", cacheControl);
+        return res;
+      }
       // The console is a single-page app: its deep links (/app/inbox/{id}) load its index.html.
       if (c.req.path === "/app" || c.req.path.startsWith("/app/")) return consoleIndex(c.env.ASSETS, c.req.raw);
       // The reset and invitation mails link to the site root: those pages live in the console.

@@ -17,6 +17,8 @@ export interface RoutePolicy {
   quotas?: CreatorQuota[];
   /** "raw": the route reads its own body (multipart, signed bytes); default "json". */
   body?: "json" | "raw";
+  /** "replica": GET reads go through a D1 session (src/middleware/d1-session.ts; bookmark in X-D1-Bookmark). */
+  reads?: "primary" | "replica";
 }
 
 interface Issue {

@@ -108,6 +108,8 @@ export interface ConversationRpc extends Rpc.DurableObjectBranded {
   erase(conversationId: string, creatorId: string): Promise<{ erased: boolean; sockets_closed: number }>;
   /** A one-time, seconds-long ticket for a widget socket of this identity (the widget's connect URL carries it, not its token). */
   issueWidgetTicket(conversationId: string, creatorId: string, who: UserIdentity): Promise<{ ticket: string; expiresIn: number }>;
+  /** Programs: this end user's pending program question changed; the object asks again at the next message. */
+  programQuestionChanged(conversationId: string, creatorId: string, endUserId: string): Promise<void>;
 }
 
 /**
@@ -176,7 +178,10 @@ export interface RoomPorts {
   /** Who may open a socket: checks the token against the conversation (widget or member). */
   authorize(env: Env, kind: SocketKind, token: string | null, conversation: { id: string; creatorId: string }): Promise<SocketIdentity>;
   /** Programs and the proactive engine read each end-user message; consumed = no AI reply. */
-  onUserMessage(env: Env, msg: { creatorId: string; endUserId: string; conversationId: string; text: string }): Promise<{ consumed: boolean }>;
+  onUserMessage(
+    env: Env,
+    msg: { creatorId: string; endUserId: string; conversationId: string; text: string; pendingQuestion?: boolean },
+  ): Promise<{ consumed: boolean; pendingQuestion?: boolean }>;
   /** The answer contract within the creator's plan (modules/plans): over the limit, the fallback message. */
   answer(env: Env, input: AnswerInput, channel: string): AsyncGenerator<AnswerEvent>;
   /** A visitor's `rating` frame (modules/analytics): stored once, answered with a frame. */
@@ -204,4 +209,18 @@ export async function closeMemberSockets(env: Env, creatorId: string, memberId: 
   const failed = results.filter((r) => r.status === "rejected").length;
   if (failed) log("warn", "some agent sockets could not be closed", { creator_id: creatorId, member_id: memberId, failed });
   return results.reduce((n, r) => n + (r.status === "fulfilled" ? r.value : 0), 0);
+}
+
+/**
+ * Programs call this when one of an end user's enrolments starts (or stops) waiting for an answer:
+ * each of the end user's open conversations forgets what it knew, so the next message asks again.
+ * Resolves when every object has heard it (a failure is logged; the object's cache also expires).
+ */
+export async function programQuestionChanged(env: Env, creatorId: string, endUserId: string): Promise<void> {
+  const open = await env.DB.prepare("SELECT id FROM conversations WHERE end_user_id = ? AND creator_id = ? AND status <> 'archived'")
+    .bind(endUserId, creatorId)
+    .all<{ id: string }>();
+  const results = await Promise.allSettled(open.results.map((c) => conversationStub(env, c.id).programQuestionChanged(c.id, creatorId, endUserId)));
+  const failed = results.filter((r) => r.status === "rejected").length;
+  if (failed) log("warn", "some conversations missed a program question change", { creator_id: creatorId, end_user_id: endUserId, failed });
 }

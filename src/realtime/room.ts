@@ -9,6 +9,7 @@ import { ThresholdCache } from "./handover";
 import type { ConversationSummary, RoomPorts } from "./index";
 import { MessageLog, type ConversationState, type StoredMessage } from "./log";
 import { Outbox } from "./outbox";
+import { ProgramQuestionCache } from "./program-question";
 import { ERASED_CLOSE_CODE, type ServerFrame } from "./protocol";
 import { ReplyQueue } from "./reply-queue";
 import { broadcastFrame, closeSockets, openSockets, sendFrame, type Presence } from "./sockets";
@@ -28,6 +29,8 @@ export class Room {
   /** The reply being streamed right now: a tab that resumes mid-stream gets the text so far. */
   streaming: { messageId: string; text: string } | null = null;
   readonly threshold = new ThresholdCache();
+  /** Whether the end user has a program question waiting (asked once, then told of changes). */
+  readonly programQuestion = new ProgramQuestionCache();
   private current: ConversationState | null;
   private lastPresence: Presence | null = null;
 

@@ -110,8 +110,18 @@ async function afterUserMessage(room: Room, stored: StoredMessage, answer: boole
 async function consultPrograms(room: Room, text: string): Promise<boolean> {
   const state = room.state!;
   if (!state.endUserId) return false;
+  // Known "no question waiting" (the common case) lets programs answer without a D1 query.
+  const ticket = room.programQuestion.ask();
+  const pendingQuestion = room.programQuestion.get();
   try {
-    const r = await room.ports.onUserMessage(room.env, { creatorId: state.creatorId, endUserId: state.endUserId, conversationId: state.conversationId, text });
+    const r = await room.ports.onUserMessage(room.env, {
+      creatorId: state.creatorId,
+      endUserId: state.endUserId,
+      conversationId: state.conversationId,
+      text,
+      ...(pendingQuestion !== undefined && { pendingQuestion }),
+    });
+    room.programQuestion.learn(ticket, r.pendingQuestion);
     return r.consumed;
   } catch (err) {
     // A failing program must not silence the chat: the message is answered as an ordinary one.

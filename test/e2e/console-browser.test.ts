@@ -209,7 +209,8 @@ describe.skipIf(!existsSync(CHROMIUM))("creator console in Chromium", () => {
   it("copies the embed code; a visitor writes in the widget, asks for a human, and the agent answers from the inbox", async () => {
     await nav("Widget");
     const code = (await page.getByTestId("embed-code").textContent())!;
-    expect(code).toContain("widget.js");
+    // The versioned script (content hash, cached immutable), as the embed-code endpoint gives it.
+    expect(code).toMatch(/\/widget\.[0-9a-f]{16}\.js"/);
     await page.getByRole("button", { name: "Copy embed code" }).click();
     await page.getByText("Copied to the clipboard").waitFor();
     expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(code);

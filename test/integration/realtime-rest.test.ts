@@ -56,7 +56,17 @@ describe("embed code", () => {
     const a = (await (await api("/api/v1/creators/widget/embed-code", { token: c.access_token })).json()) as { embed_code: string };
     const b = (await (await api(`/api/v1/channels/widget/embed/${c.creator.id}`, { token: c.access_token })).json()) as { embed_code: string };
     expect(a.embed_code).toBe(b.embed_code);
-    expect(a.embed_code).toMatch(/^<script src="[^"]+\/widget\.js" data-widget-key="wk_[^"]+" integrity="sha384-[A-Za-z0-9+/=]+" crossorigin="anonymous" async><\/script>$/);
+    // The embed points at the versioned script (content hash), cached for a year and identical to /widget.js.
+    const src = /^<script src="[^"]+(\/widget\.[0-9a-f]{16}\.js)" data-widget-key="wk_[^"]+" integrity="sha384-[A-Za-z0-9+/=]+" crossorigin="anonymous" async><\/script>$/.exec(a.embed_code)?.[1];
+    expect(src, a.embed_code).toBeTruthy();
+    const versioned = await api(src!);
+    expect(versioned.status).toBe(200);
+    expect(versioned.headers.get("Cache-Control")).toBe("public, max-age=31536000, immutable");
+    const plain = await api("/widget.js");
+    expect(plain.headers.get("Cache-Control") ?? "").not.toContain("immutable");
+    expect(await versioned.text()).toBe(await plain.text());
+    // Only the versioned name is cached forever: a made-up hash is no file.
+    expect((await api("/widget.0000000000000000.js")).status).toBe(404);
     const other = await createCreator();
     expect((await api(`/api/v1/channels/widget/embed/${other.creator.id}`, { token: c.access_token })).status).toBe(404);
     expect((await api(`/api/v1/channels/widget/embed/not-a-uuid`, { token: c.access_token })).status).toBe(422);
@@ -208,7 +218,8 @@ describe("GET /widget.js and /demo", () => {
     const key = await widgetKeyOf(c.access_token);
     const page = await api(`/demo?creator_id=${c.creator.id}`);
     expect(page.status).toBe(200);
-    expect(await page.text()).toContain(`<script src="http://localhost/widget.js" data-widget-key="${key}" async></script>`);
+    // The demo embeds the versioned script, like the embed code.
+    expect(await page.text()).toMatch(new RegExp(`<script src="http://localhost/widget\\.[0-9a-f]{16}\\.js" data-widget-key="${key}" async></script>`));
     expect((await api(`/demo?creator_id=${crypto.randomUUID()}`)).status).toBe(404);
   });
 });

@@ -3,6 +3,7 @@ import type { Env } from "../../env";
 import { clock } from "../../lib/clock";
 import { conflict, notFound } from "../../lib/errors";
 import { newId } from "../../lib/ids";
+import { programQuestionChanged } from "../../realtime";
 import { nodeById, progressOf } from "./flow";
 import { findProgram, loadVersion } from "./service";
 import type { EnrollmentRow } from "./executor";
@@ -111,5 +112,7 @@ export async function transition(env: Env, creatorId: string, userId: string, pr
     .bind(rule.to, row.id, row.status, ...(rule.stamp ? [at] : []))
     .run();
   if (!changed.meta.changes) throw conflict("The enrolment changed meanwhile; reload and try again");
+  // A resumed enrolment may be waiting for an answer again: the end user's conversations must ask.
+  if (action === "resume" && row.awaiting === "answer") await programQuestionChanged(env, creatorId, row.end_user_id);
   return getEnrollment(env, creatorId, userId, programId);
 }

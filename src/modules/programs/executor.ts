@@ -9,6 +9,7 @@ import { answer } from "../../ai/answer";
 import { clock, HOUR, MINUTE } from "../../lib/clock";
 import { newId } from "../../lib/ids";
 import { log } from "../../lib/logging";
+import { programQuestionChanged } from "../../realtime";
 import { addLocalDays, nextLocalTime, zoneOrUtc } from "../../lib/timezone";
 import { WhatsAppTemplateSchema } from "../channels/whatsapp-template";
 import { deliverToEndUser } from "./delivery";
@@ -125,6 +126,8 @@ export async function commitStep(
   stmts.push(...extra);
   const results = await env.DB.batch(stmts);
   const moved = (results[1]!.meta.changes ?? 0) > 0;
+  // The end user's conversations stop skipping the question lookup (they cache "nothing pending").
+  if (moved && move.awaitAnswer) await programQuestionChanged(env, e.creator_id, e.end_user_id);
   if (moved && completes) await onCompleted(env, e, user, now);
   return moved;
 }

@@ -20,18 +20,42 @@ const OPT_OUT = /^\s*\/?(stop|unsubscribe)\s*[.!]?\s*$/i;
 const OPT_IN = /^\s*\/?(start|subscribe)\s*[.!]?\s*$/i;
 
 /**
- * Called by the conversation paths for every user message. consumed = true when the message was
- * an answer to a program question or an opt-out command (the AI should not answer it as a chat).
+ * Any reply within the response window of a proactive message makes that message a successful
+ * engagement. A statement, not a call: the MirrorWriter runs it in the same D1 batch that mirrors
+ * the user's message (no round trip of its own); `at` is the message's time.
  */
-export async function onUserMessage(env: Env, msg: InboundMessage): Promise<{ consumed: boolean }> {
-  const now = clock.now();
-  const at = new Date(now).toISOString();
-  const since = new Date(now - config(env).proactive.responseWindowHours * HOUR).toISOString();
-  // Any reply within 24 h of a proactive message makes that message a successful engagement.
-  const responded = env.DB.prepare(
+export function respondedStatement(env: Env, input: { creatorId: string; endUserId: string; at: string }): D1PreparedStatement {
+  const since = new Date(Date.parse(input.at) - config(env).proactive.responseWindowHours * HOUR).toISOString();
+  return env.DB.prepare(
     `UPDATE proactive_sends SET responded_at = ?1
       WHERE end_user_id = ?2 AND local_date IS NOT NULL AND creator_id = ?3 AND status = 'sent' AND responded_at IS NULL AND sent_at >= ?4 AND sent_at <= ?1`,
-  ).bind(at, msg.endUserId, msg.creatorId, since);
+  ).bind(input.at, input.endUserId, input.creatorId, since);
+}
+
+/**
+ * A user message that reaches programs without passing a conversation object's mirror: the
+ * proactive success mark and what programs make of it, in one D1 batch.
+ */
+export async function onUserMessage(env: Env, msg: InboundMessage): Promise<{ consumed: boolean }> {
+  const responded = respondedStatement(env, { creatorId: msg.creatorId, endUserId: msg.endUserId, at: clock.iso() });
+  const { consumed } = await readUserMessage(env, msg, { extra: [responded] });
+  return { consumed };
+}
+
+/**
+ * What programs make of an end user's message (the conversation object's port; its mirror carries
+ * the success mark). consumed = an answer to a program question or an opt-out (no AI reply).
+ * `pendingQuestion: false` is the caller's cached knowledge that the end user has no question
+ * waiting: an ordinary message then costs no D1 query at all. The answer says what the caller may
+ * cache next (undefined: ask again next time).
+ */
+export async function readUserMessage(
+  env: Env,
+  msg: InboundMessage & { pendingQuestion?: boolean },
+  opts: { extra?: D1PreparedStatement[] } = {},
+): Promise<{ consumed: boolean; pendingQuestion?: boolean }> {
+  const at = clock.iso();
+  const extra = opts.extra ?? [];
   const pendingQuestion = env.DB.prepare(
     `SELECT * FROM program_enrollments WHERE end_user_id = ? AND creator_id = ? AND status = 'active' AND awaiting = 'answer'
       ORDER BY last_progress_at DESC LIMIT 1`,
@@ -39,23 +63,26 @@ export async function onUserMessage(env: Env, msg: InboundMessage): Promise<{ co
 
   if (OPT_OUT.test(msg.text)) {
     await env.DB.batch([
-      responded,
+      ...extra,
       env.DB.prepare("INSERT INTO proactive_opt_outs (end_user_id, creator_id, opted_out_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING").bind(msg.endUserId, msg.creatorId, at),
     ]);
-    return { consumed: true };
+    return { consumed: true, ...(msg.pendingQuestion !== undefined && { pendingQuestion: msg.pendingQuestion }) };
   }
-  // Every chat message passes here: the success mark, an opt-in's removal and the pending-question
-  // lookup share one D1 round trip.
   const optIn = OPT_IN.test(msg.text);
+  // The common case on a conversation object: no question waiting, an ordinary message.
+  if (msg.pendingQuestion === false && !optIn && extra.length === 0) return { consumed: false, pendingQuestion: false };
+  // An opt-in's removal and the pending-question lookup share one D1 round trip.
+  const optInAt = extra.length;
   const results = await env.DB.batch<EnrollmentRow>([
-    responded,
+    ...extra,
     ...(optIn ? [env.DB.prepare("DELETE FROM proactive_opt_outs WHERE end_user_id = ? AND creator_id = ?").bind(msg.endUserId, msg.creatorId)] : []),
     pendingQuestion,
   ]);
-  // "start" consumed only when it ended an opt-out; otherwise it is an ordinary message.
-  if (optIn && results[1]!.meta.changes) return { consumed: true };
   const pending = results.at(-1)!.results[0];
-  if (!pending) return { consumed: false };
+  // "start" consumed only when it ended an opt-out; otherwise it is an ordinary message.
+  if (optIn && results[optInAt]!.meta.changes) return { consumed: true, pendingQuestion: !!pending };
+  if (!pending) return { consumed: false, pendingQuestion: false };
+  // Answering moves the enrolment on (maybe to another question, which tells the object): ask again next time.
   return { consumed: await answerQuestion(env, pending, msg.text.trim()) };
 }
 

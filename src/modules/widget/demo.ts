@@ -8,6 +8,7 @@ import { creators } from "../../db/schema";
 import type { Env } from "../../env";
 import { notFound } from "../../lib/errors";
 import { createRouter } from "../../lib/router";
+import { widgetScriptPath } from "./script";
 import { embedSnippet, getOrCreateConfig } from "./service";
 
 export const DEMO_EMAIL = "demo@edgecoach.local";
@@ -32,7 +33,7 @@ export const demoRouter = createRouter({ rateLimit: "none" }).get("/demo", async
     );
   }
   const widget = await getOrCreateConfig(c.env, creator.id);
-  const snippet = embedSnippet(new URL(c.req.url).origin, widget.widgetKey);
+  const snippet = embedSnippet(new URL(c.req.url).origin, widget.widgetKey, await widgetScriptPath(c.env));
   return c.html(html`<!doctype html>
 <html lang="en">
   <head>

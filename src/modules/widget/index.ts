@@ -5,3 +5,4 @@ export { widgetRouter } from "./routes";
 export { widgetSessionsRouter } from "./widget-session-routes";
 export { demoRouter } from "./demo";
 export { widgetAudience } from "./tokens";
+export { widgetCacheControl } from "./script";

@@ -7,6 +7,7 @@ import { errorResponses, jsonBody, jsonContent, UuidParam } from "../../lib/sche
 import { requireAuth } from "../../middleware/auth";
 import { EmbedCodeSchema, UpdateWidgetConfigBody, WidgetConfigSchema } from "./schemas";
 import { rotateWidgetKey } from "./revocation";
+import { widgetScriptPath } from "./script";
 import * as service from "./service";
 
 const tags = ["Widget"];
@@ -67,24 +68,24 @@ const channelEmbedRoute = createRoute({
 async function embedCode(env: Parameters<typeof service.getOrCreateConfig>[0], creatorId: string) {
   const row = await service.getOrCreateConfig(env, creatorId);
   const base = config(env).publicBaseUrl.replace(/\/$/, "");
-  const integrity = await service.widgetIntegrity(env);
-  return { widget_key: row.widgetKey, embed_code: service.embedSnippet(base, row.widgetKey, integrity), script_url: `${base}/widget.js`, integrity };
+  const [integrity, script] = await Promise.all([service.widgetIntegrity(env), widgetScriptPath(env)]);
+  return { widget_key: row.widgetKey, embed_code: service.embedSnippet(base, row.widgetKey, script, integrity), script_url: `${base}${script}`, integrity };
 }
 
 export const widgetRouter = createRouter({ rateLimit: "default" })
   .openapi(getConfigRoute, async (c) => {
     const row = await service.getOrCreateConfig(c.env, c.get("creatorId")!);
-    return c.json(service.presentConfig(row, config(c.env).publicBaseUrl), 200);
+    return c.json(service.presentConfig(row, config(c.env).publicBaseUrl, await widgetScriptPath(c.env)), 200);
   })
   .openapi(putConfigRoute, async (c) => {
     const row = await service.updateConfig(c.env, c.get("creatorId")!, c.req.valid("json"));
-    return c.json(service.presentConfig(row, config(c.env).publicBaseUrl), 200);
+    return c.json(service.presentConfig(row, config(c.env).publicBaseUrl, await widgetScriptPath(c.env)), 200);
   })
   .openapi(rotateKeyRoute, async (c) => {
     await service.getOrCreateConfig(c.env, c.get("creatorId")!);
     await rotateWidgetKey(c.env, c.get("creatorId")!);
     const row = await service.getOrCreateConfig(c.env, c.get("creatorId")!);
-    return c.json(service.presentConfig(row, config(c.env).publicBaseUrl), 200);
+    return c.json(service.presentConfig(row, config(c.env).publicBaseUrl, await widgetScriptPath(c.env)), 200);
   })
   .openapi(embedRoute, async (c) => c.json(await embedCode(c.env, c.get("creatorId")!), 200))
   .openapi(channelEmbedRoute, async (c) => {

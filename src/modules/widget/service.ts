@@ -77,9 +77,13 @@ export async function configByKey(env: Env, widgetKey: string): Promise<WidgetCo
   return (await getDb(env.DB).select().from(widgetConfigs).where(eq(widgetConfigs.widgetKey, widgetKey)).get()) ?? null;
 }
 
-export function embedSnippet(baseUrl: string, widgetKey: string, integrity: string | null = null): string {
+/**
+ * `scriptPath`: the versioned widget script (script.ts), so an embed caches it for a year;
+ * `integrity`: its Subresource Integrity hash (the same bytes as /widget.js), when the build wrote one.
+ */
+export function embedSnippet(baseUrl: string, widgetKey: string, scriptPath: string, integrity: string | null = null): string {
   const sri = integrity ? ` integrity="${integrity}" crossorigin="anonymous"` : "";
-  return `<script src="${baseUrl.replace(/\/$/, "")}/widget.js" data-widget-key="${widgetKey}"${sri} async></script>`;
+  return `<script src="${baseUrl.replace(/\/$/, "")}${scriptPath}" data-widget-key="${widgetKey}"${sri} async></script>`;
 }
 
 let integrityCache: Promise<string | null> | undefined;
@@ -106,12 +110,12 @@ export function publicConfig(row: WidgetConfigRow) {
   };
 }
 
-export function presentConfig(row: WidgetConfigRow, baseUrl: string) {
+export function presentConfig(row: WidgetConfigRow, baseUrl: string, scriptPath: string) {
   return {
     widget_key: row.widgetKey,
     ...publicConfig(row),
     allowed_origins: row.allowedOrigins,
-    embed_code: embedSnippet(baseUrl, row.widgetKey),
+    embed_code: embedSnippet(baseUrl, row.widgetKey, scriptPath),
     updated_at: row.updatedAt,
   };
 }

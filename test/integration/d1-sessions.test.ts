@@ -1,0 +1,49 @@
+// REST reads through D1's Sessions API: the conversations and analytics GETs answer with the
+// session's bookmark (X-D1-Bookmark) and accept it back, so a dashboard reading from a replica still
+// sees its own writes; a malformed bookmark is refused before it reaches D1; other routes are untouched.
+import { env } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { conversationStub } from "../../src/realtime";
+import { policyOf } from "../../src/lib/router";
+import { api, createCreator, errorOf } from "../helpers";
+import { chatSetup } from "../realtime";
+
+describe("D1 sessions on REST reads", () => {
+  it("conversations and analytics GETs return a bookmark and accept it back; the answer still sees the latest write", async () => {
+    const { creator: c, session, tab } = await chatSetup();
+    await tab.say("m1", "Hello");
+    await tab.aiReply();
+    await conversationStub(env, session.conversation_id).flushOutbox();
+    const first = await api("/api/v1/conversations", { token: c.access_token });
+    expect(first.status).toBe(200);
+    const bookmark = first.headers.get("X-D1-Bookmark");
+    expect(bookmark).toMatch(/^[A-Za-z0-9._:-]+$/);
+    // Carried back: the read is at least as fresh as the bookmark, so the conversation is there.
+    const again = await api("/api/v1/conversations", { token: c.access_token, headers: { "X-D1-Bookmark": bookmark! } });
+    expect(again.status).toBe(200);
+    expect(JSON.stringify(await again.json())).toContain(session.conversation_id);
+    expect(again.headers.get("X-D1-Bookmark")).toBeTruthy();
+    const messages = await api(`/api/v1/conversations/${session.conversation_id}/messages`, { token: c.access_token, headers: { "X-D1-Bookmark": bookmark! } });
+    expect(messages.status).toBe(200);
+    expect(JSON.stringify(await messages.json())).toContain("Hello");
+    const analytics = await api("/api/v1/analytics/overview", { token: c.access_token, headers: { "X-D1-Bookmark": bookmark! } });
+    expect(analytics.status).toBe(200);
+    expect(analytics.headers.get("X-D1-Bookmark")).toBeTruthy();
+    tab.close();
+  });
+
+  it("refuses a malformed bookmark with a standard 400, and leaves routes without the replica policy alone", async () => {
+    const c = await createCreator();
+    for (const bad of ["", "x".repeat(300), "bad bookmark", "a;DROP TABLE messages"]) {
+      const res = await api("/api/v1/conversations", { token: c.access_token, headers: { "X-D1-Bookmark": bad } });
+      expect(res.status, bad).toBe(400);
+      expect((await errorOf(res)).code).toBe("MALFORMED_REQUEST");
+    }
+    const me = await api("/api/v1/auth/me", { token: c.access_token, headers: { "X-D1-Bookmark": "bad bookmark" } });
+    expect(me.status).toBe(200);
+    expect(me.headers.get("X-D1-Bookmark")).toBeNull();
+    expect(policyOf("GET", "/api/v1/conversations")?.reads).toBe("replica");
+    expect(policyOf("GET", "/api/v1/analytics/overview")?.reads).toBe("replica");
+    expect(policyOf("GET", "/api/v1/auth/me")?.reads).toBeUndefined();
+  });
+});
