@@ -7,7 +7,8 @@ import type { Env } from "../src/env";
 import { rateFromSocket } from "../src/modules/analytics/ratings";
 import { authorizeSocket } from "../src/modules/conversations/socket-access";
 import { answerWithinPlan } from "../src/modules/plans/audience";
-import { onUserMessage } from "../src/modules/programs/inbound";
+import { learnFromTurn } from "../src/modules/memory";
+import { onUserMessage as programsRead } from "../src/modules/programs/inbound";
 import type {
   CompletionReason,
   ConversationRpc,
@@ -25,6 +26,10 @@ import { Room } from "../src/realtime/room";
 import { SocketGateway } from "../src/realtime/socket-gateway";
 import { archive, markCompleted, releaseToAi, resetContext } from "../src/realtime/transitions";
 import { answer, ingest, recoverOwedReply } from "../src/realtime/turn";
+
+// Each user message is read by programs and, at the same time, learnt from by the memory (before the
+// AI replies, so a fact just stated is already known to the answer).
+const onUserMessage: RoomPorts["onUserMessage"] = async (env, msg) => (await Promise.all([programsRead(env, msg), learnFromTurn(env, msg)]))[0];
 
 const ports: RoomPorts = { authorize: authorizeSocket, onUserMessage, answer: answerWithinPlan, rate: rateFromSocket };
 
