@@ -69,9 +69,10 @@ export function embedSnippet(baseUrl: string, widgetKey: string): string {
   return `<script src="${baseUrl.replace(/\/$/, "")}/widget.js" data-widget-key="${widgetKey}" async></script>`;
 }
 
-/** What the widget itself needs to draw (never the allowed origins or timestamps). */
-export function publicConfig(row: WidgetConfigRow) {
+/** What the widget itself needs to draw (never the allowed origins or timestamps); the persona's name and greeting when set. */
+export function publicConfig(row: WidgetConfigRow, persona?: { name: string | null; greeting: string | null }) {
   return {
+    ...(persona && { assistant_name: persona.name, greeting: persona.greeting }),
     title: row.title,
     color: row.color,
     position: row.position,
