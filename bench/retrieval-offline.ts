@@ -83,7 +83,7 @@ for (const q of evalQ) {
     const qts = expandQuery(q.text, EXPAND, 32);
     const m = qts.map((t) => `"${t.word.replace(/"/g, "")}"`).join(" OR ");
     const rows = m ? (bm25.all(m) as { rowid: number }[]).map((r) => r.rowid) : [];
-    lex = rows.map((r) => [r, bm25Score(chunkText[r]![0], chunkText[r]![1], qts, stats)] as const).sort((a, b) => b[1] - a[1]).map((x) => x[0]);
+    lex = rows.map((r) => [r, bm25Score(chunkText[r]![0], chunkText[r]![1], qts, stats, process.env.HW ? Number(process.env.HW) : undefined)] as const).sort((a, b) => b[1] - a[1]).map((x) => x[0]);
   }
   const qv = localEmbedding(q.text, dims, fw, useIdf ? idf : undefined);
   const scored = vectors.map((v, i) => {

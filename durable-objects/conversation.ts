@@ -7,6 +7,7 @@ import type { Env } from "../src/env";
 import { rateFromSocket } from "../src/modules/analytics/ratings";
 import { authorizeSocket } from "../src/modules/conversations/socket-access";
 import { answerWithinPlan } from "../src/modules/plans/audience";
+import { learnFromTurn } from "../src/modules/memory";
 import { readUserMessage } from "../src/modules/programs/inbound";
 import type {
   CompletionReason,
@@ -26,8 +27,12 @@ import { SocketGateway } from "../src/realtime/socket-gateway";
 import { archive, markCompleted, releaseToAi, resetContext } from "../src/realtime/transitions";
 import { answer, ingest, recoverOwedReply } from "../src/realtime/turn";
 
-// Programs read each message; its proactive success mark rides in the mirror's batch (mirror-writer.ts).
-const ports: RoomPorts = { authorize: authorizeSocket, onUserMessage: (env, msg) => readUserMessage(env, msg), answer: answerWithinPlan, rate: rateFromSocket };
+// Each user message is read by programs (its proactive success mark rides in the mirror's batch,
+// mirror-writer.ts) and, at the same time, learnt from by the memory — before the AI replies, so a
+// fact just stated is already known to the answer.
+const onUserMessage: RoomPorts["onUserMessage"] = async (env, msg) => (await Promise.all([readUserMessage(env, msg), learnFromTurn(env, msg)]))[0];
+
+const ports: RoomPorts = { authorize: authorizeSocket, onUserMessage, answer: answerWithinPlan, rate: rateFromSocket };
 
 export class Conversation extends DurableObject<Env> implements ConversationRpc {
   private readonly room: Room;

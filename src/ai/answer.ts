@@ -11,6 +11,8 @@ import type { Env } from "../env";
 import { config } from "../config";
 import { AppError } from "../lib/errors";
 import { log } from "../lib/logging";
+import { memoryValues } from "../modules/memory/learn";
+import { askedMemoryKey, memoryAnswer, memoryLines } from "./memory-facts";
 import { recordMetric } from "./metrics";
 import { answeringSentences, coverage, salientTerms, statsWords, termWeights, type TermWeights } from "./evidence";
 import { looksLikeInstruction } from "./guard";
@@ -30,6 +32,8 @@ export interface AnswerInput {
   message: string;
   conversationId?: string;
   knowledgeBaseId?: string;
+  /** The end user asking: their long-term memories reach the answer (module memory). */
+  endUserId?: string;
   /** Earlier turns, oldest first (the caller decides how many). */
   history?: { role: "user" | "assistant"; content: string }[];
   /** How many passages to ground on (default 5). */
@@ -64,6 +68,9 @@ async function persona(env: Env, creatorId: string): Promise<Persona> {
   const row = await getDb(env.DB).select({ settings: creators.settings }).from(creators).where(eq(creators.id, creatorId)).get();
   return personaFromSettings(row?.settings);
 }
+
+/** model_used when a remembered fact answered a question about it ("what is my goal?"). */
+export const MEMORY_MODEL = "memory";
 
 /** model_used when the persona's greeting answered a greeting. */
 export const GREETING_MODEL = "persona greeting";
@@ -161,6 +168,15 @@ export async function* streamAnswer(env: Env, input: AnswerInput): AsyncGenerato
     yield { type: "done", result: { response: who.greeting, confidence: 1, model_used: GREETING_MODEL, sources: [], processing_time_ms: Math.round(performance.now() - started) } };
     return;
   }
+  const memories = input.endUserId ? await memoryValues(env, input.creatorId, input.endUserId) : {};
+  const asked = askedMemoryKey(input.message);
+  if (asked && memories[asked] !== undefined && memories[asked] !== null) {
+    // Answered from what the user told us, on every provider: a fact of theirs, not the knowledge base.
+    const text = memoryAnswer(asked, memories[asked]);
+    for (const piece of text.split(/(?<=\s)/)) yield { type: "delta", delta: piece };
+    yield { type: "done", result: { response: text, confidence: 1, model_used: MEMORY_MODEL, sources: [], processing_time_ms: Math.round(performance.now() - started) } };
+    return;
+  }
   const kbIds = await answerScope(env, input);
   const { hits, weights } = await answerable(env, input, kbIds, await retrieve(env, input, kbIds));
   const retrievalMs = performance.now() - started;
@@ -176,6 +192,7 @@ export async function* streamAnswer(env: Env, input: AnswerInput): AsyncGenerato
       history: input.history,
       fallback,
       persona: { name: who.name, tone: who.tone, language: who.language, instructions: who.instructions },
+      memory: memoryLines(Object.entries(memories).map(([key, value]) => ({ key, value }))),
     });
     prompt.termWeights = weights;
     // Held back until it can't be the no-answer marker, so a declining model streams nothing of it.

@@ -78,7 +78,7 @@ const BM25_B = 0.75;
 const HEADING_WEIGHT = 0.5;
 
 /** BM25 of one chunk for the query terms, with the creator's statistics. */
-export function bm25Score(content: string, heading: string, qts: QueryTerm[], stats: TermStats): number {
+export function bm25Score(content: string, heading: string, qts: QueryTerm[], stats: TermStats, headingWeight = HEADING_WEIGHT): number {
   const tf = new Map<string, number>();
   for (const w of words(content)) {
     const s = porter(w);
@@ -86,7 +86,7 @@ export function bm25Score(content: string, heading: string, qts: QueryTerm[], st
   }
   for (const w of words(heading)) {
     const s = porter(w);
-    tf.set(s, (tf.get(s) ?? 0) + HEADING_WEIGHT);
+    tf.set(s, (tf.get(s) ?? 0) + headingWeight);
   }
   const norm = BM25_K1 * (1 - BM25_B + (BM25_B * (content.length + heading.length)) / stats.avgChars);
   let score = 0;

@@ -43,6 +43,8 @@ export async function streamReply(
       message: question.text,
       history,
       ...(state.knowledgeBaseId && { knowledgeBaseId: state.knowledgeBaseId }),
+      // Whose memories the answer may use (the answer reads them through modules/memory).
+      ...(state.endUserId && { endUserId: state.endUserId }),
       // Visitors (widget, Telegram, WhatsApp) are answered from public knowledge only (tracker 11 item 9).
       ...(state.channel !== "api" && { audience: "public" as const }),
     }, state.channel)) {

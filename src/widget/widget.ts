@@ -29,6 +29,9 @@ interface PublicConfig {
   welcome_message: string;
   launcher_text: string;
   language: string;
+  /** The assistant's persona (GET/PUT /api/v1/creators/assistant). */
+  assistant_name?: string | null;
+  greeting?: string | null;
 }
 
 type Bubble = { el: HTMLElement; seq?: number };
@@ -235,10 +238,10 @@ class Widget {
     this.label();
     const { en } = TRANSLATIONS;
     this.launcher.textContent = creatorText(cfg.launcher_text, en!.launcher, this.t.launcher);
-    this.title.textContent = creatorText(cfg.title, en!.title, this.t.title);
+    this.title.textContent = cfg.assistant_name || creatorText(cfg.title, en!.title, this.t.title);
     if (!this.log.querySelector(".welcome")) {
       const welcome = h("div", { class: "msg ai welcome" });
-      welcome.append(h("p", {}, creatorText(cfg.welcome_message, en!.welcome, this.t.welcome)));
+      welcome.append(h("p", {}, cfg.greeting || creatorText(cfg.welcome_message, en!.welcome, this.t.welcome)));
       this.log.prepend(welcome);
     }
   }

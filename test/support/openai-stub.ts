@@ -58,6 +58,16 @@ export async function startOpenAiStub(): Promise<OpenAiStub> {
     }
     if (req.method === "POST" && path === "/v1/chat/completions") {
       const user = String(payload.messages?.at(-1)?.content ?? "");
+      // The memory extraction prompt (src/ai/memory-facts.ts): a JSON reply naming a stated preference,
+      // or not JSON at all when the message says "BAD_JSON".
+      if (String(payload.messages?.[0]?.content ?? "").startsWith("MEMORY_EXTRACTION")) {
+        const preference = /\bI (?:really )?(?:like|enjoy) ([^.!?]+)/i.exec(user)?.[1];
+        const reply = user.includes("BAD_JSON") ? "Sure! Here are the facts" : JSON.stringify({ memories: preference ? [{ key: "preference", value: preference }, { key: "Bad Key!", value: "x" }] : [] });
+        res.writeHead(200, { "Content-Type": "text/event-stream" });
+        for (const piece of reply.match(/.{1,12}/g) ?? []) res.write(`data: ${JSON.stringify({ choices: [{ index: 0, delta: { content: piece } }] })}\n\n`);
+        res.end("data: [DONE]\n\n");
+        return;
+      }
       const firstSource = /<source id="1"[^>]*>\n([^\n]*)/.exec(user)?.[1] ?? "nothing";
       const reply = `Stub model says: ${firstSource.slice(0, 80)} [1]`;
       res.writeHead(200, { "Content-Type": "text/event-stream" });

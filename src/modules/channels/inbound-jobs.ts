@@ -17,6 +17,7 @@ import type { InboundEvent } from "./platform";
 import { getChannel, type ChannelRow } from "./store";
 import { onEndUserCreated } from "../programs/inbound";
 import { limitEndUserChat } from "../../realtime";
+import { getPersona } from "../assistant/service";
 
 export const DEFAULT_WELCOME = "Hi! I'm an AI assistant. Ask me anything, and I'll answer from what I've been taught.";
 export const TEXT_ONLY_NOTICE = "Sorry, I can only read text messages for now. Could you type your question?";
@@ -111,7 +112,9 @@ async function handleEvent(env: Env, channel: ChannelRow, job: { creatorId: stri
   });
   // Replies are keyed on the inbound message, so a redelivered job never answers twice.
   if (event.command === "start") {
-    const welcome = typeof channel.configuration.welcome_message === "string" ? channel.configuration.welcome_message : DEFAULT_WELCOME;
+    // The channel's own welcome, else the assistant's greeting (persona), else ours.
+    const welcome =
+      typeof channel.configuration.welcome_message === "string" ? channel.configuration.welcome_message : ((await getPersona(env, job.creatorId)).greeting ?? DEFAULT_WELCOME);
     await sendToEndUser(env, { creatorId: job.creatorId, conversationId, text: welcome, sender: "system", clientMessageId: `welcome:${inbound.messageId}` });
   } else if (event.text === undefined) {
     await sendToEndUser(env, { creatorId: job.creatorId, conversationId, text: TEXT_ONLY_NOTICE, sender: "system", clientMessageId: `notice:${inbound.messageId}` });

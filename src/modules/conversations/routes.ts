@@ -13,6 +13,8 @@ import {
   ListConversationsQuery,
   MessageListSchema,
   MessagesQuery,
+  SessionContextSchema,
+  SessionParams,
 } from "./schemas";
 import * as service from "./service";
 
@@ -92,6 +94,17 @@ const contextRoute = createRoute({
   responses: { 200: jsonContent(ConversationContextSchema, "Context"), ...errorResponses(401, 404, 422, 429) },
 });
 
+const sessionContextRoute = createRoute({
+  method: "get",
+  path: "/api/core/sessions/{session_id}/context",
+  tags: ["Chatbot core (customer-support paths)"],
+  security,
+  middleware: [requireAuth({ permission: "read" })] as const,
+  summary: "A session's context (customer-support spec): history, intent, entities, memory, last interaction",
+  request: { params: SessionParams },
+  responses: { 200: jsonContent(SessionContextSchema, "Session context"), ...errorResponses(401, 404, 422, 429) },
+});
+
 // The agents' WebSocket connect counts as chat traffic, like the widget's.
 withPolicy(connectRoute, { rateLimit: "chat" });
 
@@ -120,4 +133,5 @@ export const conversationsRouter = createRouter({ rateLimit: "default", reads: "
   })
   .openapi(contextRoute, async (c) =>
     c.json(await service.conversationContext(c.env, c.get("creatorId")!, c.req.valid("param").conversation_id), 200),
-  );
+  )
+  .openapi(sessionContextRoute, async (c) => c.json(await service.sessionContext(c.env, c.get("creatorId")!, c.req.valid("param").session_id), 200));

@@ -18,6 +18,10 @@ export const ConversationSchema = z
     last_message_at: z.string().nullable(),
     created_at: z.string(),
     updated_at: z.string(),
+    memory: z
+      .array(z.object({ key: z.string(), value: z.unknown(), source: z.string().nullable(), updated_at: z.string() }))
+      .optional()
+      .openapi({ description: "GET one conversation: what the assistant remembers of its end user (long-term memories), for agents" }),
   })
   .openapi("Conversation");
 
@@ -78,3 +82,23 @@ export const ConversationContextSchema = z
     last_sources: z.array(z.unknown()),
   })
   .openapi("ConversationContext");
+
+export const SessionParams = z.object({ session_id: UuidParam("session_id") });
+
+/** customer-support-platform-api.md "Get Session Context", over the same context as the AI context above. */
+export const SessionContextSchema = z
+  .object({
+    sessionId: z.string().openapi({ description: "The widget session id (POST /api/v1/channels/sessions), or a conversation id for other channels" }),
+    conversationId: z.string(),
+    userId: z.string().nullable(),
+    channel: z.string(),
+    context: z.object({
+      conversation_history: z.array(z.object({ role: z.enum(["user", "assistant"]), content: z.string() })),
+      entities: z.record(z.string(), z.unknown()),
+      intent: z.string().nullable(),
+      intent_confidence: z.number().nullable(),
+      memory: z.record(z.string(), z.unknown()),
+      last_interaction: z.string().nullable(),
+    }),
+  })
+  .openapi("SessionContext");

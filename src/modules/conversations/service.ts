@@ -2,7 +2,7 @@
 // Object (the live source of truth), which writes D1 through its outbox before answering.
 import { and, asc, count, desc, eq, gt } from "drizzle-orm";
 import { tenant } from "../../db/client";
-import { conversations, messages } from "../../db/schema";
+import { conversations, messages, widgetSessions } from "../../db/schema";
 import type { Env } from "../../env";
 import { AppError, notFound } from "../../lib/errors";
 import { conversationStub } from "../../realtime";
@@ -81,8 +81,14 @@ async function row(env: Env, creatorId: string, conversationId: string): Promise
   return found;
 }
 
+/** One conversation, with what the assistant remembers of its end user (agents see it beside the chat). */
 export async function getConversation(env: Env, creatorId: string, conversationId: string) {
-  return presentConversation(await row(env, creatorId, conversationId));
+  const r = await row(env, creatorId, conversationId);
+  const memory = r.endUserId ? await recall(env, creatorId, r.endUserId, { type: "long_term" }) : [];
+  return {
+    ...presentConversation(r),
+    memory: memory.map((m) => ({ key: m.key, value: m.value, source: typeof m.metadata?.source === "string" ? m.metadata.source : null, updated_at: m.updatedAt })),
+  };
 }
 
 export async function listMessages(env: Env, creatorId: string, conversationId: string, q: { after_seq: number; limit: number }) {
@@ -150,5 +156,30 @@ export async function conversationContext(env: Env, creatorId: string, conversat
     knowledge_base_id: conversation.knowledgeBaseId,
     messages: chronological.map((m) => ({ id: m.id, seq: m.seq, sender: m.sender, text: m.text, created_at: m.createdAt })),
     last_sources: (lastAi?.sources as unknown[] | null) ?? [],
+  };
+}
+
+/**
+ * GET /api/core/sessions/{session_id}/context: a widget session names its conversation; other
+ * channels have no session, so their conversation id is accepted as the session id.
+ */
+export async function sessionContext(env: Env, creatorId: string, sessionId: string) {
+  const t = tenant(env.DB, creatorId);
+  const session = await t.db.select({ conversationId: widgetSessions.conversationId }).from(widgetSessions).where(t.where(widgetSessions, eq(widgetSessions.id, sessionId))).get();
+  const conversationId = session?.conversationId ?? sessionId;
+  const [conversation, ctx] = await Promise.all([row(env, creatorId, conversationId), conversationContext(env, creatorId, conversationId)]);
+  return {
+    sessionId,
+    conversationId,
+    userId: conversation.endUserId,
+    channel: ctx.channel,
+    context: {
+      conversation_history: ctx.history.map((h) => ({ role: h.role, content: h.content })),
+      entities: ctx.entities,
+      intent: ctx.intent?.name ?? null,
+      intent_confidence: ctx.intent?.confidence ?? null,
+      memory: Object.fromEntries(ctx.memory.filter((m) => m.type === "long_term").map((m) => [m.key, m.value])),
+      last_interaction: ctx.last_interaction,
+    },
   };
 }

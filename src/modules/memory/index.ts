@@ -13,3 +13,4 @@ export const memoryStoreRouter = createRouter({ rateLimit: "default" })
   });
 
 export { recall, remember } from "./service";
+export { learnFromTurn, memoryValues } from "./learn";

@@ -12,6 +12,7 @@ import { log } from "../../lib/logging";
 import { programQuestionChanged } from "../../realtime";
 import { addLocalDays, nextLocalTime, zoneOrUtc } from "../../lib/timezone";
 import { WhatsAppTemplateSchema } from "../channels/whatsapp-template";
+import { memoryValues } from "../memory";
 import { deliverToEndUser } from "./delivery";
 import { nextNodeId, nodeById } from "./flow";
 import { loadVersion } from "./service";
@@ -195,12 +196,19 @@ export function evaluateCondition(data: Record<string, unknown>, user: UserRow |
   }
 }
 
+/** Whether a node's texts use {memory.…} (only then are the memories read). */
+function needsMemory(data: Record<string, unknown>): boolean {
+  return /\{\s*memory\./.test(JSON.stringify(data));
+}
+
 /** The side effects of one node, each keyed by the step so a retry doesn't repeat it. */
 async function execute(env: Env, e: EnrollmentRow, flow: FlowDefinition, node: FlowNode, user: UserRow | null, now: number): Promise<Move> {
   const key = `program:${e.id}:${e.step_index}`;
   const data = node.data as Record<string, unknown>;
   const profile = parseJson<Record<string, unknown>>(user?.profile, {});
-  const templateUser = { displayName: user?.display_name ?? null, profile };
+  // Memories are read at send time, so a message says what the user told the assistant most recently.
+  const memory = needsMemory(data) ? await memoryValues(env, e.creator_id, e.end_user_id) : {};
+  const templateUser = { displayName: user?.display_name ?? null, profile, memory };
   // A node's WhatsApp template (validated on save), its parameters written for this user.
   const template = WhatsAppTemplateSchema.safeParse(data.whatsapp_template);
   const whatsappTemplate = template.success

@@ -1,7 +1,10 @@
-// Message templates: {user_name} and the user's profile fields ({goal}, {profile.goal}).
+// Message templates: {user_name}, the user's profile fields ({goal}, {profile.goal}) and what the
+// assistant remembers of them ({memory.goal}: long-term memories, read at send time).
 export interface TemplateUser {
   displayName: string | null;
   profile: Record<string, unknown>;
+  /** Long-term memories by key (module memory). */
+  memory?: Record<string, unknown>;
 }
 
 export function userName(user: TemplateUser): string {
@@ -13,8 +16,7 @@ export function userName(user: TemplateUser): string {
 export function renderTemplate(template: string, user: TemplateUser): string {
   return template.replace(/\{\s*([A-Za-z_][A-Za-z0-9_.]*)\s*\}/g, (_m, key: string) => {
     if (key === "user_name" || key === "name") return userName(user);
-    const path = key.startsWith("profile.") ? key.slice(8) : key;
-    const value = user.profile[path];
+    const value = key.startsWith("memory.") ? user.memory?.[key.slice(7)] : user.profile[key.startsWith("profile.") ? key.slice(8) : key];
     if (value === undefined || value === null) return "";
     if (Array.isArray(value)) return value.map(String).join(", ");
     return typeof value === "object" ? "" : String(value);

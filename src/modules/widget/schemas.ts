@@ -9,6 +9,8 @@ export const PublicWidgetConfigSchema = z
     welcome_message: z.string(),
     launcher_text: z.string(),
     language: z.string(),
+    assistant_name: z.string().nullable().optional().openapi({ description: "The persona's name (PUT /api/v1/creators/assistant); the widget's header shows it instead of the title" }),
+    greeting: z.string().nullable().optional().openapi({ description: "The persona's greeting: the widget's first bubble instead of welcome_message" }),
   })
   .openapi("PublicWidgetConfig");
 

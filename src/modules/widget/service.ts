@@ -98,9 +98,10 @@ export function widgetIntegrity(env: Env): Promise<string | null> {
   return integrityCache;
 }
 
-/** What the widget itself needs to draw (never the allowed origins or timestamps). */
-export function publicConfig(row: WidgetConfigRow) {
+/** What the widget itself needs to draw (never the allowed origins or timestamps); the persona's name and greeting when set. */
+export function publicConfig(row: WidgetConfigRow, persona?: { name: string | null; greeting: string | null }) {
   return {
+    ...(persona && { assistant_name: persona.name, greeting: persona.greeting }),
     title: row.title,
     color: row.color,
     position: row.position,

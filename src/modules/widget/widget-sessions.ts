@@ -14,6 +14,7 @@ import { issueWidgetToken } from "./tokens";
 import { configByKey, originAllowed, publicConfig } from "./service";
 import { visitorSecret, visitorSecretValid } from "./visitor-secret";
 import type { CreateSessionInput, UpdateSessionInput } from "./widget-session-schemas";
+import { DEFAULT_ASSISTANT_NAME, getPersona } from "../assistant/service";
 
 type SessionRow = typeof widgetSessions.$inferSelect;
 
@@ -141,7 +142,8 @@ export async function createSession(env: Env, input: CreateSessionInput, origin:
     expires_in: expiresIn,
     websocket_url: widgetSocketPath(t.creatorId),
     resumed,
-    widget: publicConfig(widget),
+    // The persona's name heads the widget and its greeting is the first bubble (module assistant).
+    widget: publicConfig(widget, await widgetPersona(env, t.creatorId)),
   };
 }
 
@@ -220,4 +222,10 @@ export async function issueSocketTicket(env: Env, token: string, sessionId: stri
   const who = { role: "user" as const, endUserId: claims.sub, sessionId: claims.sid, epoch: claims.kep ?? 0 };
   const issued = await conversationStub(env, claims.conversation_id, near).issueWidgetTicket(claims.conversation_id, claims.creator_id, who);
   return { ticket: issued.ticket, expires_in: issued.expiresIn, websocket_url: widgetSocketPath(claims.creator_id) };
+}
+
+/** The persona as the widget shows it: a name only when the creator gave one (else the widget's title). */
+async function widgetPersona(env: Env, creatorId: string) {
+  const p = await getPersona(env, creatorId);
+  return { name: p.name === DEFAULT_ASSISTANT_NAME ? null : p.name, greeting: p.greeting };
 }
