@@ -5,6 +5,7 @@
 import type { ChatMessage, ServerFrame, Source } from "../realtime/protocol";
 import { creatorText, fill, stringsFor, TRANSLATIONS, type Strings } from "./i18n";
 import { STYLES } from "./styles";
+import { fileStringsFor, FilePicker, renderAttachments, type FileContext } from "./attachments";
 
 /** REVOKED_CLOSE_CODE of src/realtime/protocol.ts (a value import would bundle zod into the widget). */
 const REVOKED_CLOSE_CODE = 4401;
@@ -75,7 +76,7 @@ class Widget {
   private openedOnce = false;
   private reconnectTimer: ReturnType<typeof setTimeout> | undefined;
   /** Sent but not acked yet, by client id: resent with the same id after a reconnect. */
-  private pending = new Map<string, string>();
+  private pending = new Map<string, { text: string; attachments: string[] }>();
   private bySeq = new Map<number, Bubble>();
   private byClientId = new Map<string, Bubble>();
   private streams = new Map<string, HTMLElement>();
@@ -95,6 +96,8 @@ class Widget {
   private readonly human: HTMLButtonElement;
   private readonly closer: HTMLButtonElement;
   private readonly send: HTMLButtonElement;
+  private readonly fileCtx: FileContext;
+  private readonly files: FilePicker;
 
   constructor() {
     const host = h("div", { id: "edgecoach-widget" });
@@ -117,9 +120,17 @@ class Widget {
     const form = h("form");
     this.input = h("textarea", { rows: "1", maxlength: "8000" });
     this.send = h("button", { type: "submit", class: "send" });
-    form.append(this.input, this.send);
+    this.fileCtx = {
+      base,
+      credentials: () => (this.stored.token && this.stored.conversation_id ? { token: this.stored.token, conversationId: this.stored.conversation_id } : null),
+      renew: () => this.session(),
+      strings: () => fileStringsFor(this.root.host.getAttribute("lang") || document.documentElement.lang || navigator.language),
+      notify: (text) => this.setNotice(text),
+    };
+    this.files = new FilePicker(this.fileCtx);
+    form.append(this.files.button, this.files.input, this.input, this.send);
     this.label();
-    this.panel.append(header, this.log, this.dots, this.notice, form);
+    this.panel.append(header, this.log, this.dots, this.notice, this.files.tray, form);
     this.root.append(style, this.launcher, this.panel);
     document.body.append(host);
 
@@ -162,6 +173,7 @@ class Widget {
     this.input.setAttribute("aria-label", t.input);
     this.input.placeholder = t.placeholder;
     this.send.textContent = t.send;
+    this.files?.label();
   }
 
   private toggle(open: boolean): void {
@@ -287,7 +299,7 @@ class Widget {
       for (const el of this.streams.values()) el.remove();
       this.streams.clear();
       ws.send(JSON.stringify({ type: "resume", afterSeq: this.lastSeq }));
-      for (const [id, text] of this.pending) ws.send(JSON.stringify({ type: "message", id, text }));
+      for (const [id, p] of this.pending) ws.send(JSON.stringify({ type: "message", id, text: p.text, ...(p.attachments.length && { attachments: p.attachments }) }));
     };
     ws.onmessage = (e) => this.onFrame(JSON.parse(String(e.data)) as ServerFrame);
     ws.onclose = (e) => {
@@ -320,14 +332,17 @@ class Widget {
 
   private submit(): void {
     const text = this.input.value.trim();
-    if (!text) return;
+    // Files still uploading: the send waits for them (their progress is in the tray).
+    const attachments = this.files.ready();
+    if (attachments === null || (!text && !attachments.length)) return;
     this.input.value = "";
+    this.files.clear();
     const id = newId();
-    this.pending.set(id, text);
+    this.pending.set(id, { text, attachments });
     const bubble = this.bubble("user", text);
     bubble.classList.add("pending");
     this.byClientId.set(id, { el: bubble });
-    this.sendFrame({ type: "message", id, text });
+    this.sendFrame({ type: "message", id, text, ...(attachments.length && { attachments }) });
     this.typingSent = 0;
     this.sendFrame({ type: "typing", isTyping: false });
   }
@@ -395,7 +410,9 @@ class Widget {
 
   private onMessage(m: ChatMessage): void {
     this.lastSeq = Math.max(this.lastSeq, m.seq);
-    if (this.bySeq.has(m.seq)) return; // replayed or echoed again: already shown
+    const shown = this.bySeq.get(m.seq);
+    // Replayed or echoed again: already shown (an own message acked first gets its files from the echo).
+    if (shown) return this.attach(shown.el, m);
     let el: HTMLElement | undefined;
     const mine = m.clientId ? this.byClientId.get(m.clientId) : undefined;
     if (mine) {
@@ -416,8 +433,13 @@ class Widget {
     this.bySeq.set(m.seq, { el, seq: m.seq });
     if (m.sender === "ai" || m.sender === "agent") this.dots.hidden = true;
     if (m.sources?.length) el.append(this.sources(m.sources));
+    this.attach(el, m);
     this.order(el, m.seq);
     this.scroll();
+  }
+
+  private attach(el: HTMLElement, m: ChatMessage): void {
+    if (m.attachments?.length && !el.querySelector(".files")) el.append(renderAttachments(this.fileCtx, m.attachments));
   }
 
   /** Keeps bubbles in seq order, with unacknowledged ones last (a replay can arrive after them). */
