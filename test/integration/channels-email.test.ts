@@ -199,7 +199,7 @@ describe("loops and noise are never answered", () => {
 });
 
 describe("attachments", () => {
-  it("stores each attachment as a conversation file in R2 (under the creator's prefix) and names it on the message", async () => {
+  it("stores each attachment as a conversation file (source email, under the creator's prefix) and attaches it to the message", async () => {
     const s = await createCreator();
     const ch = await createEmailChannel(s);
     const res = await processRaw(
@@ -211,11 +211,16 @@ describe("attachments", () => {
     const [row] = await emailRows(ch.id, "in");
     const files = JSON.parse(row!.attachments);
     expect(files).toEqual([{ file_id: expect.any(String), filename: "blood-test.txt", content_type: "text/plain", size: 18 }]);
-    const object = await env.FILES.get(`creators/${s.creator.id}/conversations/${body.threadId}/files/${files[0].file_id}`);
-    expect(await object!.text()).toBe("Ferritin: 12 ng/mL");
-    expect(object!.customMetadata).toMatchObject({ source: "email", filename: "blood-test.txt" });
+    const file = await env.DB.prepare("SELECT * FROM conversation_files WHERE id = ?").bind(files[0].file_id).first<any>();
+    expect(file).toMatchObject({ creator_id: s.creator.id, conversation_id: body.threadId, source: "email", name: "blood-test.txt" });
+    expect(file.r2_key.startsWith(`creators/${s.creator.id}/conversations/${body.threadId}/files/`)).toBe(true);
+    expect(await (await env.FILES.get(file.r2_key))!.text()).toBe("Ferritin: 12 ng/mL");
     const [msg] = await messagesOf(body.threadId);
-    expect(JSON.parse(msg.metadata).attachments).toEqual([files[0].file_id]);
+    expect(JSON.parse(msg.metadata).attachments).toMatchObject([{ id: files[0].file_id, name: "blood-test.txt" }]);
+    // The member downloads it through the files API.
+    const dl = await api(`/api/v1/conversations/${body.threadId}/files/${files[0].file_id}`, { token: s.access_token });
+    expect(dl.status).toBe(200);
+    expect(await dl.text()).toBe("Ferritin: 12 ng/mL");
   });
 });
 

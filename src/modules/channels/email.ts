@@ -2,12 +2,11 @@
 // POST /api/channels/email/process) is parsed with postal-mime, checked for noise (auto-replies,
 // bounces, lists, our own mail: recorded, never answered), threaded into a conversation by
 // Message-ID / In-Reply-To / References, and answered through the conversation object like any
-// other channel message. Attachments are stored as conversation files in R2.
+// other channel message. Attachments become conversation files (the files service, source email).
 import { and, desc, eq, inArray } from "drizzle-orm";
 import PostalMime, { type Email } from "postal-mime";
 import { config } from "../../config";
 import { getDb, tenant } from "../../db/client";
-import { conversationR2Prefix } from "../../db/ownership";
 import { channels, conversations, emailMessages } from "../../db/schema";
 import type { Env } from "../../env";
 import { sha256Hex } from "../../lib/crypto";
@@ -15,6 +14,7 @@ import { AppError } from "../../lib/errors";
 import { newId } from "../../lib/ids";
 import { log } from "../../lib/logging";
 import { limitEndUserChat } from "../../realtime";
+import { attachmentsMetadata, storeConversationFile, type FileRecord } from "../files";
 import { onEndUserCreated } from "../programs/inbound";
 import { ingestInbound } from "./conversation-bridge";
 import { upsertEndUser } from "./end-users";
@@ -130,32 +130,34 @@ export async function parseRaw(env: Env, raw: Uint8Array): Promise<Email> {
   return email;
 }
 
-interface StoredFile {
+type StoredFile = {
   file_id: string;
   filename: string;
   content_type: string;
   size: number;
-  r2_key: string;
-}
+};
 
-/** Attachments into R2 under the conversation's prefix (erased with it, its end user, its creator). */
-async function storeAttachments(env: Env, creatorId: string, conversationId: string, email: Email, seed: string): Promise<StoredFile[]> {
-  const out: StoredFile[] = [];
+/**
+ * Attachments become conversation files (the files service: type from the bytes, size limit,
+ * R2 under the conversation's prefix, erased with it). One the service refuses (too large, active
+ * content) is listed as refused; the mail is still answered.
+ */
+async function storeAttachments(env: Env, creatorId: string, conversationId: string, endUserId: string, email: Email) {
+  const stored: FileRecord[] = [];
+  const refused: { filename: string; error: string }[] = [];
   let i = 0;
   for (const a of email.attachments) {
-    // The id is derived from the message and the part: a redelivered mail overwrites, never duplicates.
-    const fileId = await uuidFrom(`email-file:${seed}:${i++}`);
+    const name = a.filename ?? `attachment-${++i}`;
     const bytes = typeof a.content === "string" ? new TextEncoder().encode(a.content) : new Uint8Array(a.content);
-    const key = `${conversationR2Prefix(creatorId, conversationId)}files/${fileId}`;
-    const filename = (a.filename ?? `attachment-${i}`).replace(/[\r\n"\\/]/g, "_").slice(0, 200);
-    const contentType = a.mimeType || "application/octet-stream";
-    await env.FILES.put(key, bytes, {
-      httpMetadata: { contentType, contentDisposition: `attachment; filename="${filename}"` },
-      customMetadata: { source: "email", filename, conversation_id: conversationId },
-    });
-    out.push({ file_id: fileId, filename, content_type: contentType, size: bytes.byteLength, r2_key: key });
+    try {
+      stored.push(await storeConversationFile(env, { creatorId, conversationId, endUserId, name, contentType: a.mimeType, bytes, source: "email" }));
+    } catch (err) {
+      if (!(err instanceof AppError) || err.status >= 500) throw err;
+      refused.push({ filename: name.slice(0, 200), error: err.message });
+    }
   }
-  return out;
+  const files: StoredFile[] = stored.map((f) => ({ file_id: f.id, filename: f.name, content_type: f.content_type, size: f.size }));
+  return { stored, files, refused };
 }
 
 /** The conversation this mail continues: one of our thread's mails is named in its headers, and it is the same sender's. */
@@ -235,7 +237,7 @@ export async function receiveEmail(env: Env, channel: ChannelRow, input: { raw: 
   }
   if (user.created) await onEndUserCreated(env, { creatorId: t.creatorId, endUserId: user.id });
 
-  const files = await storeAttachments(env, t.creatorId, conversationId, email, `${channel.id}:${rfcMessageId}`);
+  const { stored, files, refused } = await storeAttachments(env, t.creatorId, conversationId, user.id, email);
   const body = visibleText(email);
   const text = body || (files.length ? `[${files.map((f) => f.filename).join(", ")}]` : base.subject) || "(empty message)";
   // Denial of wallet: the same per-user chat budget as the widget and the other channels.
@@ -251,14 +253,15 @@ export async function receiveEmail(env: Env, channel: ChannelRow, input: { raw: 
       channel: "email",
       subject: base.subject,
       email_message_id: rfcMessageId,
-      ...(files.length && { attachments: files.map((f) => f.file_id), files: files.map(({ r2_key: _k, ...f }) => f) }),
+      ...(stored.length && attachmentsMetadata(stored)),
+      ...(refused.length && { refused_attachments: refused }),
     },
     answer,
   });
   const emailId = newId();
   await t.db
     .insert(emailMessages)
-    .values({ ...base, id: emailId, conversationId, messageId: inbound.messageId, status: "received", attachments: files.map(({ r2_key: _k, ...f }) => f) })
+    .values({ ...base, id: emailId, conversationId, messageId: inbound.messageId, status: "received", attachments: files })
     .onConflictDoNothing()
     .run();
   if (inbound.replyOwed) log("error", "AI reply to an email failed", { conversation_id: conversationId });
