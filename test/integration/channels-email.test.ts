@@ -4,6 +4,7 @@ import worker from "../../workers/api";
 import { eventually } from "../channel-helpers";
 import { createEmailChannel, emailRows, headerOf, outboundMails, parseMail, processRaw, rawEmail } from "../email-helpers";
 import { api, createCreator, errorOf } from "../helpers";
+import { connect } from "../realtime";
 
 // The AI reply goes out on the queue (the consumer's batch timeout is a second).
 vi.setConfig({ testTimeout: 30_000 });
@@ -329,6 +330,30 @@ describe("POST /api/channels/email/send", () => {
     const bad = await api("/api/channels/email/send", { method: "POST", token: a.access_token, json: { to: "nope", subject: "Hi\r\nBcc: victim@example.com", text: "" } });
     expect(bad.status).toBe(422);
     expect((await errorOf(bad)).details.map((d) => d.field).sort()).toEqual(["subject", "text", "to"]);
+  });
+});
+
+describe("agents' replies from the inbox", () => {
+  it("an agent's message on the conversation's socket goes out as a threaded mail (no Auto-Submitted)", async () => {
+    const s = await createCreator();
+    const ch = await createEmailChannel(s);
+    const firstId = `${crypto.randomUUID()}@client.example.com`;
+    await deliver(rawEmail({ from: "jo@client.example.com", to: ch.address, subject: "Injury", messageId: firstId }), { from: "jo@client.example.com", to: ch.address });
+    const [aiMail] = await outboundMails(ch.id, 1);
+    const agent = await connect(`/api/v1/conversations/${aiMail!.conversation_id}/connect`, s.access_token);
+    agent.send({ type: "message", id: "agent-1", text: "Hi Jo, a coach here: rest the ankle for two days." });
+    await agent.next((f) => f.type === "ack" && f.id === "agent-1", { what: "ack" });
+    // As on Telegram and WhatsApp, the customer also hears that a person joined (a system notice).
+    const outs = await outboundMails(ch.id, 3);
+    const mails = await Promise.all(outs.map((o) => parseMail(o.raw!)));
+    expect(mails.map((m) => m.text?.trim())).toContain("Test Creator joined the conversation");
+    const mail = mails.find((m) => m.text?.trim() === "Hi Jo, a coach here: rest the ankle for two days.")!;
+    expect(mail).toBeDefined();
+    expect(mail.subject).toBe("Re: Injury");
+    expect(mail.inReplyTo).toBe(`<${firstId}>`);
+    expect(mail.to?.[0]?.address).toBe("jo@client.example.com");
+    expect(headerOf(mail, "auto-submitted")).toBeUndefined();
+    agent.close();
   });
 });
 
