@@ -298,14 +298,14 @@ export class SocketIoSession {
 
 /**
  * GET /socket.io/?EIO=4&transport=websocket: the WebSocket transport only (long-polling is refused
- * with Engine.IO's own error body, so socket.io-client configured with transports: ["websocket"]
- * connects; one left at its default would retry polling forever).
+ * with 400 in our error format, so socket.io-client configured with transports: ["websocket"]
+ * connects; one left at its default keeps failing its polling handshake).
  */
 export function acceptSocketIo(request: Request, ports: SocketIoPorts): Response {
   const url = new URL(request.url);
-  if (url.searchParams.get("EIO") !== "4") return Response.json({ code: 5, message: "Unsupported protocol version" }, { status: 400 });
+  if (url.searchParams.get("EIO") !== "4") throw new AppError("MALFORMED_REQUEST", "Unsupported protocol version: Engine.IO 4 (EIO=4, socket.io-client 3 and later)");
   if (url.searchParams.get("transport") !== "websocket" || request.headers.get("Upgrade")?.toLowerCase() !== "websocket") {
-    return Response.json({ code: 0, message: "Transport unknown: only the websocket transport is served (transports: [\"websocket\"])" }, { status: 400 });
+    throw new AppError("MALFORMED_REQUEST", "Transport unknown: only the websocket transport is served (transports: [\"websocket\"])");
   }
   const { 0: client, 1: server } = new WebSocketPair();
   new SocketIoSession(server, ports).start();

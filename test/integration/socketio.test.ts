@@ -5,7 +5,7 @@ import { decodePacket, encodePacket } from "engine.io-parser";
 import { Decoder, Encoder, PacketType, type Packet } from "socket.io-parser";
 import { describe, expect, it, vi } from "vitest";
 import { createEmailChannel, processRaw, rawEmail } from "../email-helpers";
-import { api, createCreator } from "../helpers";
+import { api, createCreator, errorOf } from "../helpers";
 
 vi.setConfig({ testTimeout: 30_000 });
 const NSP = "/assistant/realtime";
@@ -83,7 +83,7 @@ describe("GET /socket.io/ (Socket.IO v5 over WebSocket)", () => {
     expect(c.open).toMatchObject({ sid: expect.any(String), upgrades: [], pingInterval: 25_000, pingTimeout: 20_000, maxPayload: 1_000_000 });
     const polling = await api("/socket.io/?EIO=4&transport=polling");
     expect(polling.status).toBe(400);
-    expect(((await polling.json()) as any).message).toMatch(/websocket/);
+    expect((await errorOf(polling)).message).toMatch(/websocket/);
     expect((await api("/socket.io/?EIO=3&transport=websocket", { headers: { Upgrade: "websocket" } })).status).toBe(400);
   });
 
