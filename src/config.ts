@@ -49,6 +49,7 @@ export interface Config {
     sendMaxAttempts: number;
     telegram: { perSecond: number; chatIntervalMs: number };
     whatsapp: { perSecond: number; chatIntervalMs: number };
+    email: { inboundDomain: string; maxRawBytes: number };
   };
   programs: { maxStepsPerJob: number; leaseSeconds: number; dispatchChunk: number };
   proactive: {
@@ -246,6 +247,13 @@ export function config(env: Env): Config {
       // Cloud API: 80 messages/s per business number by default; one per second per user keeps
       // split replies in order without tripping the per-user pair rate limit (131056).
       whatsapp: { perSecond: Math.max(1, int(env.WHATSAPP_MESSAGES_PER_SECOND, 80)), chatIntervalMs: int(env.WHATSAPP_CHAT_INTERVAL_MS, 1000) },
+      email: {
+        // The domain whose Email Routing rule points at this Worker: channel addresses are
+        // <local part>@<domain>, and our own Message-IDs end with it (how our mail is recognised).
+        inboundDomain: (env.EMAIL_INBOUND_DOMAIN ?? "mail.edgecoach.localhost").trim().toLowerCase(),
+        // Email Routing takes messages up to 25 MiB; 10 MiB keeps one parse well inside a Worker's memory.
+        maxRawBytes: Math.max(1024, int(env.EMAIL_MAX_RAW_BYTES, 10 * 1024 * 1024)),
+      },
     },
     programs: {
       // A job runs consecutive immediate steps (message → tag → wait) up to this many; a cycle

@@ -97,6 +97,9 @@ export interface Env {
   TELEGRAM_CHAT_INTERVAL_MS?: string;
   WHATSAPP_MESSAGES_PER_SECOND?: string;
   WHATSAPP_CHAT_INTERVAL_MS?: string;
+  /** Email channel (issue 14): the inbound domain routed to this Worker, and the raw message size cap. */
+  EMAIL_INBOUND_DOMAIN?: string;
+  EMAIL_MAX_RAW_BYTES?: string;
   PROGRAM_MAX_STEPS_PER_JOB?: string;
   PROGRAM_LEASE_SECONDS?: string;
   PROGRAM_DISPATCH_CHUNK?: string;

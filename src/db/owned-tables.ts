@@ -30,6 +30,8 @@ registerOwnedTable({ table: "conversation_presence", column: "creator_id", endUs
 // channels (secrets are ciphertext, and never exported)
 registerOwnedTable({ table: "channels", column: "creator_id", redact: ["secrets", "webhook_key_hash"] });
 registerOwnedTable({ table: "channel_events", column: "creator_id" });
+// the email channel's mails both ways (their attachments are conversation files under the creator prefix)
+registerOwnedTable({ table: "email_messages", column: "creator_id", endUser: "conversation_id IN (SELECT id FROM conversations WHERE end_user_id = ?)" });
 registerOwnedTable({ table: "channel_message_refs", column: "creator_id", endUser: "message_id IN (SELECT id FROM messages WHERE conversation_id IN (SELECT id FROM conversations WHERE end_user_id = ?))" });
 // programs and the proactive engine
 registerOwnedTable({ table: "programs", column: "creator_id" });

@@ -17,6 +17,7 @@ export { confidenceThreshold } from "./handover";
 export { HISTORY_TURNS } from "./ai-reply";
 /** Telegram/WhatsApp end users share the widget users' per-user chat limit (tracker 11 item 5). */
 export { limitEndUserChat } from "./frame-limits";
+export { acceptSocketIo, SOCKETIO_NAMESPACE, type SocketIoAuth, type SocketIoPorts } from "./socketio";
 
 /** Set by the Worker route (never by a client: the object is reachable only through its stub). */
 export const CONVERSATION_HEADER = "X-EdgeCoach-Conversation";

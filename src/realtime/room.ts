@@ -17,9 +17,9 @@ import { broadcastFrame, closeSockets, openSockets, sendFrame, type Presence } f
 /** Non-user messages as MessageLog.append takes them. */
 export type OutgoingInput = Parameters<MessageLog["append"]>[0];
 
-/** Telegram and WhatsApp conversations: every outgoing message is sent out through the channel. */
+/** Telegram, WhatsApp and email conversations: every outgoing message is sent out through the channel. */
 export function sendsThroughChannel(state: ConversationState): boolean {
-  return state.channel === "telegram" || state.channel === "whatsapp";
+  return state.channel === "telegram" || state.channel === "whatsapp" || state.channel === "email";
 }
 
 export class Room {

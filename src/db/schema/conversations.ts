@@ -5,7 +5,7 @@ import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqli
 
 const now = sql`(strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))`;
 
-export const CHANNELS = ["widget", "telegram", "whatsapp", "api"] as const;
+export const CHANNELS = ["widget", "telegram", "whatsapp", "api", "email"] as const;
 export type ChannelKind = (typeof CHANNELS)[number];
 
 /** A person in the creator's audience, one per (channel, external id): widget visitor, Telegram chat, phone. */

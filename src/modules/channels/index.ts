@@ -1,7 +1,9 @@
 // The channels module: management API and the public webhooks (Telegram, WhatsApp).
 import { createRouter } from "../../lib/router";
+import { emailProcessRoutes, emailRoutes } from "./email-routes";
 import { channelRoutes } from "./routes";
 import { webhookRoutes } from "./webhooks";
 
 // Webhooks first: their literal paths (/api/v1/channels/telegram/webhook) must win over {channel_id}.
-export const channelsRouter = createRouter({ rateLimit: "default" }).route("/", webhookRoutes).route("/", channelRoutes);
+export const channelsRouter = createRouter({ rateLimit: "default" }).route("/", webhookRoutes).route("/", emailRoutes).route("/", emailProcessRoutes).route("/", channelRoutes);
+export { receiveInboundEmail } from "./email-inbound";

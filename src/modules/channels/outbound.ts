@@ -15,6 +15,7 @@ import { recordSentPart, storeMessage, updateDelivery } from "./conversation-bri
 import { setEndUserStatus } from "./end-users";
 import type { SendResult } from "./platform";
 import { openSecrets } from "./secrets";
+import { sendEmailMessage } from "./email-outbound";
 import { splitMessage } from "./split";
 import { TelegramClient } from "./telegram";
 import { sendWhatsAppTemplate, sendWhatsAppText } from "./whatsapp";
@@ -37,8 +38,8 @@ export async function sendToEndUser(env: Env, input: SendInput): Promise<PostRes
   const t = tenant(env.DB, input.creatorId);
   const conv = await t.db.select({ channel: conversations.channel }).from(conversations).where(t.where(conversations, eq(conversations.id, input.conversationId))).get();
   if (!conv) throw notFound("Conversation");
-  if (conv.channel !== "telegram" && conv.channel !== "whatsapp") {
-    throw new AppError("VALIDATION_ERROR", "This conversation is not on Telegram or WhatsApp", [{ field: "conversation_id", message: `Channel ${conv.channel} has no outbound sender` }]);
+  if (conv.channel !== "telegram" && conv.channel !== "whatsapp" && conv.channel !== "email") {
+    throw new AppError("VALIDATION_ERROR", "This conversation is not on Telegram, WhatsApp or email", [{ field: "conversation_id", message: `Channel ${conv.channel} has no outbound sender` }]);
   }
   // The conversation's object stores it ("queued") and owes the send: the queue job is enqueued once
   // the D1 mirror has the message.
@@ -145,6 +146,13 @@ export async function processSend(env: Env, job: { creatorId: string; messageId:
     log("info", "channel send retry", { messageId: msg.id, kind: result.kind, delaySeconds: delay, attempt });
     return { retryDelaySeconds: delay };
   };
+
+  // Email: one message, one mail (no pacing, no splitting); the reply is threaded (email-outbound.ts).
+  if (channel.type === "email") {
+    const sent = await sendEmailMessage(env, { msg, channel, user });
+    if (sent.kind !== "ok") return settle(sent);
+    return recordSentPart(env, { creatorId: job.creatorId, messageId: msg.id, channelId: channel.id, externalMessageId: sent.externalMessageId, partsSent: 1, parts: 1, externalIds: [sent.externalMessageId] });
+  }
 
   while (!asTemplate && partsSent < parts.length) {
     const part = parts[partsSent]!;

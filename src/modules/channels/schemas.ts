@@ -43,13 +43,29 @@ export const WhatsAppConfig = z
   })
   .strict();
 
-export const CONFIG_SCHEMAS = { web: WebConfig, telegram: TelegramConfig, whatsapp: WhatsAppConfig } as const;
+export const EmailConfig = z
+  .object({
+    /** The inbound address's local part (<local_part>@EMAIL_INBOUND_DOMAIN); a random one when omitted. */
+    local_part: z
+      .string()
+      .trim()
+      .toLowerCase()
+      .regex(/^[a-z0-9](?:[a-z0-9._-]{0,62}[a-z0-9])?$/, "Letters, digits, dots, dashes and underscores (1-64), starting and ending with a letter or digit")
+      .optional(),
+    /** The display name of our replies' From (default: the channel's name). */
+    from_name: z.string().trim().min(1).max(100).optional(),
+    welcome_message: Welcome.optional(),
+  })
+  .strict();
+
+export const CONFIG_SCHEMAS = { web: WebConfig, telegram: TelegramConfig, whatsapp: WhatsAppConfig, email: EmailConfig } as const;
 
 export const CreateChannelSchema = z
   .discriminatedUnion("channel_type", [
     z.object({ channel_type: z.literal("web"), channel_name: Name, configuration: WebConfig.default({}) }),
     z.object({ channel_type: z.literal("telegram"), channel_name: Name, configuration: TelegramConfig }),
     z.object({ channel_type: z.literal("whatsapp"), channel_name: Name, configuration: WhatsAppConfig }),
+    z.object({ channel_type: z.literal("email"), channel_name: Name, configuration: EmailConfig.default({}) }),
   ])
   .openapi("CreateChannelRequest");
 export type CreateChannelInput = z.infer<typeof CreateChannelSchema>;

@@ -22,6 +22,7 @@ export const SECRET_FIELDS = {
   web: [] as string[],
   telegram: ["bot_token"],
   whatsapp: ["access_token", "app_secret", "webhook_verify_token"],
+  email: [] as string[],
 } as const;
 
 export const sealSecrets = (env: Env, secrets: ChannelSecrets) => encryptText(env.ENCRYPTION_KEY, JSON.stringify(secrets));

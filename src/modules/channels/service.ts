@@ -24,7 +24,9 @@ export function webhookUrl(env: Env, type: ChannelType, id: string): string {
 
 export function presentChannel(env: Env, row: ChannelRow, stats: Stats = { userCount: 0, lastActivityAt: null }) {
   const configuration: Record<string, unknown> = { ...row.configuration };
-  if (row.type !== "web") configuration.webhook_url = webhookUrl(env, row.type, row.id);
+  // Email has no webhook: mail reaches the Worker's email() handler through an Email Routing rule.
+  if (row.type === "email") configuration.inbound_address = row.externalAccountId;
+  else if (row.type !== "web") configuration.webhook_url = webhookUrl(env, row.type, row.id);
   return {
     id: row.id,
     channel_type: row.type,
@@ -123,7 +125,11 @@ async function assertAccountFree(env: Env, type: ChannelType, accountId: string 
     .from(channels)
     .where(sql`${channels.type} = ${type} and ${channels.externalAccountId} = ${accountId}`)
     .get();
-  if (row && row.id !== exceptId) throw conflict(type === "telegram" ? "This bot is already connected to a channel" : "This WhatsApp number is already connected to a channel");
+  if (row && row.id !== exceptId) {
+    throw conflict(
+      type === "telegram" ? "This bot is already connected to a channel" : type === "email" ? "This inbound address is already taken" : "This WhatsApp number is already connected to a channel",
+    );
+  }
 }
 
 export async function createChannel(env: Env, creatorId: string, input: CreateChannelInput) {
@@ -162,10 +168,22 @@ export async function createChannel(env: Env, creatorId: string, input: CreateCh
       webhookKeyHash: await webhookKeyHash(cfg.webhook_verify_token),
     };
     await insertChannel(env, row);
+  } else if (input.channel_type === "email") {
+    const address = emailAddressOf(env, input.configuration.local_part);
+    await assertAccountFree(env, "email", address);
+    row = { ...row, externalAccountId: address, configuration: { ...plain, local_part: address.split("@")[0] } };
+    await insertChannel(env, row);
   } else {
     await insertChannel(env, row);
   }
   return readChannel(env, creatorId, id);
+}
+
+/** The inbound address: <local part>@EMAIL_INBOUND_DOMAIN, the local part chosen or random (unguessable, so
+ * nobody finds a creator's address by trying names). */
+function emailAddressOf(env: Env, localPart: string | undefined): string {
+  const local = localPart ?? `c-${randomToken(9).toLowerCase().replace(/[^a-z0-9]/g, "")}`;
+  return `${local}@${config(env).channels.email.inboundDomain}`;
 }
 
 async function insertChannel(env: Env, row: typeof channels.$inferInsert) {
@@ -200,6 +218,7 @@ export async function updateChannel(env: Env, creatorId: string, channelId: stri
   let plain = { ...row.configuration };
   let secrets: ChannelSecrets = { ...current };
   let tokenChanged = false;
+  let newAddress: string | undefined;
 
   if (input.configuration) {
     // Masks sent back unchanged (****abcd) mean "keep the secret".
@@ -209,6 +228,10 @@ export async function updateChannel(env: Env, creatorId: string, channelId: stri
     const split = splitSecrets(row.type, parsed.data as Record<string, unknown>);
     if (row.type === "whatsapp" && split.plain.phone_number_id && split.plain.phone_number_id !== row.externalAccountId) {
       await assertAccountFree(env, "whatsapp", String(split.plain.phone_number_id), row.id);
+    }
+    if (row.type === "email" && typeof split.plain.local_part === "string") {
+      newAddress = emailAddressOf(env, split.plain.local_part);
+      if (newAddress !== row.externalAccountId) await assertAccountFree(env, "email", newAddress, row.id);
     }
     plain = { ...plain, ...split.plain };
     tokenChanged = row.type === "telegram" && !!split.secrets.bot_token && split.secrets.bot_token !== current.bot_token;
@@ -222,8 +245,9 @@ export async function updateChannel(env: Env, creatorId: string, channelId: stri
 
   const patch: Partial<typeof channels.$inferInsert> = { updatedAt: nowIso(), configuration: plain };
   if (input.channel_name) patch.name = input.channel_name;
+  if (newAddress) patch.externalAccountId = newAddress;
   if (input.configuration) {
-    patch.secrets = row.type === "web" ? null : await sealSecrets(env, secrets);
+    patch.secrets = row.type === "web" || row.type === "email" ? null : await sealSecrets(env, secrets);
     if (row.type === "whatsapp") {
       patch.externalAccountId = String(plain.phone_number_id);
       if (secrets.webhook_verify_token !== current.webhook_verify_token) {

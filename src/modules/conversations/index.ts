@@ -1,2 +1,6 @@
-// Conversations: listing, messages, reset/archive/release, the agents' WebSocket, AI context.
-export { conversationsRouter } from "./routes";
+// Conversations: listing, messages, reset/archive/release, the agents' WebSocket, AI context, Socket.IO.
+import { createRouter } from "../../lib/router";
+import { conversationsRouter as restRouter } from "./routes";
+import { socketIoRouter } from "./socketio";
+
+export const conversationsRouter = createRouter({ rateLimit: "default" }).route("/", restRouter).route("/", socketIoRouter);

@@ -9,7 +9,7 @@ export const ConversationSchema = z
     id: z.string(),
     creator_id: z.string(),
     end_user_id: z.string().nullable(),
-    channel: z.enum(["widget", "telegram", "whatsapp", "api"]),
+    channel: z.enum(["widget", "telegram", "whatsapp", "api", "email"]),
     status: z.enum(["active", "waiting_human", "completed", "archived"]),
     assigned_member_id: z.string().nullable(),
     context: z.record(z.string(), z.unknown()),
@@ -27,7 +27,7 @@ export const ConversationSchema = z
 
 export const ListConversationsQuery = z.object({
   status: z.enum(["active", "waiting_human", "completed", "archived"]).optional(),
-  channel: z.enum(["widget", "telegram", "whatsapp", "api"]).optional(),
+  channel: z.enum(["widget", "telegram", "whatsapp", "api", "email"]).optional(),
   page: z.coerce.number().int().min(1).max(10_000).default(1),
   limit: z.coerce.number().int().min(1).max(100).default(20),
 });

@@ -6,7 +6,7 @@ export const ListUsersQuery = z.object({
   page: z.coerce.number().int().min(1).default(1),
   limit: z.coerce.number().int().min(1).max(100).default(20),
   /** "web" is the spec's name for the widget (what responses say); "widget" is accepted as an alias. */
-  channel: z.enum(["web", "widget", "telegram", "whatsapp", "api"]).optional(),
+  channel: z.enum(["web", "widget", "telegram", "whatsapp", "api", "email"]).optional(),
   status: z.enum(["active", "inactive"]).optional(),
   search: z.string().max(200).optional(),
   sort: z.enum(["created_at", "last_active_at", "engagement_score"]).default("created_at"),

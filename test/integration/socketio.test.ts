@@ -1,0 +1,134 @@
+// Socket.IO inside workerd: the real Worker's /socket.io WebSocket, spoken with the same maintained
+// parsers a socket.io-client uses (engine.io-parser, socket.io-parser). The full client package runs
+// against wrangler dev in test/e2e/socketio.e2e.test.ts.
+import { decodePacket, encodePacket } from "engine.io-parser";
+import { Decoder, Encoder, PacketType, type Packet } from "socket.io-parser";
+import { describe, expect, it, vi } from "vitest";
+import { createEmailChannel, processRaw, rawEmail } from "../email-helpers";
+import { api, createCreator, errorOf } from "../helpers";
+
+vi.setConfig({ testTimeout: 30_000 });
+const NSP = "/assistant/realtime";
+
+class SioClient {
+  readonly packets: Packet[] = [];
+  open: any;
+  private readonly decoder = new Decoder();
+  private readonly encoder = new Encoder();
+  private ackId = 0;
+  closed = false;
+
+  constructor(readonly ws: WebSocket) {
+    ws.accept();
+    this.decoder.on("decoded", (p: Packet) => this.packets.push(p));
+    ws.addEventListener("message", (e) => {
+      const p = decodePacket(e.data as string);
+      if (p.type === "open") this.open = JSON.parse(p.data as string);
+      else if (p.type === "ping") this.eio("3");
+      else if (p.type === "message") this.decoder.add(p.data);
+    });
+    ws.addEventListener("close", () => (this.closed = true));
+  }
+
+  private eio(raw: string) {
+    this.ws.send(raw);
+  }
+
+  sio(packet: Packet) {
+    for (const s of this.encoder.encode(packet)) encodePacket({ type: "message", data: s }, false, (enc) => this.ws.send(enc as string));
+  }
+
+  emit(event: string, payload: unknown): number {
+    const id = ++this.ackId;
+    this.sio({ type: PacketType.EVENT, nsp: NSP, id, data: [event, payload] });
+    return id;
+  }
+
+  async next(pick: (p: Packet) => boolean, what: string): Promise<Packet> {
+    const deadline = Date.now() + 20_000;
+    for (;;) {
+      const found = this.packets.find(pick);
+      if (found) return found;
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(this.packets)}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  ack(id: number) {
+    return this.next((p) => p.type === PacketType.ACK && p.id === id, `ack ${id}`).then((p) => p.data[0]);
+  }
+
+  event(name: string, match: (payload: any) => boolean = () => true) {
+    return this.next((p) => p.type === PacketType.EVENT && p.data[0] === name && match(p.data[1]), name).then((p) => p.data[1]);
+  }
+}
+
+async function open(path = "/socket.io/?EIO=4&transport=websocket"): Promise<SioClient> {
+  const res = await api(path, { headers: { Upgrade: "websocket" } });
+  expect(res.status).toBe(101);
+  return new SioClient(res.webSocket!);
+}
+
+async function connected(token?: string) {
+  const c = await open();
+  c.sio({ type: PacketType.CONNECT, nsp: NSP, data: token === undefined ? {} : { token } });
+  const answer = await c.next((p) => p.type === PacketType.CONNECT || p.type === PacketType.CONNECT_ERROR, "connect");
+  return { c, answer };
+}
+
+describe("GET /socket.io/ (Socket.IO v5 over WebSocket)", () => {
+  it("opens with Engine.IO's open packet, and refuses long-polling and other protocol versions", async () => {
+    const c = await open();
+    await vi.waitFor(() => expect(c.open).toBeDefined());
+    expect(c.open).toMatchObject({ sid: expect.any(String), upgrades: [], pingInterval: 25_000, pingTimeout: 20_000, maxPayload: 1_000_000 });
+    const polling = await api("/socket.io/?EIO=4&transport=polling");
+    expect(polling.status).toBe(400);
+    expect((await errorOf(polling)).message).toMatch(/websocket/);
+    expect((await api("/socket.io/?EIO=3&transport=websocket", { headers: { Upgrade: "websocket" } })).status).toBe(400);
+  });
+
+  it("answers a missing, bad or revoked token with CONNECT_ERROR, and a good one with CONNECT", async () => {
+    expect((await connected()).answer).toMatchObject({ type: PacketType.CONNECT_ERROR, data: { data: { code: "AUTHENTICATION_REQUIRED" } } });
+    expect((await connected("garbage")).answer).toMatchObject({ type: PacketType.CONNECT_ERROR, data: { message: expect.any(String) } });
+    const s = await createCreator();
+    expect((await connected(s.access_token)).answer).toMatchObject({ type: PacketType.CONNECT, nsp: NSP, data: { sid: expect.any(String) } });
+    await api("/api/v1/auth/logout", { method: "POST", token: s.access_token, json: { refresh_token: s.refresh_token } });
+    expect((await connected(s.access_token)).answer.type).toBe(PacketType.CONNECT_ERROR);
+    const wrongNsp = await open();
+    wrongNsp.sio({ type: PacketType.CONNECT, nsp: "/elsewhere", data: { token: "x" } });
+    expect((await wrongNsp.next((p) => p.type === PacketType.CONNECT_ERROR, "nsp error")).data.message).toBe("Invalid namespace");
+  });
+
+  it("create_room, send_message (ack after it is stored), the AI reply; another creator's room and a conversation of another channel are not found", async () => {
+    const a = await createCreator();
+    const { c } = await connected(a.access_token);
+    const created = await c.ack(c.emit("create_room", { title: "Plan" }));
+    expect(created).toMatchObject({ room_id: expect.any(String), seq: 0 });
+    const roomId = created.room_id;
+    expect(await c.event("room_created")).toEqual(created);
+
+    const sent = await c.ack(c.emit("send_message", { room_id: roomId, message: "How many rest days should I take?", client_id: "m-1" }));
+    expect(sent).toEqual({ room_id: roomId, client_id: "m-1", seq: 1, status: "stored" });
+    const reply = await c.event("message_received", (m) => m.sender === "ai");
+    expect(reply).toMatchObject({ room_id: roomId, seq: 2, role: "assistant", content: expect.any(String) });
+    const row = await api(`/api/v1/conversations/${roomId}`, { token: a.access_token });
+    expect(((await row.json()) as any).channel).toBe("api");
+
+    const bad = await c.ack(c.emit("send_message", { room_id: roomId, message: "   " }));
+    expect(bad.error).toMatchObject({ code: "VALIDATION_ERROR" });
+    const unknown = await c.ack(c.emit("dance", {}));
+    expect(unknown.error.code).toBe("VALIDATION_ERROR");
+
+    const b = await createCreator();
+    const { c: cb } = await connected(b.access_token);
+    expect((await cb.ack(cb.emit("join_room", { room_id: roomId }))).error).toMatchObject({ code: "RESOURCE_NOT_FOUND" });
+    expect((await cb.ack(cb.emit("join_room", { room_id: "../../etc" }))).error.code).toBe("RESOURCE_NOT_FOUND");
+    // A's own email conversation is not a room.
+    await createEmailChannel(a);
+    const mail = (await (await processRaw(a, rawEmail({ from: "x@client.example.com", to: "x@y.z" }))).json()) as any;
+    expect((await c.ack(c.emit("join_room", { room_id: mail.threadId }))).error.code).toBe("RESOURCE_NOT_FOUND");
+    // Nothing of B's reached A's room.
+    const msgs = await api(`/api/v1/conversations/${roomId}/messages`, { token: a.access_token });
+    expect(JSON.stringify(await msgs.json())).not.toContain("etc");
+  });
+});
