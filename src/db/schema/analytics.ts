@@ -41,6 +41,41 @@ export const analyticsRollups = sqliteTable(
   (t) => [primaryKey({ columns: [t.creatorId, t.granularity, t.bucket, t.channel] })],
 );
 
+/**
+ * The same counters per segment of the audience (GET /api/v1/analytics/detailed?segment=program|user_type),
+ * written beside analytics_rollups in the same statements: `dimension` program → `segment` is the
+ * program the conversation's end user runs (active or paused enrolment, newest first) or `none`;
+ * `user_type` → `new` (the end user's first conversation) or `returning`.
+ */
+export const analyticsSegmentRollups = sqliteTable(
+  "analytics_segment_rollups",
+  {
+    creatorId: text("creator_id").notNull(),
+    granularity: text("granularity", { enum: ["h", "d"] }).notNull(),
+    dimension: text("dimension", { enum: ["program", "user_type"] }).notNull(),
+    bucket: text("bucket").notNull(),
+    segment: text("segment").notNull(),
+    userMessages: integer("user_messages").notNull().default(0),
+    aiMessages: integer("ai_messages").notNull().default(0),
+    agentMessages: integer("agent_messages").notNull().default(0),
+    unanswered: integer("unanswered").notNull().default(0),
+    conversations: integer("conversations").notNull().default(0),
+    newUsers: integer("new_users").notNull().default(0),
+    engagedConversations: integer("engaged_conversations").notNull().default(0),
+    handovers: integer("handovers").notNull().default(0),
+    resolved: integer("resolved").notNull().default(0),
+    aiResolved: integer("ai_resolved").notNull().default(0),
+    resolutionSeconds: real("resolution_seconds").notNull().default(0),
+    responseCount: integer("response_count").notNull().default(0),
+    responseSeconds: real("response_seconds").notNull().default(0),
+    humanReplyCount: integer("human_reply_count").notNull().default(0),
+    humanReplySeconds: real("human_reply_seconds").notNull().default(0),
+    ratingCount: integer("rating_count").notNull().default(0),
+    ratingSum: integer("rating_sum").notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.creatorId, t.granularity, t.dimension, t.bucket, t.segment] })],
+);
+
 /** AI answers per day and cited document ("top topics"): what the audience asks about most. */
 export const analyticsTopics = sqliteTable(
   "analytics_topics",
