@@ -77,7 +77,7 @@ describe("the rating prompt when a channel conversation is resolved", () => {
     const bot = await connectTelegram(owner);
     const chatId = 710_000_000 + Math.floor(Math.random() * 1_000_000);
     expect((await postTelegram(telegramUpdate(1, { text: "How do I book a session?" }, chatId), bot.secret)).status).toBe(200);
-    const conv = await eventually(() => conversationOf(owner.creator.id), "conversation");
+    const conv = (await eventually(() => conversationOf(owner.creator.id), "conversation"))!;
     // The AI's answer goes out first; then the conversation is resolved.
     await eventually(async () => (await stubCalls(bot.token, "sendMessage")).length >= 1, "the answer");
     await resolve(owner.access_token, conv.id);
@@ -113,7 +113,7 @@ describe("the rating prompt when a channel conversation is resolved", () => {
       return postWhatsApp(raw, await sign(ch.appSecret, raw));
     };
     expect((await post(whatsappNotification(waText, ch.phoneNumberId, (v) => (v.messages[0].id = `wamid.${crypto.randomUUID()}`)))).status).toBe(200);
-    const conv = await eventually(() => conversationOf(owner.creator.id), "conversation");
+    const conv = (await eventually(() => conversationOf(owner.creator.id), "conversation"))!;
     await eventually(async () => (await stubCalls(ch.phoneNumberId, "messages")).length >= 1, "the answer");
     await resolve(owner.access_token, conv.id);
 
@@ -138,7 +138,7 @@ describe("the rating prompt when a channel conversation is resolved", () => {
     const bot = await connectTelegram(owner);
     const chatId = 720_000_000 + Math.floor(Math.random() * 1_000_000);
     expect((await postTelegram(telegramUpdate(1, { text: "Thanks!" }, chatId), bot.secret)).status).toBe(200);
-    const conv = await eventually(() => conversationOf(owner.creator.id), "conversation");
+    const conv = (await eventually(() => conversationOf(owner.creator.id), "conversation"))!;
     await eventually(async () => (await stubCalls(bot.token, "sendMessage")).length >= 1, "the answer");
     const rated = await api(`/api/v1/conversations/${conv.id}/rating`, { method: "POST", token: owner.access_token, json: { score: 4 } });
     expect(rated.status).toBe(201);
