@@ -5,6 +5,7 @@ import { Link, useParams } from "wouter";
 import { api } from "../api/client";
 import type { AiAnswer, SearchHit } from "../api/types";
 import { ErrorNote, Field, formValues, Select, Submit, TextArea } from "../ui/forms";
+import { DataTable } from "../ui/data-table";
 import { Empty, Page, StatusBadge } from "../ui/layout";
 import { useCreateKnowledgeBase, useDocumentAction, useDocuments, useKnowledgeBase, useKnowledgeBases } from "./queries";
 import { Uploader } from "./uploader";
@@ -129,53 +130,41 @@ function Documents({ kbId }: { kbId: string }) {
       <h2 id="docs-title">Documents</h2>
       <Field label="Search documents" type="search" value={search} onChange={(e) => setSearch(e.target.value)} />
       <ErrorNote error={docs.error ?? act.error} />
-      {docs.data?.documents.length ? (
-        <div className="table-wrap">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Title</th>
-                <th scope="col">Status</th>
-                <th scope="col">Size</th>
-                <th scope="col">Chunks</th>
-                <th scope="col">
-                  <span className="visually-hidden">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {docs.data.documents.map((d) => (
-                <tr key={d.id}>
-                  <td>
-                    {d.title}
-                    {d.error_message && <div className="field-error">{d.error_message}</div>}
-                  </td>
-                  <td>
-                    <StatusBadge status={d.processing_status} />
-                  </td>
-                  <td>{kb(d.file_size_bytes)}</td>
-                  <td>{d.chunk_count}</td>
-                  <td className="actions">
-                    <button type="button" onClick={() => act.mutate({ id: d.id, action: "reprocess" })} aria-label={`Reprocess ${d.title}`}>
-                      Reprocess
-                    </button>
-                    <button
-                      type="button"
-                      className="danger"
-                      aria-label={`Delete ${d.title}`}
-                      onClick={() => confirm(`Delete “${d.title}”?`) && act.mutate({ id: d.id, action: "delete" })}
-                    >
-                      Delete
-                    </button>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      ) : (
-        <Empty>{search ? "No document matches." : "No documents yet."}</Empty>
-      )}
+      <DataTable
+        label="Documents"
+        rows={docs.data?.documents}
+        rowKey={(d) => d.id}
+        empty={docs.isPending ? "Loading…" : search ? "No document matches." : "No documents yet."}
+        columns={[
+          {
+            header: "Title",
+            cell: (d) => (
+              <>
+                {d.title}
+                {d.error_message && <div className="field-error">{d.error_message}</div>}
+              </>
+            ),
+          },
+          { header: "Status", cell: (d) => <StatusBadge status={d.processing_status} /> },
+          { header: "Size", cell: (d) => kb(d.file_size_bytes) },
+          { header: "Chunks", cell: (d) => d.chunk_count },
+          {
+            header: "Actions",
+            hideHeader: true,
+            className: "actions",
+            cell: (d) => (
+              <>
+                <button type="button" onClick={() => act.mutate({ id: d.id, action: "reprocess" })} aria-label={`Reprocess ${d.title}`}>
+                  Reprocess
+                </button>
+                <button type="button" className="danger" aria-label={`Delete ${d.title}`} onClick={() => confirm(`Delete “${d.title}”?`) && act.mutate({ id: d.id, action: "delete" })}>
+                  Delete
+                </button>
+              </>
+            ),
+          },
+        ]}
+      />
     </section>
   );
 }
