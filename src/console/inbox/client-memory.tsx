@@ -5,6 +5,7 @@ import { useState, type FormEvent } from "react";
 import { api } from "../api/client";
 import { ErrorNote, Field, formValues, Select, Submit } from "../ui/forms";
 import { Empty } from "../ui/layout";
+import { parseValue, showValue } from "./memory-value";
 
 export interface Memory {
   id: string;
@@ -16,17 +17,6 @@ export interface Memory {
 }
 
 const memoryKey = (userId: string) => ["memories", userId] as const;
-/** A memory's value as the agent reads and types it: text stays text, anything else is JSON. */
-export const showValue = (v: unknown) => (typeof v === "string" ? v : JSON.stringify(v));
-export function parseValue(text: string): unknown {
-  try {
-    const v = JSON.parse(text);
-    return typeof v === "object" || typeof v === "number" || typeof v === "boolean" ? v : text;
-  } catch {
-    return text;
-  }
-}
-
 export function ClientMemory({ userId, canWrite }: { userId: string; canWrite: boolean }) {
   const qc = useQueryClient();
   const memories = useQuery({ queryKey: memoryKey(userId), queryFn: () => api<{ memories: Memory[] }>(`/api/memory/memories/${userId}`).then((r) => r.memories) });

@@ -1,13 +1,13 @@
 // Knowledge: the list of knowledge bases, and one base with its documents, playground and search.
 import { useMutation } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
-import { Link, useParams } from "wouter";
+import { Link, useParams, useSearch } from "wouter";
 import { api } from "../api/client";
 import type { AiAnswer, SearchHit } from "../api/types";
 import { ErrorNote, Field, formValues, Select, Submit, TextArea } from "../ui/forms";
 import { DataTable } from "../ui/data-table";
 import { Empty, Page, StatusBadge } from "../ui/layout";
-import { useCreateKnowledgeBase, useDocumentAction, useDocuments, useKnowledgeBase, useKnowledgeBases } from "./queries";
+import { useCreateKnowledgeBase, useDocumentAction, useDocuments, useKnowledgeBase, useKnowledgeBases, useUpdateKnowledgeBase } from "./queries";
 import { Uploader } from "./uploader";
 
 const kb = (n: number) => (n < 1024 ? `${n} B` : n < 1024 * 1024 ? `${(n / 1024).toFixed(1)} KB` : `${(n / 1024 / 1024).toFixed(1)} MB`);
@@ -21,9 +21,16 @@ export function KnowledgeList() {
     create.mutate({ name: v.name!, audience: v.audience === "internal" ? "internal" : "public", ...(v.description ? { description: v.description } : {}) });
     e.currentTarget.reset();
   };
+  // Arriving from a knowledge gap (Analytics): what visitors asked, so the next document answers it.
+  const gap = new URLSearchParams(useSearch()).get("gap");
   return (
     <Page title="Knowledge">
       <p className="lead">Your assistant answers from the documents in your knowledge bases.</p>
+      {gap && (
+        <p className="card notice" role="note" data-testid="gap-note">
+          Visitors asked “{gap.slice(0, 300)}” and got no answer. Open a public knowledge base below and upload a document that answers it.
+        </p>
+      )}
       <section className="card" aria-labelledby="new-kb">
         <h2 id="new-kb">New knowledge base</h2>
         <form onSubmit={submit} className="inline-form">
@@ -83,6 +90,7 @@ export function KnowledgeBasePage() {
         <Link href="/knowledge">← All knowledge bases</Link>
       </p>
       <ErrorNote error={base.error} />
+      {base.data && <AudienceSetting kbId={id} audience={base.data.audience ?? "public"} />}
       <div role="tablist" aria-label="Knowledge base views" className="tabs">
         {tabs.map((t) => (
           <button
@@ -118,6 +126,31 @@ export function KnowledgeBasePage() {
         {tab === "search" && <SearchView kbId={id} />}
       </div>
     </Page>
+  );
+}
+
+/** Who the base answers, changeable after creation (PUT /api/v1/knowledge-bases/{id} {audience}). */
+function AudienceSetting({ kbId, audience }: { kbId: string; audience: "public" | "internal" }) {
+  const update = useUpdateKnowledgeBase(kbId);
+  const [saved, setSaved] = useState<string | null>(null);
+  return (
+    <form
+      className="inline-form card"
+      aria-label="Who this knowledge base answers"
+      onSubmit={(e) => {
+        e.preventDefault();
+        const next = formValues(e.currentTarget).audience === "internal" ? "internal" : "public";
+        update.mutate({ audience: next }, { onSuccess: () => setSaved(next === "internal" ? "Now internal: visitors' answers no longer draw on it." : "Now public: the widget and channels answer from it.") });
+      }}
+    >
+      <Select label="Who it answers" name="audience" defaultValue={audience} key={audience}>
+        <option value="public">Everyone (widget and channels)</option>
+        <option value="internal">Internal (your team's API and playground)</option>
+      </Select>
+      <Submit busy={update.isPending}>Save audience</Submit>
+      <span role="status">{saved}</span>
+      <ErrorNote error={update.error} />
+    </form>
   );
 }
 
