@@ -161,7 +161,7 @@ describe("knowledge gaps in words", async () => {
 });
 
 describe("conversation socket reconnects", async () => {
-  const { shouldReconnect } = await import("../../src/console/inbox/conversation-socket");
+  const { shouldReconnect } = await import("../../src/console/inbox/inbox-events");
   it("reconnects after a drop, not after leaving or a refusal (signed out, removed)", () => {
     expect([1006, 1001, 1011, 4000].map(shouldReconnect)).toEqual([true, true, true, true]);
     expect([1000, 4401, 4403, 4404].map(shouldReconnect)).toEqual([false, false, false, false]);

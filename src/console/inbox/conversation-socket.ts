@@ -4,7 +4,7 @@
 // the thread's merge by seq makes a replayed message replace itself, never double).
 import { useCallback, useEffect, useRef, useState } from "react";
 import { freshToken } from "../api/client";
-import { nextDelay } from "./inbox-events";
+import { nextDelay, shouldReconnect } from "./inbox-events";
 import type { Source, StoredMessage } from "../api/types";
 
 export type HandoverState = "ai" | "waiting" | "agent";
@@ -24,8 +24,6 @@ export interface SocketState {
   reconnecting: boolean;
 }
 
-/** Closes after which reconnecting is pointless: we left (1000), or the server refused us (44xx: signed out, removed, not found). */
-export const shouldReconnect = (code: number) => code !== 1000 && !(code >= 4400 && code < 4500);
 
 function frameToMessage(f: Frame): StoredMessage {
   return {
