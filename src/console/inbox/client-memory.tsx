@@ -85,7 +85,7 @@ export function ClientMemory({ userId, canWrite }: { userId: string; canWrite: b
         <details>
           <summary>Add a memory</summary>
           <form className="inline-form" onSubmit={add} aria-label="Add a memory">
-            <Field label="Key" name="key" required maxLength={100} pattern="[A-Za-z0-9_.:\-]+" hint="e.g. goal, injury, timezone" />
+            <Field label="Key" name="key" required maxLength={100} pattern="[A-Za-z0-9_.:\-]+" placeholder="goal, injury, timezone…" />
             <Field label="Value" name="value" required maxLength={4000} />
             <Select label="Kept" name="type" defaultValue="long_term">
               <option value="long_term">Long term</option>
