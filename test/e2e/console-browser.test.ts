@@ -31,6 +31,9 @@ const listCalls: string[] = [];
  * (the network goes away), refuse new ones while "offline", and read what the server sent on each.
  */
 let conversationOffline = false;
+/** The live inbox socket too: a network drop takes both, and it comes back last so only the resume can deliver. */
+let inboxOffline = false;
+const inboxRoutes: { page: WebSocketRoute; server: WebSocketRoute }[] = [];
 const conversationRoutes: { page: WebSocketRoute; server: WebSocketRoute }[] = [];
 const conversationFrames: { socket: number; frame: { type: string; text?: string; seq?: number } }[] = [];
 
@@ -70,10 +73,15 @@ beforeAll(async () => {
   page = await context.newPage();
   // Revoke and delete ask first: the test says yes.
   page.on("dialog", (d) => void d.accept());
-  page.on("websocket", (ws) => {
-    if (!ws.url().includes("/api/v1/inbox/connect")) return;
+  await context.routeWebSocket(/\/api\/v1\/inbox\/connect/, (ws) => {
+    if (inboxOffline) return void ws.close({ code: 4000, reason: "offline" });
     inboxSockets++;
-    ws.on("framereceived", (f) => inboxFrames.push(JSON.parse(String(f.payload))));
+    const server = ws.connectToServer();
+    inboxRoutes.push({ page: ws, server });
+    server.onMessage((m) => {
+      inboxFrames.push(JSON.parse(String(m)));
+      ws.send(m);
+    });
   });
   page.on("request", (r) => {
     if (/\/api\/v1\/conversations\?limit=50/.test(r.url())) listCalls.push(r.url());
@@ -317,7 +325,12 @@ describe.skipIf(!existsSync(CHROMIUM))("creator console in Chromium", () => {
     // arrives once the socket is back, over the resumed socket, each message once.
     const socketsBefore2 = conversationRoutes.length;
     conversationOffline = true;
+    inboxOffline = true;
     for (const r of conversationRoutes.splice(0)) {
+      await r.server.close({ code: 1001, reason: "network lost" }).catch(() => undefined);
+      await r.page.close({ code: 4000, reason: "network lost" }).catch(() => undefined);
+    }
+    for (const r of inboxRoutes.splice(0)) {
       await r.server.close({ code: 1001, reason: "network lost" }).catch(() => undefined);
       await r.page.close({ code: 4000, reason: "network lost" }).catch(() => undefined);
     }
@@ -339,6 +352,9 @@ describe.skipIf(!existsSync(CHROMIUM))("creator console in Chromium", () => {
     // The new socket (not a REST reload) delivered them, after the resume.
     const resumed = conversationFrames.slice(framesBefore2).map((f) => f.frame);
     for (const text of away) expect(resumed.some((f) => f.type === "message" && f.text === text), text).toBe(true);
+    // The inbox stream comes back too and catches up; the thread still holds each message once.
+    inboxOffline = false;
+    await page.getByText("· live").waitFor({ timeout: 30_000 });
     // Nothing doubled: every message once, in seq order.
     const seqs = await thread.locator("li[data-sender]").evaluateAll((lis) => lis.map((li: any) => li.textContent));
     for (const text of [...away, "How often should I rest?", "Hi, I'm Casey. Rest a day between sessions."]) {

@@ -46,7 +46,8 @@ export function ProgramEnrollments({ programId }: { programId: string }) {
     mutationFn: ({ userId, action }: { userId: string; action: Action }) => api(`/api/v1/users/${userId}/programs/${programId}/${action}`, { method: "POST" }),
     onSettled: () => void qc.invalidateQueries({ queryKey: [...programKeys.one(programId), "enrollments"] }),
   });
-  const name = (e: ProgramEnrollment) => e.user.display_name ?? e.user.external_id;
+  // A widget visitor without a name is known by the end of their random id.
+  const name = (e: ProgramEnrollment) => e.user.display_name ?? (e.user.channel === "web" ? `Visitor ${e.user.external_id.slice(-6)}` : e.user.external_id);
   return (
     <section className="card" aria-labelledby="enrollments-title">
       <div className="page-head">
