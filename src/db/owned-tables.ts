@@ -56,6 +56,7 @@ registerOwnedTable({ table: "oauth_tickets", column: "creator_id", redact: ["tok
 registerOwnedTable({ table: "tasks", column: "creator_id" });
 // analytics, activity stream, outgoing webhooks (signing secrets are ciphertext, never exported)
 registerOwnedTable({ table: "analytics_rollups", column: "creator_id" });
+registerOwnedTable({ table: "analytics_segment_rollups", column: "creator_id" });
 registerOwnedTable({ table: "analytics_topics", column: "creator_id" });
 registerOwnedTable({ table: "analytics_active_users", column: "creator_id" });
 registerOwnedTable({ table: "conversation_ratings", column: "creator_id" });

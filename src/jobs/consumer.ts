@@ -3,6 +3,7 @@ import type { Env } from "../env";
 import { log } from "../lib/logging";
 import { processInbound } from "../modules/channels/inbound-jobs";
 import { processSend } from "../modules/channels/outbound";
+import { sendRatingPrompt } from "../modules/channels/rating-prompt";
 import { eraseCreator } from "../modules/gdpr/service";
 import { runEnrollment } from "../modules/programs/executor";
 import { deliverSends } from "../modules/proactive/send";
@@ -34,6 +35,8 @@ async function handle(env: Env, job: JobMessage, attempts: number): Promise<Outc
       return processInbound(env, job, attempts);
     case "channel.send":
       return processSend(env, job, attempts);
+    case "channel.rating_prompt":
+      return sendRatingPrompt(env, job);
     case "program.step":
       await runEnrollment(env, job.enrollmentId, job.stepIndex);
       return;

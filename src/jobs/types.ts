@@ -10,6 +10,8 @@ export type JobMessage =
   | { type: "channel.inbound"; creatorId: string; channelId: string; eventKey: string; event: InboundEvent }
   /** Deliver one stored outbound message (all its parts) through its channel. */
   | { type: "channel.send"; creatorId: string; messageId: string }
+  /** Ask a resolved Telegram/WhatsApp conversation's visitor for a rating (once per resolution event). */
+  | { type: "channel.rating_prompt"; creatorId: string; conversationId: string; eventId: string }
   /** Run an enrolment from the step the tick saw (a job for a step already done is a no-op). */
   | { type: "program.step"; creatorId: string; enrollmentId: string; stepIndex: number }
   /** Deliver a chunk of claimed proactive sends (each is idempotent on its own). */

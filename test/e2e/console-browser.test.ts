@@ -4,7 +4,7 @@
 // axe-core and at 360 px; screenshots go to artifacts/console-*.png.
 import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import { chromium, type Browser, type BrowserContext, type Page, type WebSocketRoute } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { seriousViolations } from "../support/axe";
 import { startWebhookReceiver, type WebhookReceiver } from "../support/webhook-receiver";
@@ -26,6 +26,16 @@ let receiver: WebhookReceiver;
 let inboxSockets = 0;
 const inboxFrames: { type: string; event?: string; data?: Record<string, unknown> }[] = [];
 const listCalls: string[] = [];
+/**
+ * The agent's conversation sockets go through Playwright's WebSocket routing: the test can drop them
+ * (the network goes away), refuse new ones while "offline", and read what the server sent on each.
+ */
+let conversationOffline = false;
+/** The live inbox socket too: a network drop takes both, and it comes back last so only the resume can deliver. */
+let inboxOffline = false;
+const inboxRoutes: { page: WebSocketRoute; server: WebSocketRoute }[] = [];
+const conversationRoutes: { page: WebSocketRoute; server: WebSocketRoute }[] = [];
+const conversationFrames: { socket: number; frame: { type: string; text?: string; seq?: number } }[] = [];
 
 const GUIDE = `# Getting started with strength training
 
@@ -51,13 +61,27 @@ beforeAll(async () => {
   });
   context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
   await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: server.url });
+  await context.routeWebSocket(/\/api\/v1\/conversations\/[^/]+\/connect/, (ws) => {
+    if (conversationOffline) return void ws.close({ code: 4000, reason: "offline" });
+    const server = ws.connectToServer();
+    const socket = conversationRoutes.push({ page: ws, server });
+    server.onMessage((m) => {
+      conversationFrames.push({ socket, frame: JSON.parse(String(m)) });
+      ws.send(m);
+    });
+  });
   page = await context.newPage();
   // Revoke and delete ask first: the test says yes.
   page.on("dialog", (d) => void d.accept());
-  page.on("websocket", (ws) => {
-    if (!ws.url().includes("/api/v1/inbox/connect")) return;
+  await context.routeWebSocket(/\/api\/v1\/inbox\/connect/, (ws) => {
+    if (inboxOffline) return void ws.close({ code: 4000, reason: "offline" });
     inboxSockets++;
-    ws.on("framereceived", (f) => inboxFrames.push(JSON.parse(String(f.payload))));
+    const server = ws.connectToServer();
+    inboxRoutes.push({ page: ws, server });
+    server.onMessage((m) => {
+      inboxFrames.push(JSON.parse(String(m)));
+      ws.send(m);
+    });
   });
   page.on("request", (r) => {
     if (/\/api\/v1\/conversations\?limit=50/.test(r.url())) listCalls.push(r.url());
@@ -105,6 +129,11 @@ async function creatorIdOf(email: string): Promise<string> {
   return ((await res.json()) as { creator: { id: string } }).creator.id;
 }
 
+async function tokenOf(email: string): Promise<string> {
+  const res = await fetch(`${server.url}/api/v1/auth/login`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ email, password: PASSWORD }) });
+  return ((await res.json()) as { access_token: string }).access_token;
+}
+
 async function nav(label: string) {
   await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: label, exact: true }).click();
   await page.getByRole("heading", { level: 1 }).waitFor();
@@ -145,6 +174,14 @@ describe.skipIf(!existsSync(CHROMIUM))("creator console in Chromium", () => {
     await page.locator(".cards li", { hasText: "Coaching handbook" }).getByText("public").waitFor();
     await page.getByRole("link", { name: "Coaching handbook" }).click();
     await page.getByRole("heading", { name: "Coaching handbook", level: 1 }).waitFor();
+    // The audience can change after creation: internal, then public again (the widget answers from it below).
+    const audience = page.getByRole("form", { name: "Who this knowledge base answers" });
+    await audience.getByLabel("Who it answers").selectOption("internal");
+    await audience.getByRole("button", { name: "Save audience" }).click();
+    await audience.getByText("Now internal").waitFor();
+    await audience.getByLabel("Who it answers").selectOption("public");
+    await audience.getByRole("button", { name: "Save audience" }).click();
+    await audience.getByText("Now public").waitFor();
     await page.getByLabel("Files to upload").setInputFiles([
       { name: "strength.md", mimeType: "text/markdown", buffer: Buffer.from(GUIDE) },
       { name: "nutrition.md", mimeType: "text/markdown", buffer: Buffer.from(NUTRITION) },
@@ -266,6 +303,63 @@ describe.skipIf(!existsSync(CHROMIUM))("creator console in Chromium", () => {
     await page.getByRole("list", { name: "Messages" }).getByText("Rest a day between sessions.").waitFor();
     await page.screenshot({ path: join(ARTIFACTS, "console-inbox-joined.png"), fullPage: true });
     await demo.screenshot({ path: join(ARTIFACTS, "console-widget-agent-reply.png") });
+
+    // What the assistant remembers about this visitor: add, edit, forget (the memory API).
+    const memory = page.getByRole("region", { name: "What the assistant remembers" });
+    await memory.getByText("Add a memory").click();
+    const addForm = page.getByRole("form", { name: "Add a memory" });
+    await addForm.getByLabel("Key").fill("goal");
+    await addForm.getByLabel("Value").fill("Run a 5K in spring");
+    await addForm.getByRole("button", { name: "Remember" }).click();
+    const memories = page.getByRole("list", { name: "Memories" });
+    await memories.getByText("Run a 5K in spring").waitFor();
+    await memories.getByRole("button", { name: "Edit goal" }).click();
+    await page.getByLabel("New value of goal").fill("Run a 10K in autumn");
+    await memories.getByRole("button", { name: "Save" }).click();
+    await memories.getByText("Run a 10K in autumn").waitFor();
+    await checkPage("inbox-memory");
+    await memories.getByRole("button", { name: "Forget goal" }).click();
+    await memories.getByText("Run a 10K in autumn").waitFor({ state: "detached" });
+
+    // The agent's socket drops: the view says it is reconnecting; what the visitor writes meanwhile
+    // arrives once the socket is back, over the resumed socket, each message once.
+    const socketsBefore2 = conversationRoutes.length;
+    conversationOffline = true;
+    inboxOffline = true;
+    for (const r of conversationRoutes.splice(0)) {
+      await r.server.close({ code: 1001, reason: "network lost" }).catch(() => undefined);
+      await r.page.close({ code: 4000, reason: "network lost" }).catch(() => undefined);
+    }
+    for (const r of inboxRoutes.splice(0)) {
+      await r.server.close({ code: 1001, reason: "network lost" }).catch(() => undefined);
+      await r.page.close({ code: 4000, reason: "network lost" }).catch(() => undefined);
+    }
+    await page.getByTestId("conversation-reconnecting").waitFor({ timeout: 15_000 });
+    await page.screenshot({ path: join(ARTIFACTS, "console-inbox-reconnecting.png"), fullPage: true });
+    const away = ["Are you still there?", "I also wanted to ask about stretching."];
+    for (const text of away) {
+      await input.fill(text);
+      await input.press("Enter");
+      await demo.locator("#edgecoach-widget .msg.user[data-seq]", { hasText: text }).waitFor({ timeout: 15_000 });
+    }
+    expect(await page.getByRole("list", { name: "Messages" }).getByText(away[1]!).count()).toBe(0);
+    const framesBefore2 = conversationFrames.length;
+    conversationOffline = false;
+    await page.getByText("You are in the conversation").waitFor({ timeout: 30_000 });
+    const thread = page.getByRole("list", { name: "Messages" });
+    for (const text of away) await thread.getByText(text, { exact: true }).waitFor({ timeout: 15_000 });
+    expect(socketsBefore2).toBeGreaterThan(0);
+    // The new socket (not a REST reload) delivered them, after the resume.
+    const resumed = conversationFrames.slice(framesBefore2).map((f) => f.frame);
+    for (const text of away) expect(resumed.some((f) => f.type === "message" && f.text === text), text).toBe(true);
+    // The inbox stream comes back too and catches up; the thread still holds each message once.
+    inboxOffline = false;
+    await page.getByText("· live").waitFor({ timeout: 30_000 });
+    // Nothing doubled: every message once, in seq order.
+    const seqs = await thread.locator("li[data-sender]").evaluateAll((lis) => lis.map((li: any) => li.textContent));
+    for (const text of [...away, "How often should I rest?", "Hi, I'm Casey. Rest a day between sessions."]) {
+      expect(seqs.filter((t: string) => t.includes(text)), text).toHaveLength(1);
+    }
     await page.getByRole("button", { name: "Resolve" }).click();
     await page.locator("#conv-title .badge", { hasText: "completed" }).waitFor({ timeout: 15_000 });
     await visitor.close();
@@ -289,6 +383,25 @@ describe.skipIf(!existsSync(CHROMIUM))("creator console in Chromium", () => {
     await page.getByText("Published version 1").waitFor();
     expect(await page.locator(".flow-node.invalid").count()).toBe(0);
     await page.screenshot({ path: join(ARTIFACTS, "console-program-published.png"), fullPage: true });
+
+    // The program's own enrolments: the widget visitor enrolled (over the API), then paused, resumed, cancelled here.
+    const programId = new URL(page.url()).pathname.split("/").pop()!;
+    const bearer = await tokenOf(EMAIL);
+    const users = (await (await fetch(`${server.url}/api/v1/users?limit=5`, { headers: { Authorization: `Bearer ${bearer}` } })).json()) as { users: { id: string }[] };
+    const enrolled = await fetch(`${server.url}/api/v1/users/${users.users[0]!.id}/programs/${programId}/enroll`, { method: "POST", headers: { Authorization: `Bearer ${bearer}` } });
+    expect(enrolled.status).toBe(201);
+    await page.reload();
+    const enrolments = page.getByRole("region", { name: "Enrolments of this program" });
+    const row = enrolments.locator("tbody tr").first();
+    await row.getByText("active").waitFor({ timeout: 15_000 });
+    await row.getByRole("button", { name: /^Pause / }).click();
+    await row.getByText("paused").waitFor();
+    await checkPage("program-enrolments");
+    await row.getByRole("button", { name: /^Resume / }).click();
+    await row.getByText("active").waitFor();
+    await row.getByRole("button", { name: /^Cancel / }).click();
+    await row.getByText("cancelled").waitFor();
+    expect(await row.getByRole("button").count()).toBe(0);
     await nav("Programs");
     await page.locator("tbody tr", { hasText: "Week one" }).getByText("published").waitFor();
     await checkPage("programs");
@@ -317,6 +430,21 @@ describe.skipIf(!existsSync(CHROMIUM))("creator console in Chromium", () => {
         await page.locator(".series-chart canvas").waitFor({ timeout: 15_000 });
         await page.getByRole("heading", { name: "Support" }).waitFor();
         await page.getByRole("table", { name: "Totals for the period" }).getByText("web", { exact: true }).waitFor({ timeout: 15_000 });
+        // The same series split by new/returning users and by program (segment rollups).
+        await page.getByLabel("Split by").selectOption("user_type");
+        await page.getByRole("table", { name: "Totals for the period" }).getByText("New users (first conversation)").waitFor({ timeout: 15_000 });
+        await page.getByLabel("Split by").selectOption("program");
+        await page.getByRole("table", { name: "Totals for the period" }).getByText("No program").waitFor({ timeout: 15_000 });
+        // The visitor's question before the handover is a knowledge gap; acting on it leads to Knowledge.
+        const gaps = page.getByRole("list", { name: "Knowledge gaps" });
+        await gaps.getByRole("heading", { name: "How often should I rest?" }).waitFor({ timeout: 15_000 });
+        expect(await gaps.locator(".gap").first().textContent()).toContain("handover");
+        expect(await gaps.getByRole("link", { name: /Open conversation 1/ }).count()).toBe(1);
+        await checkPage("analytics-gaps");
+        await gaps.getByRole("link", { name: "Write the answer: add a document" }).first().click();
+        await page.getByTestId("gap-note").getByText("How often should I rest?").waitFor();
+        await nav("Analytics");
+        await page.getByRole("heading", { name: "Knowledge gaps" }).waitFor();
       }
       await checkPage(name);
     }

@@ -61,6 +61,9 @@ describe("knowledge gaps", () => {
     expect(top).toMatchObject({ count: 4, previous_count: 1, trend: "increasing", change_rate: 3, reasons: { fallback: 3, handover: 1, low_rating: 0 } });
     expect(rest.map((g) => g.examples)).toEqual([["Do you ship to Canada?"]]);
     expect(rest[0]).toMatchObject({ count: 1, previous_count: 0, trend: "new" });
+    // Each group names the conversations its questions came from (the handover's conversation first: newest).
+    expect(top!.conversation_ids).toEqual([b.session.conversation_id, a.session.conversation_id]);
+    expect(rest[0]!.conversation_ids).toEqual([a.session.conversation_id]);
     expect(body.embedding_model).toMatch(/^local-/);
 
     // Embeddings are stored once: a second read embeds nothing new and answers the same.

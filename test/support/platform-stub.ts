@@ -86,6 +86,7 @@ export async function startPlatformStub(port = 0): Promise<PlatformStub> {
       }
       if (method === "setWebhook") return answer(res, 200, { ok: true, result: true, description: "Webhook was set" });
       if (method === "deleteWebhook") return answer(res, 200, { ok: true, result: true, description: "Webhook was deleted" });
+      if (method === "answerCallbackQuery") return answer(res, 200, { ok: true, result: true });
       if (method === "sendMessage") {
         return answer(res, 200, {
           ok: true,

@@ -128,7 +128,13 @@ describe("analytics series", async () => {
       { label: "telegram", values: [1, 0] },
       { label: "widget", values: [2, 1] },
     ]);
-    expect(toColumns([{ date: "2026-12-01", value: 4 }]).series).toEqual([{ label: "All channels", values: [4] }]);
+    expect(toColumns([{ date: "2026-12-01", value: 4 }]).series).toEqual([{ label: "All", values: [4] }]);
+  });
+  it("names program and user-type segments by their labels, in the chart and the CSV", () => {
+    const byProgram = [{ date: "2026-12-01", value: 3, segments: { none: 1, "p-1": 2 } }];
+    const labels = { none: "No program", "p-1": "Couch to 5K" };
+    expect(toColumns(byProgram, { labels }).series.map((s) => s.label)).toEqual(["No program", "Couch to 5K"]);
+    expect(toCsv("interactions", byProgram, labels)).toBe("bucket,interactions,interactions_No program,interactions_Couch to 5K\n2026-12-01,3,1,2\n");
   });
   it("reads hour, day and month buckets as UTC", () => {
     expect(bucketSeconds("2026-12-01T13")).toBe(Date.parse("2026-12-01T13:00:00Z") / 1000);
@@ -137,5 +143,38 @@ describe("analytics series", async () => {
   it("exports CSV with a column per channel, quoting what needs it", () => {
     expect(toCsv("conversations", data)).toBe("bucket,conversations,conversations_telegram,conversations_widget\n2026-12-01,3,1,2\n2026-12-02,1,,1\n");
     expect(toCsv("x", [{ date: "a,b", value: null }])).toBe('bucket,x\n"a,b",\n');
+  });
+});
+
+describe("knowledge gaps in words", async () => {
+  const { trendText, reasonsText } = await import("../../src/console/analytics/gaps-text");
+  it("says the trend against the period before", () => {
+    expect(trendText({ trend: "new", change_rate: null })).toBe("new this period");
+    expect(trendText({ trend: "increasing", change_rate: 3 })).toBe("up 300 % on the period before");
+    expect(trendText({ trend: "decreasing", change_rate: -0.5 })).toBe("down 50 % on the period before");
+    expect(trendText({ trend: "stable", change_rate: 0.01 })).toBe("about as often as before");
+  });
+  it("says why the questions count, leaving out what is zero", () => {
+    expect(reasonsText({ fallback: 3, handover: 1, low_rating: 0 })).toBe("3 unanswered, 1 handover");
+    expect(reasonsText({ fallback: 0, handover: 2, low_rating: 1 })).toBe("2 handovers, 1 low rating");
+  });
+});
+
+describe("conversation socket reconnects", async () => {
+  const { shouldReconnect } = await import("../../src/console/inbox/inbox-events");
+  it("reconnects after a drop, not after leaving or a refusal (signed out, removed)", () => {
+    expect([1006, 1001, 1011, 4000].map(shouldReconnect)).toEqual([true, true, true, true]);
+    expect([1000, 4401, 4403, 4404].map(shouldReconnect)).toEqual([false, false, false, false]);
+  });
+});
+
+describe("client memory values", async () => {
+  const { parseValue, showValue } = await import("../../src/console/inbox/memory-value");
+  it("keeps text as text and JSON as JSON, both ways", () => {
+    expect(parseValue("run a 5K")).toBe("run a 5K");
+    expect(parseValue('{"km": 5}')).toEqual({ km: 5 });
+    expect(parseValue("42")).toBe(42);
+    expect(showValue({ km: 5 })).toBe('{"km":5}');
+    expect(showValue("left knee")).toBe("left knee");
   });
 });

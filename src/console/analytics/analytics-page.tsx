@@ -1,11 +1,14 @@
-// Analytics: the overview for a period, a detailed metric over time per channel (uPlot, lazy), CSAT,
-// the support dashboard (AI-resolved, handovers, reply times, by channel, top topics) and CSV export.
+// Analytics: the overview for a period, a detailed metric over time split by channel, program or new /
+// returning users (uPlot, lazy), CSAT, the support dashboard (AI-resolved, handovers, reply times, by
+// channel, top topics), knowledge gaps and CSV export.
 // Scrollable tables are focusable regions: at 360 px they scroll sideways, and the keyboard must reach them.
 import { useQuery } from "@tanstack/react-query";
 import { Suspense, lazy, useMemo, useState } from "react";
 import { api } from "../api/client";
 import { ErrorNote, Select } from "../ui/forms";
 import { Empty, Page } from "../ui/layout";
+import { DataTable } from "../ui/data-table";
+import { KnowledgeGaps } from "./knowledge-gaps";
 import { toColumns, toCsv, type DetailedPoint } from "./series";
 
 const SeriesChart = lazy(() => import("./series-chart"));
@@ -20,7 +23,12 @@ interface Detailed {
   metric: string;
   data: DetailedPoint[];
   totals: { total_value: number | null; average_per_bucket: number | null; peak_value: number | null; peak_date: string | null; segments?: Record<string, number | null> };
+  /** program / user_type: what each segment key means (a program's name, "Returning users"). */
+  segment_labels?: Record<string, string>;
 }
+
+const SEGMENTS = { channel: "channel", program: "program", user_type: "new or returning user" } as const;
+type Segment = keyof typeof SEGMENTS;
 interface Support {
   period: { start: string; end: string };
   overview: Record<string, number | null>;
@@ -83,17 +91,20 @@ function download(name: string, text: string) {
 export default function AnalyticsPage() {
   const [period, setPeriod] = useState<Period>("30d");
   const [metric, setMetric] = useState("conversations");
+  const [segment, setSegment] = useState<Segment>("channel");
   const days = PERIOD_DAYS[period];
   const end = new Date().toISOString().slice(0, 10);
   const start = new Date(Date.now() - (days - 1) * 86_400_000).toISOString().slice(0, 10);
   const granularity = days > 90 ? "week" : "day";
   const overview = useQuery({ queryKey: ["analytics", "overview", period], queryFn: () => api<Overview>(`/api/v1/analytics/overview?period=${period}`) });
   const detailed = useQuery({
-    queryKey: ["analytics", "detailed", metric, period],
-    queryFn: () => api<Detailed>(`/api/v1/analytics/detailed?metric=${metric}&granularity=${granularity}&segment=channel&start_date=${start}&end_date=${end}`),
+    queryKey: ["analytics", "detailed", metric, period, segment],
+    queryFn: () => api<Detailed>(`/api/v1/analytics/detailed?metric=${metric}&granularity=${granularity}&segment=${segment}&start_date=${start}&end_date=${end}`),
   });
   const support = useQuery({ queryKey: ["analytics", "support", period], queryFn: () => api<Support>(`/api/admin/analytics/dashboard?startDate=${start}&endDate=${end}`) });
-  const columns = useMemo(() => (detailed.data ? toColumns(detailed.data.data, { ratio: RATIOS.has(detailed.data.metric) }) : null), [detailed.data]);
+  const labels = detailed.data?.segment_labels;
+  const columns = useMemo(() => (detailed.data ? toColumns(detailed.data.data, { ratio: RATIOS.has(detailed.data.metric), labels: detailed.data.segment_labels }) : null), [detailed.data]);
+  const segmentRows = Object.entries(detailed.data?.totals.segments ?? {}).map(([key, value]) => ({ key, label: labels?.[key] ?? key, value }));
   const metricLabel = METRICS.find(([m]) => m === metric)?.[1] ?? metric;
   return (
     <Page
@@ -117,7 +128,7 @@ export default function AnalyticsPage() {
         <figcaption>
           <div className="page-head">
             <h2 id="series-title">
-              {metricLabel} per {granularity}, by channel
+              {metricLabel} per {granularity}, by {SEGMENTS[segment]}
             </h2>
             <div className="inline-form">
               <Select label="Metric" value={metric} onChange={(e) => setMetric(e.target.value)}>
@@ -127,7 +138,12 @@ export default function AnalyticsPage() {
                   </option>
                 ))}
               </Select>
-              <button type="button" disabled={!detailed.data} onClick={() => detailed.data && download(`${metric}-${start}-${end}.csv`, toCsv(metric, detailed.data.data))}>
+              <Select label="Split by" value={segment} onChange={(e) => setSegment(e.target.value as Segment)}>
+                <option value="channel">Channel</option>
+                <option value="program">Program</option>
+                <option value="user_type">New or returning</option>
+              </Select>
+              <button type="button" disabled={!detailed.data} onClick={() => detailed.data && download(`${metric}-by-${segment}-${start}-${end}.csv`, toCsv(metric, detailed.data.data, labels))}>
                 Export CSV
               </button>
             </div>
@@ -140,29 +156,23 @@ export default function AnalyticsPage() {
           </Suspense>
         )}
         {detailed.data && (
-          <div className="table-wrap" tabIndex={0} role="region" aria-label="Totals by channel">
-            <table>
-              <caption>Totals for the period</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Channel</th>
-                  <th scope="col">{metricLabel}</th>
-                </tr>
-              </thead>
-              <tbody>
-                {Object.entries(detailed.data.totals.segments ?? {}).map(([ch, v]) => (
-                  <tr key={ch}>
-                    <td>{ch}</td>
-                    <td>{fmt(v)}</td>
-                  </tr>
-                ))}
-                <tr>
-                  <th scope="row">All channels</th>
-                  <td>{fmt(detailed.data.totals.total_value)}</td>
-                </tr>
-              </tbody>
-            </table>
-          </div>
+          <DataTable
+            label={`Totals by ${SEGMENTS[segment]}`}
+            caption="Totals for the period"
+            rows={segmentRows}
+            rowKey={(r) => r.key}
+            empty="Nothing in this period."
+            columns={[
+              { header: segment === "channel" ? "Channel" : segment === "program" ? "Program" : "Users", cell: (r) => r.label },
+              { header: metricLabel, cell: (r) => fmt(r.value) },
+            ]}
+            footer={
+              <tr>
+                <th scope="row">All</th>
+                <td>{fmt(detailed.data.totals.total_value)}</td>
+              </tr>
+            }
+          />
         )}
       </figure>
 
@@ -189,31 +199,20 @@ export default function AnalyticsPage() {
                 </div>
               ))}
             </dl>
-            <div className="table-wrap" tabIndex={0} role="region" aria-label="Support by channel">
-              <table>
-                <caption>By channel</caption>
-                <thead>
-                  <tr>
-                    <th scope="col">Channel</th>
-                    <th scope="col">Conversations</th>
-                    <th scope="col">AI-resolved</th>
-                    <th scope="col">Handovers</th>
-                    <th scope="col">CSAT</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {Object.entries(support.data.byChannel).map(([ch, r]) => (
-                    <tr key={ch}>
-                      <td>{ch}</td>
-                      <td>{r.conversations}</td>
-                      <td>{r.aiResolved}</td>
-                      <td>{r.agentHandovers}</td>
-                      <td>{fmt(r.avgSatisfactionScore)}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
+            <DataTable
+              label="Support by channel"
+              caption="By channel"
+              rows={Object.entries(support.data.byChannel).map(([channel, r]) => ({ channel, ...r }))}
+              rowKey={(r) => r.channel}
+              empty="No conversation in this period."
+              columns={[
+                { header: "Channel", cell: (r) => r.channel },
+                { header: "Conversations", cell: (r) => r.conversations },
+                { header: "AI-resolved", cell: (r) => r.aiResolved },
+                { header: "Handovers", cell: (r) => r.agentHandovers },
+                { header: "CSAT", cell: (r) => fmt(r.avgSatisfactionScore) },
+              ]}
+            />
             <h3>Most used documents</h3>
             {support.data.topTopics.length ? (
               <ol>
@@ -229,6 +228,8 @@ export default function AnalyticsPage() {
           </>
         )}
       </section>
+
+      <KnowledgeGaps period={period} />
     </Page>
   );
 }

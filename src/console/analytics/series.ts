@@ -19,15 +19,16 @@ export function bucketSeconds(bucket: string): number {
 }
 
 /**
- * One series per channel (in a stable order), or the total alone when there are no segments. A
- * channel absent from a bucket had none of a count (0); a ratio there is undefined (null, a gap).
+ * One series per segment (channel, program, new/returning; in a stable order), or the total alone
+ * when there are no segments. A segment absent from a bucket had none of a count (0); a ratio there
+ * is undefined (null, a gap). `labels` names segment keys (a program id → its name).
  */
-export function toColumns(data: DetailedPoint[], opts: { ratio?: boolean } = {}): Columns {
+export function toColumns(data: DetailedPoint[], opts: { ratio?: boolean; labels?: Record<string, string> } = {}): Columns {
   const xs = data.map((d) => bucketSeconds(d.date));
-  const channels = [...new Set(data.flatMap((d) => Object.keys(d.segments ?? {})))].sort();
-  if (!channels.length) return { xs, series: [{ label: "All channels", values: data.map((d) => d.value) }] };
+  const keys = [...new Set(data.flatMap((d) => Object.keys(d.segments ?? {})))].sort();
+  if (!keys.length) return { xs, series: [{ label: "All", values: data.map((d) => d.value) }] };
   const absent = opts.ratio ? null : 0;
-  return { xs, series: channels.map((ch) => ({ label: ch, values: data.map((d) => (d.segments && ch in d.segments ? d.segments[ch]! : absent)) })) };
+  return { xs, series: keys.map((k) => ({ label: opts.labels?.[k] ?? k, values: data.map((d) => (d.segments && k in d.segments ? d.segments[k]! : absent)) })) };
 }
 
 const cell = (v: unknown) => {
@@ -35,10 +36,10 @@ const cell = (v: unknown) => {
   return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 };
 
-/** bucket, total, then one column per channel. */
-export function toCsv(metric: string, data: DetailedPoint[]): string {
+/** bucket, total, then one column per segment (named by its label when given). */
+export function toCsv(metric: string, data: DetailedPoint[], labels?: Record<string, string>): string {
   const channels = [...new Set(data.flatMap((d) => Object.keys(d.segments ?? {})))].sort();
-  const head = ["bucket", metric, ...channels.map((c) => `${metric}_${c}`)];
+  const head = ["bucket", metric, ...channels.map((c) => `${metric}_${labels?.[c] ?? c}`)];
   const rows = data.map((d) => [d.date, d.value, ...channels.map((c) => d.segments?.[c] ?? null)]);
   return [head, ...rows].map((r) => r.map(cell).join(",")).join("\n") + "\n";
 }

@@ -6,6 +6,7 @@ import { Link } from "wouter";
 import { api } from "../api/client";
 import type { Pagination } from "../api/types";
 import { ErrorNote, Field, Select } from "../ui/forms";
+import { DataTable } from "../ui/data-table";
 import { Empty, Page, StatusBadge } from "../ui/layout";
 
 interface UserSummary {
@@ -44,38 +45,27 @@ export default function AudiencePage() {
         </Select>
       </div>
       <ErrorNote error={users.error} />
-      {users.data?.users.length ? (
-        <div className="table-wrap card">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">User</th>
-                <th scope="col">Channel</th>
-                <th scope="col">Tags</th>
-                <th scope="col">Interactions</th>
-                <th scope="col">Last active</th>
-              </tr>
-            </thead>
-            <tbody>
-              {users.data.users.map((u) => (
-                <tr key={u.id}>
-                  <td>
-                    <button type="button" className="link-button" aria-expanded={open === u.id} onClick={() => setOpen(open === u.id ? null : u.id)}>
-                      {String(u.profile_data.name ?? u.profile_data.first_name ?? u.external_id)}
-                    </button>
-                  </td>
-                  <td>{u.channel}</td>
-                  <td>{u.tags.join(", ")}</td>
-                  <td>{u.total_interactions}</td>
-                  <td>{u.last_active_at ? new Date(u.last_active_at).toLocaleString() : "—"}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      ) : (
-        <Empty>{users.isPending ? "Loading…" : "Nobody yet: people appear here when they first write on a channel."}</Empty>
-      )}
+      <DataTable
+        className="card"
+        label="End users"
+        rows={users.data?.users}
+        rowKey={(u) => u.id}
+        empty={users.isPending ? "Loading…" : "Nobody yet: people appear here when they first write on a channel."}
+        columns={[
+          {
+            header: "User",
+            cell: (u) => (
+              <button type="button" className="link-button" aria-expanded={open === u.id} onClick={() => setOpen(open === u.id ? null : u.id)}>
+                {String(u.profile_data.name ?? u.profile_data.first_name ?? u.external_id)}
+              </button>
+            ),
+          },
+          { header: "Channel", cell: (u) => u.channel },
+          { header: "Tags", cell: (u) => u.tags.join(", ") },
+          { header: "Interactions", cell: (u) => u.total_interactions },
+          { header: "Last active", cell: (u) => (u.last_active_at ? new Date(u.last_active_at).toLocaleString() : "—") },
+        ]}
+      />
       {open && <UserPanel id={open} />}
     </Page>
   );

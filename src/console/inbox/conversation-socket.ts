@@ -1,7 +1,10 @@
 // The agent's side of the conversation WebSocket: connecting joins the conversation; frames in are
-// merged into the thread by seq; replies, release and resolve go out as protocol frames.
+// merged into the thread by seq; replies, release and resolve go out as protocol frames. A dropped
+// socket reconnects with backoff and resumes after the last seq the thread has (nothing lost, and
+// the thread's merge by seq makes a replayed message replace itself, never double).
 import { useCallback, useEffect, useRef, useState } from "react";
 import { freshToken } from "../api/client";
+import { nextDelay, shouldReconnect } from "./inbox-events";
 import type { Source, StoredMessage } from "../api/types";
 
 export type HandoverState = "ai" | "waiting" | "agent";
@@ -17,7 +20,10 @@ export interface SocketState {
   status: string | null;
   typing: string | null;
   error: string | null;
+  /** The socket dropped and a new one is on its way. */
+  reconnecting: boolean;
 }
+
 
 function frameToMessage(f: Frame): StoredMessage {
   return {
@@ -31,24 +37,40 @@ function frameToMessage(f: Frame): StoredMessage {
   };
 }
 
-export function useConversationSocket(conversationId: string, onMessages: (m: StoredMessage[]) => void, onEvent: () => void) {
+/** `lastSeq`: the highest seq the thread holds (REST history and frames); every (re)connect resumes after it. */
+export function useConversationSocket(conversationId: string, onMessages: (m: StoredMessage[]) => void, onEvent: () => void, lastSeq: () => number) {
   const ws = useRef<WebSocket | null>(null);
-  const [state, setState] = useState<SocketState>({ connected: false, handover: null, status: null, typing: null, error: null });
-  const handlers = useRef({ onMessages, onEvent });
-  handlers.current = { onMessages, onEvent };
+  const [state, setState] = useState<SocketState>({ connected: false, handover: null, status: null, typing: null, error: null, reconnecting: false });
+  const handlers = useRef({ onMessages, onEvent, lastSeq });
+  handlers.current = { onMessages, onEvent, lastSeq };
+  /** The agent wants to be in the conversation (joined and not left): a drop reconnects. */
+  const wanted = useRef(false);
+  const attempt = useRef(0);
+  const retry = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
 
   const leave = useCallback(() => {
+    wanted.current = false;
+    clearTimeout(retry.current);
     ws.current?.close(1000, "left");
     ws.current = null;
-    setState((s) => ({ ...s, connected: false, typing: null }));
+    setState((s) => ({ ...s, connected: false, typing: null, reconnecting: false }));
   }, []);
 
   useEffect(() => leave, [conversationId, leave]);
 
   const join = useCallback(async () => {
-    if (ws.current) return;
+    wanted.current = true;
+    await open();
+  }, [conversationId]);
+
+  const open = async (): Promise<void> => {
+    if (ws.current || !wanted.current) return;
     const token = await freshToken();
-    if (!token) return;
+    if (!wanted.current) return;
+    if (!token) {
+      retry.current = setTimeout(() => void open(), nextDelay(attempt.current++));
+      return;
+    }
     const url = new URL(`/api/v1/conversations/${conversationId}/connect`, location.href);
     url.protocol = location.protocol === "https:" ? "wss:" : "ws:";
     url.searchParams.set("token", token);
@@ -58,7 +80,10 @@ export function useConversationSocket(conversationId: string, onMessages: (m: St
       const f = JSON.parse(String(ev.data)) as Frame;
       switch (f.type) {
         case "connection_established":
-          setState((s) => ({ ...s, connected: true, handover: f.handover as HandoverState, status: String(f.status), error: null }));
+          attempt.current = 0;
+          setState((s) => ({ ...s, connected: true, reconnecting: false, handover: f.handover as HandoverState, status: String(f.status), error: null }));
+          // Whatever was written while we were away (or since the history was read) comes next.
+          socket.send(JSON.stringify({ type: "resume", afterSeq: handlers.current.lastSeq() }));
           break;
         case "message":
           handlers.current.onMessages([frameToMessage(f)]);
@@ -91,10 +116,17 @@ export function useConversationSocket(conversationId: string, onMessages: (m: St
       }
     };
     socket.onclose = (ev) => {
-      if (ws.current === socket) ws.current = null;
-      setState((s) => ({ ...s, connected: false, typing: null, error: ev.code === 1000 ? s.error : `Disconnected (${ev.code}${ev.reason ? ": " + ev.reason : ""})` }));
+      if (ws.current !== socket) return;
+      ws.current = null;
+      if (wanted.current && shouldReconnect(ev.code)) {
+        setState((s) => ({ ...s, connected: false, typing: null, reconnecting: true }));
+        retry.current = setTimeout(() => void open(), nextDelay(attempt.current++));
+        return;
+      }
+      wanted.current = false;
+      setState((s) => ({ ...s, connected: false, typing: null, reconnecting: false, error: ev.code === 1000 ? s.error : `Disconnected (${ev.code}${ev.reason ? ": " + ev.reason : ""})` }));
     };
-  }, [conversationId]);
+  };
 
   const send = useCallback((frame: Frame) => {
     if (ws.current?.readyState === WebSocket.OPEN) ws.current.send(JSON.stringify(frame));

@@ -34,3 +34,6 @@ export function isHandover(f: InboxFrame): boolean {
 export function nextDelay(attempt: number): number {
   return Math.min(15_000, 1000 * 2 ** Math.min(attempt, 4));
 }
+
+/** Closes after which reconnecting is pointless: we left (1000), or the server refused us (44xx: signed out, removed, not found). */
+export const shouldReconnect = (code: number) => code !== 1000 && !(code >= 4400 && code < 4500);

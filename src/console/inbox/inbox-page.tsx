@@ -1,6 +1,8 @@
 // Inbox: conversations by status and channel, and the selected conversation with its history,
 // sources, typing, and the agent's actions (join, reply, release to the AI, resolve).
 import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { useMe } from "../auth/session";
+import { ClientMemory } from "./client-memory";
 import { useEffect, useRef, useState } from "react";
 import { Link, useParams } from "wouter";
 import { api } from "../api/client";
@@ -111,12 +113,15 @@ export default function InboxPage() {
 
 function ConversationView({ id }: { id: string }) {
   const qc = useQueryClient();
+  const me = useMe();
   const [messages, setMessages] = useState<StoredMessage[]>([]);
   const draftKey = `draft:${id}`;
   const [draft, setDraft] = useState(() => sessionStorage.getItem(draftKey) ?? "");
   const conv = useQuery({ queryKey: ["conversations", id], queryFn: () => api<Conversation>(`/api/v1/conversations/${id}`) });
   const refresh = () => void qc.invalidateQueries({ queryKey: ["conversations"] });
-  const socket = useConversationSocket(id, (m) => setMessages((cur) => mergeMessages(cur, m)), refresh);
+  const thread = useRef<StoredMessage[]>([]);
+  thread.current = messages;
+  const socket = useConversationSocket(id, (m) => setMessages((cur) => mergeMessages(cur, m)), refresh, () => thread.current.at(-1)?.seq ?? 0);
   // History over REST (every page); the inbox stream's message events make it stale, so it follows live.
   const history = useQuery({
     queryKey: ["conversations", id, "messages"],
@@ -170,6 +175,15 @@ function ConversationView({ id }: { id: string }) {
               Leave
             </button>
             <span role="status">{socket.state.handover === "agent" ? "You are in the conversation" : "The AI answers"}</span>
+          </>
+        ) : socket.state.reconnecting ? (
+          <>
+            <span role="status" className="attention" data-testid="conversation-reconnecting">
+              Connection lost — reconnecting…
+            </span>
+            <button type="button" onClick={socket.leave}>
+              Leave
+            </button>
           </>
         ) : (
           <button type="button" className="primary" onClick={() => void socket.join()}>
@@ -232,6 +246,7 @@ function ConversationView({ id }: { id: string }) {
           Send reply
         </button>
       </form>
+      {conv.data?.end_user_id && <ClientMemory userId={conv.data.end_user_id} canWrite={me.permissions.includes("conversations")} />}
     </section>
   );
 }

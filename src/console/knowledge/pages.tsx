@@ -1,12 +1,13 @@
 // Knowledge: the list of knowledge bases, and one base with its documents, playground and search.
 import { useMutation } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
-import { Link, useParams } from "wouter";
+import { Link, useParams, useSearch } from "wouter";
 import { api } from "../api/client";
 import type { AiAnswer, SearchHit } from "../api/types";
 import { ErrorNote, Field, formValues, Select, Submit, TextArea } from "../ui/forms";
+import { DataTable } from "../ui/data-table";
 import { Empty, Page, StatusBadge } from "../ui/layout";
-import { useCreateKnowledgeBase, useDocumentAction, useDocuments, useKnowledgeBase, useKnowledgeBases } from "./queries";
+import { useCreateKnowledgeBase, useDocumentAction, useDocuments, useKnowledgeBase, useKnowledgeBases, useUpdateKnowledgeBase } from "./queries";
 import { Uploader } from "./uploader";
 
 const kb = (n: number) => (n < 1024 ? `${n} B` : n < 1024 * 1024 ? `${(n / 1024).toFixed(1)} KB` : `${(n / 1024 / 1024).toFixed(1)} MB`);
@@ -20,9 +21,16 @@ export function KnowledgeList() {
     create.mutate({ name: v.name!, audience: v.audience === "internal" ? "internal" : "public", ...(v.description ? { description: v.description } : {}) });
     e.currentTarget.reset();
   };
+  // Arriving from a knowledge gap (Analytics): what visitors asked, so the next document answers it.
+  const gap = new URLSearchParams(useSearch()).get("gap");
   return (
     <Page title="Knowledge">
       <p className="lead">Your assistant answers from the documents in your knowledge bases.</p>
+      {gap && (
+        <p className="card notice" role="note" data-testid="gap-note">
+          Visitors asked “{gap.slice(0, 300)}” and got no answer. Open a public knowledge base below and upload a document that answers it.
+        </p>
+      )}
       <section className="card" aria-labelledby="new-kb">
         <h2 id="new-kb">New knowledge base</h2>
         <form onSubmit={submit} className="inline-form">
@@ -82,6 +90,7 @@ export function KnowledgeBasePage() {
         <Link href="/knowledge">← All knowledge bases</Link>
       </p>
       <ErrorNote error={base.error} />
+      {base.data && <AudienceSetting kbId={id} audience={base.data.audience ?? "public"} />}
       <div role="tablist" aria-label="Knowledge base views" className="tabs">
         {tabs.map((t) => (
           <button
@@ -120,6 +129,31 @@ export function KnowledgeBasePage() {
   );
 }
 
+/** Who the base answers, changeable after creation (PUT /api/v1/knowledge-bases/{id} {audience}). */
+function AudienceSetting({ kbId, audience }: { kbId: string; audience: "public" | "internal" }) {
+  const update = useUpdateKnowledgeBase(kbId);
+  const [saved, setSaved] = useState<string | null>(null);
+  return (
+    <form
+      className="inline-form card"
+      aria-label="Who this knowledge base answers"
+      onSubmit={(e) => {
+        e.preventDefault();
+        const next = formValues(e.currentTarget).audience === "internal" ? "internal" : "public";
+        update.mutate({ audience: next }, { onSuccess: () => setSaved(next === "internal" ? "Now internal: visitors' answers no longer draw on it." : "Now public: the widget and channels answer from it.") });
+      }}
+    >
+      <Select label="Who it answers" name="audience" defaultValue={audience} key={audience}>
+        <option value="public">Everyone (widget and channels)</option>
+        <option value="internal">Internal (your team's API and playground)</option>
+      </Select>
+      <Submit busy={update.isPending}>Save audience</Submit>
+      <span role="status">{saved}</span>
+      <ErrorNote error={update.error} />
+    </form>
+  );
+}
+
 function Documents({ kbId }: { kbId: string }) {
   const [search, setSearch] = useState("");
   const docs = useDocuments(kbId, search);
@@ -129,53 +163,41 @@ function Documents({ kbId }: { kbId: string }) {
       <h2 id="docs-title">Documents</h2>
       <Field label="Search documents" type="search" value={search} onChange={(e) => setSearch(e.target.value)} />
       <ErrorNote error={docs.error ?? act.error} />
-      {docs.data?.documents.length ? (
-        <div className="table-wrap">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Title</th>
-                <th scope="col">Status</th>
-                <th scope="col">Size</th>
-                <th scope="col">Chunks</th>
-                <th scope="col">
-                  <span className="visually-hidden">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {docs.data.documents.map((d) => (
-                <tr key={d.id}>
-                  <td>
-                    {d.title}
-                    {d.error_message && <div className="field-error">{d.error_message}</div>}
-                  </td>
-                  <td>
-                    <StatusBadge status={d.processing_status} />
-                  </td>
-                  <td>{kb(d.file_size_bytes)}</td>
-                  <td>{d.chunk_count}</td>
-                  <td className="actions">
-                    <button type="button" onClick={() => act.mutate({ id: d.id, action: "reprocess" })} aria-label={`Reprocess ${d.title}`}>
-                      Reprocess
-                    </button>
-                    <button
-                      type="button"
-                      className="danger"
-                      aria-label={`Delete ${d.title}`}
-                      onClick={() => confirm(`Delete “${d.title}”?`) && act.mutate({ id: d.id, action: "delete" })}
-                    >
-                      Delete
-                    </button>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      ) : (
-        <Empty>{search ? "No document matches." : "No documents yet."}</Empty>
-      )}
+      <DataTable
+        label="Documents"
+        rows={docs.data?.documents}
+        rowKey={(d) => d.id}
+        empty={docs.isPending ? "Loading…" : search ? "No document matches." : "No documents yet."}
+        columns={[
+          {
+            header: "Title",
+            cell: (d) => (
+              <>
+                {d.title}
+                {d.error_message && <div className="field-error">{d.error_message}</div>}
+              </>
+            ),
+          },
+          { header: "Status", cell: (d) => <StatusBadge status={d.processing_status} /> },
+          { header: "Size", cell: (d) => kb(d.file_size_bytes) },
+          { header: "Chunks", cell: (d) => d.chunk_count },
+          {
+            header: "Actions",
+            hideHeader: true,
+            className: "actions",
+            cell: (d) => (
+              <>
+                <button type="button" onClick={() => act.mutate({ id: d.id, action: "reprocess" })} aria-label={`Reprocess ${d.title}`}>
+                  Reprocess
+                </button>
+                <button type="button" className="danger" aria-label={`Delete ${d.title}`} onClick={() => confirm(`Delete “${d.title}”?`) && act.mutate({ id: d.id, action: "delete" })}>
+                  Delete
+                </button>
+              </>
+            ),
+          },
+        ]}
+      />
     </section>
   );
 }

@@ -50,3 +50,15 @@ export function useDocumentAction(kbId: string) {
     onSuccess: () => qc.invalidateQueries({ queryKey: kbKeys.one(kbId) }),
   });
 }
+
+/** PUT /api/v1/knowledge-bases/{id}: name, description or audience after creation. */
+export function useUpdateKnowledgeBase(id: string) {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (body: { name?: string; description?: string; audience?: "public" | "internal" }) => api<KnowledgeBase>(`/api/v1/knowledge-bases/${id}`, { method: "PUT", json: body }),
+    onSuccess: (kb) => {
+      qc.setQueryData(kbKeys.one(id), kb);
+      void qc.invalidateQueries({ queryKey: kbKeys.all, exact: true });
+    },
+  });
+}

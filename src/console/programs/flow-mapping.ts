@@ -1,22 +1,10 @@
 // A program's flow_definition (creator-hub-api.md: nodes with position {x,y}, edges with an optional
 // source_handle) ↔ React Flow's nodes and edges. Pure data, so it is unit-tested without a browser.
 
-export interface FlowNode {
-  id: string;
-  type: string;
-  position?: { x: number; y: number };
-  data: Record<string, unknown>;
-}
-export interface FlowEdge {
-  id: string;
-  source: string;
-  target: string;
-  source_handle?: string;
-}
-export interface FlowDefinition {
-  nodes: FlowNode[];
-  edges: FlowEdge[];
-}
+// The server's own types (type-only: erased from the bundle, so no server code reaches the browser).
+import type { FlowDefinition, FlowEdge, FlowNode } from "../../db/schema/programs";
+
+export type { FlowDefinition, FlowEdge, FlowNode };
 
 /** The shape React Flow draws (a subset of its Node/Edge types, so this file needs no React). */
 export interface GraphNode {

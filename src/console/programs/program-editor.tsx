@@ -11,6 +11,7 @@ import { ErrorNote } from "../ui/forms";
 import { Page, StatusBadge } from "../ui/layout";
 import { connect, NODE_KINDS, nextNodeId, toFlow, toGraph, type GraphEdge, type GraphNode } from "./flow-mapping";
 import { NodeForm } from "./node-form";
+import { ProgramEnrollments } from "./enrollments";
 import { programKeys, useProgram } from "./queries";
 import { kindLabel, StepNode, type StepData } from "./step-node";
 import { placeProblems, problemCount, type PlacedProblems } from "./validation";
@@ -28,6 +29,7 @@ export default function ProgramEditor() {
       </p>
       <ErrorNote error={program.error} />
       {program.data && <Builder key={program.data.id} program={program.data} />}
+      {program.data && <ProgramEnrollments programId={program.data.id} />}
     </Page>
   );
 }

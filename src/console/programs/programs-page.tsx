@@ -5,7 +5,8 @@ import { Link, useLocation } from "wouter";
 import { api } from "../api/client";
 import type { Program } from "../api/types";
 import { ErrorNote, Field, formValues, Submit } from "../ui/forms";
-import { Empty, Page, StatusBadge } from "../ui/layout";
+import { DataTable } from "../ui/data-table";
+import { Page, StatusBadge } from "../ui/layout";
 import { starterFlow } from "./flow-mapping";
 import { programKeys, usePrograms } from "./queries";
 
@@ -38,41 +39,20 @@ export default function ProgramsPage() {
       <section aria-labelledby="program-list">
         <h2 id="program-list">All programs</h2>
         <ErrorNote error={programs.error} />
-        {programs.data?.programs.length ? (
-          <div className="table-wrap card">
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">Name</th>
-                  <th scope="col">Status</th>
-                  <th scope="col">Version</th>
-                  <th scope="col">Enrolments</th>
-                  <th scope="col">Completion</th>
-                </tr>
-              </thead>
-              <tbody>
-                {programs.data.programs.map((p) => (
-                  <tr key={p.id}>
-                    <td>
-                      <Link href={`/programs/${p.id}`}>{p.name}</Link>
-                    </td>
-                    <td>
-                      <StatusBadge status={p.status} />
-                    </td>
-                    <td>
-                      v{p.version}
-                      {p.published_version ? ` (live: v${p.published_version})` : ""}
-                    </td>
-                    <td>{p.enrollment_count}</td>
-                    <td>{Math.round(p.completion_rate * 100)}%</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-        ) : (
-          <Empty>{programs.isPending ? "Loading…" : "No program yet."}</Empty>
-        )}
+        <DataTable
+          className="card"
+          label="Programs"
+          rows={programs.data?.programs}
+          rowKey={(p) => p.id}
+          empty={programs.isPending ? "Loading…" : "No program yet."}
+          columns={[
+            { header: "Name", cell: (p) => <Link href={`/programs/${p.id}`}>{p.name}</Link> },
+            { header: "Status", cell: (p) => <StatusBadge status={p.status} /> },
+            { header: "Version", cell: (p) => `v${p.version}${p.published_version ? ` (live: v${p.published_version})` : ""}` },
+            { header: "Enrolments", cell: (p) => p.enrollment_count },
+            { header: "Completion", cell: (p) => `${Math.round(p.completion_rate * 100)}%` },
+          ]}
+        />
       </section>
     </Page>
   );

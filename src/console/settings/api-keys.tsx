@@ -3,7 +3,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
 import { api } from "../api/client";
 import { ErrorNote, Field, Submit } from "../ui/forms";
-import { Empty } from "../ui/layout";
+import { DataTable } from "../ui/data-table";
 import { SecretOnce } from "./secret-once";
 
 interface ApiKey {
@@ -69,51 +69,34 @@ export function ApiKeys() {
         <Submit busy={create.isPending}>Create key</Submit>
       </form>
       <ErrorNote error={keys.error ?? revoke.error} />
-      {live.length ? (
-        <div className="table-wrap" tabIndex={0} role="region" aria-label="API keys">
-          <table>
-            <caption className="visually-hidden">API keys</caption>
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Key</th>
-                <th scope="col">Scopes</th>
-                <th scope="col">Last used</th>
-                <th scope="col">Expires</th>
-                <th scope="col">
-                  <span className="visually-hidden">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {live.map((k) => (
-                <tr key={k.id}>
-                  <td>{k.name}</td>
-                  <td>
-                    <code>{k.prefix}…</code>
-                  </td>
-                  <td>{k.scopes.join(", ")}</td>
-                  <td>{when(k.last_used_at)}</td>
-                  <td>{when(k.expires_at)}</td>
-                  <td>
-                    <button
-                      type="button"
-                      className="danger"
-                      onClick={() => {
-                        if (confirm(`Revoke "${k.name}"? Anything using it stops working at once.`)) revoke.mutate(k.id);
-                      }}
-                    >
-                      Revoke<span className="visually-hidden"> {k.name}</span>
-                    </button>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      ) : (
-        <Empty>{keys.isPending ? "Loading…" : "No API key yet."}</Empty>
-      )}
+      <DataTable
+        label="API keys"
+        rows={live}
+        rowKey={(k) => k.id}
+        empty={keys.isPending ? "Loading…" : "No API key yet."}
+        columns={[
+          { header: "Name", cell: (k) => k.name },
+          { header: "Key", cell: (k) => <code>{k.prefix}…</code> },
+          { header: "Scopes", cell: (k) => k.scopes.join(", ") },
+          { header: "Last used", cell: (k) => when(k.last_used_at) },
+          { header: "Expires", cell: (k) => when(k.expires_at) },
+          {
+            header: "Actions",
+            hideHeader: true,
+            cell: (k) => (
+              <button
+                type="button"
+                className="danger"
+                onClick={() => {
+                  if (confirm(`Revoke "${k.name}"? Anything using it stops working at once.`)) revoke.mutate(k.id);
+                }}
+              >
+                Revoke<span className="visually-hidden"> {k.name}</span>
+              </button>
+            ),
+          },
+        ]}
+      />
     </section>
   );
 }

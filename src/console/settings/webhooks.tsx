@@ -4,6 +4,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
 import { api } from "../api/client";
 import { ErrorNote, Field, Submit } from "../ui/forms";
+import { DataTable } from "../ui/data-table";
 import { Empty, StatusBadge } from "../ui/layout";
 import { SecretOnce } from "./secret-once";
 
@@ -138,46 +139,39 @@ function Deliveries({ webhookId }: { webhookId: string }) {
     onSuccess: () => qc.invalidateQueries({ queryKey: ["webhooks", webhookId, "deliveries"] }),
   });
   return (
-    <div className="table-wrap" tabIndex={0} role="region" aria-label="Deliveries">
+    <>
       <ErrorNote error={log.error ?? replay.error} />
-      {log.data?.length ? (
-        <table>
-          <caption>Deliveries, newest first</caption>
-          <thead>
-            <tr>
-              <th scope="col">Event</th>
-              <th scope="col">Status</th>
-              <th scope="col">Attempts</th>
-              <th scope="col">Response</th>
-              <th scope="col">When</th>
-              <th scope="col">
-                <span className="visually-hidden">Actions</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {log.data.map((d) => (
-              <tr key={d.id}>
-                <td>{d.event}</td>
-                <td>
-                  <StatusBadge status={d.status} />
-                  {d.error && <div className="muted">{d.error}</div>}
-                </td>
-                <td>{d.attempts}</td>
-                <td>{d.response_code ? `${d.response_code}${d.latency_ms !== null ? ` · ${d.latency_ms} ms` : ""}` : "—"}</td>
-                <td>{new Date(d.created_at).toLocaleString()}</td>
-                <td>
-                  <button type="button" onClick={() => replay.mutate(d.id)} disabled={replay.isPending}>
-                    Replay
-                  </button>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      ) : (
-        <Empty>{log.isPending ? "Loading…" : "No delivery yet: events appear here as they are sent."}</Empty>
-      )}
-    </div>
+      <DataTable
+        label="Deliveries"
+        caption="Deliveries, newest first"
+        rows={log.data}
+        rowKey={(d) => d.id}
+        empty={log.isPending ? "Loading…" : "No delivery yet: events appear here as they are sent."}
+        columns={[
+          { header: "Event", cell: (d) => d.event },
+          {
+            header: "Status",
+            cell: (d) => (
+              <>
+                <StatusBadge status={d.status} />
+                {d.error && <div className="muted">{d.error}</div>}
+              </>
+            ),
+          },
+          { header: "Attempts", cell: (d) => d.attempts },
+          { header: "Response", cell: (d) => (d.response_code ? `${d.response_code}${d.latency_ms !== null ? ` · ${d.latency_ms} ms` : ""}` : "—") },
+          { header: "When", cell: (d) => new Date(d.created_at).toLocaleString() },
+          {
+            header: "Actions",
+            hideHeader: true,
+            cell: (d) => (
+              <button type="button" onClick={() => replay.mutate(d.id)} disabled={replay.isPending}>
+                Replay
+              </button>
+            ),
+          },
+        ]}
+      />
+    </>
   );
 }

@@ -5,6 +5,7 @@ import { api, setSession } from "../api/client";
 import type { Member } from "../api/types";
 import { useMe } from "../auth/session";
 import { ErrorNote, Field, formValues, Select, Submit, TextArea } from "../ui/forms";
+import { DataTable } from "../ui/data-table";
 import { Page, StatusBadge } from "../ui/layout";
 
 interface Profile {
@@ -49,53 +50,44 @@ function Members({ canManage, myId }: { canManage: boolean; myId: string }) {
     <section className="card" aria-labelledby="members-title">
       <h2 id="members-title">Team members</h2>
       <ErrorNote error={members.error ?? change.error ?? remove.error} />
-      <div className="table-wrap">
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Email</th>
-              <th scope="col">Role</th>
-              <th scope="col">Status</th>
-              {canManage && (
-                <th scope="col">
-                  <span className="visually-hidden">Actions</span>
-                </th>
-              )}
-            </tr>
-          </thead>
-          <tbody>
-            {members.data?.map((m) => (
-              <tr key={m.id}>
-                <td>{m.full_name}</td>
-                <td>{m.email}</td>
-                <td>
-                  {canManage && m.role !== "owner" && m.id !== myId ? (
-                    <select aria-label={`Role of ${m.full_name}`} value={m.role} onChange={(e) => change.mutate({ id: m.id, role: e.target.value })}>
-                      <option value="admin">admin</option>
-                      <option value="agent">agent</option>
-                    </select>
-                  ) : (
-                    m.role
-                  )}
-                </td>
-                <td>
-                  <StatusBadge status={m.status} />
-                </td>
-                {canManage && (
-                  <td>
-                    {m.role !== "owner" && m.id !== myId && (
+      <DataTable
+        label="Team members"
+        rows={members.data}
+        rowKey={(m) => m.id}
+        empty={members.isPending ? "Loading…" : "No member."}
+        columns={[
+          { header: "Name", cell: (m) => m.full_name },
+          { header: "Email", cell: (m) => m.email },
+          {
+            header: "Role",
+            cell: (m) =>
+              canManage && m.role !== "owner" && m.id !== myId ? (
+                <select aria-label={`Role of ${m.full_name}`} value={m.role} onChange={(e) => change.mutate({ id: m.id, role: e.target.value })}>
+                  <option value="admin">admin</option>
+                  <option value="agent">agent</option>
+                </select>
+              ) : (
+                m.role
+              ),
+          },
+          { header: "Status", cell: (m) => <StatusBadge status={m.status} /> },
+          ...(canManage
+            ? [
+                {
+                  header: "Actions",
+                  hideHeader: true,
+                  cell: (m: Member) =>
+                    m.role !== "owner" &&
+                    m.id !== myId && (
                       <button type="button" className="danger" aria-label={`Remove ${m.full_name}`} onClick={() => confirm(`Remove ${m.full_name}?`) && remove.mutate(m.id)}>
                         Remove
                       </button>
-                    )}
-                  </td>
-                )}
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+                    ),
+                },
+              ]
+            : []),
+        ]}
+      />
       {canManage && (
         <form onSubmit={submit} className="inline-form" aria-label="Invite a member">
           <Field label="Name" name="full_name" required />

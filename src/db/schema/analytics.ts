@@ -6,6 +6,33 @@ import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from
 
 const now = sql`(strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))`;
 
+/** Every rollup counter, as columns (fresh builders per table: the channel and the segment rollups share them). */
+const counters = () => ({
+  userMessages: integer("user_messages").notNull().default(0),
+  aiMessages: integer("ai_messages").notNull().default(0),
+  agentMessages: integer("agent_messages").notNull().default(0),
+  /** AI answers given without any knowledge source (the fallback answer). */
+  unanswered: integer("unanswered").notNull().default(0),
+  conversations: integer("conversations").notNull().default(0),
+  /** End users created in the bucket (widget visitor's first session, first channel contact). */
+  newUsers: integer("new_users").notNull().default(0),
+  /** Conversations whose second user message falls in the bucket (the visitor came back). */
+  engagedConversations: integer("engaged_conversations").notNull().default(0),
+  handovers: integer("handovers").notNull().default(0),
+  resolved: integer("resolved").notNull().default(0),
+  /** Resolved without any agent message. */
+  aiResolved: integer("ai_resolved").notNull().default(0),
+  resolutionSeconds: real("resolution_seconds").notNull().default(0),
+  /** A user message answered by the next message (AI or agent). */
+  responseCount: integer("response_count").notNull().default(0),
+  responseSeconds: real("response_seconds").notNull().default(0),
+  /** First agent message after a handover. */
+  humanReplyCount: integer("human_reply_count").notNull().default(0),
+  humanReplySeconds: real("human_reply_seconds").notNull().default(0),
+  ratingCount: integer("rating_count").notNull().default(0),
+  ratingSum: integer("rating_sum").notNull().default(0),
+});
+
 /** One row per (creator, granularity h|d, bucket 'YYYY-MM-DDTHH' | 'YYYY-MM-DD', channel): every counter a column. */
 export const analyticsRollups = sqliteTable(
   "analytics_rollups",
@@ -14,31 +41,28 @@ export const analyticsRollups = sqliteTable(
     granularity: text("granularity", { enum: ["h", "d"] }).notNull(),
     bucket: text("bucket").notNull(),
     channel: text("channel").notNull(),
-    userMessages: integer("user_messages").notNull().default(0),
-    aiMessages: integer("ai_messages").notNull().default(0),
-    agentMessages: integer("agent_messages").notNull().default(0),
-    /** AI answers given without any knowledge source (the fallback answer). */
-    unanswered: integer("unanswered").notNull().default(0),
-    conversations: integer("conversations").notNull().default(0),
-    /** End users created in the bucket (widget visitor's first session, first channel contact). */
-    newUsers: integer("new_users").notNull().default(0),
-    /** Conversations whose second user message falls in the bucket (the visitor came back). */
-    engagedConversations: integer("engaged_conversations").notNull().default(0),
-    handovers: integer("handovers").notNull().default(0),
-    resolved: integer("resolved").notNull().default(0),
-    /** Resolved without any agent message. */
-    aiResolved: integer("ai_resolved").notNull().default(0),
-    resolutionSeconds: real("resolution_seconds").notNull().default(0),
-    /** A user message answered by the next message (AI or agent). */
-    responseCount: integer("response_count").notNull().default(0),
-    responseSeconds: real("response_seconds").notNull().default(0),
-    /** First agent message after a handover. */
-    humanReplyCount: integer("human_reply_count").notNull().default(0),
-    humanReplySeconds: real("human_reply_seconds").notNull().default(0),
-    ratingCount: integer("rating_count").notNull().default(0),
-    ratingSum: integer("rating_sum").notNull().default(0),
+    ...counters(),
   },
   (t) => [primaryKey({ columns: [t.creatorId, t.granularity, t.bucket, t.channel] })],
+);
+
+/**
+ * The same counters per segment of the audience (GET /api/v1/analytics/detailed?segment=program|user_type),
+ * written beside analytics_rollups in the same statements: `dimension` program → `segment` is the
+ * program the conversation's end user runs (active or paused enrolment, newest first) or `none`;
+ * `user_type` → `new` (the end user's first conversation) or `returning`.
+ */
+export const analyticsSegmentRollups = sqliteTable(
+  "analytics_segment_rollups",
+  {
+    creatorId: text("creator_id").notNull(),
+    granularity: text("granularity", { enum: ["h", "d"] }).notNull(),
+    dimension: text("dimension", { enum: ["program", "user_type"] }).notNull(),
+    bucket: text("bucket").notNull(),
+    segment: text("segment").notNull(),
+    ...counters(),
+  },
+  (t) => [primaryKey({ columns: [t.creatorId, t.granularity, t.dimension, t.bucket, t.segment] })],
 );
 
 /** AI answers per day and cited document ("top topics"): what the audience asks about most. */

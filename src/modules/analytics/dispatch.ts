@@ -6,6 +6,7 @@ import { clock } from "../../lib/clock";
 import { inboxEvents, inboxStub } from "../notifications/inbox";
 import { onEscalation } from "../notifications/handover";
 import { fanOutWebhooks, type ActivityEvent } from "../webhooks/fanout";
+import type { JobMessage } from "../../jobs/types";
 
 const CLAIM_STALE_MS = 60_000;
 const PER_CLAIM = 100;
@@ -29,6 +30,11 @@ export async function dispatchActivity(env: Env, creatorId: string): Promise<num
     const live = inboxEvents(events);
     if (live.length) await inboxStub(env, creatorId).publish(live);
     for (const e of events) if (e.type === "escalation.created") await onEscalation(env, creatorId, e.data);
+    // A resolved Telegram/WhatsApp conversation asks its visitor for a rating (channels, on the queue).
+    const prompts = events.filter((e) => e.type === "conversation.resolved" && (e.data.channel === "telegram" || e.data.channel === "whatsapp"));
+    if (prompts.length) {
+      await env.JOBS.sendBatch(prompts.map((e) => ({ body: { type: "channel.rating_prompt", creatorId, conversationId: String(e.data.conversation_id), eventId: e.id } satisfies JobMessage })));
+    }
     await env.DB.prepare(`UPDATE activity_events SET dispatched = 1 WHERE creator_id = ? AND seq IN (SELECT value FROM json_each(?))`)
       .bind(creatorId, JSON.stringify(rows.map((r) => r.seq)))
       .run();

@@ -89,6 +89,7 @@ interface Q {
   question: string;
   reason: "fallback" | "handover" | "low_rating";
   createdAt: string;
+  conversationId: string;
   vector: Float32Array;
 }
 
@@ -176,7 +177,7 @@ export async function knowledgeGaps(env: Env, creatorId: string, q: { period: Ga
       ) as [any, ...any[]],
     );
   }
-  const all: Q[] = rows.map((r) => ({ id: r.id, question: r.question, reason: r.reason, createdAt: r.createdAt, vector: normalize(decodeVector(r.embedding!)) }));
+  const all: Q[] = rows.map((r) => ({ id: r.id, question: r.question, reason: r.reason, createdAt: r.createdAt, conversationId: r.conversationId, vector: normalize(decodeVector(r.embedding!)) }));
   const current = all.filter((x) => x.createdAt >= from).reverse(); // oldest first
   const previous = all.filter((x) => x.createdAt < from);
   const threshold = config(env).analytics.knowledgeGapSimilarity;
@@ -198,6 +199,8 @@ export async function knowledgeGaps(env: Env, creatorId: string, q: { period: Ga
       reasons,
       examples,
       last_asked_at: c.members.reduce((m, x) => (x.createdAt > m ? x.createdAt : m), ""),
+      // Where the questions were asked, newest first (the console opens them in the inbox).
+      conversation_ids: [...new Set([...c.members].sort((a, b) => (a.createdAt < b.createdAt ? 1 : -1)).map((m) => m.conversationId))].slice(0, 10),
     };
   });
   groups.sort((a, b) => b.count - a.count || (a.last_asked_at < b.last_asked_at ? 1 : -1));

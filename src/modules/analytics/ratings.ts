@@ -7,6 +7,7 @@ import { AppError, conflict, notFound } from "../../lib/errors";
 import { notify } from "../notifications/service";
 import { recordActivity } from "./dispatch";
 import { lowRatingStatement } from "./gaps";
+import { conversationTargets } from "./segments";
 
 export const LOW_RATING = 2;
 
@@ -28,12 +29,14 @@ export async function recordRating(env: Env, creatorId: string, conversationId: 
        VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (conversation_id) DO NOTHING RETURNING conversation_id`,
     ).bind(conversationId, creatorId, conv.channel, input.score, comment, input.source, input.memberId ?? null, at),
     // Counted only if the row above is this rating (same time and score): atomic with the insert.
-    env.DB.prepare(
-      `INSERT INTO analytics_rollups (creator_id, granularity, bucket, channel, rating_count, rating_sum)
-       SELECT ?1, k.g, substr(?3, 1, k.len), ?2, 1, ?4 FROM (SELECT 'h' AS g, 13 AS len UNION ALL SELECT 'd', 10) k
-       WHERE EXISTS (SELECT 1 FROM conversation_ratings WHERE conversation_id = ?5 AND created_at = ?3 AND score = ?4 AND creator_id = ?1)
-       ON CONFLICT (creator_id, granularity, bucket, channel) DO UPDATE SET rating_count = rating_count + 1, rating_sum = rating_sum + excluded.rating_sum`,
-    ).bind(creatorId, conv.channel, at, input.score, conversationId),
+    ...conversationTargets("?2", "?1", "?5").map((t) =>
+      env.DB.prepare(
+        `INSERT INTO ${t.into}, rating_count, rating_sum)
+         SELECT ?1, k.g, substr(?3, 1, k.len), ${t.key}, 1, ?4 FROM (SELECT 'h' AS g, 13 AS len UNION ALL SELECT 'd', 10) k${t.join}
+         WHERE EXISTS (SELECT 1 FROM conversation_ratings WHERE conversation_id = ?5 AND created_at = ?3 AND score = ?4 AND creator_id = ?1)
+         ${t.conflict} DO UPDATE SET rating_count = rating_count + 1, rating_sum = rating_sum + excluded.rating_sum`,
+      ).bind(creatorId, conv.channel, at, input.score, conversationId),
+    ),
     // A low rating makes the conversation's last question a knowledge gap (a repeated rating is refused above, and this id is its own).
     ...(input.score <= LOW_RATING ? [lowRatingStatement(env, creatorId, conversationId, at)] : []),
   ]);

@@ -55,6 +55,14 @@ export class Reads {
        WHERE creator_id = ? AND granularity = ? AND bucket >= ? AND bucket < ? ORDER BY bucket`,
     ).bind(creatorId, granularity, from, to);
   }
+
+  /** The same counters per segment of one dimension (program, user_type); `channel` carries the segment. */
+  segmentRollups(creatorId: string, granularity: "h" | "d", dimension: string, from: string, to: string): D1PreparedStatement {
+    return this.env.DB.prepare(
+      `SELECT bucket, segment AS channel, ${COUNTERS.join(", ")} FROM analytics_segment_rollups
+       WHERE creator_id = ? AND granularity = ? AND dimension = ? AND bucket >= ? AND bucket < ? ORDER BY bucket`,
+    ).bind(creatorId, granularity, dimension, from, to);
+  }
 }
 
 export const ratio = (num: number, den: number, digits = 3): number | null => (den > 0 ? Math.round((num / den) * 10 ** digits) / 10 ** digits : null);

@@ -6,14 +6,14 @@ import type { Env } from "../../env";
 import { clock } from "../../lib/clock";
 import type { ConversationState, StoredMessage } from "../../realtime";
 import { HLL_M, hllSlot, rankHex } from "./hll";
+import { conversationTargets, type RollupTarget } from "./segments";
 
 /** Both granularities from one statement: hour buckets ('YYYY-MM-DDTHH') and day buckets ('YYYY-MM-DD'). */
 const GRAINS = "(SELECT 'h' AS g, 13 AS len UNION ALL SELECT 'd', 10)";
-const KEY = "(creator_id, granularity, bucket, channel)";
 /** D1's watermark before this flush: seqs above it are new to D1. */
 const WATERMARK = "(SELECT last_seq FROM conversations WHERE id = ?3 AND creator_id = ?1)";
 
-const add = (...cols: string[]) => `ON CONFLICT ${KEY} DO UPDATE SET ${cols.map((c) => `${c} = ${c} + excluded.${c}`).join(", ")}`;
+const set = (cols: string[]) => `DO UPDATE SET ${cols.map((c) => `${c} = ${c} + excluded.${c}`).join(", ")}`;
 
 function topicOf(metadata: Record<string, unknown>): string | null {
   const title = metadata.document_title ?? metadata.title ?? metadata.document_id;
@@ -25,28 +25,32 @@ export function rollupStatements(env: Env, state: ConversationState, rows: Store
   const { creatorId, conversationId, channel } = state;
   const out: D1PreparedStatement[] = [];
   const now = clock.iso();
+  // Every counter goes to the channel's rollup and to the conversation's segments (?1 creator, ?2 channel, ?3 conversation).
+  const targets = conversationTargets("?2", "?1", "?3");
+  const each = (statement: (t: RollupTarget) => D1PreparedStatement) => out.push(...targets.map(statement));
   const counted = rows.filter((m) => m.sender === "user" || m.sender === "ai" || m.sender === "agent");
   if (counted.length) {
-    out.push(
+    const json = JSON.stringify(counted.map((m) => ({ seq: m.seq, at: m.createdAt, s: m.sender, src: m.sources?.length ?? 0 })));
+    each((t) =>
       db
         .prepare(
-          `INSERT INTO analytics_rollups (creator_id, granularity, bucket, channel, user_messages, ai_messages, agent_messages, unanswered)
-           SELECT ?1, k.g, substr(json_extract(r.value, '$.at'), 1, k.len), ?2,
+          `INSERT INTO ${t.into}, user_messages, ai_messages, agent_messages, unanswered)
+           SELECT ?1, k.g, substr(json_extract(r.value, '$.at'), 1, k.len), ${t.key},
              sum(json_extract(r.value, '$.s') = 'user'), sum(json_extract(r.value, '$.s') = 'ai'), sum(json_extract(r.value, '$.s') = 'agent'),
              sum(json_extract(r.value, '$.s') = 'ai' AND json_extract(r.value, '$.src') = 0)
-           FROM json_each(?4) r, ${GRAINS} k
+           FROM json_each(?4) r, ${GRAINS} k${t.join}
            WHERE json_extract(r.value, '$.seq') > ${WATERMARK}
-           GROUP BY k.g, substr(json_extract(r.value, '$.at'), 1, k.len)
-           ${add("user_messages", "ai_messages", "agent_messages", "unanswered")}`,
+           GROUP BY k.g, substr(json_extract(r.value, '$.at'), 1, k.len)${t.group}
+           ${t.conflict} ${set(["user_messages", "ai_messages", "agent_messages", "unanswered"])}`,
         )
-        .bind(creatorId, channel, conversationId, JSON.stringify(counted.map((m) => ({ seq: m.seq, at: m.createdAt, s: m.sender, src: m.sources?.length ?? 0 })))),
+        .bind(creatorId, channel, conversationId, json),
     );
     // A conversation counts once, in the bucket of its first mirrored message.
-    out.push(
+    each((t) =>
       db
         .prepare(
-          `INSERT INTO analytics_rollups (creator_id, granularity, bucket, channel, conversations)
-           SELECT ?1, k.g, substr(?4, 1, k.len), ?2, 1 FROM ${GRAINS} k WHERE ${WATERMARK} = 0 ${add("conversations")}`,
+          `INSERT INTO ${t.into}, conversations)
+           SELECT ?1, k.g, substr(?4, 1, k.len), ${t.key}, 1 FROM ${GRAINS} k${t.join} WHERE ${WATERMARK} = 0 ${t.conflict} ${set(["conversations"])}`,
         )
         .bind(creatorId, channel, conversationId, counted[0]!.createdAt),
     );
@@ -93,17 +97,19 @@ export function rollupStatements(env: Env, state: ConversationState, rows: Store
     }
     // Engaged: the conversation's user message count crosses 2 in this flush (counted before it grows).
     const second = userRows[1]?.createdAt ?? userRows[0]!.createdAt;
-    out.push(
+    each((t) =>
       db
         .prepare(
-          `INSERT INTO analytics_rollups (creator_id, granularity, bucket, channel, engaged_conversations)
-           SELECT ?1, k.g, substr(?4, 1, k.len), ?2, 1 FROM ${GRAINS} k
+          `INSERT INTO ${t.into}, engaged_conversations)
+           SELECT ?1, k.g, substr(?4, 1, k.len), ${t.key}, 1 FROM ${GRAINS} k${t.join}
            WHERE coalesce((SELECT user_messages FROM conversation_analytics WHERE conversation_id = ?3), 0) < 2
              AND coalesce((SELECT user_messages FROM conversation_analytics WHERE conversation_id = ?3), 0)
                  + (SELECT count(*) FROM json_each(?5) WHERE value > ${WATERMARK}) >= 2
-           ${add("engaged_conversations")}`,
+           ${t.conflict} ${set(["engaged_conversations"])}`,
         )
         .bind(creatorId, channel, conversationId, second, fresh),
+    );
+    out.push(
       db
         .prepare(
           `INSERT INTO conversation_analytics (conversation_id, creator_id, user_messages, updated_at)
@@ -126,19 +132,19 @@ export function rollupStatements(env: Env, state: ConversationState, rows: Store
     })
     .filter((r) => r.prevAt !== "-");
   if (replies.length) {
-    out.push(
+    each((t) =>
       db
         .prepare(
-          `INSERT INTO analytics_rollups (creator_id, granularity, bucket, channel, response_count, response_seconds)
-           SELECT ?1, k.g, substr(json_extract(r.value, '$.at'), 1, k.len), ?2, count(*),
+          `INSERT INTO ${t.into}, response_count, response_seconds)
+           SELECT ?1, k.g, substr(json_extract(r.value, '$.at'), 1, k.len), ${t.key}, count(*),
              sum(max(0, (julianday(json_extract(r.value, '$.at')) - julianday(coalesce(json_extract(r.value, '$.prevAt'), u.created_at))) * 86400.0))
            FROM json_each(?4) r CROSS JOIN ${GRAINS} k
            LEFT JOIN messages u ON json_extract(r.value, '$.prevAt') IS NULL AND u.conversation_id = ?3
-             AND u.seq = json_extract(r.value, '$.prev') AND u.sender = 'user'
+             AND u.seq = json_extract(r.value, '$.prev') AND u.sender = 'user'${t.join}
            WHERE json_extract(r.value, '$.seq') > ${WATERMARK}
              AND coalesce(json_extract(r.value, '$.prevAt'), u.created_at) IS NOT NULL
-           GROUP BY k.g, substr(json_extract(r.value, '$.at'), 1, k.len)
-           ${add("response_count", "response_seconds")}`,
+           GROUP BY k.g, substr(json_extract(r.value, '$.at'), 1, k.len)${t.group}
+           ${t.conflict} ${set(["response_count", "response_seconds"])}`,
         )
         .bind(creatorId, channel, conversationId, JSON.stringify(replies)),
     );
@@ -146,15 +152,17 @@ export function rollupStatements(env: Env, state: ConversationState, rows: Store
 
   // Status transitions, seen as the flush's state against D1's stored status.
   if (state.status === "waiting_human") {
-    out.push(
+    each((t) =>
       db
         .prepare(
-          `INSERT INTO analytics_rollups (creator_id, granularity, bucket, channel, handovers)
-           SELECT ?1, k.g, substr(?4, 1, k.len), ?2, 1 FROM ${GRAINS} k
+          `INSERT INTO ${t.into}, handovers)
+           SELECT ?1, k.g, substr(?4, 1, k.len), ${t.key}, 1 FROM ${GRAINS} k${t.join}
            WHERE (SELECT status FROM conversations WHERE id = ?3 AND creator_id = ?1) <> 'waiting_human'
-           ${add("handovers")}`,
+           ${t.conflict} ${set(["handovers"])}`,
         )
         .bind(creatorId, channel, conversationId, now),
+    );
+    out.push(
       db
         .prepare(
           `INSERT INTO conversation_analytics (conversation_id, creator_id, handover_at, awaiting_human, updated_at)
@@ -167,16 +175,18 @@ export function rollupStatements(env: Env, state: ConversationState, rows: Store
   }
   const firstAgent = rows.find((m) => m.sender === "agent");
   if (firstAgent) {
-    out.push(
+    each((t) =>
       db
         .prepare(
-          `INSERT INTO analytics_rollups (creator_id, granularity, bucket, channel, human_reply_count, human_reply_seconds)
-           SELECT ?1, k.g, substr(?4, 1, k.len), ?2, 1, max(0, (julianday(?4) - julianday(f.handover_at)) * 86400.0)
-           FROM conversation_analytics f, ${GRAINS} k
+          `INSERT INTO ${t.into}, human_reply_count, human_reply_seconds)
+           SELECT ?1, k.g, substr(?4, 1, k.len), ${t.key}, 1, max(0, (julianday(?4) - julianday(f.handover_at)) * 86400.0)
+           FROM conversation_analytics f, ${GRAINS} k${t.join}
            WHERE f.conversation_id = ?3 AND f.creator_id = ?1 AND f.awaiting_human = 1 AND ?5 > ${WATERMARK}
-           ${add("human_reply_count", "human_reply_seconds")}`,
+           ${t.conflict} ${set(["human_reply_count", "human_reply_seconds"])}`,
         )
         .bind(creatorId, channel, conversationId, firstAgent.createdAt, firstAgent.seq),
+    );
+    out.push(
       db
         .prepare(
           `UPDATE conversation_analytics SET awaiting_human = 0, updated_at = ?4
@@ -187,16 +197,16 @@ export function rollupStatements(env: Env, state: ConversationState, rows: Store
   }
   if (state.status === "completed") {
     // Resolved by the AI: no agent message in D1 before, none in this flush.
-    out.push(
+    each((t) =>
       db
         .prepare(
-          `INSERT INTO analytics_rollups (creator_id, granularity, bucket, channel, resolved, ai_resolved, resolution_seconds)
-           SELECT ?1, k.g, substr(?4, 1, k.len), ?2, 1,
+          `INSERT INTO ${t.into}, resolved, ai_resolved, resolution_seconds)
+           SELECT ?1, k.g, substr(?4, 1, k.len), ${t.key}, 1,
              ?5 = 0 AND NOT EXISTS (SELECT 1 FROM messages WHERE conversation_id = ?3 AND sender = 'agent'),
              max(0, (julianday(?4) - julianday(c.created_at)) * 86400.0)
-           FROM conversations c, ${GRAINS} k
+           FROM conversations c, ${GRAINS} k${t.join}
            WHERE c.id = ?3 AND c.creator_id = ?1 AND c.status <> 'completed'
-           ${add("resolved", "ai_resolved", "resolution_seconds")}`,
+           ${t.conflict} ${set(["resolved", "ai_resolved", "resolution_seconds"])}`,
         )
         .bind(creatorId, channel, conversationId, now, firstAgent ? 1 : 0),
     );

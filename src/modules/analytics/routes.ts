@@ -40,7 +40,7 @@ const detailedRoute = createRoute({
   tags,
   security,
   middleware: [requireAuth({ permission: "read" })] as const,
-  summary: "A time series of one metric by hour, day, week or month, optionally split by channel",
+  summary: "A time series of one metric by hour, day, week or month, optionally split by channel, program or user type (new/returning)",
   request: { query: DetailedQuery },
   responses: { 200: jsonContent(AnyObject, "Series"), ...errorResponses(401, 422, 429) },
 });

@@ -9,7 +9,10 @@ export const OverviewQuery = z.object({ period: z.enum(["7d", "30d", "90d", "1y"
 export const DetailedQuery = z.object({
   metric: z.enum(DETAILED_METRICS),
   granularity: z.enum(["hour", "day", "week", "month"]).default("day"),
-  segment: z.enum(["channel"]).optional(),
+  segment: z
+    .enum(["channel", "program", "user_type"])
+    .optional()
+    .openapi({ description: "channel: web/telegram/whatsapp/api; program: the program the end user was running (`none`: none); user_type: `new` (first conversation) or `returning`" }),
   start_date: Day.optional(),
   end_date: Day.optional(),
 });

@@ -4,6 +4,7 @@ import type { Env } from "../../env";
 import { clock, DAY, HOUR } from "../../lib/clock";
 import { invalid } from "../../lib/errors";
 import { hllCount } from "./hll";
+import type { SegmentDimension } from "./segments";
 import { addInto, channelName, type Counters, ratio, Reads, type RollupRow, zero } from "./read";
 
 const PERIOD_DAYS = { "7d": 7, "30d": 30, "90d": 90, "1y": 365 } as const;
@@ -175,7 +176,7 @@ function bucketsBetween(granularity: Granularity, from: number, to: number): str
 export async function detailed(
   env: Env,
   creatorId: string,
-  q: { metric: string; granularity: Granularity; segment?: "channel"; start_date?: string; end_date?: string },
+  q: { metric: string; granularity: Granularity; segment?: "channel" | SegmentDimension; start_date?: string; end_date?: string },
 ) {
   const metric = METRICS[q.metric]!;
   const defaultDays = q.granularity === "hour" ? 2 : 30;
@@ -188,30 +189,44 @@ export async function detailed(
   const limit = q.granularity === "hour" ? MAX_HOURLY_DAYS : MAX_DAYS;
   if (span > limit) throw invalid([{ field: "start_date", message: `A ${q.granularity} series covers at most ${limit} days` }]);
   const reads = new Reads(env);
-  const [rows] = await reads.batch<[RollupRow]>([
-    q.granularity === "hour"
-      ? reads.rollups(creatorId, "h", new Date(from).toISOString().slice(0, 13), new Date(to).toISOString().slice(0, 13))
-      : reads.rollups(creatorId, "d", dayOf(from), dayOf(to)),
+  const grain = q.granularity === "hour" ? "h" : "d";
+  const [fromKey, toKey] = grain === "h" ? [new Date(from).toISOString().slice(0, 13), new Date(to).toISOString().slice(0, 13)] : [dayOf(from), dayOf(to)];
+  const dimension = q.segment === "program" || q.segment === "user_type" ? q.segment : null;
+  const [rows, segmentRows = [], programs = []] = await reads.batch<[RollupRow, RollupRow, { id: string; name: string }]>([
+    reads.rollups(creatorId, grain, fromKey, toKey),
+    ...(dimension ? [reads.segmentRollups(creatorId, grain, dimension, fromKey, toKey)] : []),
+    // Program segments are keyed by id; their names label them (one row per program of the creator).
+    ...(dimension === "program" ? [env.DB.prepare("SELECT id, name FROM programs WHERE creator_id = ?").bind(creatorId)] : []),
   ]);
-  const buckets = new Map<string, { all: Counters; byChannel: Map<string, Counters> }>();
-  for (const b of bucketsBetween(q.granularity, from, to)) buckets.set(b, { all: zero(), byChannel: new Map() });
+  const buckets = new Map<string, { all: Counters; bySegment: Map<string, Counters> }>();
+  for (const b of bucketsBetween(q.granularity, from, to)) buckets.set(b, { all: zero(), bySegment: new Map() });
   const total = zero();
-  const totalByChannel = new Map<string, Counters>();
+  const totalBySegment = new Map<string, Counters>();
+  const addSegment = (into: Map<string, Counters>, key: string, r: Counters) => {
+    if (!into.has(key)) into.set(key, zero());
+    addInto(into.get(key)!, r);
+  };
   for (const r of rows) {
     const slot = buckets.get(bucketOf(q.granularity, r.bucket));
     if (!slot) continue;
-    const ch = channelName(r.channel);
     addInto(slot.all, r);
-    if (!slot.byChannel.has(ch)) slot.byChannel.set(ch, zero());
-    addInto(slot.byChannel.get(ch)!, r);
     addInto(total, r);
-    if (!totalByChannel.has(ch)) totalByChannel.set(ch, zero());
-    addInto(totalByChannel.get(ch)!, r);
+    if (q.segment === "channel") {
+      addSegment(slot.bySegment, channelName(r.channel), r);
+      addSegment(totalBySegment, channelName(r.channel), r);
+    }
   }
+  for (const r of segmentRows) {
+    const slot = buckets.get(bucketOf(q.granularity, r.bucket));
+    if (!slot) continue;
+    addSegment(slot.bySegment, r.channel, r);
+    addSegment(totalBySegment, r.channel, r);
+  }
+  const segmented = q.segment !== undefined;
   const data = [...buckets].map(([date, slot]) => ({
     date,
     value: metric.value(slot.all),
-    ...(q.segment === "channel" && { segments: Object.fromEntries([...slot.byChannel].map(([ch, c]) => [ch, metric.value(c)])) }),
+    ...(segmented && { segments: Object.fromEntries([...slot.bySegment].map(([key, c]) => [key, metric.value(c)])) }),
   }));
   const values = data.filter((d) => d.value !== null) as { date: string; value: number }[];
   const peak = values.reduce<{ date: string; value: number } | null>((m, d) => (m === null || d.value > m.value ? d : m), null);
@@ -228,10 +243,21 @@ export async function detailed(
       average_per_bucket: metric.ratio ? totalValue : ratio(values.reduce((a, d) => a + d.value, 0), data.length, 2),
       peak_value: peak?.value ?? null,
       peak_date: peak?.date ?? null,
-      ...(q.segment === "channel" && { segments: Object.fromEntries([...totalByChannel].map(([ch, c]) => [ch, metric.value(c)])) }),
+      ...(segmented && { segments: Object.fromEntries([...totalBySegment].map(([key, c]) => [key, metric.value(c)])) }),
     },
+    // What each segment key means: a program's name (`none`: no running program), or new/returning users.
+    ...(dimension && { segment_labels: segmentLabels(dimension, [...totalBySegment.keys()], programs) }),
   };
   return { body, rowsRead: reads.rowsRead };
+}
+
+const USER_TYPE_LABELS: Record<string, string> = { new: "New users (first conversation)", returning: "Returning users", unknown: "Without an end user" };
+
+function segmentLabels(dimension: SegmentDimension, keys: string[], programs: { id: string; name: string }[]): Record<string, string> {
+  const names = new Map(programs.map((p) => [p.id, p.name]));
+  return Object.fromEntries(
+    keys.map((k) => [k, dimension === "program" ? (k === "none" ? "No program" : (names.get(k) ?? "Deleted program")) : (USER_TYPE_LABELS[k] ?? k)]),
+  );
 }
 
 // ---- the support dashboard

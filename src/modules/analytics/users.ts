@@ -2,18 +2,21 @@
 // `user.created` in one D1 batch; the event id is derived from the user, so a retried call is a no-op.
 import type { Env } from "../../env";
 import { dispatchActivity } from "./dispatch";
+import { channelTarget, NEW_USER_SEGMENTS, segmentTarget } from "./segments";
 
 export async function recordUserCreated(env: Env, input: { creatorId: string; endUserId: string }): Promise<void> {
   const eventId = `user_${input.endUserId}`;
   const user = `(SELECT id, channel, external_id, display_name, language, created_at FROM end_users WHERE id = ?2 AND creator_id = ?1)`;
   await env.DB.batch([
-    env.DB.prepare(
-      `INSERT INTO analytics_rollups (creator_id, granularity, bucket, channel, new_users)
-       SELECT ?1, k.g, substr(u.created_at, 1, k.len), u.channel, 1
-       FROM ${user} u, (SELECT 'h' AS g, 13 AS len UNION ALL SELECT 'd', 10) k
-       WHERE NOT EXISTS (SELECT 1 FROM activity_events WHERE id = ?3)
-       ON CONFLICT (creator_id, granularity, bucket, channel) DO UPDATE SET new_users = new_users + 1`,
-    ).bind(input.creatorId, input.endUserId, eventId),
+    ...[channelTarget("u.channel"), segmentTarget(NEW_USER_SEGMENTS)].map((t) =>
+      env.DB.prepare(
+        `INSERT INTO ${t.into}, new_users)
+         SELECT ?1, k.g, substr(u.created_at, 1, k.len), ${t.key}, 1
+         FROM ${user} u, (SELECT 'h' AS g, 13 AS len UNION ALL SELECT 'd', 10) k${t.join}
+         WHERE NOT EXISTS (SELECT 1 FROM activity_events WHERE id = ?3)
+         ${t.conflict} DO UPDATE SET new_users = new_users + 1`,
+      ).bind(input.creatorId, input.endUserId, eventId),
+    ),
     env.DB.prepare(
       `INSERT INTO activity_events (id, creator_id, type, data, created_at)
        SELECT ?3, ?1, 'user.created',

@@ -8,12 +8,11 @@ import { config } from "../../config";
 import { nowIso } from "../../lib/clock";
 import type { Env } from "../../env";
 import { log } from "../../lib/logging";
-import { AppError } from "../../lib/errors";
-import { recordRating } from "../analytics";
 import { ingestInbound, openConversation, recordEdit } from "./conversation-bridge";
 import { setEndUserStatus, upsertEndUser } from "./end-users";
 import { recordDeliveryStatus, sendToEndUser } from "./outbound";
 import type { InboundEvent } from "./platform";
+import { ratingPressed } from "./rating-prompt";
 import { getChannel, type ChannelRow } from "./store";
 import { onEndUserCreated } from "../programs/inbound";
 import { limitEndUserChat } from "../../realtime";
@@ -82,10 +81,7 @@ async function handleEvent(env: Env, channel: ChannelRow, job: { creatorId: stri
   const user = await upsertEndUser(env, { creatorId: job.creatorId, channel: kind, user: event.user, active: true });
   const conversationId = await firstContact(env, { id: channel.id, kind }, job.creatorId, user);
   if (event.kind === "rating") {
-    // One rating per conversation: a second press is ignored (recordRating refuses it with 409).
-    await recordRating(env, job.creatorId, conversationId, { score: event.score, source: "visitor" }).catch((err: unknown) => {
-      if (!(err instanceof AppError && err.status === 409)) throw err;
-    });
+    await ratingPressed(env, channel, { creatorId: job.creatorId, conversationId, score: event.score, callbackQueryId: event.callbackQueryId });
     return;
   }
   if (event.kind === "edited") {

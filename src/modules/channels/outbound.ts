@@ -18,7 +18,8 @@ import { openSecrets } from "./secrets";
 import { sendEmailMessage } from "./email-outbound";
 import { splitMessage } from "./split";
 import { TelegramClient } from "./telegram";
-import { sendWhatsAppTemplate, sendWhatsAppText } from "./whatsapp";
+import { sendWhatsAppRatingList, sendWhatsAppTemplate, sendWhatsAppText } from "./whatsapp";
+import { isRatingPrompt, telegramRatingKeyboard, whatsappRatingRows } from "./rating-keyboards";
 import { fallbackTemplateOf, templateOf, templatePayload } from "./whatsapp-template";
 
 export interface SendInput {
@@ -154,12 +155,16 @@ export async function processSend(env: Env, job: { creatorId: string; messageId:
     return recordSentPart(env, { creatorId: job.creatorId, messageId: msg.id, channelId: channel.id, externalMessageId: sent.externalMessageId, partsSent: 1, parts: 1, externalIds: [sent.externalMessageId] });
   }
 
+  // The rating prompt carries its buttons on its (only) part.
+  const ratingPrompt = isRatingPrompt(msg.metadata) && parts.length === 1;
   while (!asTemplate && partsSent < parts.length) {
     const part = parts[partsSent]!;
     const result = await attemptSend(() =>
       channel.type === "telegram"
-        ? new TelegramClient(cfg.telegramApiBaseUrl, secrets.bot_token!).sendMessage(user.externalId, part)
-        : sendWhatsAppText(cfg.whatsappApiBaseUrl, channel.externalAccountId!, secrets.access_token!, to, part),
+        ? new TelegramClient(cfg.telegramApiBaseUrl, secrets.bot_token!).sendMessage(user.externalId, part, ratingPrompt ? telegramRatingKeyboard() : {})
+        : ratingPrompt
+          ? sendWhatsAppRatingList(cfg.whatsappApiBaseUrl, channel.externalAccountId!, secrets.access_token!, to, part, whatsappRatingRows())
+          : sendWhatsAppText(cfg.whatsappApiBaseUrl, channel.externalAccountId!, secrets.access_token!, to, part),
     );
     if (!("kind" in result)) return result;
     const sent = result;

@@ -35,7 +35,7 @@ export type InboundEvent =
   | { kind: "status"; externalMessageId: string; status: "sent" | "delivered" | "read" | "failed"; recipientId?: string; error?: string; at?: string }
   | { kind: "membership"; user: InboundUser; status: string }
   /** A rating button pressed (Telegram inline keyboard callback_query, WhatsApp reply button `rate:<1-5>`). */
-  | { kind: "rating"; user: InboundUser; score: number };
+  | { kind: "rating"; user: InboundUser; score: number; /** Telegram: the press to answer (answerCallbackQuery). */ callbackQueryId?: string };
 
 /** The payload of a rating button: `rate:<1-5>` (callback_data on Telegram, the reply id on WhatsApp). */
 export function ratingScore(payload: string | undefined): number | null {

@@ -61,12 +61,18 @@ export class TelegramClient {
     });
   }
 
+  /** Ends the button's loading state in the user's app, with a short notice (Telegram expects it for every press). */
+  answerCallbackQuery(callbackQueryId: string, text: string) {
+    return this.call<boolean>("answerCallbackQuery", { callback_query_id: callbackQueryId, text });
+  }
+
   deleteWebhook() {
     return this.call<boolean>("deleteWebhook", { drop_pending_updates: false });
   }
 
-  async sendMessage(chatId: string, text: string): Promise<SendResult> {
-    const { status, answer } = await this.call<{ message_id: number }>("sendMessage", { chat_id: chatId, text });
+  /** `extra`: further sendMessage fields (the rating prompt's inline keyboard `reply_markup`). */
+  async sendMessage(chatId: string, text: string, extra: Record<string, unknown> = {}): Promise<SendResult> {
+    const { status, answer } = await this.call<{ message_id: number }>("sendMessage", { chat_id: chatId, text, ...extra });
     if (answer.ok && answer.result) return { kind: "ok", externalMessageId: String(answer.result.message_id) };
     const code = answer.error_code || status;
     const detail = answer.description ?? `HTTP ${status}`;
@@ -131,7 +137,7 @@ export function telegramEvents(update: TelegramUpdate): KeyedEvent[] {
     const q = update.callback_query;
     const score = ratingScore(q.data);
     const chat = q.message?.chat ?? { id: q.from.id, type: "private", first_name: q.from.first_name, last_name: q.from.last_name };
-    if (score !== null) event = { kind: "rating", user: userOf(chat, q.from), score };
+    if (score !== null) event = { kind: "rating", user: userOf(chat, q.from), score, callbackQueryId: q.id };
   }
   return event ? [{ key, event }] : [];
 }

@@ -51,6 +51,18 @@ export function sendWhatsAppTemplate(baseUrl: string, phoneNumberId: string, acc
   return postMessage(baseUrl, phoneNumberId, accessToken, { to, type: "template", template });
 }
 
+/**
+ * The rating prompt: an interactive list message with five rows `rate:5` … `rate:1` (reply buttons
+ * allow at most three, and CSAT is 1–5 everywhere else), answered as a `list_reply`.
+ */
+export function sendWhatsAppRatingList(baseUrl: string, phoneNumberId: string, accessToken: string, to: string, body: string, rows: { id: string; title: string }[]): Promise<SendResult> {
+  return postMessage(baseUrl, phoneNumberId, accessToken, {
+    to,
+    type: "interactive",
+    interactive: { type: "list", body: { text: body.slice(0, 1024) }, action: { button: "Rate", sections: [{ title: "Your rating", rows }] } },
+  });
+}
+
 async function postMessage(baseUrl: string, phoneNumberId: string, accessToken: string, message: Record<string, unknown>): Promise<SendResult> {
   let res: Response;
   try {

@@ -5,6 +5,7 @@ import { createRouter } from "../../lib/router";
 import { errorResponses, jsonBody, jsonContent, UuidParam } from "../../lib/schemas";
 import { requireAuth } from "../../middleware/auth";
 import * as enrollments from "./enrollments";
+import { listProgramEnrollments } from "./enrollment-list";
 import { CreateProgramSchema, EnrollmentSchema, ListProgramsQuery, PaginationSchema, ProgramSchema, UpdateProgramSchema } from "./schemas";
 import * as service from "./service";
 
@@ -89,8 +90,38 @@ const actionRoute = (action: "pause" | "resume" | "cancel") =>
     responses: { 200: jsonContent(EnrollmentSchema, "Enrollment"), ...errorResponses(401, 403, 404, 409, 422, 429) },
   });
 
+const ListEnrollmentsQuery = z.object({
+  status: z.enum(["active", "paused", "completed", "cancelled"]).optional(),
+  page: z.coerce.number().int().min(1).default(1),
+  limit: z.coerce.number().int().min(1).max(100).default(50),
+});
+const EnrollmentListItem = z.object({
+  enrollment_id: z.string(),
+  program_id: z.string(),
+  version: z.number().int(),
+  status: z.enum(["active", "paused", "completed", "cancelled"]),
+  user: z.object({ id: z.string(), display_name: z.string().nullable(), channel: z.string(), external_id: z.string() }),
+  progress: z.number(),
+  current_step: z.object({ node_id: z.string(), type: z.string(), waiting_for: z.enum(["answer", "time"]).nullable(), due_at: z.string().nullable() }).nullable(),
+  enrolled_at: z.string(),
+  last_progress_at: z.string(),
+  paused_at: z.string().nullable(),
+  completed_at: z.string().nullable(),
+  cancelled_at: z.string().nullable(),
+});
+const listEnrollmentsRoute = createRoute({
+  tags: enrollTags, security, method: "get", path: "/api/v1/programs/{program_id}/enrollments",
+  middleware: [requireAuth({ permission: "read" })] as const,
+  summary: "The program's enrolments, newest first: state, end user, current step, started",
+  request: { params: ProgramParams, query: ListEnrollmentsQuery },
+  responses: { 200: jsonContent(z.object({ enrollments: z.array(EnrollmentListItem), pagination: PaginationSchema }), "Enrolments"), ...errorResponses(401, 404, 422, 429) },
+});
+
 const withEnrollment = (router: ReturnType<typeof createRouter>) => {
   let r = router
+    .openapi(listEnrollmentsRoute, async (c) =>
+      c.json(await listProgramEnrollments(c.env, c.get("creatorId")!, c.req.valid("param").program_id, c.req.valid("query")), 200),
+    )
     .openapi(enrollRoute, async (c) => {
       const p = c.req.valid("param");
       return c.json(await enrollments.enroll(c.env, c.get("creatorId")!, p.user_id, p.program_id), 201);
