@@ -1,29 +1,17 @@
 // Issue 14 "every model behind one interface": GET /api/v1/model, POST /api/v1/aisuite/chat, the provider
 // tests and models/reload, over the OpenAI-compatible and Anthropic stand-ins (test/support/).
-import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:test";
+import { env } from "cloudflare:test";
 import { describe, expect, inject, it } from "vitest";
-import { app } from "../../src/app";
 import { sseData } from "../../src/ai/providers/sse";
 import { ANTHROPIC_STUB_KEY } from "../support/anthropic-stub";
+import { call } from "../ai-helpers";
 import { api, createCreator, errorOf } from "../helpers";
 import { createAgent } from "../realtime";
 
 type Vars = Record<string, string>;
-let ip = 0;
 const openai = (): Vars => ({ AI_PROVIDER: "openai", OPENAI_BASE_URL: inject("openaiStubUrl"), OPENAI_CHAT_MODEL: "stub-chat", OPENAI_EMBEDDING_MODEL: "stub-embed" });
 const anthropic = (): Vars => ({ ANTHROPIC_BASE_URL: inject("anthropicStubUrl"), ANTHROPIC_API_KEY: ANTHROPIC_STUB_KEY });
 const both = (): Vars => ({ ...openai(), ...anthropic(), AI_PROVIDERS: "openai,anthropic" });
-
-export async function call(path: string, init: { method?: string; token?: string; json?: unknown; body?: BodyInit; headers?: Record<string, string> }, vars: Vars = {}, extra: Record<string, unknown> = {}) {
-  const headers = new Headers(init.headers);
-  headers.set("CF-Connecting-IP", `198.51.${(ip >> 8) % 250}.${(ip++ % 250) + 1}`);
-  if (init.token) headers.set("Authorization", `Bearer ${init.token}`);
-  if (init.json !== undefined) headers.set("Content-Type", "application/json");
-  const ctx = createExecutionContext();
-  const res = await app.fetch(new Request(`http://localhost${path}`, { method: init.method ?? (init.json !== undefined || init.body ? "POST" : "GET"), headers, body: init.json !== undefined ? JSON.stringify(init.json) : init.body }), { ...env, ...vars, ...extra }, ctx);
-  await waitOnExecutionContext(ctx);
-  return res;
-}
 
 const stubLog = async (base: string) => (await (await fetch(`${base.replace(/\/v1$/, "")}/__log`)).json()) as { path: string; body: any; headers?: any }[];
 

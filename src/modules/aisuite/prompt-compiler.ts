@@ -152,7 +152,7 @@ export const EXTRACTION_MARKER = "PARAMETER_EXTRACTION";
 
 /** The LLM's instructions for extraction; its reply must be one JSON object. */
 export function extractionPrompt(params: Parameter[]): string {
-  const fields = params.map((p) => `- ${p.name} (${p.enum ? `one of ${p.enum.join(", ")}` : p.type})`).join("\n");
+  const fields = params.map((p) => `- ${p.name} (${p.enum ? `one of ${p.enum.join(", ")}` : p.type})${p.default !== undefined ? ` default ${p.default}: only if the text states it` : ""}`).join("\n");
   return `${EXTRACTION_MARKER}\nRead the user's text and return ONLY a JSON object with the values it states for these fields; leave out any field the text doesn't state. Never invent values.\n${fields}`;
 }
 
