@@ -3,6 +3,7 @@
 // phrase, programs (an answered question or an opt-out gets no AI reply), or the AI's reply, which is
 // streamed to every socket and stored. An agent's message is the other kind of turn: stored, sent
 // out through the channel, and it takes the conversation over.
+import { AppError } from "../lib/errors";
 import { newId } from "../lib/ids";
 import { log } from "../lib/logging";
 import { messageFrame, streamReply } from "./ai-reply";
@@ -25,9 +26,27 @@ export async function onSocketMessage(room: Room, ws: WebSocket, who: SocketIden
   if (room.state!.status === "archived") {
     return room.send(ws, { type: "error", code: "CONFLICT", message: "This conversation is archived", id: frame.id });
   }
+  let metadata: Record<string, unknown> | undefined;
+  if (frame.attachments?.length) {
+    const found = await attachmentsOf(room, ws, frame);
+    if (!found) return;
+    // The lookup let other events in: the same id may have been stored meanwhile.
+    const raced = room.log.byClientId(frame.id);
+    if (raced) return room.send(ws, { type: "ack", id: frame.id, seq: raced.seq });
+    if (!room.state) return;
+    metadata = { attachments: found };
+  }
   if (who.role === "agent") {
     // The agent's word goes out through the channel too (Telegram, WhatsApp).
-    const stored = room.appendOutgoing({ id: newId(), sender: "agent", text: frame.text, clientId: frame.id, senderId: who.memberId, senderName: who.name });
+    const stored = room.appendOutgoing({
+      id: newId(),
+      sender: "agent",
+      text: frame.text,
+      clientId: frame.id,
+      senderId: who.memberId,
+      senderName: who.name,
+      ...(metadata && { metadata }),
+    });
     room.send(ws, { type: "ack", id: frame.id, seq: stored.seq });
     room.broadcast(messageFrame(stored));
     room.outbox.schedule();
@@ -43,10 +62,29 @@ export async function onSocketMessage(room: Room, ws: WebSocket, who: SocketIden
   const raced = room.log.byClientId(frame.id);
   if (raced) return room.send(ws, { type: "ack", id: frame.id, seq: raced.seq });
   if (!room.state) return;
-  const stored = room.log.append({ id: newId(), sender: "user", text: frame.text, clientId: frame.id });
+  const stored = room.log.append({ id: newId(), sender: "user", text: frame.text, clientId: frame.id, ...(metadata && { metadata }) });
   // Acked only after the write is durable: the output gate holds this send until SQLite has committed.
   room.send(ws, { type: "ack", id: frame.id, seq: stored.seq });
-  await afterUserMessage(room, stored, true, false);
+  // Files without a word: nothing for the AI to answer (the voice pipeline gives audio its text).
+  await afterUserMessage(room, stored, stored.text.length > 0, false);
+}
+
+/** The frame's attachments as the message keeps them, or null after an error frame (not files of this conversation). */
+async function attachmentsOf(room: Room, ws: WebSocket, frame: MessageFrame): Promise<Record<string, unknown>[] | null> {
+  const state = room.state!;
+  try {
+    return await room.ports.attachments(room.env, { creatorId: state.creatorId, conversationId: state.conversationId }, frame.attachments ?? []);
+  } catch (err) {
+    const known = err instanceof AppError && err.code === "VALIDATION_ERROR";
+    if (!known) log("error", "attachments could not be checked", { conversation_id: state.conversationId, error: String(err) });
+    room.send(ws, {
+      type: "error",
+      code: known ? "VALIDATION_ERROR" : "INTERNAL_SERVER_ERROR",
+      message: known ? (err as AppError).details[0]?.message ?? err.message : "Attachments could not be checked, retry",
+      id: frame.id,
+    });
+    return null;
+  }
 }
 
 /**
