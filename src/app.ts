@@ -28,6 +28,7 @@ import { proactiveRouter } from "./modules/proactive";
 import { knowledgeRouter, legacyKnowledgeRouter } from "./modules/knowledge";
 import { aiRouter, memoryRouter } from "./modules/ai";
 import { aiSuiteRouter } from "./modules/aisuite";
+import { runRouter } from "./modules/run";
 import { apiKeysRouter } from "./modules/api-keys";
 import { plansRouter } from "./modules/plans";
 import { oauthRouter } from "./modules/oauth";
@@ -86,6 +87,7 @@ export function buildApp() {
   app.route("/", legacyKnowledgeRouter);
   app.route("/", aiRouter);
   app.route("/", aiSuiteRouter);
+  app.route("/", runRouter);
   app.route("/", memoryRouter);
   // accounts (issue 15): API keys, plans and usage, Google sign-in, tasks, metrics
   app.route("/", apiKeysRouter);
