@@ -204,3 +204,43 @@ describe("provider tests and reload", () => {
     expect(after).not.toContain("llama3.2:3b");
   });
 });
+
+describe("Workers AI behind the same interface (binding stand-in with the documented shapes)", () => {
+  /** Chat models stream `data: {response}`; the vision model gets OpenAI-style image_url parts (workers-types' Llama 3.2 Vision input). */
+  function binding(calls: { model: string; input: any }[]): Ai {
+    return {
+      async run(model: string, input: any) {
+        calls.push({ model, input });
+        const last = input.messages.at(-1).content;
+        const images = Array.isArray(last) ? last.filter((p: any) => p.type === "image_url").length : 0;
+        const text = Array.isArray(last) ? last.find((p: any) => p.type === "text").text : last;
+        const reply = `${model.split("/").pop()} read "${text}"${images ? ` and ${images} image(s)` : ""}`;
+        const enc = new TextEncoder();
+        return new ReadableStream({
+          start(c) {
+            for (const piece of reply.match(/.{1,8}/g)!) c.enqueue(enc.encode(`data: ${JSON.stringify({ response: piece })}\n\n`));
+            c.enqueue(enc.encode("data: [DONE]\n\n"));
+            c.close();
+          },
+        });
+      },
+    } as unknown as Ai;
+  }
+
+  it("chat and vision models of Workers AI answer /aisuite/chat; images reach the vision model as data URLs", async () => {
+    const s = await createCreator();
+    const calls: { model: string; input: any }[] = [];
+    const vars = { AI_PROVIDER: "workers-ai" };
+    const png = "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==";
+    const text = (await (await call("/api/v1/aisuite/chat", { token: s.access_token, json: { model: "@cf/meta/llama-3.1-8b-instruct", messages: [{ role: "user", content: "hi" }], max_tokens: 64 } }, vars, { AI: binding(calls) })).json()) as any;
+    expect(text).toMatchObject({ provider: "workers-ai", choices: [{ message: { content: 'llama-3.1-8b-instruct read "hi"' } }] });
+    expect(calls[0]!.input).toMatchObject({ stream: true, max_tokens: 64 });
+    const seen = (await (await call("/api/v1/aisuite/chat", { token: s.access_token, json: { model: "workers-ai:@cf/meta/llama-3.2-11b-vision-instruct", messages: [{ role: "user", content: [{ type: "text", text: "what is this?" }, { type: "image_url", image_url: { url: png } }] }] } }, vars, { AI: binding(calls) })).json()) as any;
+    expect(seen.choices[0].message.content).toBe('llama-3.2-11b-vision-instruct read "what is this?" and 1 image(s)');
+    expect(calls[1]!.input.messages[0].content[1]).toEqual({ type: "image_url", image_url: { url: png } });
+    // Without the binding: a 503 that says so, not a crash.
+    const none = await call("/api/v1/aisuite/chat", { token: s.access_token, json: { model: "@cf/meta/llama-3.1-8b-instruct", messages: [{ role: "user", content: "hi" }] } }, vars, { AI: undefined });
+    expect(none.status).toBe(503);
+    expect((await errorOf(none)).message).toMatch(/AI binding/);
+  });
+});
