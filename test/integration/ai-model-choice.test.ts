@@ -73,3 +73,17 @@ describe("a knowledge base's embedding_model", () => {
     expect(got.settings.embedding_model).toBe("local-hash-ngram-2048");
   });
 });
+
+describe("AI_PROVIDER=anthropic", () => {
+  it("answers grounded questions through the Messages API (vectors stay local: Claude has no embeddings)", { timeout: 60_000 }, async () => {
+    const s = await createCreator();
+    const kb = await createKb(s.access_token);
+    await uploadAndWait(s.access_token, kb.id, "schedule.md", "# Schedule\n\nSpin classes run every Monday at 7pm in studio B.\n");
+    const vars = { AI_PROVIDER: "anthropic", ANTHROPIC_BASE_URL: inject("anthropicStubUrl"), ANTHROPIC_API_KEY: ANTHROPIC_STUB_KEY };
+    const r = (await (await call("/api/v1/ai/conversations", { token: s.access_token, json: { message: "When do spin classes run?" } }, vars)).json()) as any;
+    expect(r.model_used).toBe("claude-sonnet-4-5");
+    expect(r.response).toBe("Claude says: Spin classes run every Monday at 7pm in studio B. [1]");
+    const status = (await (await call("/api/v1/ai/models/status", { token: s.access_token }, { ...vars, ANTHROPIC_API_KEY: "" })).json()) as any;
+    expect(status).toMatchObject({ provider: "anthropic", status: "unavailable" });
+  });
+});
