@@ -27,6 +27,8 @@ import { programsRouter } from "./modules/programs";
 import { proactiveRouter } from "./modules/proactive";
 import { knowledgeRouter, legacyKnowledgeRouter } from "./modules/knowledge";
 import { aiRouter, memoryRouter } from "./modules/ai";
+import { aiSuiteRouter } from "./modules/aisuite";
+import { runRouter } from "./modules/run";
 import { apiKeysRouter } from "./modules/api-keys";
 import { plansRouter } from "./modules/plans";
 import { oauthRouter } from "./modules/oauth";
@@ -85,6 +87,8 @@ export function buildApp() {
   app.route("/", knowledgeRouter);
   app.route("/", legacyKnowledgeRouter);
   app.route("/", aiRouter);
+  app.route("/", aiSuiteRouter);
+  app.route("/", runRouter);
   app.route("/", memoryRouter);
   // accounts (issue 15): API keys, plans and usage, Google sign-in, tasks, metrics
   app.route("/", apiKeysRouter);

@@ -145,12 +145,21 @@ function standardError(text: string): string | null {
 const BACKGROUND_COLUMNS: Record<string, string[]> = {
   tasks: ["state", "step", "progress", "result", "error", "updated_at", "completed_at"],
 };
-/** Rows a background task writes when its Workflow finishes (its starter's in-app notification). */
+
+/** Routes whose feature needs a provider the test environment (AI_PROVIDER=local) lacks: a 503 naming the setting is their answer. */
+const BY_DESIGN_503 = ["/api/v1/run/audio", "/api/core/messages/audio"];
+
+/**
+ * Rows an earlier accepted request adds after its response: the plan's 80 %/100 % notices of a metered
+ * AI call (waitUntil) and the task_completed notice of a task whose Workflow finishes on its own. Left
+ * out of the comparison like BACKGROUND_COLUMNS.
+ */
 const BACKGROUND_ROWS: Record<string, (row: Record<string, unknown>) => boolean> = {
-  notifications: (row) => row.kind === "task_completed",
+  notifications: (row) => row.kind === "quota_near" || row.kind === "quota_reached" || row.kind === "task_completed",
 };
 
 /** Every row of both creators in every registered table: a rejected request must leave it unchanged. */
+
 async function snapshot(creatorIds: string[]): Promise<string> {
   const tables = ownedTables();
   const statements = tables.flatMap((t) => creatorIds.map((id) => env.DB.prepare(`SELECT * FROM ${t.table} WHERE ${t.column} = ? ORDER BY rowid`).bind(id)));
@@ -223,14 +232,21 @@ describe("fuzzing (fast-check, fixed seed)", () => {
       const bucket = `${route.method} ${Math.floor(res.status / 100)}xx`;
       statuses[bucket] = (statuses[bucket] ?? 0) + 1;
       const label = `${route.method} ${route.path} (${input.body.kind}, auth ${input.auth}) → ${res.status}`;
-      if (res.status >= 500) failures.push(`${label}: ${res.text.slice(0, 300)}`);
+      // Answering 503 SERVICE_UNAVAILABLE naming the setting is what these routes must do with the local provider (issue 14).
+      const unconfigured = res.status === 503 && BY_DESIGN_503.includes(route.path) && res.text.includes('"code":"SERVICE_UNAVAILABLE"') && res.text.includes("AI_PROVIDERS");
+      if (res.status >= 500 && !unconfigured) failures.push(`${label}: ${res.text.slice(0, 300)}`);
       else if (res.status >= 400) {
         const bad = res.type.includes("json") ? standardError(res.text) : "not JSON";
         if (bad) failures.push(`${label}: ${bad}: ${res.text.slice(0, 200)}`);
         if (writes) {
           rejectedWrites++;
           const after = await snapshot([f.a.creator.id, f.b.creator.id]);
-          if (after !== before) failures.push(`${label}: a rejected request changed stored rows`);
+          if (after !== before) {
+            const [b, a] = [JSON.parse(before) as [string, unknown][], JSON.parse(after) as [string, unknown][]];
+            const changed = a.filter(([t, rows], i) => JSON.stringify(rows) !== JSON.stringify(b[i]?.[1])).map(([t]) => t);
+            const added = a.filter(([t]) => t === "notifications").flatMap(([, rows]) => (rows as { kind?: string }[]).map((r) => r.kind));
+            failures.push(`${label}: a rejected request changed stored rows (${[...new Set(changed)].join(", ")})${changed.includes("notifications") ? ` kinds now: ${added.join(",")}` : ""}`);
+          }
         }
       } else if (writes) {
         // An accepted request may sign the creator out or erase them: start again with fresh creators.

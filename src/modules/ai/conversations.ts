@@ -20,7 +20,7 @@ export interface ConverseInput {
 export type ConverseEvent = { type: "delta"; delta: string } | { type: "done"; body: AiResponse };
 export type AiResponse = Omit<AnswerResult, "sources"> & { conversation_id: string; message_id: string; sources_count: number; sources: AnswerResult["sources"] };
 
-async function openConversation(env: Env, creatorId: string, input: ConverseInput) {
+export async function openConversation(env: Env, creatorId: string, input: ConverseInput) {
   const t = tenant(env.DB, creatorId);
   if (input.knowledge_base_id) await findKnowledgeBase(env, creatorId, input.knowledge_base_id);
   if (input.conversation_id) {
@@ -41,7 +41,7 @@ async function openConversation(env: Env, creatorId: string, input: ConverseInpu
     .get();
 }
 
-async function history(env: Env, creatorId: string, conversationId: string) {
+export async function history(env: Env, creatorId: string, conversationId: string) {
   const t = tenant(env.DB, creatorId);
   const rows = await t.db
     .select({ sender: messages.sender, text: messages.text })
