@@ -12,6 +12,7 @@ import type { SocketIdentity, SocketKind, UserIdentity } from "./socket-identity
 
 export { ERASED_CLOSE_CODE, REVOKED_CLOSE_CODE, type ChatMessage, type CompletionReason, type Sender, type ServerFrame, type Source } from "./protocol";
 export type { ConversationState, StoredMessage } from "./log";
+export { NO_HINTS, type MirrorHints } from "./mirror-sql";
 export type { SocketIdentity, SocketKind, UserIdentity } from "./socket-identity";
 export { confidenceThreshold } from "./handover";
 export { HISTORY_TURNS } from "./ai-reply";

@@ -5,6 +5,7 @@ import type { Env } from "../env";
 import { notFound } from "../lib/errors";
 import { log } from "../lib/logging";
 import { readConversationState } from "./conversation-state";
+import { ChatBudget } from "./frame-limits";
 import { ThresholdCache } from "./handover";
 import type { ConversationSummary, RoomPorts } from "./index";
 import { MessageLog, type ConversationState, type StoredMessage } from "./log";
@@ -31,6 +32,8 @@ export class Room {
   readonly threshold = new ThresholdCache();
   /** Whether the end user has a program question waiting (asked once, then told of changes). */
   readonly programQuestion = new ProgramQuestionCache();
+  /** The chat limit's lease for this conversation's end users (memory; frame-limits.ts). */
+  readonly chatBudget = new ChatBudget();
   private current: ConversationState | null;
   private lastPresence: Presence | null = null;
 
