@@ -19,7 +19,7 @@ const WINDOW_MS = 20;
 const MAX_STATEMENTS = 400;
 
 /** A failure travels back as a value: the conversation's outbox turns it into a retry. */
-export type MirrorResult = { outcome: MirrorOutcome } | { error: string };
+export type MirrorResult = { outcome: MirrorOutcome; bookmark?: string } | { error: string };
 
 interface Entry {
   state: ConversationState;
@@ -58,8 +58,12 @@ export class MirrorWriter extends DurableObject<Env> {
         batch.push(this.queue.shift()!);
       }
       try {
-        const results = await this.env.DB.batch(statements);
-        batch.forEach((e, i) => e.done({ outcome: (results[firsts[i]!]?.results.length ?? 0) > 0 ? "ok" : "gone" }));
+        // Through a D1 session on the primary: its bookmark says "at least this write", and travels
+        // back to the REST caller whose change went through the conversation object (X-D1-Bookmark).
+        const session = this.env.DB.withSession("first-primary");
+        const results = await session.batch(statements);
+        const bookmark = session.getBookmark() ?? undefined;
+        batch.forEach((e, i) => e.done({ outcome: (results[firsts[i]!]?.results.length ?? 0) > 0 ? "ok" : "gone", ...(bookmark && { bookmark }) }));
         this.dispatch(batch.map((e) => e.state));
       } catch (err) {
         // One bad conversation must not hold the others back: retry each on its own.
@@ -67,7 +71,7 @@ export class MirrorWriter extends DurableObject<Env> {
         await Promise.all(
           batch.map((e) =>
             this.writeOne(e).then(
-              (outcome) => e.done({ outcome }),
+              (done) => e.done(done),
               (error: unknown) => e.done({ error: String(error) }),
             ),
           ),
@@ -114,11 +118,13 @@ export class MirrorWriter extends DurableObject<Env> {
   }
 
   /** One conversation's flush on its own (the fallback), rollups and events included. */
-  private async writeOne(e: Entry): Promise<MirrorOutcome> {
+  private async writeOne(e: Entry): Promise<{ outcome: MirrorOutcome; bookmark?: string }> {
     const built = withAnalytics(this.env, e.state, e.rows, this.statements(e), e.hints);
-    const results = await this.env.DB.batch(built.statements);
+    const session = this.env.DB.withSession("first-primary");
+    const results = await session.batch(built.statements);
+    const bookmark = session.getBookmark() ?? undefined;
     const outcome = (results[built.mirrorAt]?.results.length ?? 0) > 0 ? "ok" : "gone";
     if (outcome === "ok") this.dispatch([e.state]);
-    return outcome;
+    return { outcome, ...(bookmark && { bookmark }) };
   }
 }

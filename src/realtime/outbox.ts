@@ -31,6 +31,8 @@ export class Outbox {
   private mirroredPresence: Presence | null = null;
   /** The day whose active-user sketch a flush of this instance raised for the end user (memory: a new instance raises it again, harmlessly). */
   private activeDay: string | null = null;
+  /** D1's bookmark after this instance's last mirror write (D1 Sessions): a read constrained by it sees every write flushed so far. */
+  bookmark: string | null = null;
 
   constructor(private readonly host: OutboxHost) {}
 
@@ -104,6 +106,7 @@ export class Outbox {
     if ("error" in result) throw new Error(result.error);
     const { outcome } = result;
     if (outcome === "gone") return this.host.forget();
+    if (result.bookmark) this.bookmark = result.bookmark;
     this.mirroredPresence = presence;
     if (lastFromUser && state.endUserId) this.activeDay = lastFromUser.createdAt.slice(0, 10);
     if (rows.length) messageLog.markMirrored(rows.at(-1)!.seq);

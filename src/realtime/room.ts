@@ -97,7 +97,8 @@ export class Room {
 
   summary(): ConversationSummary {
     const s = this.current!;
-    return { conversationId: s.conversationId, status: s.status, handover: s.handover, agent: s.agent, lastSeq: this.log.lastSeq, ...this.presence() };
+    const bookmark = this.outbox.bookmark;
+    return { conversationId: s.conversationId, status: s.status, handover: s.handover, agent: s.agent, lastSeq: this.log.lastSeq, ...this.presence(), ...(bookmark && { d1Bookmark: bookmark }) };
   }
 
   /** Non-user messages; on Telegram and WhatsApp each is stored "queued" with its send owed in the same write. */

@@ -76,7 +76,8 @@ export async function ingest(room: Room, input: IngestInput): Promise<IngestResu
   if (wantsAi) await room.replies.idle();
   // The caller is done when D1 has the message (and the reply's send is queued).
   await room.outbox.flush();
-  return { stored: true, seq: stored.seq, messageId: stored.id, consumed, replyOwed: room.state?.pendingReplyFor === stored.seq };
+  const bookmark = room.outbox.bookmark;
+  return { stored: true, seq: stored.seq, messageId: stored.id, consumed, replyOwed: room.state?.pendingReplyFor === stored.seq, ...(bookmark && { d1Bookmark: bookmark }) };
 }
 
 /** What follows a stored end-user message, whichever way it came. */
