@@ -28,6 +28,13 @@ module.exports = {
       to: { path: "^src/realtime/(?!index\\.ts$)" },
     },
     {
+      name: "modules-use-each-others-index",
+      severity: "error",
+      comment: "A module reaches another only through that module's index.ts (its public face); its other files are internal.",
+      from: { path: "^src/modules/([^/]+)/" },
+      to: { path: "^src/modules/([^/]+)/(?!index\\.ts$)", pathNot: "^src/modules/$1/" },
+    },
+    {
       name: "only-the-worker-entry-imports-the-conversation-object",
       severity: "error",
       from: { pathNot: "^workers/api\\.ts$" },
