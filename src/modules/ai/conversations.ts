@@ -9,7 +9,7 @@ import { streamAnswer, type AnswerResult } from "../../ai/answer";
 import { conflict, notFound } from "../../lib/errors";
 import { newId } from "../../lib/ids";
 import { conversationStub, HISTORY_TURNS } from "../../realtime";
-import { findKnowledgeBase } from "../knowledge/knowledge-bases";
+import { findKnowledgeBase } from "../knowledge";
 
 export interface ConverseInput {
   message: string;

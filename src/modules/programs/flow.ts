@@ -2,7 +2,7 @@
 // every problem listed) and the graph helpers the executor uses.
 import { z } from "@hono/zod-openapi";
 import type { ErrorDetail } from "../../lib/errors";
-import { WhatsAppTemplateSchema } from "../channels/whatsapp-template";
+import { WhatsAppTemplateSchema } from "../channels";
 import type { FlowDefinition, FlowEdge, FlowNode } from "../../db/schema";
 
 export const NODE_TYPES = ["start", "send_message", "wait", "question", "condition", "ai_message", "tag", "award_badge", "end"] as const;
