@@ -55,6 +55,19 @@ describe("D1 sessions on REST reads", () => {
     tab.close();
   });
 
+  it("the AI REST API's answer (stored through the conversation object) carries its bookmark; a read with it sees the turn", async () => {
+    const c = await createCreator();
+    const res = await api("/api/v1/ai/conversations", { method: "POST", token: c.access_token, json: { message: "Hello there" } });
+    expect(res.status).toBe(200);
+    const bookmark = res.headers.get("X-D1-Bookmark");
+    expect(bookmark).toMatch(/^[A-Za-z0-9._:-]+$/);
+    const { conversation_id, message_id } = (await res.json()) as { conversation_id: string; message_id: string };
+    const read = await api(`/api/v1/conversations/${conversation_id}/messages`, { token: c.access_token, headers: { "X-D1-Bookmark": bookmark! } });
+    const body = JSON.stringify(await read.json());
+    expect(body).toContain("Hello there");
+    expect(body).toContain(message_id);
+  });
+
   it("refuses a malformed bookmark with a standard 400, and leaves routes without the replica policy alone", async () => {
     const c = await createCreator();
     for (const bad of ["", "x".repeat(300), "bad bookmark", "a;DROP TABLE messages"]) {

@@ -4,6 +4,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { streamSSE } from "hono/streaming";
 import { pipelinePerformance } from "../../ai/metrics";
 import { AppError } from "../../lib/errors";
+import { BOOKMARK_HEADER } from "../../middleware/d1-session";
 import { createRouter, withPolicy } from "../../lib/router";
 import { errorResponses, jsonBody, jsonContent, UuidParam } from "../../lib/schemas";
 import { requireAuth } from "../../middleware/auth";
@@ -94,6 +95,8 @@ export const aiRouter = createRouter({ rateLimit: "default" })
       let event = first;
       while (!event.done && event.value.type !== "done") event = await stream.next();
       if (event.done || event.value.type !== "done") throw new Error("conversation ended without an answer");
+      // Written through the conversation object: its D1 bookmark, so the caller's next read sees the turn.
+      if (event.value.bookmark) c.header(BOOKMARK_HEADER, event.value.bookmark);
       return c.json(event.value.body, 200);
     }
     return streamSSE(c, async (sse) => {
