@@ -2,11 +2,12 @@
 // handover, M messages each) against EdgeCoach under `wrangler dev`, with a V8 CPU profile of the
 // Worker's isolate (conversation objects, MirrorWriter, RateLimiter and the Worker all run there)
 // taken over the Chrome DevTools protocol on wrangler's inspector port. Prints self time by source
-// file and by function, and writes the raw profile (open it in Chrome DevTools) next to the result.
+// file and by function, and writes the raw profile to the temp directory (open it in Chrome DevTools).
 // Run: npx tsx bench/realtime-profile.ts  (PROFILE_CONVERSATIONS, PROFILE_MESSAGES, PROFILE_VARS='K=V,K=V')
 import { writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ROOT, startWranglerDev } from "../test/support/wrangler-dev";
+import { startWranglerDev } from "../test/support/wrangler-dev";
 import { groupCpu } from "./cpu.mjs";
 
 const CONVERSATIONS = Number(process.env.PROFILE_CONVERSATIONS ?? 100);
@@ -88,7 +89,7 @@ try {
   const cpu1 = groupCpu(server.process.pid!);
   const { profile } = (await inspector.call("Profiler.stop")) as { profile: Profile };
   inspector.close();
-  const out = join(ROOT, "bench", "results", "realtime-profile.cpuprofile");
+  const out = join(tmpdir(), `edgecoach-realtime-${Date.now()}.cpuprofile`);
   writeFileSync(out, JSON.stringify(profile));
 
   const messages = CONVERSATIONS * MESSAGES;
