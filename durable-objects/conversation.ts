@@ -3,6 +3,8 @@
 // the turn, the state transitions. This file also wires in what the room needs from the platform
 // above it (socket authorization, programs, the plan's answer limit, ratings), so src/realtime never imports src/modules.
 import { DurableObject } from "cloudflare:workers";
+import { explicitFacts } from "../src/ai/memory-facts";
+import { aiProvider } from "../src/ai/providers";
 import type { Env } from "../src/env";
 import { rateFromSocket } from "../src/modules/analytics/ratings";
 import { authorizeSocket } from "../src/modules/conversations/socket-access";
@@ -28,10 +30,32 @@ import { SocketGateway } from "../src/realtime/socket-gateway";
 import { archive, markCompleted, releaseToAi, resetContext } from "../src/realtime/transitions";
 import { answer, ingest, recoverOwedReply } from "../src/realtime/turn";
 
+/** How often the memory re-reads an end user's profile fields when their messages state nothing new. */
+const PROFILE_SYNC_MS = 5 * 60_000;
+/** Per end user (this isolate): when the memory last learnt from one of their messages in full. */
+const lastLearnt = new Map<string, number>();
+
+/**
+ * Whether a message can teach the memory anything (learn.ts): a statement it recognises, an LLM
+ * extraction (any provider but the offline one), or profile fields not looked at for a while (the
+ * first message of an end user in this isolate, then every PROFILE_SYNC_MS). An ordinary "ok"
+ * otherwise costs the memory two D1 reads per message for nothing (bench/README.md, realtime profile).
+ */
+function worthLearning(env: Env, msg: { endUserId: string; text: string }, now = Date.now()): boolean {
+  const last = lastLearnt.get(msg.endUserId);
+  if (last === undefined || now - last >= PROFILE_SYNC_MS || explicitFacts(msg.text).length > 0 || aiProvider(env).name !== "local") {
+    if (lastLearnt.size >= 10_000) lastLearnt.clear();
+    lastLearnt.set(msg.endUserId, now);
+    return true;
+  }
+  return false;
+}
+
 // Each user message is read by programs (its proactive success mark rides in the mirror's batch,
 // mirror-writer.ts) and, at the same time, learnt from by the memory — before the AI replies, so a
 // fact just stated is already known to the answer.
-const onUserMessage: RoomPorts["onUserMessage"] = async (env, msg) => (await Promise.all([readUserMessage(env, msg), learnFromTurn(env, msg)]))[0];
+const onUserMessage: RoomPorts["onUserMessage"] = async (env, msg) =>
+  (await Promise.all([readUserMessage(env, msg), worthLearning(env, msg) ? learnFromTurn(env, msg) : null]))[0];
 
 // A message's attachment ids must be files of its own conversation (module files).
 const attachments: RoomPorts["attachments"] = async (env, c, ids) =>

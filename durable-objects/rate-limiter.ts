@@ -148,6 +148,33 @@ export class RateLimiter extends DurableObject {
     }));
   }
 
+  /**
+   * Up to `want` hits of one check at once, as many as its window has left: a conversation object's
+   * lease on its end user's chat budget, spent message by message in the object's memory (so the
+   * shared counter is consulted once per lease, not once per message). The count grows by what was granted.
+   */
+  async take(check: RateCheck, want: number, now = Date.now()): Promise<{ granted: number; reset: number }> {
+    const nowSec = Math.floor(now / 1000);
+    this.ensureTable();
+    const sql = this.ctx.storage.sql;
+    const row = sql.exec<{ window_start: number; count: number }>("SELECT window_start, count FROM counters WHERE key = ?", check.key).toArray()[0];
+    const open = row !== undefined && nowSec < row.window_start + check.windowSeconds;
+    const windowStart = open ? row.window_start : nowSec;
+    const granted = Math.max(0, Math.min(want, check.limit - (open ? row.count : 0)));
+    if (granted > 0) {
+      sql.exec(
+        "INSERT INTO counters (key, window_start, count) VALUES (?, ?, ?) " +
+          "ON CONFLICT(key) DO UPDATE SET window_start = excluded.window_start, " +
+          "count = CASE WHEN counters.window_start = excluded.window_start THEN counters.count + excluded.count ELSE excluded.count END",
+        check.key,
+        windowStart,
+        granted,
+      );
+      await this.scheduleCleanup([check], now);
+    }
+    return { granted, reset: windowStart + check.windowSeconds };
+  }
+
   /** Once every window has ended the counters mean nothing: drop them so idle subjects cost no storage. */
   private async scheduleCleanup(checks: RateCheck[], now: number): Promise<void> {
     if (this.alarmSet) return;

@@ -180,6 +180,6 @@ export interface AppVariables {
   creatorId?: string;
   auth?: import("./modules/auth/tokens").AccessClaims;
   /** The member and creator rows read while verifying the token (same request, so current). */
-  account?: import("./modules/auth/sessions").AuthenticatedAccount;
+  account?: import("./modules/auth/login-sessions").AuthenticatedAccount;
   logFields?: Record<string, unknown>;
 }

@@ -4,7 +4,7 @@
 import { createMiddleware } from "hono/factory";
 import type { AppBindings } from "../env";
 import { AppError, forbidden, unauthenticated } from "../lib/errors";
-import { authenticateAccount } from "../modules/auth/sessions";
+import { authenticateAccount } from "../modules/auth/login-sessions";
 import { authenticateApiKey, recordApiKeyUse } from "../modules/api-keys/service";
 import type { Permission, Role } from "../modules/auth/tokens";
 

@@ -12,6 +12,7 @@ import type { SocketIdentity, SocketKind, UserIdentity } from "./socket-identity
 
 export { ERASED_CLOSE_CODE, MAX_ATTACHMENTS, REVOKED_CLOSE_CODE, type Attachment, type ChatMessage, type CompletionReason, type Sender, type ServerFrame, type Source } from "./protocol";
 export type { ConversationState, StoredMessage } from "./log";
+export { NO_HINTS, type MirrorHints } from "./mirror-sql";
 export type { SocketIdentity, SocketKind, UserIdentity } from "./socket-identity";
 export { confidenceThreshold } from "./handover";
 export { HISTORY_TURNS } from "./ai-reply";
@@ -32,6 +33,8 @@ export interface ConversationSummary {
   lastSeq: number;
   userSockets: number;
   agentSockets: number;
+  /** D1 Sessions: the bookmark of the object's last mirror write (after the RPC's flush), for the REST caller's next read. */
+  d1Bookmark?: string;
 }
 
 /** An end user's message arriving from a channel adapter (Telegram, WhatsApp) or the AI REST API. */
@@ -54,6 +57,8 @@ export interface IngestResult {
   consumed: boolean;
   /** The AI reply this message is owed did not happen (the assistant failed): the caller may retry. */
   replyOwed: boolean;
+  /** D1 Sessions: the bookmark once D1 has the message. */
+  d1Bookmark?: string;
 }
 
 /** A message the platform writes into the conversation: programs, proactive rules, notices, the creator API. */
@@ -76,6 +81,8 @@ export interface PostResult {
   messageId: string;
   seq: number;
   createdAt: string;
+  /** D1 Sessions: the bookmark once D1 has the message (a read constrained by it sees it). */
+  d1Bookmark?: string;
 }
 
 /** Which live sockets to close: a widget session's, those of tokens before a key rotation, or a member's. */

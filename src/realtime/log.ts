@@ -66,6 +66,15 @@ export class MessageLog {
   mirroredSeq = 0;
   /** Bumped on every state change; the outbox clears the dirty flag only for the version it wrote. */
   stateVersion = 0;
+  /**
+   * Memory copies of what the outbox asks at every flush, so a flush reads nothing back from SQLite:
+   * the messages appended since the mirror's watermark (null until this instance has seen every
+   * unmirrored one: a log left behind by an earlier instance is read from SQLite once), whether the
+   * state is dirty and whether channel sends are owed. SQLite stays the truth; these mirror it.
+   */
+  private pending: StoredMessage[] | null = null;
+  private dirty = false;
+  private sendsOwed = false;
 
   constructor(private readonly sql: SqlStorage) {
     // Few indexes on purpose: every index is more pages written (and synced) per message. Message ids
@@ -94,6 +103,9 @@ export class MessageLog {
     this.mirroredSeq = mark ? Number(mark.value) : 0;
     // After startAfter() the log may be empty with a watermark: numbering goes on from there.
     this.lastSeq = Math.max(sql.exec<{ s: number | null }>("SELECT MAX(seq) AS s FROM messages").one().s ?? 0, this.mirroredSeq);
+    if (this.lastSeq === this.mirroredSeq) this.pending = [];
+    this.dirty = sql.exec("SELECT 1 FROM meta WHERE key = 'state_dirty'").toArray().length > 0;
+    this.sendsOwed = sql.exec("SELECT 1 FROM sends LIMIT 1").toArray().length > 0;
   }
 
   /**
@@ -129,15 +141,20 @@ export class MessageLog {
 
   markStateDirty(): void {
     this.stateVersion++;
+    // Already marked: the row is there (a presence change per socket would rewrite it otherwise).
+    if (this.dirty) return;
     this.sql.exec("INSERT OR REPLACE INTO meta (key, value) VALUES ('state_dirty', '1')");
+    this.dirty = true;
   }
 
   stateDirty(): boolean {
-    return this.sql.exec("SELECT 1 FROM meta WHERE key = 'state_dirty'").toArray().length > 0;
+    return this.dirty;
   }
 
   clearStateDirty(version: number): void {
-    if (version === this.stateVersion) this.sql.exec("DELETE FROM meta WHERE key = 'state_dirty'");
+    if (version !== this.stateVersion || !this.dirty) return;
+    this.sql.exec("DELETE FROM meta WHERE key = 'state_dirty'");
+    this.dirty = false;
   }
 
   byClientId(clientId: string): StoredMessage | null {
@@ -160,7 +177,10 @@ export class MessageLog {
     // The injectable clock: programs and proactive rules read these times (tests drive them).
     const createdAt = clock.iso();
     // The send is owed in the same implicit transaction as the message: an eviction can't lose it.
-    if (options.send) this.sql.exec("INSERT INTO sends (seq, message_id) VALUES (?, ?)", seq, input.id);
+    if (options.send) {
+      this.sql.exec("INSERT INTO sends (seq, message_id) VALUES (?, ?)", seq, input.id);
+      this.sendsOwed = true;
+    }
     this.sql.exec(
       "INSERT INTO messages (seq, id, client_id, sender, sender_id, sender_name, text, sources, created_at, delivery_status, metadata) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
       seq,
@@ -176,6 +196,23 @@ export class MessageLog {
       input.metadata ? JSON.stringify(input.metadata) : null,
     );
     this.lastSeq = seq;
+    const stored = toMessage({
+      seq,
+      id: input.id,
+      client_id: input.clientId ?? null,
+      sender: input.sender,
+      sender_id: input.senderId ?? null,
+      sender_name: input.senderName ?? null,
+      text: input.text,
+      sources: null,
+      delivery_status: input.deliveryStatus ?? null,
+      metadata: null,
+      created_at: createdAt,
+    });
+    // Copies: the caller's objects may change after the write, the stored row doesn't.
+    if (input.sources) stored.sources = structuredClone(input.sources);
+    if (input.metadata) stored.metadata = structuredClone(input.metadata);
+    this.pending?.push(stored);
     return { ...input, seq, createdAt };
   }
 
@@ -193,6 +230,7 @@ export class MessageLog {
   }
 
   unmirrored(limit: number): StoredMessage[] {
+    if (this.pending) return this.pending.slice(0, limit);
     return this.after(this.mirroredSeq, limit);
   }
 
@@ -201,10 +239,15 @@ export class MessageLog {
     if (upToSeq <= this.mirroredSeq) return;
     this.sql.exec("INSERT OR REPLACE INTO meta (key, value) VALUES ('mirrored_seq', ?)", String(upToSeq));
     this.mirroredSeq = upToSeq;
+    if (this.pending) {
+      const keep = this.pending.findIndex((m) => m.seq > upToSeq);
+      this.pending = keep < 0 ? [] : this.pending.slice(keep);
+    } else if (upToSeq >= this.lastSeq) this.pending = []; // caught up with what an earlier instance left
   }
 
   /** Sends owed for messages D1 already has (the send job reads the message from D1). */
   dueSends(): { seq: number; messageId: string }[] {
+    if (!this.sendsOwed) return [];
     return this.sql
       .exec<{ seq: number; message_id: string }>("SELECT seq, message_id FROM sends WHERE seq <= ? ORDER BY seq", this.mirroredSeq)
       .toArray()
@@ -213,6 +256,7 @@ export class MessageLog {
 
   sendsEnqueued(upToSeq: number): void {
     this.sql.exec("DELETE FROM sends WHERE seq <= ?", upToSeq);
+    this.sendsOwed = this.sql.exec("SELECT 1 FROM sends LIMIT 1").toArray().length > 0;
   }
 
   count(): number {

@@ -17,6 +17,22 @@ const INSERT_MESSAGE = `INSERT INTO messages
   WHERE EXISTS (SELECT 1 FROM conversations WHERE id = ?3 AND creator_id = ?2)
   ON CONFLICT DO NOTHING`;
 
+/**
+ * What the conversation object knows about D1's copy of it, so a flush leaves out the statements
+ * that could change nothing (each is a condition D1 would evaluate and reject). Without hints every
+ * statement is sent: that is always correct, only slower.
+ */
+export interface MirrorHints {
+  /** The state (status, agent) may differ from D1's: false when an earlier flush wrote this very state. */
+  stateChanged: boolean;
+  /** D1 already holds messages of this conversation (its last_seq > 0): no "first message" statements. */
+  mirroredBefore: boolean;
+  /** A day (YYYY-MM-DD) whose active-user sketch an earlier flush of this object already raised for its end user. */
+  activeDay: string | null;
+}
+
+export const NO_HINTS: MirrorHints = { stateChanged: true, mirroredBefore: false, activeDay: null };
+
 /** "gone": the conversation no longer exists in D1 (GDPR erasure): the object must forget it too. */
 export type MirrorOutcome = "ok" | "gone";
 

@@ -4,6 +4,7 @@ import { config } from "../config";
 import type { Env } from "../env";
 import { log } from "../lib/logging";
 import type { ConversationState, MessageLog } from "./log";
+import type { MirrorHints } from "./mirror-sql";
 import type { Presence } from "./sockets";
 
 /** Safety net: if the object is evicted before a flush lands, this alarm finishes the job. */
@@ -28,6 +29,10 @@ export class Outbox {
   private timer: ReturnType<typeof setTimeout> | undefined;
   /** What D1 last got from this instance: unchanged presence isn't rewritten with every message. */
   private mirroredPresence: Presence | null = null;
+  /** The day whose active-user sketch a flush of this instance raised for the end user (memory: a new instance raises it again, harmlessly). */
+  private activeDay: string | null = null;
+  /** D1's bookmark after this instance's last mirror write (D1 Sessions): a read constrained by it sees every write flushed so far. */
+  bookmark: string | null = null;
 
   constructor(private readonly host: OutboxHost) {}
 
@@ -86,17 +91,24 @@ export class Outbox {
     const state = this.host.state();
     if (!state) return;
     const rows = messageLog.unmirrored(BATCH);
-    if (rows.length === 0 && !messageLog.stateDirty()) return this.enqueueSends();
+    const stateChanged = messageLog.stateDirty();
+    if (rows.length === 0 && !stateChanged) return this.enqueueSends();
     const version = messageLog.stateVersion;
     const presence = this.host.presence();
     const changed = presence.userSockets !== this.mirroredPresence?.userSockets || presence.agentSockets !== this.mirroredPresence?.agentSockets;
     const { env } = this.host;
     const writer = env.MIRROR_WRITER.get(env.MIRROR_WRITER.idFromName(state.creatorId));
-    const result = await writer.mirror({ ...state }, rows, changed ? presence : null);
+    // What D1 has already (the state an earlier flush wrote, messages, today's active user): the
+    // statements that could change nothing are left out of the batch.
+    const hints: MirrorHints = { stateChanged, mirroredBefore: messageLog.mirroredSeq > 0, activeDay: state.endUserId ? this.activeDay : null };
+    const lastFromUser = rows.findLast((m) => m.sender === "user");
+    const result = await writer.mirror({ ...state }, rows, changed ? presence : null, hints);
     if ("error" in result) throw new Error(result.error);
     const { outcome } = result;
     if (outcome === "gone") return this.host.forget();
+    if (result.bookmark) this.bookmark = result.bookmark;
     this.mirroredPresence = presence;
+    if (lastFromUser && state.endUserId) this.activeDay = lastFromUser.createdAt.slice(0, 10);
     if (rows.length) messageLog.markMirrored(rows.at(-1)!.seq);
     if (state.clearContext && version === messageLog.stateVersion) {
       state.clearContext = false;

@@ -25,5 +25,6 @@ export async function post(room: Room, input: PostInput): Promise<PostResult> {
   room.broadcast(messageFrame(stored));
   // Callers (REST API, programs) read the message back from D1: it is there when this resolves.
   await room.outbox.flush();
-  return { stored: true, messageId: stored.id, seq: stored.seq, createdAt: stored.createdAt };
+  const bookmark = room.outbox.bookmark;
+  return { stored: true, messageId: stored.id, seq: stored.seq, createdAt: stored.createdAt, ...(bookmark && { d1Bookmark: bookmark }) };
 }

@@ -5,6 +5,7 @@ import type { Env } from "../env";
 import { notFound } from "../lib/errors";
 import { log } from "../lib/logging";
 import { readConversationState } from "./conversation-state";
+import { ChatBudget } from "./frame-limits";
 import { ThresholdCache } from "./handover";
 import type { ConversationSummary, RoomPorts } from "./index";
 import { MessageLog, type ConversationState, type StoredMessage } from "./log";
@@ -31,6 +32,8 @@ export class Room {
   readonly threshold = new ThresholdCache();
   /** Whether the end user has a program question waiting (asked once, then told of changes). */
   readonly programQuestion = new ProgramQuestionCache();
+  /** The chat limit's lease for this conversation's end users (memory; frame-limits.ts). */
+  readonly chatBudget = new ChatBudget();
   private current: ConversationState | null;
   private lastPresence: Presence | null = null;
 
@@ -94,7 +97,8 @@ export class Room {
 
   summary(): ConversationSummary {
     const s = this.current!;
-    return { conversationId: s.conversationId, status: s.status, handover: s.handover, agent: s.agent, lastSeq: this.log.lastSeq, ...this.presence() };
+    const bookmark = this.outbox.bookmark;
+    return { conversationId: s.conversationId, status: s.status, handover: s.handover, agent: s.agent, lastSeq: this.log.lastSeq, ...this.presence(), ...(bookmark && { d1Bookmark: bookmark }) };
   }
 
   /** Non-user messages; on Telegram and WhatsApp each is stored "queued" with its send owed in the same write. */

@@ -7,7 +7,6 @@ import { AppError } from "../lib/errors";
 import { newId } from "../lib/ids";
 import { log } from "../lib/logging";
 import { messageFrame, streamReply } from "./ai-reply";
-import { limitEndUserChat } from "./frame-limits";
 import { asksForHuman } from "./handover";
 import type { IngestInput, IngestResult } from "./index";
 import type { StoredMessage } from "./log";
@@ -54,14 +53,16 @@ export async function onSocketMessage(room: Room, ws: WebSocket, who: SocketIden
     if (state.handover !== "agent" || state.agent?.id !== who.memberId) agentJoined(room, who);
     return;
   }
-  const limited = await limitEndUserChat(room.env, who.endUserId);
-  if (limited && !limited.allowed) {
+  const budget = room.chatBudget.allow(room.env, who.endUserId);
+  if (budget instanceof Promise) {
+    if (!(await budget)) return room.send(ws, { type: "error", code: "RATE_LIMIT_EXCEEDED", message: "Too many messages, slow down", id: frame.id });
+    // The limiter's round trip let other events in: the same id may have been stored meanwhile.
+    const raced = room.log.byClientId(frame.id);
+    if (raced) return room.send(ws, { type: "ack", id: frame.id, seq: raced.seq });
+    if (!room.state) return;
+  } else if (budget === false) {
     return room.send(ws, { type: "error", code: "RATE_LIMIT_EXCEEDED", message: "Too many messages, slow down", id: frame.id });
   }
-  // The rate-limit call let other events in: the same id may have been stored meanwhile.
-  const raced = room.log.byClientId(frame.id);
-  if (raced) return room.send(ws, { type: "ack", id: frame.id, seq: raced.seq });
-  if (!room.state) return;
   const stored = room.log.append({ id: newId(), sender: "user", text: frame.text, clientId: frame.id, ...(metadata && { metadata }) });
   // Acked only after the write is durable: the output gate holds this send until SQLite has committed.
   room.send(ws, { type: "ack", id: frame.id, seq: stored.seq });
@@ -113,7 +114,8 @@ export async function ingest(room: Room, input: IngestInput): Promise<IngestResu
   if (wantsAi) await room.replies.idle();
   // The caller is done when D1 has the message (and the reply's send is queued).
   await room.outbox.flush();
-  return { stored: true, seq: stored.seq, messageId: stored.id, consumed, replyOwed: room.state?.pendingReplyFor === stored.seq };
+  const bookmark = room.outbox.bookmark;
+  return { stored: true, seq: stored.seq, messageId: stored.id, consumed, replyOwed: room.state?.pendingReplyFor === stored.seq, ...(bookmark && { d1Bookmark: bookmark }) };
 }
 
 /** What follows a stored end-user message, whichever way it came. */

@@ -32,6 +32,42 @@ describe("D1 sessions on REST reads", () => {
     tab.close();
   });
 
+  it("a change made through the conversation object answers with the bookmark of its D1 write; a read carrying it sees the change", async () => {
+    const { creator: c, session, tab } = await chatSetup();
+    await tab.say("m1", "Hello");
+    const archived = await api(`/api/v1/conversations/${session.conversation_id}/archive`, { method: "POST", token: c.access_token });
+    expect(archived.status).toBe(200);
+    expect(((await archived.json()) as { status: string }).status).toBe("archived");
+    const bookmark = archived.headers.get("X-D1-Bookmark");
+    expect(bookmark).toMatch(/^[A-Za-z0-9._:-]+$/);
+    // The bookmark is the object's mirror write (the MirrorWriter's session), so the message it flushed is in it too.
+    const read = await api(`/api/v1/conversations/${session.conversation_id}`, { token: c.access_token, headers: { "X-D1-Bookmark": bookmark! } });
+    expect(((await read.json()) as { status: string }).status).toBe("archived");
+    const messages = await api(`/api/v1/conversations/${session.conversation_id}/messages`, { token: c.access_token, headers: { "X-D1-Bookmark": bookmark! } });
+    expect(JSON.stringify(await messages.json())).toContain("Hello");
+    // Another creator's conversation: 404, no bookmark, nothing changed.
+    const other = await createCreator();
+    const refused = await api(`/api/v1/conversations/${session.conversation_id}/release`, { method: "POST", token: other.access_token });
+    expect(refused.status).toBe(404);
+    expect(refused.headers.get("X-D1-Bookmark")).toBeNull();
+    const still = await env.DB.prepare("SELECT status FROM conversations WHERE id = ?").bind(session.conversation_id).first<{ status: string }>();
+    expect(still?.status).toBe("archived");
+    tab.close();
+  });
+
+  it("the AI REST API's answer (stored through the conversation object) carries its bookmark; a read with it sees the turn", async () => {
+    const c = await createCreator();
+    const res = await api("/api/v1/ai/conversations", { method: "POST", token: c.access_token, json: { message: "Hello there" } });
+    expect(res.status).toBe(200);
+    const bookmark = res.headers.get("X-D1-Bookmark");
+    expect(bookmark).toMatch(/^[A-Za-z0-9._:-]+$/);
+    const { conversation_id, message_id } = (await res.json()) as { conversation_id: string; message_id: string };
+    const read = await api(`/api/v1/conversations/${conversation_id}/messages`, { token: c.access_token, headers: { "X-D1-Bookmark": bookmark! } });
+    const body = JSON.stringify(await read.json());
+    expect(body).toContain("Hello there");
+    expect(body).toContain(message_id);
+  });
+
   it("refuses a malformed bookmark with a standard 400, and leaves routes without the replica policy alone", async () => {
     const c = await createCreator();
     for (const bad of ["", "x".repeat(300), "bad bookmark", "a;DROP TABLE messages"]) {

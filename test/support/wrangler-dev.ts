@@ -43,6 +43,8 @@ export interface DevServer {
   url: string;
   port: number;
   persistDir: string;
+  /** The Worker's V8 inspector (Chrome DevTools protocol): bench/realtime-profile.ts takes CPU profiles there. */
+  inspectorPort: number;
   process: ChildProcess;
   /** Everything wrangler printed so far (for debugging a failing test). */
   output(): string;
@@ -94,6 +96,7 @@ export async function startWranglerDev(opts: StartOptions = {}): Promise<DevServ
     url,
     port,
     persistDir,
+    inspectorPort: inspector,
     process: child,
     output: () => log,
     async stop() {

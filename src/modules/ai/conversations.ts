@@ -9,7 +9,7 @@ import { streamAnswer, type AnswerResult } from "../../ai/answer";
 import { conflict, notFound } from "../../lib/errors";
 import { newId } from "../../lib/ids";
 import { conversationStub, HISTORY_TURNS } from "../../realtime";
-import { findKnowledgeBase } from "../knowledge/knowledge-bases";
+import { findKnowledgeBase } from "../knowledge";
 
 export interface ConverseInput {
   message: string;
@@ -17,7 +17,8 @@ export interface ConverseInput {
   knowledge_base_id?: string;
 }
 
-export type ConverseEvent = { type: "delta"; delta: string } | { type: "done"; body: AiResponse };
+/** `bookmark`: D1 Sessions, the bookmark once D1 has the answer (the route hands it back as X-D1-Bookmark). */
+export type ConverseEvent = { type: "delta"; delta: string } | { type: "done"; body: AiResponse; bookmark?: string };
 export type AiResponse = Omit<AnswerResult, "sources"> & { conversation_id: string; message_id: string; sources_count: number; sources: AnswerResult["sources"] };
 
 export async function openConversation(env: Env, creatorId: string, input: ConverseInput) {
@@ -85,5 +86,6 @@ export async function* converse(env: Env, creatorId: string, input: ConverseInpu
   yield {
     type: "done",
     body: { ...result, conversation_id: conversation.id, message_id: stored.messageId, sources_count: result.sources.length },
+    ...(stored.d1Bookmark && { bookmark: stored.d1Bookmark }),
   };
 }

@@ -4,7 +4,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { createRouter, withPolicy } from "../../lib/router";
 import { errorResponses, jsonBody, jsonContent } from "../../lib/schemas";
 import { requireAuth } from "../../middleware/auth";
-import { searchKnowledge } from "../knowledge/search-service";
+import { searchKnowledge } from "../knowledge";
 import { MemorySearchBody, StoreVectorBody } from "./schemas";
 import { storeVector } from "./service";
 

@@ -5,11 +5,12 @@ import { streamSSE } from "hono/streaming";
 import { pipelinePerformance } from "../../ai/metrics";
 import { listModels, reloadProviders } from "../../ai/providers/chat";
 import { AppError } from "../../lib/errors";
+import { BOOKMARK_HEADER } from "../../middleware/d1-session";
 import { createRouter, withPolicy } from "../../lib/router";
 import { errorResponses, jsonBody, jsonContent, UuidParam } from "../../lib/schemas";
 import { requireAuth } from "../../middleware/auth";
-import { SearchResultSchema } from "../knowledge/schemas";
-import { searchKnowledge } from "../knowledge/search-service";
+import { SearchResultSchema } from "../knowledge";
+import { searchKnowledge } from "../knowledge";
 import { converse, type AiResponse } from "./conversations";
 import { AiResponseSchema, ConversationBody, DocumentSearchBody, ProcessBody, WarmBody } from "./schemas";
 import * as service from "./service";
@@ -95,6 +96,8 @@ export const aiRouter = createRouter({ rateLimit: "default" })
       let event = first;
       while (!event.done && event.value.type !== "done") event = await stream.next();
       if (event.done || event.value.type !== "done") throw new Error("conversation ended without an answer");
+      // Written through the conversation object: its D1 bookmark, so the caller's next read sees the turn.
+      if (event.value.bookmark) c.header(BOOKMARK_HEADER, event.value.bookmark);
       return c.json(event.value.body, 200);
     }
     return streamSSE(c, async (sse) => {

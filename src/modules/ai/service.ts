@@ -9,10 +9,10 @@ import { aiProvider } from "../../ai/providers";
 import { vectorStore } from "../../ai/vector-store";
 import { notFound } from "../../lib/errors";
 import { newId } from "../../lib/ids";
-import { bumpRevision, defaultKnowledgeBase } from "../knowledge/knowledge-bases";
-import { findDocument, presentDocument, reprocessDocument } from "../knowledge/documents";
-import { searchKnowledge } from "../knowledge/search-service";
-import { embeddingText } from "../knowledge/ingest";
+import { bumpRevision, defaultKnowledgeBase } from "../knowledge";
+import { findDocument, presentDocument, reprocessDocument } from "../knowledge";
+import { searchKnowledge } from "../knowledge";
+import { embeddingText } from "../knowledge";
 
 /** Paths that name a creator id must name the caller's own (404 otherwise: existence isn't leaked). */
 export function assertSelf(tokenCreatorId: string, pathCreatorId: string) {

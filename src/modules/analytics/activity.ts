@@ -4,21 +4,21 @@
 import type { Env } from "../../env";
 import { clock } from "../../lib/clock";
 import { newId } from "../../lib/ids";
-import type { ConversationState, StoredMessage } from "../../realtime";
+import { NO_HINTS, type ConversationState, type MirrorHints, type StoredMessage } from "../../realtime";
 
 const WATERMARK = "(SELECT last_seq FROM conversations WHERE id = ?3 AND creator_id = ?1)";
 const STORED_STATUS = "(SELECT status FROM conversations WHERE id = ?3 AND creator_id = ?1)";
 /** Message text in an event: webhooks get the whole message, up to this (a message is capped well below). */
 const TEXT_LIMIT = 4000;
 
-export function activityStatements(env: Env, state: ConversationState, rows: StoredMessage[]): D1PreparedStatement[] {
+export function activityStatements(env: Env, state: ConversationState, rows: StoredMessage[], hints: MirrorHints = NO_HINTS): D1PreparedStatement[] {
   const db = env.DB;
   const { creatorId, conversationId, channel } = state;
   const now = clock.iso();
   const base = { conversation_id: conversationId, channel, end_user_id: state.endUserId };
   const out: D1PreparedStatement[] = [];
   const visible = rows.filter((m) => m.sender !== "system");
-  if (visible.length) {
+  if (visible.length && !hints.mirroredBefore) {
     out.push(
       db
         .prepare(
@@ -27,6 +27,10 @@ export function activityStatements(env: Env, state: ConversationState, rows: Sto
            ON CONFLICT (id) DO NOTHING`,
         )
         .bind(creatorId, JSON.stringify({ ...base, status: state.status }), conversationId, visible[0]!.createdAt),
+    );
+  }
+  if (visible.length) {
+    out.push(
       db
         .prepare(
           `INSERT INTO activity_events (id, creator_id, type, data, created_at)
@@ -62,6 +66,8 @@ export function activityStatements(env: Env, state: ConversationState, rows: Sto
          WHERE ${STORED_STATUS} IS NOT NULL AND (${condition})`,
       )
       .bind(creatorId, newId(), conversationId, JSON.stringify({ ...base, ...data }), type, now, param);
+  // The status and agent D1 holds are this state's (an earlier flush wrote it): no transition to record.
+  if (!hints.stateChanged) return out;
   const changed = `${STORED_STATUS} <> ?7`;
   out.push(transition("conversation.status_changed", changed, state.status, { status: state.status }));
   if (state.status === "waiting_human") out.push(transition("escalation.created", changed, state.status, { status: state.status }));

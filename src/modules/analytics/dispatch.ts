@@ -3,9 +3,9 @@
 // (by the next flush or the cron sweep), and deliveries are unique per event, so nothing doubles.
 import type { Env } from "../../env";
 import { clock } from "../../lib/clock";
-import { inboxEvents, inboxStub } from "../notifications/inbox";
-import { onEscalation } from "../notifications/handover";
-import { fanOutWebhooks, type ActivityEvent } from "../webhooks/fanout";
+import { inboxEvents, inboxStub } from "../notifications";
+import { onEscalation } from "../notifications";
+import { fanOutWebhooks, type ActivityEvent } from "../webhooks";
 import type { JobMessage } from "../../jobs/types";
 
 const CLAIM_STALE_MS = 60_000;

@@ -13,7 +13,7 @@ import { AppError, forbidden, notFound } from "../../lib/errors";
 import { newId } from "../../lib/ids";
 import { log } from "../../lib/logging";
 import { mailSender } from "../../lib/mail";
-import { notify } from "../notifications/service";
+import { notify } from "../notifications";
 import { detailed, overview, type Period } from "./service";
 
 type ExportRow = typeof analyticsExports.$inferSelect;

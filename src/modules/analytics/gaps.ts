@@ -10,7 +10,7 @@ import { unansweredQuestions } from "../../db/schema";
 import type { Env } from "../../env";
 import { clock, DAY } from "../../lib/clock";
 import { base64url, fromBase64url } from "../../lib/encoding";
-import type { ConversationState, StoredMessage } from "../../realtime";
+import { NO_HINTS, type ConversationState, type MirrorHints, type StoredMessage } from "../../realtime";
 
 /** Questions kept per creator (newest win: a recorder skips once the creator has this many). */
 export const MAX_QUESTIONS_PER_CREATOR = 5000;
@@ -28,7 +28,7 @@ const worthKeeping = (text: string | undefined) => text === undefined || (text.t
  * Statements of one mirror flush (placed before the mirror's own, so D1's watermark and status are
  * the previous ones): the question of each new fallback answer, and the last question before a new handover.
  */
-export function gapStatements(env: Env, state: ConversationState, rows: StoredMessage[]): D1PreparedStatement[] {
+export function gapStatements(env: Env, state: ConversationState, rows: StoredMessage[], hints: MirrorHints = NO_HINTS): D1PreparedStatement[] {
   const { creatorId, conversationId, channel, endUserId } = state;
   const bySeq = new Map(rows.map((m) => [m.seq, m]));
   const out: D1PreparedStatement[] = [];
@@ -52,7 +52,8 @@ export function gapStatements(env: Env, state: ConversationState, rows: StoredMe
       ).bind(creatorId, channel, conversationId, endUserId, JSON.stringify(fallbacks)),
     );
   }
-  if (state.status === "waiting_human") {
+  // Recorded on the flush that moves D1 to waiting_human: a state an earlier flush wrote already is no such move.
+  if (state.status === "waiting_human" && hints.stateChanged) {
     const last = [...rows].reverse().find((m) => m.sender === "user");
     out.push(
       env.DB.prepare(

@@ -3,7 +3,7 @@
 // the flush), and what runs once the batch is committed (handing the events on).
 import type { Env } from "../../env";
 import { log } from "../../lib/logging";
-import type { ConversationState, StoredMessage } from "../../realtime";
+import { NO_HINTS, type ConversationState, type MirrorHints, type StoredMessage } from "../../realtime";
 import { activityStatements } from "./activity";
 import { dispatchActivity } from "./dispatch";
 import { gapStatements } from "./gaps";
@@ -14,8 +14,10 @@ export function withAnalytics(
   state: ConversationState,
   rows: StoredMessage[],
   mirror: D1PreparedStatement[],
+  /** The conversation object's knowledge of D1's copy: statements that can't change anything are left out. */
+  hints: MirrorHints = NO_HINTS,
 ): { statements: D1PreparedStatement[]; mirrorAt: number } {
-  const before = [...rollupStatements(env, state, rows), ...activityStatements(env, state, rows), ...gapStatements(env, state, rows)];
+  const before = [...rollupStatements(env, state, rows, hints), ...activityStatements(env, state, rows, hints), ...gapStatements(env, state, rows, hints)];
   return { statements: [...before, ...mirror], mirrorAt: before.length };
 }
 

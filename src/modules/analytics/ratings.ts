@@ -4,7 +4,7 @@
 import type { Env } from "../../env";
 import { clock } from "../../lib/clock";
 import { AppError, conflict, notFound } from "../../lib/errors";
-import { notify } from "../notifications/service";
+import { notify } from "../notifications";
 import { recordActivity } from "./dispatch";
 import { lowRatingStatement } from "./gaps";
 import { conversationTargets } from "./segments";

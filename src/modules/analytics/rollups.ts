@@ -4,7 +4,7 @@
 // transitions away from the stored status makes a retried flush count nothing twice.
 import type { Env } from "../../env";
 import { clock } from "../../lib/clock";
-import type { ConversationState, StoredMessage } from "../../realtime";
+import { NO_HINTS, type ConversationState, type MirrorHints, type StoredMessage } from "../../realtime";
 import { HLL_M, hllSlot, rankHex } from "./hll";
 import { conversationTargets, type RollupTarget } from "./segments";
 
@@ -20,7 +20,7 @@ function topicOf(metadata: Record<string, unknown>): string | null {
   return typeof title === "string" && title.trim() ? title.trim().slice(0, 200) : null;
 }
 
-export function rollupStatements(env: Env, state: ConversationState, rows: StoredMessage[]): D1PreparedStatement[] {
+export function rollupStatements(env: Env, state: ConversationState, rows: StoredMessage[], hints: MirrorHints = NO_HINTS): D1PreparedStatement[] {
   const db = env.DB;
   const { creatorId, conversationId, channel } = state;
   const out: D1PreparedStatement[] = [];
@@ -46,7 +46,7 @@ export function rollupStatements(env: Env, state: ConversationState, rows: Store
         .bind(creatorId, channel, conversationId, json),
     );
     // A conversation counts once, in the bucket of its first mirrored message.
-    each((t) =>
+    if (!hints.mirroredBefore) each((t) =>
       db
         .prepare(
           `INSERT INTO ${t.into}, conversations)
@@ -82,6 +82,7 @@ export function rollupStatements(env: Env, state: ConversationState, rows: Store
       // Active users: raise the user's register in each day's sketch (max is idempotent).
       const { index, rank } = hllSlot(state.endUserId);
       for (const day of new Set(userRows.map((m) => m.createdAt.slice(0, 10)))) {
+        if (day === hints.activeDay) continue; // raised by an earlier flush (max is idempotent: nothing to add)
         out.push(
           db
             .prepare("INSERT INTO analytics_active_users (creator_id, day, registers) VALUES (?1, ?2, hex(zeroblob(?3))) ON CONFLICT DO NOTHING")

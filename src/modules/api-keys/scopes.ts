@@ -1,5 +1,5 @@
 // What an API key's scopes allow: mapped onto the platform's permissions, never `admin`.
-import type { Permission } from "../auth/tokens";
+import type { Permission } from "../auth";
 
 export const API_KEY_SCOPES = ["read", "write", "conversations", "knowledge", "analytics"] as const;
 export type ApiKeyScope = (typeof API_KEY_SCOPES)[number];

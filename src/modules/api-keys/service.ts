@@ -8,8 +8,8 @@ import { sha256Hex } from "../../lib/crypto";
 import { conflict, invalid, notFound, unauthenticated } from "../../lib/errors";
 import { newId, randomToken } from "../../lib/ids";
 import { nowIso } from "../../lib/clock";
-import type { AccessClaims } from "../auth/tokens";
-import type { AuthenticatedAccount } from "../auth/sessions";
+import type { AccessClaims } from "../auth";
+import type { AuthenticatedAccount } from "../auth";
 import { keyPermissions } from "./scopes";
 import type { ApiKeyView, CreateApiKeyInput } from "./schemas";
 

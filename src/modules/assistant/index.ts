@@ -9,3 +9,6 @@ export const assistantRouter = createRouter({ rateLimit: "default" })
 
 export { getPersona, personaFromSettings } from "./service";
 export type { Persona } from "./schemas";
+
+// The module's face for other modules (they import nothing else of it: .dependency-cruiser.cjs).
+export { DEFAULT_ASSISTANT_NAME } from "./service";

@@ -8,7 +8,7 @@ import { assertSameOrigin, clearRefreshCookie, deliverSession, readRefreshCookie
 import { checkPassword } from "./passwords";
 import { presentMe } from "./presenters";
 import { publishedKeys, rotateKeys } from "./keys";
-import { rotateRefreshToken } from "./sessions";
+import { rotateRefreshToken } from "./login-sessions";
 import * as routes from "./routes";
 import * as service from "./service";
 
@@ -85,3 +85,14 @@ function deliver<T extends { refresh_token: string }>(c: Context<AppBindings>, s
   if (wantsCookieSession(c)) assertSameOrigin(c, c.env.PUBLIC_BASE_URL);
   return deliverSession(c, session, config(c.env).jwt.refreshTtlDays * 86_400);
 }
+
+// The module's face for other modules (they import nothing else of it: .dependency-cruiser.cjs).
+export { setRefreshCookie } from "./cookie-session";
+export { revokeMemberSessions, startSession, authenticateAccessToken, authenticateAccount } from "./login-sessions";
+export type { AuthenticatedAccount } from "./login-sessions";
+export { verifyPassword } from "./passwords";
+export { presentMember, presentCreator } from "./presenters";
+export { Timezone, Email, MemberSchema, CreatorSchema } from "./schemas";
+export { me } from "./service";
+export { signPlatformToken, verifyPlatformToken } from "./tokens";
+export type { AccessClaims, Permission } from "./tokens";

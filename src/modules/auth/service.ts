@@ -22,7 +22,7 @@ import {
   sessionOfRefreshToken,
   startSession,
   type TokenPair,
-} from "./sessions";
+} from "./login-sessions";
 import { verifyAccessToken, type AccessClaims } from "./tokens";
 
 const RESET_TTL = 30 * MINUTE;

@@ -10,7 +10,7 @@ import { channels, conversations, emailMessages, endUsers } from "../../db/schem
 import type { Env } from "../../env";
 import { AppError, conflict, notFound } from "../../lib/errors";
 import { newId } from "../../lib/ids";
-import type { AccessClaims } from "../auth/tokens";
+import type { AccessClaims } from "../auth";
 import { creatorEmailChannel, receiveEmail, type EmailOutcome } from "./email";
 import { upsertEndUser } from "./end-users";
 import { sendToEndUser } from "./outbound";

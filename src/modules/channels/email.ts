@@ -15,7 +15,7 @@ import { newId } from "../../lib/ids";
 import { log } from "../../lib/logging";
 import { limitEndUserChat } from "../../realtime";
 import { attachmentsMetadata, storeConversationFile, type FileRecord } from "../files";
-import { onEndUserCreated } from "../programs/inbound";
+import { onEndUserCreated } from "../programs";
 import { ingestInbound } from "./conversation-bridge";
 import { upsertEndUser } from "./end-users";
 import type { ChannelRow } from "./store";

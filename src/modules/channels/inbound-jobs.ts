@@ -14,9 +14,9 @@ import { recordDeliveryStatus, sendToEndUser } from "./outbound";
 import type { InboundEvent } from "./platform";
 import { ratingPressed } from "./rating-prompt";
 import { getChannel, type ChannelRow } from "./store";
-import { onEndUserCreated } from "../programs/inbound";
+import { onEndUserCreated } from "../programs";
 import { limitEndUserChat } from "../../realtime";
-import { getPersona } from "../assistant/service";
+import { getPersona } from "../assistant";
 
 export const DEFAULT_WELCOME = "Hi! I'm an AI assistant. Ask me anything, and I'll answer from what I've been taught.";
 export const TEXT_ONLY_NOTICE = "Sorry, I can only read text messages for now. Could you type your question?";

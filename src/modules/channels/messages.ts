@@ -6,7 +6,7 @@ import { conversations, messages } from "../../db/schema";
 import type { Env } from "../../env";
 import { HOUR } from "../../lib/clock";
 import { conflict, invalid, notFound } from "../../lib/errors";
-import type { AccessClaims } from "../auth/tokens";
+import type { AccessClaims } from "../auth";
 import { openConversation } from "./conversation-bridge";
 import { findEndUser } from "./end-users";
 import { sendToEndUser } from "./outbound";

@@ -1,7 +1,7 @@
 // Zod schemas of the chat management API (ai-chat-app-api.md "Chat Management APIs").
 import { z } from "@hono/zod-openapi";
 import { UuidParam } from "../../lib/schemas";
-import { FileSchema } from "../files/schemas";
+import { FileSchema } from "../files";
 
 export const ChatParams = z.object({ chat_id: UuidParam("chat_id") });
 

@@ -20,9 +20,9 @@ import { invalid, notFound } from "../../lib/errors";
 import { newId } from "../../lib/ids";
 import { log } from "../../lib/logging";
 import { conversationStub } from "../../realtime";
-import { listMessages } from "../conversations/service";
+import { listMessages } from "../conversations";
 import { deleteConversationFiles, listConversationFiles } from "../files";
-import { findKnowledgeBase } from "../knowledge/knowledge-bases";
+import { findKnowledgeBase } from "../knowledge";
 
 type ConversationRow = typeof conversations.$inferSelect;
 

@@ -4,3 +4,4 @@ import { conversationsRouter as restRouter } from "./routes";
 import { socketIoRouter } from "./socketio";
 
 export const conversationsRouter = createRouter({ rateLimit: "default" }).route("/", restRouter).route("/", socketIoRouter);
+export { listMessages } from "./service";

@@ -4,6 +4,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { createRouter, withPolicy } from "../../lib/router";
 import { errorResponses, jsonContent } from "../../lib/schemas";
 import { requireAuth } from "../../middleware/auth";
+import { BOOKMARK_HEADER } from "../../middleware/d1-session";
 import { connectAgent } from "./socket-access";
 import {
   ConversationContextSchema,
@@ -114,18 +115,30 @@ export const conversationsRouter = createRouter({ rateLimit: "default", reads: "
   .openapi(messagesRoute, async (c) =>
     c.json(await service.listMessages(c.env, c.get("creatorId")!, c.req.valid("param").conversation_id, c.req.valid("query")), 200),
   )
-  .openapi(resetRoute, async (c) =>
-    c.json(await service.changeConversation(c.env, c.get("creatorId")!, c.req.valid("param").conversation_id, "reset"), 200),
-  )
-  .openapi(archiveRoute, async (c) =>
-    c.json(await service.changeConversation(c.env, c.get("creatorId")!, c.req.valid("param").conversation_id, "archive"), 200),
-  )
-  .openapi(releaseRoute, async (c) =>
-    c.json(await service.changeConversation(c.env, c.get("creatorId")!, c.req.valid("param").conversation_id, "release"), 200),
-  )
-  .openapi(completeRoute, async (c) =>
-    c.json(await service.changeConversation(c.env, c.get("creatorId")!, c.req.valid("param").conversation_id, "complete"), 200),
-  )
+  .openapi(resetRoute, async (c) => {
+    const changed = await service.changeConversation(c.env, c.get("creatorId")!, c.req.valid("param").conversation_id, "reset");
+    // Made through the conversation object: the D1 bookmark of its write rides on the response (D1 Sessions).
+    if (changed.bookmark) c.header(BOOKMARK_HEADER, changed.bookmark);
+    return c.json(changed.body, 200);
+  })
+  .openapi(archiveRoute, async (c) => {
+    const changed = await service.changeConversation(c.env, c.get("creatorId")!, c.req.valid("param").conversation_id, "archive");
+    // Made through the conversation object: the D1 bookmark of its write rides on the response (D1 Sessions).
+    if (changed.bookmark) c.header(BOOKMARK_HEADER, changed.bookmark);
+    return c.json(changed.body, 200);
+  })
+  .openapi(releaseRoute, async (c) => {
+    const changed = await service.changeConversation(c.env, c.get("creatorId")!, c.req.valid("param").conversation_id, "release");
+    // Made through the conversation object: the D1 bookmark of its write rides on the response (D1 Sessions).
+    if (changed.bookmark) c.header(BOOKMARK_HEADER, changed.bookmark);
+    return c.json(changed.body, 200);
+  })
+  .openapi(completeRoute, async (c) => {
+    const changed = await service.changeConversation(c.env, c.get("creatorId")!, c.req.valid("param").conversation_id, "complete");
+    // Made through the conversation object: the D1 bookmark of its write rides on the response (D1 Sessions).
+    if (changed.bookmark) c.header(BOOKMARK_HEADER, changed.bookmark);
+    return c.json(changed.body, 200);
+  })
   .openapi(connectRoute, async (c) => {
     // `return await`: a rejected promise handed back un-awaited is reported as unhandled by workerd.
     const res = await connectAgent(c.env, c.req.raw, c.req.valid("param").conversation_id, c.req.valid("query").token);

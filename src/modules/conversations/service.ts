@@ -116,16 +116,27 @@ export async function listMessages(env: Env, creatorId: string, conversationId: 
 
 type Action = "reset" | "archive" | "release" | "complete";
 
-/** Runs a state change inside the conversation's object, then answers with the D1 row it wrote. */
+/**
+ * Runs a state change inside the conversation's object, then answers with the D1 row it wrote, read
+ * through a D1 session at the object's bookmark (at least as fresh as its write, replica or not);
+ * the bookmark goes back to the client (X-D1-Bookmark) so its next reads see the change too.
+ */
 export async function changeConversation(env: Env, creatorId: string, conversationId: string, action: Action) {
   const before = await row(env, creatorId, conversationId);
   if (action === "complete" && before.status === "archived") throw new AppError("CONFLICT", "An archived conversation can't be completed");
   const stub = conversationStub(env, conversationId);
-  if (action === "reset") await stub.reset(conversationId, creatorId);
-  else if (action === "archive") await stub.archive(conversationId, creatorId);
-  else if (action === "complete") await stub.complete(conversationId, creatorId, "resolved");
-  else await stub.release(conversationId, creatorId);
-  return presentConversation(await row(env, creatorId, conversationId));
+  const summary =
+    action === "reset"
+      ? await stub.reset(conversationId, creatorId)
+      : action === "archive"
+        ? await stub.archive(conversationId, creatorId)
+        : action === "complete"
+          ? await stub.complete(conversationId, creatorId, "resolved")
+          : await stub.release(conversationId, creatorId);
+  const bookmark = summary.d1Bookmark ?? null;
+  const session = env.DB.withSession(bookmark ?? "first-primary");
+  const after = await row({ ...env, DB: session as unknown as D1Database }, creatorId, conversationId);
+  return { body: presentConversation(after), bookmark: session.getBookmark() ?? bookmark };
 }
 
 /** The AI's view of a conversation: the turns since the last reset, the stored context, the last interaction. */

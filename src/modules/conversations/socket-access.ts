@@ -7,8 +7,8 @@ import { conversations } from "../../db/schema";
 import type { Env } from "../../env";
 import { forbidden, notFound, unauthenticated } from "../../lib/errors";
 import { forwardSocket, requireUpgrade, type SocketIdentity, type SocketKind } from "../../realtime";
-import { authenticateAccessToken, authenticateAccount } from "../auth/sessions";
-import { verifyWidgetToken } from "../widget/tokens";
+import { authenticateAccessToken, authenticateAccount } from "../auth";
+import { verifyWidgetToken } from "../widget";
 
 export async function authorizeSocket(
   env: Env,

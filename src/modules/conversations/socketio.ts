@@ -12,8 +12,8 @@ import { newId } from "../../lib/ids";
 import { createRouter } from "../../lib/router";
 import { errorResponses } from "../../lib/schemas";
 import { acceptSocketIo, conversationStub, forwardSocket, type SocketIoAuth, type SocketIoPorts } from "../../realtime";
-import { authenticateAccount } from "../auth/sessions";
-import { upsertEndUser } from "../channels/end-users";
+import { authenticateAccount } from "../auth";
+import { upsertEndUser } from "../channels";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 

@@ -2,7 +2,7 @@
 import { createRoute } from "@hono/zod-openapi";
 import { errorResponses, jsonBody, jsonContent } from "../../lib/schemas";
 import { requireAuth } from "../../middleware/auth";
-import { CreatorSchema } from "../auth/schemas";
+import { CreatorSchema } from "../auth";
 import { UpdateProfileBody } from "./schemas";
 
 const tags = ["Creators"];

@@ -1,6 +1,6 @@
 // Request schemas of the creators module.
 import { z } from "@hono/zod-openapi";
-import { Timezone } from "../auth/schemas";
+import { Timezone } from "../auth";
 
 export const UpdateProfileBody = z
   .object({

@@ -5,7 +5,7 @@ import { creators } from "../../db/schema";
 import type { Env } from "../../env";
 import { nowIso } from "../../lib/clock";
 import { notFound } from "../../lib/errors";
-import { presentCreator } from "../auth/presenters";
+import { presentCreator } from "../auth";
 import type { UpdateProfileInput } from "./schemas";
 
 export async function getProfile(env: Env, creatorId: string) {

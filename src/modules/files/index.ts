@@ -15,3 +15,4 @@ export {
   type FileRecord,
   type StoreFileInput,
 } from "./service";
+export { FileSchema } from "./schemas";

@@ -10,7 +10,7 @@ import { AppError, forbidden, invalid, notFound, unauthenticated } from "../../l
 import { createRouter, withPolicy } from "../../lib/router";
 import { errorResponses, jsonContent } from "../../lib/schemas";
 import { readBodyLimited } from "../../middleware/json-body";
-import { verifyLiveWidgetToken } from "../widget/revocation";
+import { verifyLiveWidgetToken } from "../widget";
 import { contentDisposition, servesInline } from "./file-types";
 import { ChatFileParams, FileListSchema, FileParams, OneChatFileParams, OneFileParams } from "./schemas";
 import * as service from "./service";

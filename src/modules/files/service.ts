@@ -9,7 +9,7 @@ import type { Env } from "../../env";
 import { config } from "../../config";
 import { AppError, notFound } from "../../lib/errors";
 import { newId } from "../../lib/ids";
-import { assertGauge } from "../plans/service";
+import { assertGauge } from "../plans";
 import { creators } from "../../db/schema";
 import { detectContentType, safeFileName } from "./file-types";
 

@@ -12,3 +12,6 @@ export const gdprRouter = createRouter({ rateLimit: "default" })
   })
   .openapi(deletionRoute, async (c) => c.json(await service.requestDeletion(c.env, c.get("auth")!, c.req.valid("json").password), 202))
   .openapi(deletionStatusRoute, async (c) => c.json(await service.deletionStatus(c.env, c.req.valid("param").request_id), 200));
+
+// The module's face for other modules (they import nothing else of it: .dependency-cruiser.cjs).
+export { eraseConversationObjects } from "./service";

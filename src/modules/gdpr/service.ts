@@ -10,11 +10,11 @@ import { forbidden, invalid, notFound } from "../../lib/errors";
 import { newId } from "../../lib/ids";
 import { log } from "../../lib/logging";
 import { conversationStub } from "../../realtime";
-import { verifyPassword } from "../auth/passwords";
-import { openSecrets } from "../channels/secrets";
-import { TelegramClient } from "../channels/telegram";
+import { verifyPassword } from "../auth";
+import { openSecrets } from "../channels";
+import { TelegramClient } from "../channels";
 import { config } from "../../config";
-import type { AccessClaims } from "../auth/tokens";
+import type { AccessClaims } from "../auth";
 
 const EXPORT_PAGE = 500;
 const DELETE_SLICE = 5000;

@@ -8,7 +8,7 @@ import type { Env } from "../../env";
 import { vectorStore } from "../../ai/vector-store";
 import { nowIso } from "../../lib/clock";
 import { invalid, notFound } from "../../lib/errors";
-import { bumpRevision, findKnowledgeBase } from "./knowledge-bases";
+import { bumpRevision, findKnowledgeBase } from "./knowledge-base-rows";
 
 export type DocumentRow = typeof documents.$inferSelect;
 export type DocumentStatus = (typeof DOCUMENT_STATUSES)[number];

@@ -6,12 +6,13 @@ import { documents, knowledgeBases, type KnowledgeBaseSettings } from "../../db/
 import type { Env } from "../../env";
 import { aiProvider } from "../../ai/providers";
 import { nowIso } from "../../lib/clock";
-import { invalid, notFound } from "../../lib/errors";
+import { invalid } from "../../lib/errors";
 import { newId } from "../../lib/ids";
 import { removeDocument } from "./documents";
 import { checkEmbeddingModel } from "./embedding-model";
+import { bumpRevision, findKnowledgeBase, type KbRow } from "./knowledge-base-rows";
 
-type KbRow = typeof knowledgeBases.$inferSelect;
+export { bumpRevision, findKnowledgeBase } from "./knowledge-base-rows";
 
 export interface KbInput {
   name: string;
@@ -82,12 +83,6 @@ export async function listKnowledgeBases(env: Env, creatorId: string) {
   return { knowledge_bases: rows.map((r) => present(r, s.get(r.id))), total: rows.length };
 }
 
-export async function findKnowledgeBase(env: Env, creatorId: string, id: string): Promise<KbRow> {
-  const t = tenant(env.DB, creatorId);
-  const row = await t.db.select().from(knowledgeBases).where(t.where(knowledgeBases, eq(knowledgeBases.id, id))).get();
-  if (!row) throw notFound("Knowledge base");
-  return row;
-}
 
 export async function getKnowledgeBase(env: Env, creatorId: string, id: string) {
   const row = await findKnowledgeBase(env, creatorId, id);
@@ -139,15 +134,4 @@ export async function defaultKnowledgeBase(env: Env, creatorId: string): Promise
   if (existing) return existing;
   const created = await createKnowledgeBase(env, creatorId, { name: "Default knowledge base", description: "Documents uploaded without a knowledge base" }, true);
   return findKnowledgeBase(env, creatorId, created.id);
-}
-
-/** Marks knowledge bases as changed: their cached searches stop matching. */
-export async function bumpRevision(env: Env, creatorId: string, ids: string[]) {
-  if (!ids.length) return;
-  const t = tenant(env.DB, creatorId);
-  await t.db
-    .update(knowledgeBases)
-    .set({ revision: sql`${knowledgeBases.revision} + 1` })
-    .where(and(t.where(knowledgeBases), inArray(knowledgeBases.id, ids)))
-    .run();
 }

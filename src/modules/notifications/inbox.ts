@@ -3,7 +3,7 @@
 import { INBOX_MEMBER_HEADER, type InboxEvent } from "../../../durable-objects/inbox";
 import type { Env } from "../../env";
 import { AppError, forbidden, unauthenticated } from "../../lib/errors";
-import { authenticateAccessToken } from "../auth/sessions";
+import { authenticateAccessToken } from "../auth";
 
 const PREVIEW_CHARS = 140;
 

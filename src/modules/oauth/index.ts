@@ -3,7 +3,7 @@ import { config } from "../../config";
 import { DAY } from "../../lib/clock";
 import { unauthenticated } from "../../lib/errors";
 import { createRouter } from "../../lib/router";
-import { setRefreshCookie } from "../auth/cookie-session";
+import { setRefreshCookie } from "../auth";
 import { setFlowCookie, takeFlowCookie } from "./flow-cookie";
 import { finishAuthorization, providerSettings, startAuthorization, type Provider } from "./provider";
 import { callbackRoute, loginRoute, successRedirectRoute, validateTokenRoute } from "./routes";
@@ -57,4 +57,3 @@ export const oauthRouter = createRouter({ rateLimit: "auth" })
     }
     return c.redirect(redirectTo, 302);
   });
-

@@ -10,8 +10,8 @@ import { MINUTE, isoIn, nowIso } from "../../lib/clock";
 import { forbidden, unauthenticated } from "../../lib/errors";
 import { newId, randomToken } from "../../lib/ids";
 import { log } from "../../lib/logging";
-import { me } from "../auth/service";
-import { startSession } from "../auth/sessions";
+import { me } from "../auth";
+import { startSession } from "../auth";
 import { assertRegistrationAllowed } from "./allowlist";
 import type { Provider, VerifiedIdentity } from "./provider";
 

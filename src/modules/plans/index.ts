@@ -9,3 +9,7 @@ export const plansRouter = createRouter({ rateLimit: "default" })
     const body = c.req.valid("json");
     return c.json(await service.setPlan(c.env, c.req.valid("param").creator_id, body.tier, body.overrides), 200);
   });
+
+// The module's face for other modules (they import nothing else of it: .dependency-cruiser.cjs).
+export { chargeOrThrow } from "./service";
+export { assertGauge } from "./service";

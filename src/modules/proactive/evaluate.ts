@@ -6,7 +6,7 @@ import type { RuleAction, TriggerConditions } from "../../db/schema";
 import { HOUR, MINUTE } from "../../lib/clock";
 import { localPartsBetween, zoneOrUtc } from "../../lib/timezone";
 import { cronMatches, parseCron } from "./cron";
-import { storedChannel } from "../users/service";
+import { storedChannel } from "../users";
 
 export interface RuleRow {
   id: string;

@@ -1,6 +1,6 @@
 // Zod schemas of the proactive engine API: rules (trigger, audience, actions), analytics, preview.
 import { z } from "@hono/zod-openapi";
-import { WhatsAppTemplateSchema } from "../channels/whatsapp-template";
+import { WhatsAppTemplateSchema } from "../channels";
 import { parseCron } from "./cron";
 
 const HHMM = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, "must be a local time HH:MM (24 h)");

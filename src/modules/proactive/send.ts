@@ -6,8 +6,8 @@ import type { RuleAction } from "../../db/schema";
 import { answer } from "../../ai/answer";
 import { clock, HOUR } from "../../lib/clock";
 import { localDate, quietHoursEnd, zoneOrUtc } from "../../lib/timezone";
-import { deliverToEndUser } from "../programs/delivery";
-import { renderTemplate } from "../programs/template";
+import { deliverToEndUser } from "../programs";
+import { renderTemplate } from "../programs";
 
 interface SendRow {
   id: number;

@@ -11,7 +11,7 @@ import { newId } from "../../lib/ids";
 import { localDate, zoneOrUtc } from "../../lib/timezone";
 import { candidates, parseActions, windowStart, type RuleRow } from "./evaluate";
 import type { AnalyticsQuery, CreateRuleSchema, UpdateRuleSchema } from "./schemas";
-import { apiChannel } from "../users/service";
+import { apiChannel } from "../users";
 import { blocker, renderAction } from "./send";
 
 type Row = typeof proactiveRules.$inferSelect;

@@ -5,7 +5,7 @@ import { config } from "../../config";
 import type { JobMessage } from "../../jobs/types";
 import { clock, MINUTE } from "../../lib/clock";
 import { log } from "../../lib/logging";
-import { dispatchDueEnrollments } from "../programs/scheduler";
+import { dispatchDueEnrollments } from "../programs";
 import { candidates, parseActions, windowStart, type RuleRow, type ZoneCache } from "./evaluate";
 
 export interface TickResult {

@@ -6,7 +6,7 @@ import type { Env } from "../../env";
 import { clock } from "../../lib/clock";
 import { newId } from "../../lib/ids";
 import { conversationStub } from "../../realtime";
-import type { WhatsAppTemplate } from "../channels/whatsapp-template";
+import type { WhatsAppTemplate } from "../channels";
 
 export interface DeliveryInput {
   creatorId: string;

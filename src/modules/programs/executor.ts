@@ -11,7 +11,7 @@ import { newId } from "../../lib/ids";
 import { log } from "../../lib/logging";
 import { programQuestionChanged } from "../../realtime";
 import { addLocalDays, nextLocalTime, zoneOrUtc } from "../../lib/timezone";
-import { WhatsAppTemplateSchema } from "../channels/whatsapp-template";
+import { WhatsAppTemplateSchema } from "../channels";
 import { memoryValues } from "../memory";
 import { deliverToEndUser } from "./delivery";
 import { nextNodeId, nodeById } from "./flow";

@@ -142,3 +142,11 @@ const withEnrollment = (router: ReturnType<typeof createRouter>) => {
 export const programsRouter = withEnrollment(
   mount(mount(createRouter({ rateLimit: "default" }), programRoutes("/api/v1/programs", false)), programRoutes("/api/v1/creators/programs", true)),
 );
+
+// The module's face for other modules (they import nothing else of it: .dependency-cruiser.cjs).
+export { deliverToEndUser } from "./delivery";
+export { presentEnrollment } from "./enrollments";
+export { onEndUserCreated } from "./inbound";
+export { dispatchDueEnrollments } from "./scheduler";
+export { PaginationSchema } from "./schemas";
+export { renderTemplate } from "./template";

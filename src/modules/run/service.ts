@@ -13,9 +13,9 @@ import { AppError } from "../../lib/errors";
 import { newId } from "../../lib/ids";
 import { log } from "../../lib/logging";
 import { conversationStub } from "../../realtime";
-import { getPersona } from "../assistant/service";
-import { history, openConversation } from "../ai/conversations";
-import { attachmentsMetadata, storeConversationFiles, type FileRecord } from "../files/service";
+import { getPersona } from "../assistant";
+import { history, openConversation } from "../ai";
+import { attachmentsMetadata, storeConversationFiles, type FileRecord } from "../files";
 
 export interface RunUpload {
   field: string;

@@ -8,7 +8,7 @@ import { AppError, conflict, notFound } from "../../lib/errors";
 import { newId } from "../../lib/ids";
 import { log } from "../../lib/logging";
 import { nowIso } from "../../lib/clock";
-import { chargeOrThrow } from "../plans/service";
+import { chargeOrThrow } from "../plans";
 import type { AnalyzeInput, ResearchInput, TaskStatus } from "./schemas";
 import { knowledgeBases } from "../../db/schema";
 

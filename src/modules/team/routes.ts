@@ -2,7 +2,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { errorResponses, jsonBody, jsonContent, UuidParam } from "../../lib/schemas";
 import { requireAuth } from "../../middleware/auth";
-import { Email, MemberSchema } from "../auth/schemas";
+import { Email, MemberSchema } from "../auth";
 
 const tags = ["Team"];
 const security = [{ bearerAuth: [] }];

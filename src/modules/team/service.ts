@@ -10,9 +10,9 @@ import { conflict, forbidden, notFound } from "../../lib/errors";
 import { newId, randomToken } from "../../lib/ids";
 import { mailSender } from "../../lib/mail";
 import { closeMemberSockets } from "../../realtime";
-import { presentMember } from "../auth/presenters";
-import { revokeMemberSessions } from "../auth/sessions";
-import type { AccessClaims } from "../auth/tokens";
+import { presentMember } from "../auth";
+import { revokeMemberSessions } from "../auth";
+import type { AccessClaims } from "../auth";
 
 const INVITATION_TTL = 7 * DAY;
 type TeamRole = "admin" | "agent";

@@ -6,7 +6,7 @@ import type { Env } from "../../env";
 import { nowIso } from "../../lib/clock";
 import { notFound } from "../../lib/errors";
 import { log } from "../../lib/logging";
-import { eraseConversationObjects } from "../gdpr/service";
+import { eraseConversationObjects } from "../gdpr";
 import "../../db/owned-tables";
 
 async function assertOwned(env: Env, creatorId: string, userId: string): Promise<void> {

@@ -1,6 +1,6 @@
 // Zod schemas of the users API (the creator's audience).
 import { z } from "@hono/zod-openapi";
-import { Timezone } from "../auth/schemas";
+import { Timezone } from "../auth";
 
 export const ListUsersQuery = z.object({
   page: z.coerce.number().int().min(1).default(1),

@@ -3,7 +3,7 @@ import type { z } from "@hono/zod-openapi";
 import type { Env } from "../../env";
 import { clock, DAY } from "../../lib/clock";
 import { notFound } from "../../lib/errors";
-import { presentEnrollment } from "../programs/enrollments";
+import { presentEnrollment } from "../programs";
 import { ENGAGEMENT_WINDOW_DAYS, engagementSql } from "./engagement";
 import type { ListUsersQuery, UpdateUserSchema } from "./schemas";
 import { recordActivity } from "../analytics";

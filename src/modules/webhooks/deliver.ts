@@ -7,7 +7,7 @@ import { config } from "../../config";
 import { clock } from "../../lib/clock";
 import { decryptText } from "../../lib/crypto";
 import { log } from "../../lib/logging";
-import { notify } from "../notifications/service";
+import { notify } from "../notifications";
 import { enqueueDelivery } from "./fanout";
 import { checkWebhookUrl, resolveWithDoh } from "./url-guard";
 

@@ -6,3 +6,7 @@ export { widgetSessionsRouter } from "./widget-session-routes";
 export { demoRouter } from "./demo";
 export { widgetAudience } from "./tokens";
 export { widgetCacheControl } from "./script";
+
+// The module's face for other modules (they import nothing else of it: .dependency-cruiser.cjs).
+export { verifyWidgetToken } from "./tokens";
+export { verifyLiveWidgetToken } from "./revocation";

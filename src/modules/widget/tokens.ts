@@ -3,7 +3,7 @@
 // token is ever accepted in place of the other.
 import { config } from "../../config";
 import type { Env } from "../../env";
-import { signPlatformToken, verifyPlatformToken } from "../auth/tokens";
+import { signPlatformToken, verifyPlatformToken } from "../auth";
 
 export interface WidgetClaims {
   /** The end user (visitor) id. */

@@ -7,14 +7,14 @@ import { nowIso } from "../../lib/clock";
 import { forbidden, notFound } from "../../lib/errors";
 import { newId, randomToken } from "../../lib/ids";
 import { conversationStub } from "../../realtime";
-import { onEndUserCreated } from "../programs/inbound";
+import { onEndUserCreated } from "../programs";
 import { verifyLiveWidgetToken } from "./revocation";
 import { widgetSocketPath } from "./socket";
 import { issueWidgetToken } from "./tokens";
 import { configByKey, originAllowed, publicConfig } from "./service";
 import { visitorSecret, visitorSecretValid } from "./visitor-secret";
 import type { CreateSessionInput, UpdateSessionInput } from "./widget-session-schemas";
-import { DEFAULT_ASSISTANT_NAME, getPersona } from "../assistant/service";
+import { DEFAULT_ASSISTANT_NAME, getPersona } from "../assistant";
 
 type SessionRow = typeof widgetSessions.$inferSelect;
 
