@@ -1,7 +1,7 @@
 // One Durable Object per conversation (named by its id): its lifecycle hooks and RPC methods, each
 // delegating to the conversation's Room (src/realtime/room.ts) and its flows — the socket gateway,
 // the turn, the state transitions. This file also wires in what the room needs from the platform
-// above it (socket authorization, programs, the plan's answer limit, ratings), so src/realtime never imports src/modules.
+// above it (socket authorization, programs, the plan's answer limit, ratings, speech to text), so src/realtime never imports src/modules.
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../src/env";
 import { rateFromSocket } from "../src/modules/analytics/ratings";
@@ -9,6 +9,7 @@ import { authorizeSocket } from "../src/modules/conversations/socket-access";
 import { answerWithinPlan } from "../src/modules/plans/audience";
 import { learnFromTurn } from "../src/modules/memory";
 import { readUserMessage } from "../src/modules/programs/inbound";
+import { transcribeAttachments } from "../src/modules/voice";
 import type {
   CompletionReason,
   ConversationRpc,
@@ -32,7 +33,7 @@ import { answer, ingest, recoverOwedReply } from "../src/realtime/turn";
 // fact just stated is already known to the answer.
 const onUserMessage: RoomPorts["onUserMessage"] = async (env, msg) => (await Promise.all([readUserMessage(env, msg), learnFromTurn(env, msg)]))[0];
 
-const ports: RoomPorts = { authorize: authorizeSocket, onUserMessage, answer: answerWithinPlan, rate: rateFromSocket };
+const ports: RoomPorts = { authorize: authorizeSocket, onUserMessage, answer: answerWithinPlan, rate: rateFromSocket, transcribe: transcribeAttachments };
 
 export class Conversation extends DurableObject<Env> implements ConversationRpc {
   private readonly room: Room;

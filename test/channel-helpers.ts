@@ -127,3 +127,12 @@ export async function postWhatsApp(raw: string, signature: string | undefined, p
   if (signature !== undefined) headers["X-Hub-Signature-256"] = signature;
   return api(path, { method: "POST", headers, body: raw });
 }
+
+/** Registers a file the platform stub serves: a Telegram file_id (getFile + download) or a WhatsApp media id. */
+export async function stubMedia(platform: "telegram" | "whatsapp", id: string, bytes: Uint8Array, mimeType: string, fileName?: string) {
+  let binary = "";
+  for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  const base64 = btoa(binary);
+  const res = await fetch(`${env.PLATFORM_STUB_URL}/__stub/media`, { method: "POST", body: JSON.stringify({ platform, id, base64, mime_type: mimeType, file_name: fileName }) });
+  if (!res.ok) throw new Error(`stub media: ${res.status}`);
+}

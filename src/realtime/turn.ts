@@ -14,6 +14,7 @@ import type { ClientFrame } from "./protocol";
 import { sendsThroughChannel, type Room } from "./room";
 import type { SocketIdentity } from "./socket-identity";
 import { agentJoined, initiateHandover, reopenForMessage } from "./transitions";
+import { attachmentsOf, hearAudio } from "./transcription";
 
 type MessageFrame = Extract<ClientFrame, { type: "message" }>;
 
@@ -82,14 +83,29 @@ export async function ingest(room: Room, input: IngestInput): Promise<IngestResu
 async function afterUserMessage(room: Room, stored: StoredMessage, answer: boolean, fromChannel: boolean): Promise<{ consumed: boolean; wantsAi: boolean }> {
   const state = room.state!;
   const reopened = reopenForMessage(room, fromChannel);
+  const announce = () => {
+    if (reopened) room.broadcast({ type: "conversation_status", status: "active", reason: "user_message" });
+    room.broadcast(messageFrame(stored));
+    room.outbox.schedule(reopened);
+  };
+  let announced = false;
+  if (attachmentsOf(stored).length) {
+    // Audio is shown at once, heard, then answered as its transcript (src/realtime/transcription.ts).
+    room.save();
+    announce();
+    announced = true;
+    const heard = await hearAudio(room, stored);
+    if (!room.state) return { consumed: false, wantsAi: false };
+    if (heard) stored = heard.message;
+  }
+  // Nothing to answer: an attachment without words (or audio nobody could hear).
+  if (!stored.text.trim()) answer = false;
   const wantsHuman = answer && state.handover === "ai" && asksForHuman(stored.text);
   let wantsAi = answer && state.handover === "ai" && !wantsHuman;
   // Written with the message (one implicit transaction): an eviction before the reply re-runs it.
   if (wantsAi) state.pendingReplyFor = stored.seq;
   room.save();
-  if (reopened) room.broadcast({ type: "conversation_status", status: "active", reason: "user_message" });
-  room.broadcast(messageFrame(stored));
-  room.outbox.schedule(reopened);
+  if (!announced) announce();
   if (wantsHuman) initiateHandover(room, "phrase");
   // Held while programs look at it, so the alarm doesn't start the reply meanwhile.
   if (wantsAi) room.replies.hold(stored.seq);

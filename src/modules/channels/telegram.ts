@@ -1,7 +1,7 @@
 // Telegram Bot API adapter: the calls we make (getMe, setWebhook, deleteWebhook, sendMessage), the
 // Update schema we accept and its normalization into inbound events.
 import { z } from "@hono/zod-openapi";
-import { isoFromEpoch, ratingScore, type InboundEvent, type KeyedEvent, type SendResult } from "./platform";
+import { isoFromEpoch, ratingScore, type InboundEvent, type InboundMedia, type KeyedEvent, type SendResult } from "./platform";
 
 /** `<bot id>:<35-ish url-safe chars>` as BotFather issues it. */
 export const TELEGRAM_TOKEN = /^\d{5,15}:[A-Za-z0-9_-]{30,60}$/;
@@ -80,8 +80,25 @@ export class TelegramClient {
 
 const User = z.object({ id: z.number(), is_bot: z.boolean().optional(), first_name: z.string().optional(), last_name: z.string().optional(), language_code: z.string().optional() }).passthrough();
 const Chat = z.object({ id: z.number(), type: z.string(), first_name: z.string().optional(), last_name: z.string().optional(), title: z.string().optional() }).passthrough();
+const FileRef = z.object({ file_id: z.string().min(1).max(300), file_size: z.number().optional(), mime_type: z.string().max(200).optional(), file_name: z.string().max(500).optional() }).passthrough();
 const Message = z
-  .object({ message_id: z.number(), from: User.optional(), chat: Chat, date: z.number(), edit_date: z.number().optional(), text: z.string().optional(), caption: z.string().optional() })
+  .object({
+    message_id: z.number(),
+    from: User.optional(),
+    chat: Chat,
+    date: z.number(),
+    edit_date: z.number().optional(),
+    text: z.string().optional(),
+    caption: z.string().optional(),
+    // Media we fetch and store (Bot API: PhotoSize[], Document, Voice, Audio, Video, VideoNote, Animation).
+    photo: z.array(FileRef).optional(),
+    document: FileRef.optional(),
+    voice: FileRef.optional(),
+    audio: FileRef.optional(),
+    video: FileRef.optional(),
+    video_note: FileRef.optional(),
+    animation: FileRef.optional(),
+  })
   .passthrough();
 
 /** Only what we read is checked; Telegram adds fields over time and those pass through. */
@@ -101,6 +118,21 @@ export type TelegramUpdate = z.infer<typeof TelegramUpdate>;
 
 const MEDIA = ["voice", "audio", "photo", "video", "video_note", "sticker", "animation", "document", "location", "venue", "contact", "poll", "dice"] as const;
 
+/** The file of a media message, if it is one we store. Photos come in several sizes: the largest is taken. */
+export function telegramMedia(m: z.infer<typeof Message>): InboundMedia | undefined {
+  const of = (kind: InboundMedia["kind"], f: z.infer<typeof FileRef> | undefined, mimeType?: string): InboundMedia | undefined =>
+    f && { kind, ref: f.file_id, ...((f.mime_type ?? mimeType) && { mimeType: f.mime_type ?? mimeType }), ...(f.file_name && { fileName: f.file_name }), ...(f.file_size && { size: f.file_size }) };
+  if (m.photo?.length) return of("photo", [...m.photo].sort((a, b) => (a.file_size ?? 0) - (b.file_size ?? 0)).at(-1), "image/jpeg");
+  return (
+    of("voice", m.voice, "audio/ogg") ??
+    of("audio", m.audio, "audio/mpeg") ??
+    of("video", m.video, "video/mp4") ??
+    of("video", m.video_note, "video/mp4") ??
+    of("video", m.animation, "video/mp4") ??
+    of("document", m.document, "application/octet-stream")
+  );
+}
+
 function userOf(chat: z.infer<typeof Chat>, from?: z.infer<typeof User>) {
   // The conversation is the chat: in a private chat its id is the user's id.
   const name = [chat.first_name ?? from?.first_name, chat.last_name ?? from?.last_name].filter(Boolean).join(" ") || chat.title;
@@ -118,7 +150,8 @@ export function telegramEvents(update: TelegramUpdate): KeyedEvent[] {
       event = { kind: "message", externalMessageId: String(m.message_id), user, text: m.text, command: isStart ? "start" : undefined, sentAt: isoFromEpoch(m.date) };
     } else {
       const mediaType = MEDIA.find((k) => k in m) ?? "unsupported";
-      event = { kind: "message", externalMessageId: String(m.message_id), user, mediaType, caption: m.caption, sentAt: isoFromEpoch(m.date) };
+      const media = telegramMedia(m);
+      event = { kind: "message", externalMessageId: String(m.message_id), user, mediaType, ...(media && { media }), caption: m.caption, sentAt: isoFromEpoch(m.date) };
     }
   } else if (update.edited_message) {
     const m = update.edited_message;
