@@ -60,6 +60,8 @@ export interface Config {
     dispatchChunk: number;
     sendsPerJob: number;
   };
+  /** Files in conversations (issue 14, src/modules/files). */
+  files: { maxFileBytes: number; maxFilesPerUpload: number; allowedTypes: string[] };
   knowledge: {
     maxFileBytes: number;
     maxBatchFiles: number;
@@ -268,6 +270,23 @@ export function config(env: Env): Config {
       dispatchChunk: int(env.PROACTIVE_DISPATCH_CHUNK, 1000),
       // Sends per queue message (Queues allow 100 messages per sendBatch, 128 KB each).
       sendsPerJob: 50,
+    },
+    files: {
+      // Telegram's Bot API hands bots files of at most 20 MB and WhatsApp media are at most 16 MB
+      // (documents 100 MB): 20 MB takes every chat photo, voice note and short video.
+      maxFileBytes: int(env.CONVERSATION_FILE_MAX_BYTES, 20 * 1024 * 1024),
+      // The spec's upload takes several `files`; ten is a photo series, and bounds one request's memory.
+      maxFilesPerUpload: Math.max(1, Math.min(50, int(env.CONVERSATION_FILES_PER_UPLOAD, 10))),
+      // What people send in a chat: photos, voice notes and audio, short videos, PDFs and office
+      // documents, plain text. Active content (HTML, SVG, scripts) is refused whatever this says.
+      allowedTypes: (
+        env.CONVERSATION_FILE_TYPES ??
+        "image/jpeg,image/png,image/gif,image/webp,image/heic,audio/*,video/mp4,video/webm,video/quicktime,video/ogg,application/pdf,text/plain,text/csv,text/markdown,application/json,application/zip," +
+          "application/vnd.openxmlformats-officedocument.wordprocessingml.document,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet,application/vnd.openxmlformats-officedocument.presentationml.presentation"
+      )
+        .split(",")
+        .map((s) => s.trim().toLowerCase())
+        .filter(Boolean),
     },
     knowledge: {
       // Issue 3: 25 MB per uploaded file.

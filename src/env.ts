@@ -104,6 +104,10 @@ export interface Env {
   PROACTIVE_DAILY_CAP?: string;
   PROACTIVE_CATCH_UP_MINUTES?: string;
   PROACTIVE_DISPATCH_CHUNK?: string;
+  // Files in conversations (src/config.ts "files")
+  CONVERSATION_FILE_MAX_BYTES?: string;
+  CONVERSATION_FILES_PER_UPLOAD?: string;
+  CONVERSATION_FILE_TYPES?: string;
   // Knowledge and AI (src/config.ts "knowledge" and "ai")
   KNOWLEDGE_MAX_FILE_BYTES?: string;
   KNOWLEDGE_MAX_BATCH_FILES?: string;

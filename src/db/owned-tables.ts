@@ -18,6 +18,8 @@ registerOwnedR2Prefix(creatorR2Prefix);
 registerOwnedTable({ table: "end_users", column: "creator_id", endUser: "id = ?" });
 registerOwnedTable({ table: "conversations", column: "creator_id", endUser: "end_user_id = ?" });
 registerOwnedTable({ table: "messages", column: "creator_id", endUser: "conversation_id IN (SELECT id FROM conversations WHERE end_user_id = ?)" });
+// files in conversations (module files): the end user's conversations' files, whoever sent them
+registerOwnedTable({ table: "conversation_files", column: "creator_id", endUser: "conversation_id IN (SELECT id FROM conversations WHERE end_user_id = ?)" });
 // what the assistant remembers about each end user (module memory)
 registerOwnedTable({ table: "end_user_memories", column: "creator_id", endUser: "end_user_id = ?" });
 

@@ -12,3 +12,4 @@ export * from "./memory";
 export * from "./analytics";
 export * from "./webhooks";
 export * from "./notifications";
+export * from "./files";

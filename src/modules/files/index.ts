@@ -1,0 +1,15 @@
+// Files in conversations: uploads, downloads, attachments on messages (issue 14). Channel adapters
+// (Telegram, WhatsApp, email) store their media through this service too.
+export {
+  attachmentsMetadata,
+  checkFile,
+  deleteConversationFile,
+  deleteConversationFiles,
+  getConversationFile,
+  listConversationFiles,
+  resolveAttachments,
+  storeConversationFile,
+  type AttachmentMeta,
+  type FileRecord,
+  type StoreFileInput,
+} from "./service";
