@@ -79,8 +79,15 @@ export interface Config {
   };
   ai: {
     localEmbeddingDimensions: number;
-    openai: { baseUrl: string; apiKey?: string; chatModel: string; embeddingModel: string };
-    workersAi: { chatModel: string; embeddingModel: string };
+    openai: { baseUrl: string; apiKey?: string; chatModel: string; embeddingModel: string } & OpenAiExtra;
+    workersAi: { chatModel: string; embeddingModel: string } & WorkersAiExtra;
+    /** The providers enabled at once (src/ai/providers/registry.ts); the default chat provider is aiProvider. */
+    providers: string[];
+    anthropic: { baseUrl: string; apiKey?: string; chatModel: string; version: string; models: string[] };
+    /** Largest audio accepted for transcription. */
+    audioMaxBytes: number;
+    /** Largest image accepted into a prompt. */
+    imageMaxBytes: number;
   };
   oauth: {
     google: { clientId?: string; clientSecret?: string; discoveryUrl: string };
@@ -167,6 +174,16 @@ export const PLAN_LIMITS: Record<Tier, PlanLimits> = {
 };
 
 const cache = new WeakMap<Env, Config>();
+
+type OpenAiExtra = { transcriptionModel: string; speechModel: string; speechVoice: string; visionModel?: string; audio: boolean };
+type WorkersAiExtra = { transcriptionModel: string; speechModel: string; visionModel: string };
+
+/** AI_PROVIDERS="workers-ai,anthropic" enables several at once; AI_PROVIDER (the default chat provider) is always in. */
+function providerList(env: Env): string[] {
+  const main = env.AI_PROVIDER ?? "local";
+  const listed = (env.AI_PROVIDERS ?? "").split(",").map((s) => s.trim()).filter(Boolean);
+  return [...new Set([main, ...listed])];
+}
 
 export function config(env: Env): Config {
   const hit = cache.get(env);
@@ -337,11 +354,38 @@ export function config(env: Env): Config {
         apiKey: env.OPENAI_API_KEY,
         chatModel: env.OPENAI_CHAT_MODEL ?? "llama3.1:8b",
         embeddingModel: env.OPENAI_EMBEDDING_MODEL ?? "nomic-embed-text",
+        // OpenAI's names; Ollama serves none of them (it has no audio endpoints): unset means "not offered".
+        transcriptionModel: env.OPENAI_TRANSCRIPTION_MODEL ?? "whisper-1",
+        speechModel: env.OPENAI_SPEECH_MODEL ?? "tts-1",
+        speechVoice: env.OPENAI_SPEECH_VOICE ?? "alloy",
+        // /models says nothing about vision: the server's vision model is named (empty = no vision).
+        visionModel: env.OPENAI_VISION_MODEL || undefined,
+        audio: env.OPENAI_AUDIO !== "false",
       },
       workersAi: {
         chatModel: env.WORKERS_AI_CHAT_MODEL ?? "@cf/meta/llama-3.1-8b-instruct",
         embeddingModel: env.WORKERS_AI_EMBEDDING_MODEL ?? "@cf/baai/bge-base-en-v1.5",
+        // Checked against @cloudflare/workers-types' AiModels: base64 audio in, { text, transcription_info } out.
+        transcriptionModel: env.WORKERS_AI_TRANSCRIPTION_MODEL ?? "@cf/openai/whisper-large-v3-turbo",
+        // { prompt, lang } in, { audio: base64 mp3 } out.
+        speechModel: env.WORKERS_AI_SPEECH_MODEL ?? "@cf/myshell-ai/melotts",
+        // Chat messages with image_url content parts (data: URLs).
+        visionModel: env.WORKERS_AI_VISION_MODEL ?? "@cf/meta/llama-3.2-11b-vision-instruct",
       },
+      providers: providerList(env),
+      anthropic: {
+        baseUrl: (env.ANTHROPIC_BASE_URL ?? "https://api.anthropic.com").replace(/\/+$/, ""),
+        apiKey: env.ANTHROPIC_API_KEY,
+        chatModel: env.ANTHROPIC_CHAT_MODEL ?? "claude-sonnet-4-5",
+        // The Messages API's only stable version header.
+        version: env.ANTHROPIC_VERSION ?? "2023-06-01",
+        // Used only when GET /v1/models can't be read (an older gateway): the chat model alone otherwise.
+        models: (env.ANTHROPIC_MODELS ?? "").split(",").map((s) => s.trim()).filter(Boolean),
+      },
+      // OpenAI's /audio/transcriptions limit; a 10-minute voice note in Opus is ~5 MB.
+      audioMaxBytes: Math.max(1024, int(env.AI_AUDIO_MAX_BYTES, 25 * 1024 * 1024)),
+      // Claude and OpenAI accept up to ~20 MB images; 5 MB keeps a base64 prompt within a Worker's memory.
+      imageMaxBytes: Math.max(1024, int(env.AI_IMAGE_MAX_BYTES, 5 * 1024 * 1024)),
     },
     oauth: {
       google: {

@@ -126,6 +126,22 @@ export interface Env {
   OPENAI_EMBEDDING_MODEL?: string;
   WORKERS_AI_CHAT_MODEL?: string;
   WORKERS_AI_EMBEDDING_MODEL?: string;
+  // Several providers, audio and vision (src/ai/providers/registry.ts, src/ai/audio.ts)
+  AI_PROVIDERS?: string;
+  AI_AUDIO_MAX_BYTES?: string;
+  AI_IMAGE_MAX_BYTES?: string;
+  OPENAI_TRANSCRIPTION_MODEL?: string;
+  OPENAI_SPEECH_MODEL?: string;
+  OPENAI_SPEECH_VOICE?: string;
+  OPENAI_VISION_MODEL?: string;
+  OPENAI_AUDIO?: string;
+  WORKERS_AI_TRANSCRIPTION_MODEL?: string;
+  WORKERS_AI_SPEECH_MODEL?: string;
+  WORKERS_AI_VISION_MODEL?: string;
+  ANTHROPIC_BASE_URL?: string;
+  ANTHROPIC_CHAT_MODEL?: string;
+  ANTHROPIC_VERSION?: string;
+  ANTHROPIC_MODELS?: string;
   OUTBOX_DELAY_MS?: string;
   CONVERSATION_IDLE_COMPLETE_HOURS?: string;
   CONVERSATION_IDLE_COMPLETE_PER_TICK?: string;
@@ -148,6 +164,8 @@ export interface Env {
   ENCRYPTION_KEY?: string;
   /** Bearer key of the OpenAI-compatible server (AI_PROVIDER=openai); optional for Ollama. */
   OPENAI_API_KEY?: string;
+  /** x-api-key of Anthropic's Messages API (AI_PROVIDERS includes anthropic). */
+  ANTHROPIC_API_KEY?: string;
 }
 
 export type AppBindings = { Bindings: Env; Variables: AppVariables };

@@ -7,7 +7,7 @@ export function recordRequest(method: string, route: string, status: number, sec
   observe("edgecoach_http_request_duration_seconds", { method, route }, seconds);
 }
 
-export function recordAiCall(provider: string, operation: "embed" | "generate", ok: boolean, seconds: number): void {
+export function recordAiCall(provider: string, operation: "embed" | "generate" | "transcribe" | "speak" | "chat", ok: boolean, seconds: number): void {
   inc("edgecoach_ai_calls_total", { provider, operation, result: ok ? "ok" : "error" });
   observe("edgecoach_ai_call_duration_seconds", { provider, operation }, seconds);
 }
