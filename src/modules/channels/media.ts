@@ -104,6 +104,7 @@ export async function fetchTelegramMedia(client: TelegramClient, baseUrl: string
     const code = answer.error_code || status;
     // "file is too big": Telegram refuses bots files over 20 MB.
     if (/too big/i.test(answer.description ?? "")) return { ok: false, transient: false, reason: "Telegram refuses bots files over 20 MB" };
+    if (code === 0) return { ok: false, transient: true, reason: answer.description ?? "Telegram API unreachable" };
     return httpFailure("Telegram getFile", code, answer.description);
   }
   if (answer.result.file_size && answer.result.file_size > max) return tooLarge(answer.result.file_size, max);
