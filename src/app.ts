@@ -38,6 +38,7 @@ import { memoryStoreRouter } from "./modules/memory";
 import { analyticsRouter } from "./modules/analytics";
 import { webhooksRouter } from "./modules/webhooks";
 import { notificationsRouter } from "./modules/notifications";
+import { filesRouter } from "./modules/files";
 import "./db/owned-tables";
 
 export function buildApp() {
@@ -93,6 +94,7 @@ export function buildApp() {
   app.route("/", analyticsRouter);
   app.route("/", webhooksRouter);
   app.route("/", notificationsRouter);
+  app.route("/", filesRouter);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", { type: "http", scheme: "bearer", bearerFormat: "JWT" });
   app.doc31("/openapi.json", {

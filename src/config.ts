@@ -61,7 +61,7 @@ export interface Config {
     sendsPerJob: number;
   };
   /** Files in conversations (issue 14, src/modules/files). */
-  files: { maxFileBytes: number; maxFilesPerUpload: number; allowedTypes: string[] };
+  files: { maxFileBytes: number; maxUploadBytes: number; maxFilesPerUpload: number; allowedTypes: string[] };
   knowledge: {
     maxFileBytes: number;
     maxBatchFiles: number;
@@ -294,6 +294,8 @@ export function config(env: Env): Config {
       maxFileBytes: int(env.CONVERSATION_FILE_MAX_BYTES, 20 * 1024 * 1024),
       // The spec's upload takes several `files`; ten is a photo series, and bounds one request's memory.
       maxFilesPerUpload: Math.max(1, Math.min(50, int(env.CONVERSATION_FILES_PER_UPLOAD, 10))),
+      // One request's whole multipart body: it is in memory while parsed and stored (a Worker has 128 MB).
+      maxUploadBytes: int(env.CONVERSATION_UPLOAD_MAX_BYTES, 40 * 1024 * 1024),
       // What people send in a chat: photos, voice notes and audio, short videos, PDFs and office
       // documents, plain text. Active content (HTML, SVG, scripts) is refused whatever this says.
       allowedTypes: (

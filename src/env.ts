@@ -107,6 +107,7 @@ export interface Env {
   // Files in conversations (src/config.ts "files")
   CONVERSATION_FILE_MAX_BYTES?: string;
   CONVERSATION_FILES_PER_UPLOAD?: string;
+  CONVERSATION_UPLOAD_MAX_BYTES?: string;
   CONVERSATION_FILE_TYPES?: string;
   // Knowledge and AI (src/config.ts "knowledge" and "ai")
   KNOWLEDGE_MAX_FILE_BYTES?: string;

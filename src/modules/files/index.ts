@@ -1,5 +1,6 @@
 // Files in conversations: uploads, downloads, attachments on messages (issue 14). Channel adapters
 // (Telegram, WhatsApp, email) store their media through this service too.
+export { filesRouter } from "./routes";
 export {
   attachmentsMetadata,
   checkFile,
@@ -9,6 +10,7 @@ export {
   listConversationFiles,
   resolveAttachments,
   storeConversationFile,
+  storeConversationFiles,
   type AttachmentMeta,
   type FileRecord,
   type StoreFileInput,

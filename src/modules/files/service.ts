@@ -9,6 +9,8 @@ import type { Env } from "../../env";
 import { config } from "../../config";
 import { AppError, notFound } from "../../lib/errors";
 import { newId } from "../../lib/ids";
+import { assertGauge } from "../plans/service";
+import { creators } from "../../db/schema";
 import { detectContentType, safeFileName } from "./file-types";
 
 type FileRow = typeof conversationFiles.$inferSelect;
@@ -135,6 +137,41 @@ export async function storeConversationFile(env: Env, input: StoreFileInput): Pr
     await env.FILES.delete(key).catch(() => undefined);
     throw err;
   }
+}
+
+/**
+ * Several files of one request: every one is checked before any is stored, so a bad file (413, 415)
+ * leaves nothing behind. `visitor`: the widget's uploads count against the creator's storage gauge
+ * here (members' uploads are checked by the plan middleware before the body is read).
+ */
+export async function storeConversationFiles(env: Env, inputs: StoreFileInput[], opts: { visitor?: boolean } = {}): Promise<FileRecord[]> {
+  inputs.forEach((input, i) => {
+    try {
+      checkFile(env, input);
+    } catch (err) {
+      if (err instanceof AppError && inputs.length > 1) {
+        throw new AppError(err.code, `${input.name || `file ${i + 1}`}: ${err.message}`, [{ field: `files[${i}]`, message: err.message }]);
+      }
+      throw err;
+    }
+  });
+  const first = inputs[0];
+  if (!first) return [];
+  await conversationOf(env, first.creatorId, first.conversationId);
+  if (opts.visitor) {
+    const creator = await getDbCreator(env, first.creatorId);
+    await assertGauge(env, first.creatorId, creator.subscriptionTier, "storage_bytes", inputs.reduce((n, f) => n + f.bytes.byteLength, 0));
+  }
+  const stored: FileRecord[] = [];
+  for (const input of inputs) stored.push(await storeConversationFile(env, input));
+  return stored;
+}
+
+async function getDbCreator(env: Env, creatorId: string) {
+  const t = tenant(env.DB, creatorId);
+  const row = await t.db.select({ subscriptionTier: creators.subscriptionTier }).from(creators).where(eq(creators.id, creatorId)).get();
+  if (!row) throw notFound("Conversation");
+  return row;
 }
 
 async function fileRow(env: Env, creatorId: string, conversationId: string, fileId: string): Promise<FileRow> {

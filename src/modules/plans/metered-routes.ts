@@ -8,7 +8,7 @@ export interface MeteredRoute {
   gauge?: GaugeLimit;
 }
 
-const UPLOAD = /^\/api\/v1\/(knowledge-bases\/[^/]+\/documents(\/batch)?|creators\/knowledge\/upload)$/;
+const UPLOAD = /^\/api\/v1\/(knowledge-bases\/[^/]+\/documents(\/batch)?|creators\/knowledge\/upload|conversations\/[^/]+\/files|chat\/[^/]+\/upload)$/;
 /** The creator's own AI API: search, embeddings, answers (the audience's answers count in the conversation object). */
 const AI_API = /^\/api\/(v1\/ai|memory)\//;
 

@@ -2,7 +2,7 @@
 // object), gauges read from D1, the dashboard, and the operator's plan changes.
 import { and, eq, gt, inArray, isNull, sql } from "drizzle-orm";
 import { getDb, tenant } from "../../db/client";
-import { conversations, creators, documents, knowledgeBases, members, sessions } from "../../db/schema";
+import { conversationFiles, conversations, creators, documents, knowledgeBases, members, sessions } from "../../db/schema";
 import type { Env } from "../../env";
 import { config, COUNTED_LIMITS, GAUGE_LIMITS, type CountedLimit, type GaugeLimit, type Tier } from "../../config";
 import { AppError, notFound } from "../../lib/errors";
@@ -57,12 +57,14 @@ export async function chargeOrThrow(env: Env, creatorId: string, tier: string, c
 
 async function gaugeValues(env: Env, creatorId: string): Promise<Record<GaugeLimit, number>> {
   const t = tenant(env.DB, creatorId);
-  const [storage, kbs, team] = await t.db.batch([
+  const [storage, kbs, team, files] = await t.db.batch([
     t.db.select({ n: sql<number>`coalesce(sum(${documents.fileSizeBytes}), 0)` }).from(documents).where(t.where(documents)),
     t.db.select({ n: sql<number>`count(*)` }).from(knowledgeBases).where(t.where(knowledgeBases)),
     t.db.select({ n: sql<number>`count(*)` }).from(members).where(t.where(members, inArray(members.status, ["active", "invited"]))),
+    // Files in conversations count as storage too (module files).
+    t.db.select({ n: sql<number>`coalesce(sum(${conversationFiles.sizeBytes}), 0)` }).from(conversationFiles).where(t.where(conversationFiles)),
   ]);
-  return { storage_bytes: storage[0]?.n ?? 0, knowledge_bases: kbs[0]?.n ?? 0, team_members: team[0]?.n ?? 0 };
+  return { storage_bytes: (storage[0]?.n ?? 0) + (files[0]?.n ?? 0), knowledge_bases: kbs[0]?.n ?? 0, team_members: team[0]?.n ?? 0 };
 }
 
 /**
