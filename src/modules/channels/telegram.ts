@@ -27,13 +27,13 @@ export class TelegramClient {
   ) {}
 
   /** Network failures become `{ ok: false, error_code: 0 }` so callers classify them as transient. */
-  async call<T>(method: string, body?: Record<string, unknown>): Promise<{ status: number; answer: BotApiAnswer<T> }> {
+  /** JSON, or multipart (a FormData: media sends upload their file). */
+  async call<T>(method: string, body?: Record<string, unknown> | FormData): Promise<{ status: number; answer: BotApiAnswer<T> }> {
     let res: Response;
     try {
       res = await fetch(`${this.baseUrl}/bot${this.token}/${method}`, {
         method: "POST",
-        headers: { "Content-Type": "application/json" },
-        body: JSON.stringify(body ?? {}),
+        ...(body instanceof FormData ? { body } : { headers: { "Content-Type": "application/json" }, body: JSON.stringify(body ?? {}) }),
       });
     } catch (err) {
       // The token is part of the URL: never let it into a description that is stored or shown.
@@ -67,15 +67,20 @@ export class TelegramClient {
 
   async sendMessage(chatId: string, text: string): Promise<SendResult> {
     const { status, answer } = await this.call<{ message_id: number }>("sendMessage", { chat_id: chatId, text });
-    if (answer.ok && answer.result) return { kind: "ok", externalMessageId: String(answer.result.message_id) };
-    const code = answer.error_code || status;
-    const detail = answer.description ?? `HTTP ${status}`;
-    if (code === 429) return { kind: "rate_limited", retryAfterSeconds: answer.parameters?.retry_after, detail };
-    if (code === 0 || code >= 500) return { kind: "transient", detail };
-    // 403: the bot was blocked, kicked, or the user is deactivated — nobody is listening any more.
-    if (code === 403) return { kind: "permanent", reason: "blocked", detail, blocked: true };
-    return { kind: "permanent", reason: code === 400 ? "rejected" : `http_${code}`, detail };
+    return classifyTelegram(status, answer);
   }
+}
+
+/** A send's Bot API answer, classified for the retry rules (text and media sends alike). */
+export function classifyTelegram(status: number, answer: BotApiAnswer<{ message_id: number }>): SendResult {
+  if (answer.ok && answer.result) return { kind: "ok", externalMessageId: String(answer.result.message_id) };
+  const code = answer.error_code || status;
+  const detail = answer.description ?? `HTTP ${status}`;
+  if (code === 429) return { kind: "rate_limited", retryAfterSeconds: answer.parameters?.retry_after, detail };
+  if (code === 0 || code >= 500) return { kind: "transient", detail };
+  // 403: the bot was blocked, kicked, or the user is deactivated — nobody is listening any more.
+  if (code === 403) return { kind: "permanent", reason: "blocked", detail, blocked: true };
+  return { kind: "permanent", reason: code === 400 ? "rejected" : `http_${code}`, detail };
 }
 
 const User = z.object({ id: z.number(), is_bot: z.boolean().optional(), first_name: z.string().optional(), last_name: z.string().optional(), language_code: z.string().optional() }).passthrough();

@@ -51,7 +51,7 @@ export function sendWhatsAppTemplate(baseUrl: string, phoneNumberId: string, acc
   return postMessage(baseUrl, phoneNumberId, accessToken, { to, type: "template", template });
 }
 
-async function postMessage(baseUrl: string, phoneNumberId: string, accessToken: string, message: Record<string, unknown>): Promise<SendResult> {
+export async function postMessage(baseUrl: string, phoneNumberId: string, accessToken: string, message: Record<string, unknown>): Promise<SendResult> {
   let res: Response;
   try {
     res = await fetch(`${baseUrl}/${encodeURIComponent(phoneNumberId)}/messages`, {
