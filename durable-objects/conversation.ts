@@ -8,6 +8,7 @@ import { rateFromSocket } from "../src/modules/analytics/ratings";
 import { authorizeSocket } from "../src/modules/conversations/socket-access";
 import { answerWithinPlan } from "../src/modules/plans/audience";
 import { learnFromTurn } from "../src/modules/memory";
+import { resolveAttachments } from "../src/modules/files";
 import { readUserMessage } from "../src/modules/programs/inbound";
 import { transcribeAttachments } from "../src/modules/voice";
 import type {
@@ -33,7 +34,11 @@ import { answer, ingest, recoverOwedReply } from "../src/realtime/turn";
 // fact just stated is already known to the answer.
 const onUserMessage: RoomPorts["onUserMessage"] = async (env, msg) => (await Promise.all([readUserMessage(env, msg), learnFromTurn(env, msg)]))[0];
 
-const ports: RoomPorts = { authorize: authorizeSocket, onUserMessage, answer: answerWithinPlan, rate: rateFromSocket, transcribe: transcribeAttachments };
+// A message's attachment ids must be files of its own conversation (module files).
+const attachments: RoomPorts["attachments"] = async (env, c, ids) =>
+  (await resolveAttachments(env, c.creatorId, c.conversationId, ids)).map((a) => ({ ...a }));
+
+const ports: RoomPorts = { authorize: authorizeSocket, onUserMessage, answer: answerWithinPlan, rate: rateFromSocket, attachments, transcribe: transcribeAttachments };
 
 export class Conversation extends DurableObject<Env> implements ConversationRpc {
   private readonly room: Room;

@@ -5,7 +5,7 @@ import type { Env } from "../env";
 import { newId } from "../lib/ids";
 import { log } from "../lib/logging";
 import type { ConversationState, MessageLog, StoredMessage } from "./log";
-import type { NoticeCode, ServerFrame } from "./protocol";
+import type { Attachment, NoticeCode, ServerFrame } from "./protocol";
 import type { RoomPorts } from "./index";
 
 /** Earlier turns handed to the AI with each question, on every channel (the AI REST API included). */
@@ -68,6 +68,16 @@ export async function streamReply(
 }
 
 /** A stored message as the `message` frame of the protocol (AI answers always carry `sources`). */
+/** Message metadata's `attachments` (snake_case, as the D1 mirror keeps them) as the frames carry them. */
+function frameAttachments(list: unknown[]): Attachment[] {
+  return list.flatMap((a) => {
+    const f = a as { id?: unknown; name?: unknown; content_type?: unknown; size?: unknown; url?: unknown };
+    return typeof f.id === "string" && typeof f.url === "string"
+      ? [{ id: f.id, name: String(f.name ?? "file"), contentType: String(f.content_type ?? "application/octet-stream"), size: Number(f.size ?? 0), url: f.url }]
+      : [];
+  });
+}
+
 export function messageFrame(m: StoredMessage): ServerFrame {
   return {
     type: "message",
@@ -79,6 +89,7 @@ export function messageFrame(m: StoredMessage): ServerFrame {
     ...(m.clientId && { clientId: m.clientId }),
     ...(m.senderName && { senderName: m.senderName }),
     ...(m.sender === "ai" && { sources: m.sources ?? [] }),
+    ...(Array.isArray(m.metadata?.attachments) && { attachments: frameAttachments(m.metadata.attachments) }),
     ...(m.sender === "system" && typeof m.metadata?.notice === "string" && {
       notice: { code: m.metadata.notice as NoticeCode, ...(typeof m.metadata.notice_name === "string" && { name: m.metadata.notice_name }) },
     }),

@@ -10,7 +10,7 @@ import type { CompletionReason, Sender, ServerFrame, Source, TranscriptionStatus
 import type { ConversationState } from "./log";
 import type { SocketIdentity, SocketKind, UserIdentity } from "./socket-identity";
 
-export { ERASED_CLOSE_CODE, REVOKED_CLOSE_CODE, type ChatMessage, type CompletionReason, type Sender, type ServerFrame, type Source, type TranscriptionStatus } from "./protocol";
+export { ERASED_CLOSE_CODE, MAX_ATTACHMENTS, REVOKED_CLOSE_CODE, type Attachment, type ChatMessage, type CompletionReason, type Sender, type ServerFrame, type Source, type TranscriptionStatus } from "./protocol";
 export type { ConversationState, StoredMessage } from "./log";
 export type { SocketIdentity, SocketKind, UserIdentity } from "./socket-identity";
 export { confidenceThreshold } from "./handover";
@@ -198,6 +198,11 @@ export interface RoomPorts {
   ): Promise<{ consumed: boolean; pendingQuestion?: boolean }>;
   /** The answer contract within the creator's plan (modules/plans): over the limit, the fallback message. */
   answer(env: Env, input: AnswerInput, channel: string): AsyncGenerator<AnswerEvent>;
+  /**
+   * A `message` frame's attachment ids (modules/files): each must be a file of this conversation, or
+   * it throws a VALIDATION_ERROR AppError. Returns what the message keeps in its metadata.
+   */
+  attachments(env: Env, conversation: { creatorId: string; conversationId: string }, fileIds: string[]): Promise<Record<string, unknown>[]>;
   /** A visitor's `rating` frame (modules/analytics): stored once, answered with a frame. */
   rate(
     env: Env,

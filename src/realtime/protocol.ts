@@ -12,10 +12,22 @@ export const ERASED_CLOSE_CODE = 4404;
 /** A chat message's text: generous for a question, far below the frame limit even in UTF-8. */
 export const MAX_TEXT_CHARS = 8000;
 
+/** Files one message may carry (uploaded first: POST /api/v1/conversations/{id}/files). */
+export const MAX_ATTACHMENTS = 10;
+
 const ClientId = z.string().check(z.minLength(1), z.maxLength(100), z.regex(/^[A-Za-z0-9._:-]+$/));
+const FileId = z.string().check(z.regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i));
 
 export const ClientFrame = z.discriminatedUnion("type", [
-  z.object({ type: z.literal("message"), id: ClientId, text: z.string().check(z.trim(), z.minLength(1), z.maxLength(MAX_TEXT_CHARS)) }),
+  // A message with attachments may have no text (a photo without a caption).
+  z
+    .object({
+      type: z.literal("message"),
+      id: ClientId,
+      text: z._default(z.string().check(z.trim(), z.maxLength(MAX_TEXT_CHARS)), ""),
+      attachments: z.optional(z.array(FileId).check(z.maxLength(MAX_ATTACHMENTS))),
+    })
+    .check(z.refine((f) => f.text.length > 0 || (f.attachments?.length ?? 0) > 0, { message: "Too small: a message needs text or attachments", path: ["text"] })),
   z.object({ type: z.literal("typing"), isTyping: z.boolean() }),
   z.object({ type: z.literal("handover_request"), reason: z.optional(z.string().check(z.maxLength(500))) }),
   /** Agents only: hand the conversation back to the AI. */
@@ -40,6 +52,15 @@ export interface Source {
 /** The platform's own notices (system messages): the widget shows them in its language by code. */
 export type NoticeCode = "handover_initiated" | "agent_joined" | "released" | "resolved";
 
+/** A file a message carries, as every socket and the REST lists show it (url: GET it with the same credential). */
+export interface Attachment {
+  id: string;
+  name: string;
+  contentType: string;
+  size: number;
+  url: string;
+}
+
 export interface ChatMessage {
   id: string;
   seq: number;
@@ -51,6 +72,8 @@ export interface ChatMessage {
   sources?: Source[];
   /** System messages the platform wrote: which notice (the text is its English form). */
   notice?: { code: NoticeCode; name?: string };
+  /** Files attached to the message (module files), in the order they were attached. */
+  attachments?: Attachment[];
   createdAt: string;
 }
 

@@ -14,7 +14,7 @@ export const TRANSCRIPTION_UNAVAILABLE_NOTICE =
 export const TRANSCRIPTION_FAILED_NOTICE = "Sorry, I couldn't make out your voice message. It's kept with the conversation — could you type your question?";
 
 /** The message's attachments as the files service put them in its metadata. */
-export function attachmentsOf(m: StoredMessage): unknown[] {
+export function attachedFiles(m: StoredMessage): unknown[] {
   const a = m.metadata?.attachments;
   return Array.isArray(a) ? a : [];
 }
@@ -25,7 +25,7 @@ export function attachmentsOf(m: StoredMessage): unknown[] {
  */
 export async function hearAudio(room: Room, stored: StoredMessage): Promise<{ message: StoredMessage; transcribed: boolean } | null> {
   const state = room.state!;
-  const attachments = attachmentsOf(stored);
+  const attachments = attachedFiles(stored);
   if (!attachments.length) return null;
   let outcome: TranscriptionOutcome | null;
   try {

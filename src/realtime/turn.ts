@@ -3,6 +3,7 @@
 // phrase, programs (an answered question or an opt-out gets no AI reply), or the AI's reply, which is
 // streamed to every socket and stored. An agent's message is the other kind of turn: stored, sent
 // out through the channel, and it takes the conversation over.
+import { AppError } from "../lib/errors";
 import { newId } from "../lib/ids";
 import { log } from "../lib/logging";
 import { messageFrame, streamReply } from "./ai-reply";
@@ -14,7 +15,7 @@ import type { ClientFrame } from "./protocol";
 import { sendsThroughChannel, type Room } from "./room";
 import type { SocketIdentity } from "./socket-identity";
 import { agentJoined, initiateHandover, reopenForMessage } from "./transitions";
-import { attachmentsOf, hearAudio } from "./transcription";
+import { attachedFiles, hearAudio } from "./transcription";
 
 type MessageFrame = Extract<ClientFrame, { type: "message" }>;
 
@@ -26,9 +27,27 @@ export async function onSocketMessage(room: Room, ws: WebSocket, who: SocketIden
   if (room.state!.status === "archived") {
     return room.send(ws, { type: "error", code: "CONFLICT", message: "This conversation is archived", id: frame.id });
   }
+  let metadata: Record<string, unknown> | undefined;
+  if (frame.attachments?.length) {
+    const found = await attachmentsOf(room, ws, frame);
+    if (!found) return;
+    // The lookup let other events in: the same id may have been stored meanwhile.
+    const raced = room.log.byClientId(frame.id);
+    if (raced) return room.send(ws, { type: "ack", id: frame.id, seq: raced.seq });
+    if (!room.state) return;
+    metadata = { attachments: found };
+  }
   if (who.role === "agent") {
     // The agent's word goes out through the channel too (Telegram, WhatsApp).
-    const stored = room.appendOutgoing({ id: newId(), sender: "agent", text: frame.text, clientId: frame.id, senderId: who.memberId, senderName: who.name });
+    const stored = room.appendOutgoing({
+      id: newId(),
+      sender: "agent",
+      text: frame.text,
+      clientId: frame.id,
+      senderId: who.memberId,
+      senderName: who.name,
+      ...(metadata && { metadata }),
+    });
     room.send(ws, { type: "ack", id: frame.id, seq: stored.seq });
     room.broadcast(messageFrame(stored));
     room.outbox.schedule();
@@ -44,10 +63,29 @@ export async function onSocketMessage(room: Room, ws: WebSocket, who: SocketIden
   const raced = room.log.byClientId(frame.id);
   if (raced) return room.send(ws, { type: "ack", id: frame.id, seq: raced.seq });
   if (!room.state) return;
-  const stored = room.log.append({ id: newId(), sender: "user", text: frame.text, clientId: frame.id });
+  const stored = room.log.append({ id: newId(), sender: "user", text: frame.text, clientId: frame.id, ...(metadata && { metadata }) });
   // Acked only after the write is durable: the output gate holds this send until SQLite has committed.
   room.send(ws, { type: "ack", id: frame.id, seq: stored.seq });
+  // Files without a word are answered only if the voice pipeline gives them one (afterUserMessage).
   await afterUserMessage(room, stored, true, false);
+}
+
+/** The frame's attachments as the message keeps them, or null after an error frame (not files of this conversation). */
+async function attachmentsOf(room: Room, ws: WebSocket, frame: MessageFrame): Promise<Record<string, unknown>[] | null> {
+  const state = room.state!;
+  try {
+    return await room.ports.attachments(room.env, { creatorId: state.creatorId, conversationId: state.conversationId }, frame.attachments ?? []);
+  } catch (err) {
+    const known = err instanceof AppError && err.code === "VALIDATION_ERROR";
+    if (!known) log("error", "attachments could not be checked", { conversation_id: state.conversationId, error: String(err) });
+    room.send(ws, {
+      type: "error",
+      code: known ? "VALIDATION_ERROR" : "INTERNAL_SERVER_ERROR",
+      message: known ? (err as AppError).details[0]?.message ?? err.message : "Attachments could not be checked, retry",
+      id: frame.id,
+    });
+    return null;
+  }
 }
 
 /**
@@ -89,7 +127,7 @@ async function afterUserMessage(room: Room, stored: StoredMessage, answer: boole
     room.outbox.schedule(reopened);
   };
   let announced = false;
-  if (attachmentsOf(stored).length) {
+  if (attachedFiles(stored).length) {
     // Audio is shown at once, heard, then answered as its transcript (src/realtime/transcription.ts).
     room.save();
     announce();

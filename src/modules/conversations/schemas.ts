@@ -49,6 +49,9 @@ export const MessageSchema = z
     text: z.string(),
     sources: z.array(z.unknown()).nullable(),
     client_message_id: z.string().nullable(),
+    attachments: z
+      .array(z.object({ id: z.string(), name: z.string(), content_type: z.string(), size: z.number().int(), download_url: z.string() }))
+      .openapi({ description: "Files the message carries (GET download_url with the same credential)" }),
     created_at: z.string(),
   })
   .openapi("ConversationMessage");

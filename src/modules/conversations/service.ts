@@ -40,8 +40,17 @@ export function presentMessage(m: MessageRow) {
     text: m.text,
     sources: m.sources ?? null,
     client_message_id: m.clientMessageId,
+    attachments: messageAttachments(m.metadata),
     created_at: m.createdAt,
   };
+}
+
+/** Files a message carries (message metadata, written by the conversation's object; module files). */
+export function messageAttachments(metadata: Record<string, unknown> | null) {
+  const list = Array.isArray(metadata?.attachments) ? (metadata.attachments as Record<string, unknown>[]) : [];
+  return list
+    .filter((a) => typeof a?.id === "string" && typeof a.url === "string")
+    .map((a) => ({ id: a.id as string, name: String(a.name ?? "file"), content_type: String(a.content_type ?? "application/octet-stream"), size: Number(a.size ?? 0), download_url: a.url as string }));
 }
 
 export async function listConversations(
