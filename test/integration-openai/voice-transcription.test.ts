@@ -5,9 +5,10 @@
 // assistant answers the transcript.
 import { env } from "cloudflare:test";
 import { describe, expect, inject, it, vi } from "vitest";
-import { createCreator } from "../helpers";
+import { api, createCreator } from "../helpers";
+import { uploadOne } from "../files-helpers";
 import { connectTelegram, connectWhatsApp, eventually, mediaBytes, postTelegram, postWhatsApp, sign, stubCalls, stubMedia, telegramUpdate, whatsappNotification } from "../channel-helpers";
-import { connect } from "../realtime";
+import { chatSetup, connect } from "../realtime";
 import image from "../fixtures/whatsapp/image-message.json";
 
 vi.setConfig({ testTimeout: 30_000 });
@@ -138,5 +139,27 @@ describe("voice notes with speech to text (OpenAI-compatible stand-in)", () => {
     expect(rows[0]!.text).toBe("Coach, listen:\nis my squat depth fine");
     expect(meta(rows[0]!).caption).toBe("Coach, listen:");
     expect(rows[1]!.sender).toBe("ai");
+  });
+});
+
+describe("widget voice notes with speech to text", () => {
+  it("a recorded note uploaded by the visitor: the transcription frame, the transcript as the message's text, and the AI's answer", async () => {
+    const { creator, session, tab } = await chatSetup();
+    const note = await uploadOne(session.conversation_id, session.token, "voice-note.ogg", mediaBytes("ogg", "SPEECH:What should I eat after training?"), "audio/ogg");
+    tab.send({ type: "message", id: "voice-1", text: "", attachments: [note.id] });
+    const ack = await tab.next((f) => f.type === "ack" && f.id === "voice-1");
+    const shown = await tab.next((f) => f.type === "message" && f.clientId === "voice-1");
+    expect(shown).toMatchObject({ text: "", attachments: [expect.objectContaining({ id: note.id, contentType: "audio/ogg" })] });
+    const heard = await tab.next("transcription", { timeoutMs: 15_000 });
+    expect(heard).toMatchObject({ messageId: shown.id, seq: ack.seq, fileId: note.id, status: "transcribed", text: "What should I eat after training?" });
+    const reply = await tab.aiReply();
+    expect(reply.seq).toBeGreaterThan(ack.seq);
+    const rows = await eventually(async () => {
+      const res = await api(`/api/v1/conversations/${session.conversation_id}/messages`, { token: creator.access_token });
+      const body = (await res.json()) as { messages: { seq: number; sender: string; text: string }[] };
+      return body.messages.find((m) => m.seq === ack.seq && m.text) ? body.messages : undefined;
+    }, "the transcript in D1");
+    expect(rows.find((m) => m.seq === ack.seq)!.text).toBe("What should I eat after training?");
+    tab.close();
   });
 });
