@@ -27,6 +27,7 @@ import { programsRouter } from "./modules/programs";
 import { proactiveRouter } from "./modules/proactive";
 import { knowledgeRouter, legacyKnowledgeRouter } from "./modules/knowledge";
 import { aiRouter, memoryRouter } from "./modules/ai";
+import { aiSuiteRouter } from "./modules/aisuite";
 import { apiKeysRouter } from "./modules/api-keys";
 import { plansRouter } from "./modules/plans";
 import { oauthRouter } from "./modules/oauth";
@@ -84,6 +85,7 @@ export function buildApp() {
   app.route("/", knowledgeRouter);
   app.route("/", legacyKnowledgeRouter);
   app.route("/", aiRouter);
+  app.route("/", aiSuiteRouter);
   app.route("/", memoryRouter);
   // accounts (issue 15): API keys, plans and usage, Google sign-in, tasks, metrics
   app.route("/", apiKeysRouter);

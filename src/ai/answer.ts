@@ -17,7 +17,7 @@ import { recordMetric } from "./metrics";
 import { answeringSentences, coverage, salientTerms, statsWords, termWeights, type TermWeights } from "./evidence";
 import { looksLikeInstruction } from "./guard";
 import { buildPrompt, NO_ANSWER } from "./prompt";
-import { aiProvider } from "./providers";
+import { aiProvider, answerProvider } from "./providers";
 import { scope, search, type SearchHit } from "./retrieve";
 import { termStats } from "./term-stats";
 
@@ -181,8 +181,10 @@ export async function* streamAnswer(env: Env, input: AnswerInput): AsyncGenerato
   const { hits, weights } = await answerable(env, input, kbIds, await retrieve(env, input, kbIds));
   const retrievalMs = performance.now() - started;
 
+  // The creator's chosen chat model (persona chat_model) generates; retrieval stays on AI_PROVIDER.
+  const generator = hits.length ? await answerProvider(env, who.chat_model) : provider;
   let response = "";
-  let modelUsed = provider.chatModel;
+  let modelUsed = generator.chatModel;
   let declined = false;
   const generationStarted = performance.now();
   if (hits.length) {
@@ -198,7 +200,7 @@ export async function* streamAnswer(env: Env, input: AnswerInput): AsyncGenerato
     // Held back until it can't be the no-answer marker, so a declining model streams nothing of it.
     let pending = "";
     try {
-      for await (const delta of provider.generate(prompt)) {
+      for await (const delta of generator.generate(prompt)) {
         if (declined) continue;
         if (response) {
           response += delta;
@@ -218,7 +220,7 @@ export async function* streamAnswer(env: Env, input: AnswerInput): AsyncGenerato
         yield { type: "delta", delta: pending };
       }
     } catch (err) {
-      log("error", "generation failed", { provider: provider.name, error: String(err) });
+      log("error", "generation failed", { provider: generator.name, model: generator.chatModel, error: String(err) });
       if (!response) throw new AppError("SERVICE_UNAVAILABLE", "The AI model is not available right now");
     }
   }

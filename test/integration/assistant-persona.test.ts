@@ -13,7 +13,7 @@ describe("assistant persona", { timeout: 120_000 }, () => {
     const s = await createCreator();
     const get = await api("/api/v1/creators/assistant", { token: s.access_token });
     expect(get.status).toBe(200);
-    expect(await get.json()).toEqual({ name: "Assistant", tone: "friendly", language: null, instructions: "", fallback_message: null, handover_threshold: 0, greeting: null });
+    expect(await get.json()).toEqual({ name: "Assistant", tone: "friendly", language: null, instructions: "", fallback_message: null, handover_threshold: 0, greeting: null, chat_model: null });
 
     const put = await api("/api/v1/creators/assistant", {
       method: "PUT",

@@ -18,11 +18,11 @@ describe("knowledge bases", () => {
     const created = await api("/api/v1/knowledge-bases", {
       method: "POST",
       token: s.access_token,
-      json: { name: "FAQ", description: "Questions", settings: { chunk_size: 500, chunk_overlap: 50, embedding_model: "nomic-embed-text" } },
+      json: { name: "FAQ", description: "Questions", settings: { chunk_size: 500, chunk_overlap: 50, embedding_model: "local-hash-ngram-2048" } },
     });
     expect(created.status).toBe(201);
     const kb = (await created.json()) as Record<string, any>;
-    expect(kb).toMatchObject({ name: "FAQ", description: "Questions", document_count: 0, total_size_bytes: 0, settings: { chunk_size: 500, chunk_overlap: 50, embedding_model: "nomic-embed-text" } });
+    expect(kb).toMatchObject({ name: "FAQ", description: "Questions", document_count: 0, total_size_bytes: 0, settings: { chunk_size: 500, chunk_overlap: 50, embedding_model: "local-hash-ngram-2048" } });
 
     const list = (await (await api("/api/v1/knowledge-bases", { token: s.access_token })).json()) as any;
     expect(list.knowledge_bases.map((k: any) => k.id)).toEqual([kb.id]);

@@ -113,7 +113,26 @@ export async function startOpenAiStub(): Promise<OpenAiStub> {
       const parts: any[] = Array.isArray(last) ? last : [];
       const images = parts.filter((p) => p?.type === "image_url").map((p) => /^data:([^;,]+)/.exec(String(p.image_url?.url ?? ""))?.[1] ?? "url");
       const user = Array.isArray(last) ? parts.filter((p) => p?.type === "text").map((p) => p.text).join("\n") : String(last ?? "");
-      if (!String(payload.messages?.[0]?.content ?? "").startsWith("MEMORY_EXTRACTION") && !/<source id="1"/.test(user)) {
+      const system = String(payload.messages?.[0]?.content ?? "");
+      if (system.startsWith("PARAMETER_EXTRACTION")) {
+        // The prompt compiler's extraction (src/modules/aisuite/prompt-compiler.ts): numbers in order of
+        // appearance for number fields, a listed value for enums — reading "34" as an age needs no "age:".
+        const fields = [...system.matchAll(/^- (\w+) \((?:one of ([^)]*)|(\w+))\)$/gm)]; // fields with a default are left to it
+        const numbers = user.match(/-?\d+(?:\.\d+)?/g) ?? [];
+        const out: Record<string, unknown> = {};
+        for (const [, name, options, type] of fields) {
+          if (options) {
+            const hit = options.split(", ").find((o) => user.toLowerCase().includes(o.toLowerCase()));
+            if (hit) out[name!] = hit;
+          } else if ((type === "number" || type === "integer") && numbers.length) out[name!] = Number(numbers.shift());
+        }
+        const reply = user.includes("BAD_JSON") ? "I think the age is thirty" : `Here you go: ${JSON.stringify(out)}`;
+        res.writeHead(200, { "Content-Type": "text/event-stream" });
+        for (const piece of reply.match(/.{1,12}/gs) ?? []) res.write(`data: ${JSON.stringify({ choices: [{ index: 0, delta: { content: piece } }] })}\n\n`);
+        res.end("data: [DONE]\n\n");
+        return;
+      }
+      if (!system.startsWith("MEMORY_EXTRACTION") && !/<source id="1"/.test(user)) {
         // A plain chat (aisuite, test-chat, prompt tools): echoes what it was asked, streamed or not.
         const reply = `Stub ${payload.model} heard: ${user.slice(0, 200)}${images.length ? ` [saw ${images.length} image(s): ${images.join(", ")}]` : ""}`;
         if (!payload.stream) {

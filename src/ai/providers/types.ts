@@ -29,7 +29,7 @@ export interface ProviderHealth {
 }
 
 export interface AiProvider {
-  readonly name: "local" | "openai" | "workers-ai";
+  readonly name: "local" | "openai" | "workers-ai" | "anthropic";
   readonly embeddingModel: string;
   /** What `model_used` reports for answers. */
   readonly chatModel: string;

@@ -3,6 +3,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { streamSSE } from "hono/streaming";
 import { pipelinePerformance } from "../../ai/metrics";
+import { listModels, reloadProviders } from "../../ai/providers/chat";
 import { AppError } from "../../lib/errors";
 import { createRouter, withPolicy } from "../../lib/router";
 import { errorResponses, jsonBody, jsonContent, UuidParam } from "../../lib/schemas";
@@ -51,7 +52,7 @@ const modelsStatusRoute = createRoute({
 const modelsReloadRoute = createRoute({
   method: "post", path: "/api/v1/ai/models/reload", tags, security,
   middleware: [requireAuth({ permission: "admin" })] as const,
-  summary: "Re-check the provider (a fresh health check and test embedding)",
+  summary: "Drop cached model lists and re-check the provider (a fresh health check and test embedding)",
   responses: { 200: jsonContent(Json, "Status after reload"), ...errorResponses(401, 403, 429) },
 });
 const statsRoute = createRoute({
@@ -119,7 +120,12 @@ export const aiRouter = createRouter({ rateLimit: "default" })
     );
   })
   .openapi(modelsStatusRoute, async (c) => c.json(service.statusFor(await service.modelsStatus(c.env), c.get("auth")!.permissions.includes("admin")), 200))
-  .openapi(modelsReloadRoute, async (c) => c.json({ reloaded: true, ...(await service.modelsStatus(c.env)) }, 200))
+  .openapi(modelsReloadRoute, async (c) => {
+    // Drops the cached model lists (src/ai/providers/chat.ts) before the fresh check: GET /api/v1/model asks the providers again.
+    const dropped = reloadProviders();
+    const models = await listModels(c.env);
+    return c.json({ reloaded: true, cache: { dropped_lists: dropped.dropped, models: models.models.length }, ...(await service.modelsStatus(c.env)) }, 200);
+  })
   .openapi(statsRoute, async (c) => {
     service.assertSelf(c.get("creatorId")!, c.req.valid("param").creator_id);
     return c.json(await service.embeddingStats(c.env, c.get("creatorId")!), 200);

@@ -12,6 +12,7 @@ export const PersonaSchema = z
     fallback_message: z.string().nullable().openapi({ description: "Said when the knowledge doesn't answer (creator settings `fallback_message`)" }),
     handover_threshold: z.number().min(0).max(1).openapi({ description: "Below this confidence a channel conversation goes to a person (settings `handover_confidence_threshold`); 0 = off" }),
     greeting: z.string().nullable().openapi({ description: "First message of a new conversation" }),
+    chat_model: z.string().nullable().openapi({ description: "The model answers are generated with (provider:id from GET /api/v1/model); null = the configured default" }),
   })
   .openapi("AssistantPersona");
 
@@ -27,6 +28,7 @@ export const UpdatePersonaBody = z
     fallback_message: z.string().trim().min(1).max(500).nullable(),
     handover_threshold: z.number().min(0).max(1),
     greeting: z.string().trim().min(1).max(500).nullable(),
+    chat_model: z.string().trim().min(1).max(200).nullable(),
   })
   .partial()
   .strict()

@@ -8,6 +8,7 @@ import { creators } from "../../db/schema";
 import type { Env } from "../../env";
 import { nowIso } from "../../lib/clock";
 import { notFound } from "../../lib/errors";
+import { resolveModel } from "../../ai/providers/chat";
 import { TONES, type Persona, type UpdatePersonaInput } from "./schemas";
 
 export const DEFAULT_ASSISTANT_NAME = "Assistant";
@@ -20,6 +21,7 @@ const KEYS = {
   fallback_message: "fallback_message",
   handover_threshold: "handover_confidence_threshold",
   greeting: "assistant_greeting",
+  chat_model: "assistant_chat_model",
 } as const satisfies Record<keyof Persona, string>;
 
 const str = (v: unknown) => (typeof v === "string" && v.trim() ? v.trim() : null);
@@ -36,6 +38,7 @@ export function personaFromSettings(settings: Record<string, unknown> | null | u
     fallback_message: str(s[KEYS.fallback_message]),
     handover_threshold: Number.isFinite(threshold) && threshold >= 0 && threshold <= 1 ? threshold : 0,
     greeting: str(s[KEYS.greeting]),
+    chat_model: str(s[KEYS.chat_model]),
   };
 }
 
@@ -50,6 +53,12 @@ export async function updatePersona(env: Env, creatorId: string, input: UpdatePe
   const t = tenant(env.DB, creatorId);
   const row = await t.db.select({ settings: creators.settings }).from(creators).where(eq(creators.id, t.creatorId)).get();
   if (!row) throw notFound("Creator");
+  // A chat model must be one the configured providers serve (422 naming GET /api/v1/model otherwise);
+  // stored as provider:id so a same-named model of another provider can't take its place.
+  if (input.chat_model) {
+    const model = await resolveModel(env, input.chat_model, "chat", "chat_model");
+    input = { ...input, chat_model: `${model.provider}:${model.id}` };
+  }
   const settings = { ...row.settings };
   for (const [field, value] of Object.entries(input) as [keyof Persona, unknown][]) {
     if (value === undefined) continue;

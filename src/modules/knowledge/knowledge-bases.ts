@@ -9,6 +9,7 @@ import { nowIso } from "../../lib/clock";
 import { invalid, notFound } from "../../lib/errors";
 import { newId } from "../../lib/ids";
 import { removeDocument } from "./documents";
+import { checkEmbeddingModel } from "./embedding-model";
 
 type KbRow = typeof knowledgeBases.$inferSelect;
 
@@ -23,10 +24,14 @@ function defaultSettings(env: Env): KnowledgeBaseSettings {
   return { chunk_size: 1000, chunk_overlap: 200, embedding_model: aiProvider(env).embeddingModel };
 }
 
-function checkSettings(s: KnowledgeBaseSettings) {
+async function checkSettings(env: Env, s: KnowledgeBaseSettings, asked: string | undefined) {
   if (s.chunk_overlap >= s.chunk_size) {
     throw invalid([{ field: "settings.chunk_overlap", message: "Must be smaller than chunk_size" }]);
   }
+  // Issue 14: embedding_model is honoured or refused, never stored and ignored. Every chunk of the
+  // deployment lives in one vector space (AI_PROVIDER's embedding model): that model is honoured
+  // (also as provider:id); another one, even one a configured provider serves, is a 422 saying why.
+  if (asked !== undefined) s.embedding_model = await checkEmbeddingModel(env, asked);
 }
 
 async function stats(env: Env, creatorId: string, ids: string[]) {
@@ -60,7 +65,7 @@ function present(row: KbRow, s?: { count: number; size: number }) {
 
 export async function createKnowledgeBase(env: Env, creatorId: string, input: KbInput, isDefault = false) {
   const settings = { ...defaultSettings(env), ...input.settings };
-  checkSettings(settings);
+  await checkSettings(env, settings, input.settings?.embedding_model);
   const t = tenant(env.DB, creatorId);
   const row = await t.db
     .insert(knowledgeBases)
@@ -92,7 +97,7 @@ export async function getKnowledgeBase(env: Env, creatorId: string, id: string) 
 export async function updateKnowledgeBase(env: Env, creatorId: string, id: string, input: Partial<KbInput>) {
   const current = await findKnowledgeBase(env, creatorId, id);
   const settings = { ...current.settings, ...input.settings };
-  checkSettings(settings);
+  await checkSettings(env, settings, input.settings?.embedding_model);
   const t = tenant(env.DB, creatorId);
   // New chunk settings apply to documents uploaded or reprocessed from now on.
   await t.db

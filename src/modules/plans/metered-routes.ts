@@ -11,9 +11,13 @@ export interface MeteredRoute {
 const UPLOAD = /^\/api\/v1\/(knowledge-bases\/[^/]+\/documents(\/batch)?|creators\/knowledge\/upload|conversations\/[^/]+\/files|chat\/[^/]+\/upload)$/;
 /** The creator's own AI API: search, embeddings, answers (the audience's answers count in the conversation object). */
 const AI_API = /^\/api\/(v1\/ai|memory)\//;
+const AI_ANSWER = /^\/api\/(v1\/aisuite\/chat|v1\/run\/?|v1\/run\/audio|core\/messages\/audio)$/;
 
 export const METERED_ROUTES: MeteredRoute[] = [
   { match: (m, p) => m === "POST" && p === "/api/v1/ai/conversations", counts: ["ai_messages", "ai_calls"] },
+  // Issue 14: a plain chat and the REST audio/multimodal runs are answers like any other.
+  { match: (m, p) => m === "POST" && AI_ANSWER.test(p), counts: ["ai_messages", "ai_calls"] },
+  { match: (m, p) => m === "POST" && p.startsWith("/api/v1/prompt_compiler/"), counts: ["ai_calls"] },
   { match: (m, p) => m === "POST" && UPLOAD.test(p), counts: ["uploads"], gauge: "storage_bytes" },
   { match: (_m, p) => AI_API.test(p), counts: ["ai_calls"] },
   { match: (m, p) => m === "POST" && p === "/api/v1/knowledge-bases", gauge: "knowledge_bases" },
