@@ -40,6 +40,7 @@ import { analyticsRouter } from "./modules/analytics";
 import { webhooksRouter } from "./modules/webhooks";
 import { notificationsRouter } from "./modules/notifications";
 import { filesRouter } from "./modules/files";
+import { chatRouter } from "./modules/chat";
 import "./db/owned-tables";
 
 export function buildApp() {
@@ -97,6 +98,7 @@ export function buildApp() {
   app.route("/", webhooksRouter);
   app.route("/", notificationsRouter);
   app.route("/", filesRouter);
+  app.route("/", chatRouter);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", { type: "http", scheme: "bearer", bearerFormat: "JWT" });
   app.doc31("/openapi.json", {

@@ -57,7 +57,7 @@ registerOwnedTable({ table: "analytics_rollups", column: "creator_id" });
 registerOwnedTable({ table: "analytics_topics", column: "creator_id" });
 registerOwnedTable({ table: "analytics_active_users", column: "creator_id" });
 registerOwnedTable({ table: "conversation_ratings", column: "creator_id" });
-registerOwnedTable({ table: "conversation_analytics", column: "creator_id" });
+registerOwnedTable({ table: "conversation_analytics", column: "creator_id", endUser: "conversation_id IN (SELECT id FROM conversations WHERE end_user_id = ?)" });
 registerOwnedTable({ table: "analytics_exports", column: "creator_id" });
 registerOwnedTable({ table: "unanswered_questions", column: "creator_id", endUser: "end_user_id = ?" });
 registerOwnedTable({ table: "activity_events", column: "creator_id" });
