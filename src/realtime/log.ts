@@ -19,6 +19,8 @@ export interface ConversationState {
   clearContext: boolean;
   /** The user message whose AI reply is owed (re-run after an eviction). */
   pendingReplyFor: number | null;
+  /** The user message whose audio is being heard (transcribed), then answered: re-run after an eviction. */
+  hearingFor?: number | null;
   /** Widget tokens below this epoch were revoked by a key rotation: their sockets are refused. */
   widgetEpoch?: number;
 }

@@ -27,6 +27,9 @@ export async function hearAudio(room: Room, stored: StoredMessage): Promise<{ me
   const state = room.state!;
   const attachments = attachedFiles(stored);
   if (!attachments.length) return null;
+  // Heard already (a recovery after an eviction that came after the revision): not again.
+  const done = stored.metadata?.transcription as { status?: string } | undefined;
+  if (done?.status) return { message: stored, transcribed: done.status === "transcribed" };
   let outcome: TranscriptionOutcome | null;
   try {
     outcome = await room.ports.transcribe(room.env, { creatorId: state.creatorId, conversationId: state.conversationId, attachments });

@@ -96,7 +96,8 @@ async function attachmentsOf(room: Room, ws: WebSocket, frame: MessageFrame): Pr
 export async function ingest(room: Room, input: IngestInput): Promise<IngestResult> {
   const known = room.log.byClientId(input.clientId);
   if (known) {
-    // A retried job: the reply this message is owed may still be missing.
+    // A retried job: the reply this message is owed may still be missing (or its audio unheard).
+    if (room.state?.hearingFor === known.seq) await recoverHearing(room);
     recoverReply(room, known.seq);
     await room.replies.idle();
     return { stored: false, seq: known.seq, messageId: known.id, consumed: false, replyOwed: room.state?.pendingReplyFor === known.seq };
@@ -118,7 +119,7 @@ export async function ingest(room: Room, input: IngestInput): Promise<IngestResu
 }
 
 /** What follows a stored end-user message, whichever way it came. */
-async function afterUserMessage(room: Room, stored: StoredMessage, answer: boolean, fromChannel: boolean): Promise<{ consumed: boolean; wantsAi: boolean }> {
+async function afterUserMessage(room: Room, stored: StoredMessage, answer: boolean, fromChannel: boolean, shown = false): Promise<{ consumed: boolean; wantsAi: boolean }> {
   const state = room.state!;
   const reopened = reopenForMessage(room, fromChannel);
   const announce = () => {
@@ -126,15 +127,18 @@ async function afterUserMessage(room: Room, stored: StoredMessage, answer: boole
     room.broadcast(messageFrame(stored));
     room.outbox.schedule(reopened);
   };
-  let announced = false;
+  let announced = shown;
   if (attachedFiles(stored).length) {
     // Audio is shown at once, heard, then answered as its transcript (src/realtime/transcription.ts).
+    // Marked in the durable state with the message: an eviction before the end re-runs the rest.
+    state.hearingFor = stored.seq;
     room.save();
-    announce();
+    if (!announced) announce();
     announced = true;
-    const heard = await hearAudio(room, stored);
+    const heard = await trackHearing(room, stored.seq, hearAudio(room, stored));
     if (!room.state) return { consumed: false, wantsAi: false };
     if (heard) stored = heard.message;
+    if (state.hearingFor === stored.seq) state.hearingFor = null;
   }
   // Nothing to answer: an attachment without words (or audio nobody could hear).
   if (!stored.text.trim()) answer = false;
@@ -196,10 +200,38 @@ export function recoverReply(room: Room, userSeq: number): void {
   }
 }
 
+/** Hearings in progress in this instance, by user seq (a recovered one isn't started twice). */
+const hearings = new WeakMap<Room, Map<number, Promise<unknown>>>();
+
+function trackHearing<T>(room: Room, seq: number, work: Promise<T>): Promise<T> {
+  const live = hearings.get(room) ?? new Map<number, Promise<unknown>>();
+  hearings.set(room, live);
+  live.set(seq, work);
+  return work.finally(() => live.delete(seq));
+}
+
+/**
+ * A voice note whose hearing an eviction cut off (the durable mark is still set, nobody here is
+ * working on it): heard again and then answered like a fresh message. Resolves when that is done.
+ */
+export async function recoverHearing(room: Room): Promise<void> {
+  const seq = room.state?.hearingFor;
+  if (!seq) return;
+  const running = hearings.get(room)?.get(seq);
+  if (running) return void (await running.catch(() => undefined));
+  const message = room.log.after(seq - 1, 1)[0];
+  if (!message || message.seq !== seq || message.sender !== "user") {
+    room.state!.hearingFor = null;
+    return room.save();
+  }
+  await afterUserMessage(room, message, true, false, true);
+}
+
 /** Called when the object comes back to life: a socket connects or resumes, or the alarm fires. */
 export function recoverOwedReply(room: Room): void {
   const owed = room.state?.pendingReplyFor;
   if (owed) recoverReply(room, owed);
+  if (room.state?.hearingFor) void recoverHearing(room).catch((err: unknown) => log("error", "voice note recovery failed", { conversation_id: room.state?.conversationId, error: String(err) }));
 }
 
 /** The AI's reply: streamed to every socket, then stored and sent as the final message with sources. */

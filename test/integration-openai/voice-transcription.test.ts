@@ -3,7 +3,8 @@
 // note or WhatsApp audio is transcribed inside the conversation object, the transcript becomes the
 // message's text in the object and in D1, a `transcription` frame reaches the sockets, and the
 // assistant answers the transcript.
-import { env } from "cloudflare:test";
+import { env, evictDurableObject, runInDurableObject } from "cloudflare:test";
+import { conversationStub } from "../../src/realtime";
 import { describe, expect, inject, it, vi } from "vitest";
 import { api, createCreator } from "../helpers";
 import { uploadOne } from "../files-helpers";
@@ -161,5 +162,45 @@ describe("widget voice notes with speech to text", () => {
     }, "the transcript in D1");
     expect(rows.find((m) => m.seq === ack.seq)!.text).toBe("What should I eat after training?");
     tab.close();
+  });
+});
+
+describe("a voice note cut off by an eviction", () => {
+  it("is heard and answered when the object comes back (the durable hearing mark)", async () => {
+    const { session, tab } = await chatSetup();
+    const note = await uploadOne(session.conversation_id, session.token, "voice-note.ogg", mediaBytes("ogg", "SPEECH:Do I need a rest day?"), "audio/ogg");
+    tab.close();
+    const stub = conversationStub(env, session.conversation_id);
+    // The state a crash leaves between storing the voice note and hearing it: the message in the
+    // log with its attachment, the mark set, nothing heard or answered.
+    await runInDurableObject(stub, (_instance, state) => {
+      const sql = state.storage.sql;
+      const meta = JSON.parse(sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = 'state'").one().value);
+      const seq = (sql.exec<{ s: number | null }>("SELECT MAX(seq) AS s FROM messages").one().s ?? 0) + 1;
+      const attachments = [{ id: note.id, name: note.name, content_type: note.content_type, size: note.size, url: note.download_url }];
+      sql.exec(
+        "INSERT INTO messages (seq, id, client_id, sender, text, created_at, metadata) VALUES (?, ?, 'voice-crash', 'user', '', ?, ?)",
+        seq,
+        crypto.randomUUID(),
+        new Date().toISOString(),
+        JSON.stringify({ attachments }),
+      );
+      sql.exec("UPDATE meta SET value = ? WHERE key = 'state'", JSON.stringify({ ...meta, hearingFor: seq }));
+    });
+    await evictDurableObject(stub);
+    // A tab connecting brings the object back: the note is heard and answered.
+    const back = await connect(session.websocket_url, session.token);
+    const heard = await back.next("transcription", { timeoutMs: 15_000 });
+    expect(heard).toMatchObject({ status: "transcribed", text: "Do I need a rest day?", fileId: note.id });
+    const reply = await back.aiReply();
+    expect(reply.seq).toBeGreaterThan(heard.seq);
+    back.close();
+    // Once: a second connect finds nothing left to hear.
+    const again = await connect(session.websocket_url, session.token);
+    again.send({ type: "ping" });
+    await again.next("pong");
+    await new Promise((r) => setTimeout(r, 500));
+    expect(again.frames.some((f) => f.type === "transcription")).toBe(false);
+    again.close();
   });
 });
