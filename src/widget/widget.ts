@@ -6,6 +6,7 @@ import type { ChatMessage, ServerFrame, Source } from "../realtime/protocol";
 import { creatorText, fill, stringsFor, TRANSLATIONS, type Strings } from "./i18n";
 import { STYLES } from "./styles";
 import { canRecord, VoiceRecorder, voiceStrings } from "./voice";
+import { fileStringsFor, FilePicker, renderAttachments, type FileContext } from "./attachments";
 
 /** REVOKED_CLOSE_CODE of src/realtime/protocol.ts (a value import would bundle zod into the widget). */
 const REVOKED_CLOSE_CODE = 4401;
@@ -79,7 +80,7 @@ class Widget {
   private openedOnce = false;
   private reconnectTimer: ReturnType<typeof setTimeout> | undefined;
   /** Sent but not acked yet, by client id: resent with the same id after a reconnect. */
-  private pending = new Map<string, string>();
+  private pending = new Map<string, { text: string; attachments: string[] }>();
   private bySeq = new Map<number, Bubble>();
   private byClientId = new Map<string, Bubble>();
   private streams = new Map<string, HTMLElement>();
@@ -102,8 +103,8 @@ class Widget {
   /** The voice recorder's button (hidden where MediaRecorder or the microphone API is missing). */
   private readonly mic: HTMLButtonElement;
   private readonly recorder = new VoiceRecorder();
-  /** Attachments of pending messages (resent with them after a reconnect). */
-  private pendingFiles = new Map<string, string[]>();
+  private readonly fileCtx: FileContext;
+  private readonly files: FilePicker;
 
   constructor() {
     const host = h("div", { id: "edgecoach-widget" });
@@ -126,13 +127,21 @@ class Widget {
     const form = h("form");
     this.input = h("textarea", { rows: "1", maxlength: "8000" });
     this.send = h("button", { type: "submit", class: "send" });
+    this.fileCtx = {
+      base,
+      credentials: () => (this.stored.token && this.stored.conversation_id ? { token: this.stored.token, conversationId: this.stored.conversation_id } : null),
+      renew: () => this.session(),
+      strings: () => fileStringsFor(this.root.host.getAttribute("lang") || document.documentElement.lang || navigator.language),
+      notify: (text) => this.setNotice(text),
+    };
+    this.files = new FilePicker(this.fileCtx);
     this.mic = h("button", { type: "button", class: "mic", "aria-pressed": "false" });
     // A static icon (no emoji: not every system has a font for it).
     this.mic.innerHTML = MIC_ICON;
     this.mic.hidden = !canRecord();
-    form.append(this.input, this.mic, this.send);
+    form.append(this.files.button, this.files.input, this.input, this.mic, this.send);
     this.label();
-    this.panel.append(header, this.log, this.dots, this.notice, form);
+    this.panel.append(header, this.log, this.dots, this.notice, this.files.tray, form);
     this.root.append(style, this.launcher, this.panel);
     document.body.append(host);
 
@@ -176,6 +185,7 @@ class Widget {
     this.input.setAttribute("aria-label", t.input);
     this.input.placeholder = t.placeholder;
     this.send.textContent = t.send;
+    this.files?.label();
     const v = voiceStrings(this.root.host.getAttribute("lang") || document.documentElement.lang || navigator.language);
     this.mic.setAttribute("aria-label", this.recorder.recording ? v.stop : v.record);
     this.mic.title = this.mic.getAttribute("aria-label")!;
@@ -214,8 +224,7 @@ class Widget {
       const res = await fetch(`${base}/api/v1/conversations/${s.conversation_id}/files`, { method: "POST", headers: { Authorization: `Bearer ${s.token}` }, body });
       if (!res.ok) throw new Error(`upload ${res.status}`);
       const file = ((await res.json()) as { files: { id: string }[] }).files[0]!;
-      this.pending.set(id, "");
-      this.pendingFiles.set(id, [file.id]);
+      this.pending.set(id, { text: "", attachments: [file.id] });
       this.sendFrame({ type: "message", id, text: "", attachments: [file.id] });
     } catch {
       bubble.remove();
@@ -347,7 +356,7 @@ class Widget {
       for (const el of this.streams.values()) el.remove();
       this.streams.clear();
       ws.send(JSON.stringify({ type: "resume", afterSeq: this.lastSeq }));
-      for (const [id, text] of this.pending) ws.send(JSON.stringify({ type: "message", id, text, ...(this.pendingFiles.has(id) && { attachments: this.pendingFiles.get(id) }) }));
+      for (const [id, p] of this.pending) ws.send(JSON.stringify({ type: "message", id, text: p.text, ...(p.attachments.length && { attachments: p.attachments }) }));
     };
     ws.onmessage = (e) => this.onFrame(JSON.parse(String(e.data)) as ServerFrame);
     ws.onclose = (e) => {
@@ -380,14 +389,17 @@ class Widget {
 
   private submit(): void {
     const text = this.input.value.trim();
-    if (!text) return;
+    // Files still uploading: the send waits for them (their progress is in the tray).
+    const attachments = this.files.ready();
+    if (attachments === null || (!text && !attachments.length)) return;
     this.input.value = "";
+    this.files.clear();
     const id = newId();
-    this.pending.set(id, text);
+    this.pending.set(id, { text, attachments });
     const bubble = this.bubble("user", text);
     bubble.classList.add("pending");
     this.byClientId.set(id, { el: bubble });
-    this.sendFrame({ type: "message", id, text });
+    this.sendFrame({ type: "message", id, text, ...(attachments.length && { attachments }) });
     this.typingSent = 0;
     this.sendFrame({ type: "typing", isTyping: false });
   }
@@ -398,7 +410,6 @@ class Widget {
         return this.onMessage(f);
       case "ack": {
         this.pending.delete(f.id);
-        this.pendingFiles.delete(f.id);
         const b = this.byClientId.get(f.id);
         if (b) {
           b.el.classList.remove("pending");
@@ -460,7 +471,6 @@ class Widget {
       case "error":
         if (f.id) {
           this.pending.delete(f.id);
-          this.pendingFiles.delete(f.id);
         }
         return this.setNotice(f.message);
     }
@@ -468,7 +478,9 @@ class Widget {
 
   private onMessage(m: ChatMessage): void {
     this.lastSeq = Math.max(this.lastSeq, m.seq);
-    if (this.bySeq.has(m.seq)) return; // replayed or echoed again: already shown
+    const shown = this.bySeq.get(m.seq);
+    // Replayed or echoed again: already shown (an own message acked first gets its files from the echo).
+    if (shown) return this.attach(shown.el, m);
     let el: HTMLElement | undefined;
     const mine = m.clientId ? this.byClientId.get(m.clientId) : undefined;
     if (mine) {
@@ -491,8 +503,13 @@ class Widget {
     this.bySeq.set(m.seq, { el, seq: m.seq });
     if (m.sender === "ai" || m.sender === "agent") this.dots.hidden = true;
     if (m.sources?.length) el.append(this.sources(m.sources));
+    this.attach(el, m);
     this.order(el, m.seq);
     this.scroll();
+  }
+
+  private attach(el: HTMLElement, m: ChatMessage): void {
+    if (m.attachments?.length && !el.querySelector(".files")) el.append(renderAttachments(this.fileCtx, m.attachments));
   }
 
   /** Keeps bubbles in seq order, with unacknowledged ones last (a replay can arrive after them). */

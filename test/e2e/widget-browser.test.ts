@@ -1,6 +1,6 @@
 // The widget in a real browser (Debian's Chromium, headless, driven by playwright-core) against
 // `wrangler dev`: /demo, open, ask, streamed reply and its sources, reload keeps the history, 360 px,
-// keyboard. Screenshots are saved under artifacts/ as test artifacts.
+// keyboard, files (paperclip upload, previews, an agent's download). Screenshots are saved under artifacts/ as test artifacts.
 import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
@@ -119,6 +119,74 @@ describe.skipIf(!existsSync(CHROMIUM))("widget in Chromium", () => {
     await page.keyboard.press("Escape");
     await panel.waitFor({ state: "hidden" });
     expect(await page.evaluate(() => document.getElementById("edgecoach-widget")!.shadowRoot!.activeElement?.className)).toBe("launcher");
+    await context.close();
+  });
+
+  it("attaches files with the paperclip (progress, errors, previews) at 360 px by keyboard; the agent downloads the visitor's photo and sends one back", async () => {
+    const PNG = Buffer.from("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==", "base64");
+    const context = await browser.newContext({ viewport: { width: 360, height: 740 }, isMobile: true, hasTouch: true, acceptDownloads: true });
+    const page = await context.newPage();
+    await page.goto(`${server.url}/demo?creator_id=${creatorId}`);
+    await page.locator("#edgecoach-widget .launcher").click();
+    await page.locator("#edgecoach-widget textarea").waitFor({ state: "visible" });
+    // The paperclip is a labelled button reached by Tab from the launcher's panel.
+    const clip = page.locator("#edgecoach-widget .clip");
+    expect(await clip.getAttribute("aria-label")).toBe("Attach files");
+    // Connected first (an answered question), so no reconnect notice replaces the upload's.
+    await page.locator("#edgecoach-widget textarea").fill("Hello");
+    await page.locator("#edgecoach-widget textarea").press("Enter");
+    await page.locator("#edgecoach-widget .msg.ai[data-seq]").first().waitFor({ timeout: 15_000 });
+    const fileInput = page.locator("#edgecoach-widget input[type=file]");
+
+    // A refused file: the server's reason is shown, nothing is staged.
+    await fileInput.setInputFiles({ name: "evil.svg", mimeType: "image/svg+xml", buffer: Buffer.from('<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>') });
+    await page.locator("#edgecoach-widget .notice", { hasText: "evil.svg could not be sent" }).waitFor({ timeout: 15_000 });
+    expect(await page.locator("#edgecoach-widget .tray .chip").count()).toBe(0);
+
+    await fileInput.setInputFiles({ name: "lunch.png", mimeType: "image/png", buffer: PNG });
+    await page.locator("#edgecoach-widget .chip .unstage").waitFor({ timeout: 15_000 });
+    await page.screenshot({ path: join(ARTIFACTS, "widget-files-staged-360.png") });
+    await page.locator("#edgecoach-widget textarea").focus();
+    await page.keyboard.type("My lunch today");
+    await page.keyboard.press("Enter");
+    const mine = page.locator("#edgecoach-widget .msg.user[data-seq]", { hasText: "My lunch today" });
+    await mine.first().waitFor({ timeout: 15_000 });
+    const preview = mine.first().locator(".files img.preview");
+    await preview.waitFor();
+    await expect.poll(() => preview.evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth), { timeout: 15_000 }).toBe(1);
+    expect(await mine.first().locator(".files button").textContent()).toMatch(/^Download lunch\.png · \d+ B$/);
+    expect(await page.locator("#edgecoach-widget .tray").isHidden()).toBe(true);
+
+    // The agent finds it in the conversation and downloads the very bytes.
+    const conversationId = await page.evaluate(() => {
+      const key = Object.keys(localStorage).find((k: string) => k.startsWith("edgecoach:"))!;
+      return (JSON.parse(localStorage.getItem(key)!) as { conversation_id: string }).conversation_id;
+    });
+    const auth = { Authorization: `Bearer ${ownerToken}` };
+    const listed = (await (await fetch(`${server.url}/api/v1/conversations/${conversationId}/files`, { headers: auth })).json()) as { files: { id: string; name: string; source: string; download_url: string }[] };
+    expect(listed.files.map((f) => [f.name, f.source])).toEqual([["lunch.png", "widget"]]);
+    const dl = await fetch(`${server.url}${listed.files[0]!.download_url}`, { headers: auth });
+    expect(dl.headers.get("content-type")).toBe("image/png");
+    expect(dl.headers.get("x-content-type-options")).toBe("nosniff");
+    expect(Buffer.from(await dl.arrayBuffer()).equals(PNG)).toBe(true);
+
+    // The agent answers with a PDF: the visitor gets a download button and the file.
+    const pdf = Buffer.from("%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\n%%EOF\n");
+    const form = new FormData();
+    form.append("files", new Blob([pdf], { type: "application/pdf" }), "plan.pdf");
+    const up = await fetch(`${server.url}/api/v1/conversations/${conversationId}/files`, { method: "POST", headers: auth, body: form });
+    expect(up.status).toBe(201);
+    const agentFile = ((await up.json()) as { files: { id: string }[] }).files[0]!;
+    const agent = await WsClient.open(`${server.url.replace(/^http/, "ws")}/api/v1/conversations/${conversationId}/connect?token=${ownerToken}`);
+    agent.send({ type: "message", id: "agent-pdf", text: "Your plan", attachments: [agentFile.id] });
+    const button = page.locator("#edgecoach-widget .msg.agent .files button");
+    await button.waitFor({ timeout: 15_000 });
+    await button.focus();
+    const [download] = await Promise.all([page.waitForEvent("download"), page.keyboard.press("Enter")]);
+    expect(download.suggestedFilename()).toBe("plan.pdf");
+    await page.screenshot({ path: join(ARTIFACTS, "widget-files-360.png") });
+    expect(await seriousViolations(page)).toEqual([]);
+    agent.close();
     await context.close();
   });
 

@@ -229,3 +229,28 @@ describe("the chat spec's aliases", () => {
     expect(await r2Keys(`creators/${creator.creator.id}/conversations/${conversationId}/`)).toEqual([]);
   });
 });
+
+describe("plan storage", () => {
+  const setStorage = (creatorId: string, bytes: number) =>
+    api(`/api/v1/operator/creators/${creatorId}/plan`, {
+      method: "PUT",
+      headers: { Authorization: "Bearer test-operator-key-0123456789abcdef", "Content-Type": "application/json" },
+      body: JSON.stringify({ tier: "free", overrides: { storage_bytes: bytes } }),
+    });
+
+  it("conversation files count against storage_bytes, for visitors' uploads as for members'", async () => {
+    const { creator, session, conversationId } = await setup();
+    expect((await setStorage(creator.creator.id, PNG.byteLength + 10)).status).toBe(200);
+    const first = await uploadFiles(conversationId, session.token, [{ name: "a.png", type: "image/png", bytes: PNG }]);
+    expect(first.status).toBe(201);
+    const second = await uploadFiles(conversationId, session.token, [{ name: "b.png", type: "image/png", bytes: PNG }]);
+    expect(second.status).toBe(429);
+    expect(second.headers.get("X-Plan-Limit")).toBe("storage_bytes");
+    const byMember = await uploadFiles(conversationId, creator.access_token, [{ name: "c.png", type: "image/png", bytes: PNG }]);
+    expect(byMember.status).toBe(429);
+    const listed = await api(`/api/v1/conversations/${conversationId}/files`, { token: creator.access_token });
+    expect(((await listed.json()) as { files: unknown[] }).files).toHaveLength(1);
+    const dashboard = (await (await api("/api/v1/auth/dashboard", { token: creator.access_token })).json()) as { usage: { storage_bytes: { used: number } } };
+    expect(dashboard.usage.storage_bytes.used).toBe(PNG.byteLength);
+  });
+});

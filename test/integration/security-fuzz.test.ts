@@ -145,6 +145,10 @@ function standardError(text: string): string | null {
 const BACKGROUND_COLUMNS: Record<string, string[]> = {
   tasks: ["state", "step", "progress", "result", "error", "updated_at", "completed_at"],
 };
+/** Rows a background task writes when its Workflow finishes (its starter's in-app notification). */
+const BACKGROUND_ROWS: Record<string, (row: Record<string, unknown>) => boolean> = {
+  notifications: (row) => row.kind === "task_completed",
+};
 
 /** Every row of both creators in every registered table: a rejected request must leave it unchanged. */
 async function snapshot(creatorIds: string[]): Promise<string> {
@@ -155,7 +159,10 @@ async function snapshot(creatorIds: string[]): Promise<string> {
     results.map((r, i) => {
       const table = tables[Math.floor(i / creatorIds.length)]!.table;
       const skip = BACKGROUND_COLUMNS[table] ?? [];
-      const rows = (r.results as Record<string, unknown>[]).map((row) => Object.fromEntries(Object.entries(row).filter(([k]) => !skip.includes(k))));
+      const background = BACKGROUND_ROWS[table];
+      const rows = (r.results as Record<string, unknown>[])
+        .filter((row) => !background?.(row))
+        .map((row) => Object.fromEntries(Object.entries(row).filter(([k]) => !skip.includes(k))));
       return [table, rows];
     }),
   );
