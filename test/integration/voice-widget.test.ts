@@ -24,11 +24,13 @@ describe("widget voice notes (local provider)", () => {
 
     const rows = await eventually(async () => {
       const res = await api(`/api/v1/conversations/${session.conversation_id}/messages`, { token: creator.access_token });
-      const body = (await res.json()) as { messages: { seq: number; sender: string; text: string; attachments: { id: string }[] }[] };
+      const body = (await res.json()) as { messages: { seq: number; sender: string; text: string; attachments: { id: string }[]; transcription: unknown }[] };
       return body.messages.length >= 2 ? body.messages : undefined;
     }, "the mirrored messages");
     expect(rows.map((m) => [m.sender, m.text])).toEqual([["user", ""], ["system", notice.text]]);
     expect(rows[0]!.attachments.map((a) => a.id)).toEqual([note.id]);
+    expect(rows[0]!.transcription).toMatchObject({ status: "unavailable", file_id: note.id, message: expect.stringMatching(/AI_PROVIDERS/) });
+    expect(rows[1]!.transcription).toBeNull();
     const meta = await env.DB.prepare("SELECT metadata FROM messages WHERE conversation_id = ? AND seq = ?").bind(session.conversation_id, ack.seq).first<{ metadata: string }>();
     expect(JSON.parse(meta!.metadata).transcription).toMatchObject({ status: "unavailable", setting: "AI_PROVIDERS", file_id: note.id });
     // Nothing from the AI.
