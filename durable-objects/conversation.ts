@@ -1,7 +1,7 @@
 // One Durable Object per conversation (named by its id): its lifecycle hooks and RPC methods, each
 // delegating to the conversation's Room (src/realtime/room.ts) and its flows — the socket gateway,
 // the turn, the state transitions. This file also wires in what the room needs from the platform
-// above it (socket authorization, programs, the plan's answer limit, ratings), so src/realtime never imports src/modules.
+// above it (socket authorization, programs, the plan's answer limit, ratings, speech to text), so src/realtime never imports src/modules.
 import { DurableObject } from "cloudflare:workers";
 import { explicitFacts } from "../src/ai/memory-facts";
 import { aiProvider } from "../src/ai/providers";
@@ -12,6 +12,7 @@ import { answerWithinPlan } from "../src/modules/plans/audience";
 import { learnFromTurn } from "../src/modules/memory";
 import { resolveAttachments } from "../src/modules/files";
 import { readUserMessage } from "../src/modules/programs/inbound";
+import { transcribeAttachments } from "../src/modules/voice";
 import type {
   CompletionReason,
   ConversationRpc,
@@ -61,7 +62,7 @@ const onUserMessage: RoomPorts["onUserMessage"] = async (env, msg) =>
 const attachments: RoomPorts["attachments"] = async (env, c, ids) =>
   (await resolveAttachments(env, c.creatorId, c.conversationId, ids)).map((a) => ({ ...a }));
 
-const ports: RoomPorts = { authorize: authorizeSocket, onUserMessage, answer: answerWithinPlan, rate: rateFromSocket, attachments };
+const ports: RoomPorts = { authorize: authorizeSocket, onUserMessage, answer: answerWithinPlan, rate: rateFromSocket, attachments, transcribe: transcribeAttachments };
 
 export class Conversation extends DurableObject<Env> implements ConversationRpc {
   private readonly room: Room;

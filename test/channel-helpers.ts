@@ -127,3 +127,30 @@ export async function postWhatsApp(raw: string, signature: string | undefined, p
   if (signature !== undefined) headers["X-Hub-Signature-256"] = signature;
   return api(path, { method: "POST", headers, body: raw });
 }
+
+/** Registers a file the platform stub serves: a Telegram file_id (getFile + download) or a WhatsApp media id. */
+export async function stubMedia(platform: "telegram" | "whatsapp", id: string, bytes: Uint8Array, mimeType: string, fileName?: string) {
+  let binary = "";
+  for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  const base64 = btoa(binary);
+  const res = await fetch(`${env.PLATFORM_STUB_URL}/__stub/media`, { method: "POST", body: JSON.stringify({ platform, id, base64, mime_type: mimeType, file_name: fileName }) });
+  if (!res.ok) throw new Error(`stub media: ${res.status}`);
+}
+
+/** Bytes with a real signature (files checks magic numbers), padded to `size`, ending with `tail` (the OpenAI stand-in transcribes "SPEECH:<words>"). */
+export function mediaBytes(kind: "jpeg" | "ogg" | "pdf" | "mp3" | "mp4", tail = "", size = 2048): Uint8Array {
+  const heads: Record<typeof kind, number[]> = {
+    jpeg: [0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, 0x4a, 0x46, 0x49, 0x46, 0x00],
+    ogg: [..."OggS"].map((c) => c.charCodeAt(0)).concat([0x00, 0x02]),
+    pdf: [..."%PDF-1.4\n"].map((c) => c.charCodeAt(0)),
+    mp3: [..."ID3"].map((c) => c.charCodeAt(0)).concat([0x04, 0x00, 0x00]),
+    mp4: [0x00, 0x00, 0x00, 0x18, ..."ftypmp42".split("").map((c) => c.charCodeAt(0))],
+  };
+  const head = heads[kind];
+  const end = new TextEncoder().encode(tail);
+  const out = new Uint8Array(Math.max(size, head.length + end.length + 1));
+  out.set(head, 0);
+  for (let i = head.length; i < out.length - end.length; i++) out[i] = (i * 31 + 7) % 251 || 1;
+  out.set(end, out.length - end.length);
+  return out;
+}

@@ -6,11 +6,11 @@ import type { AnswerEvent, AnswerInput } from "../ai/answer";
 import type { Env } from "../env";
 import { AppError } from "../lib/errors";
 import { log } from "../lib/logging";
-import type { CompletionReason, Sender, ServerFrame, Source } from "./protocol";
+import type { CompletionReason, Sender, ServerFrame, Source, TranscriptionStatus } from "./protocol";
 import type { ConversationState } from "./log";
 import type { SocketIdentity, SocketKind, UserIdentity } from "./socket-identity";
 
-export { ERASED_CLOSE_CODE, MAX_ATTACHMENTS, REVOKED_CLOSE_CODE, type Attachment, type ChatMessage, type CompletionReason, type Sender, type ServerFrame, type Source } from "./protocol";
+export { ERASED_CLOSE_CODE, MAX_ATTACHMENTS, REVOKED_CLOSE_CODE, type Attachment, type ChatMessage, type CompletionReason, type Sender, type ServerFrame, type Source, type TranscriptionStatus } from "./protocol";
 export type { ConversationState, StoredMessage } from "./log";
 export { NO_HINTS, type MirrorHints } from "./mirror-sql";
 export type { SocketIdentity, SocketKind, UserIdentity } from "./socket-identity";
@@ -181,6 +181,20 @@ export function requireUpgrade(request: Request): void {
   }
 }
 
+/** What speech to text made of a message's audio attachment (the `transcribe` port). */
+export interface TranscriptionOutcome {
+  status: TranscriptionStatus;
+  /** The attachment that was heard. */
+  fileId: string;
+  /** transcribed: the transcript. */
+  text?: string;
+  language?: string;
+  model?: string;
+  /** unavailable: the setting to change (e.g. AI_PROVIDERS); failed/unavailable: what happened, in words. */
+  setting?: string;
+  message?: string;
+}
+
 /** What the object needs from the platform that lives above it (wired by durable-objects/conversation.ts). */
 export interface RoomPorts {
   /** Who may open a socket: checks the token against the conversation (widget or member). */
@@ -204,6 +218,11 @@ export interface RoomPorts {
     who: { role: string },
     frame: { score: number; comment?: string },
   ): Promise<ServerFrame>;
+  /**
+   * Speech to text for a user message's attachments (message metadata `attachments`): the first audio
+   * one is read from the conversation's files and transcribed; null when none of them is audio.
+   */
+  transcribe(env: Env, input: { creatorId: string; conversationId: string; attachments: unknown[] }): Promise<TranscriptionOutcome | null>;
 }
 
 /**

@@ -19,6 +19,8 @@ export interface ConversationState {
   clearContext: boolean;
   /** The user message whose AI reply is owed (re-run after an eviction). */
   pendingReplyFor: number | null;
+  /** The user message whose audio is being heard (transcribed), then answered: re-run after an eviction. */
+  hearingFor?: number | null;
   /** Widget tokens below this epoch were revoked by a key rotation: their sockets are refused. */
   widgetEpoch?: number;
 }
@@ -99,6 +101,9 @@ export class MessageLog {
     sql.exec("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
     // Channel sends owed: written with the message, enqueued by the outbox once D1 has the message.
     sql.exec("CREATE TABLE IF NOT EXISTS sends (seq INTEGER PRIMARY KEY, message_id TEXT NOT NULL)");
+    // Messages changed after they were stored (a voice note's transcript): the outbox carries the
+    // change to D1 once the message itself is there. `patch` is merged into D1's metadata.
+    sql.exec("CREATE TABLE IF NOT EXISTS revisions (seq INTEGER PRIMARY KEY, patch TEXT NOT NULL)");
     const mark = sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = 'mirrored_seq'").toArray()[0];
     this.mirroredSeq = mark ? Number(mark.value) : 0;
     // After startAfter() the log may be empty with a watermark: numbering goes on from there.
@@ -257,6 +262,41 @@ export class MessageLog {
   sendsEnqueued(upToSeq: number): void {
     this.sql.exec("DELETE FROM sends WHERE seq <= ?", upToSeq);
     this.sendsOwed = this.sql.exec("SELECT 1 FROM sends LIMIT 1").toArray().length > 0;
+  }
+
+  /**
+   * Changes a stored message's text and merges `patch` into its metadata (a voice note's transcript),
+   * with the D1 revision owed in the same write. Returns the message as it now is.
+   */
+  revise(seq: number, text: string, patch: Record<string, unknown>): StoredMessage | null {
+    const json = JSON.stringify(patch);
+    this.sql.exec("UPDATE messages SET text = ?, metadata = json_patch(coalesce(metadata, '{}'), ?) WHERE seq = ?", text, json, seq);
+    this.sql.exec(
+      "INSERT INTO revisions (seq, patch) VALUES (?, ?) ON CONFLICT (seq) DO UPDATE SET patch = json_patch(revisions.patch, excluded.patch)",
+      seq,
+      json,
+    );
+    const row = this.sql.exec<Row>("SELECT * FROM messages WHERE seq = ?", seq).toArray()[0];
+    const revised = row ? toMessage(row) : null;
+    // The flush's memory copy of a not-yet-mirrored message must carry the new text too.
+    const i = revised && this.pending ? this.pending.findIndex((m) => m.seq === seq) : -1;
+    if (i >= 0) this.pending![i] = revised!;
+    return revised;
+  }
+
+  /** Revisions of messages D1 already has: their current text and the metadata patch. */
+  dueRevisions(): { seq: number; text: string; patch: string }[] {
+    return this.sql
+      .exec<{ seq: number; text: string; patch: string }>(
+        "SELECT r.seq AS seq, m.text AS text, r.patch AS patch FROM revisions r JOIN messages m ON m.seq = r.seq WHERE r.seq <= ? ORDER BY r.seq",
+        this.mirroredSeq,
+      )
+      .toArray();
+  }
+
+  /** Revisions written to D1; one revised again meanwhile (a different patch) stays owed. */
+  revisionsMirrored(done: { seq: number; patch: string }[]): void {
+    for (const r of done) this.sql.exec("DELETE FROM revisions WHERE seq = ? AND patch = ?", r.seq, r.patch);
   }
 
   count(): number {

@@ -92,7 +92,10 @@ export class Outbox {
     if (!state) return;
     const rows = messageLog.unmirrored(BATCH);
     const stateChanged = messageLog.stateDirty();
-    if (rows.length === 0 && !stateChanged) return this.enqueueSends();
+    if (rows.length === 0 && !stateChanged) {
+      await this.applyRevisions();
+      return this.enqueueSends();
+    }
     const version = messageLog.stateVersion;
     const presence = this.host.presence();
     const changed = presence.userSockets !== this.mirroredPresence?.userSockets || presence.agentSockets !== this.mirroredPresence?.agentSockets;
@@ -115,6 +118,7 @@ export class Outbox {
       messageLog.saveState(state, false);
     }
     messageLog.clearStateDirty(version);
+    await this.applyRevisions();
     await this.enqueueSends();
     if (rows.length === BATCH || messageLog.stateDirty()) this.again = true;
   }
@@ -130,6 +134,29 @@ export class Outbox {
     if (!state || due.length === 0) return;
     await this.host.env.JOBS.sendBatch(due.map((d) => ({ body: { type: "channel.send" as const, creatorId: state.creatorId, messageId: d.messageId } })));
     this.host.log.sendsEnqueued(due.at(-1)!.seq);
+  }
+
+  /**
+   * Messages changed after D1 got them (a voice note's transcript becomes its text): written once D1
+   * has the message, retried with the flush until they land. Rare, so straight to D1, not batched.
+   */
+  private async applyRevisions(): Promise<void> {
+    const state = this.host.state();
+    const due = this.host.log.dueRevisions();
+    if (!state || due.length === 0) return;
+    const { DB } = this.host.env;
+    await DB.batch(
+      due.map((r) =>
+        DB.prepare("UPDATE messages SET text = ?1, metadata = json_patch(coalesce(metadata, '{}'), ?2) WHERE conversation_id = ?3 AND creator_id = ?4 AND seq = ?5").bind(
+          r.text,
+          r.patch,
+          state.conversationId,
+          state.creatorId,
+          r.seq,
+        ),
+      ),
+    );
+    this.host.log.revisionsMirrored(due);
   }
 
   private async retryLater(): Promise<void> {

@@ -77,6 +77,8 @@ export interface ChatMessage {
   createdAt: string;
 }
 
+export type TranscriptionStatus = "transcribed" | "unavailable" | "failed";
+
 export type HandoverState = "ai" | "waiting" | "agent";
 
 /** Why a conversation was completed: an agent or the creator resolved it, or the idle sweep did. */
@@ -105,6 +107,21 @@ export type ServerFrame =
   | { type: "conversation_status"; status: "active" | "completed"; reason: CompletionReason | "user_message" }
   | { type: "error"; code: string; message: string; id?: string }
   | { type: "rating_recorded"; score: number }
+  /**
+   * A message's audio attachment was heard (issue 14 "Voice"): `transcribed` carries the transcript,
+   * which is now the message's text; `unavailable` (no speech-to-text configured) and `failed` say so.
+   */
+  | {
+      type: "transcription";
+      messageId: string;
+      seq: number;
+      fileId: string;
+      status: TranscriptionStatus;
+      text?: string;
+      language?: string;
+      model?: string;
+      message?: string;
+    }
   | { type: "pong" };
 
 /** Error codes in `error` frames: the REST codes of DESIGN.md "Errors". */

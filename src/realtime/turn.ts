@@ -14,6 +14,7 @@ import type { ClientFrame } from "./protocol";
 import { sendsThroughChannel, type Room } from "./room";
 import type { SocketIdentity } from "./socket-identity";
 import { agentJoined, initiateHandover, reopenForMessage } from "./transitions";
+import { attachedFiles, hearAudio } from "./transcription";
 
 type MessageFrame = Extract<ClientFrame, { type: "message" }>;
 
@@ -66,8 +67,8 @@ export async function onSocketMessage(room: Room, ws: WebSocket, who: SocketIden
   const stored = room.log.append({ id: newId(), sender: "user", text: frame.text, clientId: frame.id, ...(metadata && { metadata }) });
   // Acked only after the write is durable: the output gate holds this send until SQLite has committed.
   room.send(ws, { type: "ack", id: frame.id, seq: stored.seq });
-  // Files without a word: nothing for the AI to answer (the voice pipeline gives audio its text).
-  await afterUserMessage(room, stored, stored.text.length > 0, false);
+  // Files without a word are answered only if the voice pipeline gives them one (afterUserMessage).
+  await afterUserMessage(room, stored, true, false);
 }
 
 /** The frame's attachments as the message keeps them, or null after an error frame (not files of this conversation). */
@@ -96,7 +97,8 @@ async function attachmentsOf(room: Room, ws: WebSocket, frame: MessageFrame): Pr
 export async function ingest(room: Room, input: IngestInput): Promise<IngestResult> {
   const known = room.log.byClientId(input.clientId);
   if (known) {
-    // A retried job: the reply this message is owed may still be missing.
+    // A retried job: the reply this message is owed may still be missing (or its audio unheard).
+    if (room.state?.hearingFor === known.seq) await recoverHearing(room);
     recoverReply(room, known.seq);
     await room.replies.idle();
     return { stored: false, seq: known.seq, messageId: known.id, consumed: false, replyOwed: room.state?.pendingReplyFor === known.seq };
@@ -119,17 +121,35 @@ export async function ingest(room: Room, input: IngestInput): Promise<IngestResu
 }
 
 /** What follows a stored end-user message, whichever way it came. */
-async function afterUserMessage(room: Room, stored: StoredMessage, answer: boolean, fromChannel: boolean): Promise<{ consumed: boolean; wantsAi: boolean }> {
+async function afterUserMessage(room: Room, stored: StoredMessage, answer: boolean, fromChannel: boolean, shown = false): Promise<{ consumed: boolean; wantsAi: boolean }> {
   const state = room.state!;
   const reopened = reopenForMessage(room, fromChannel);
+  const announce = () => {
+    if (reopened) room.broadcast({ type: "conversation_status", status: "active", reason: "user_message" });
+    room.broadcast(messageFrame(stored));
+    room.outbox.schedule(reopened);
+  };
+  let announced = shown;
+  if (attachedFiles(stored).length) {
+    // Audio is shown at once, heard, then answered as its transcript (src/realtime/transcription.ts).
+    // Marked in the durable state with the message: an eviction before the end re-runs the rest.
+    state.hearingFor = stored.seq;
+    room.save();
+    if (!announced) announce();
+    announced = true;
+    const heard = await trackHearing(room, stored.seq, hearAudio(room, stored));
+    if (!room.state) return { consumed: false, wantsAi: false };
+    if (heard) stored = heard.message;
+    if (state.hearingFor === stored.seq) state.hearingFor = null;
+  }
+  // Nothing to answer: an attachment without words (or audio nobody could hear).
+  if (!stored.text.trim()) answer = false;
   const wantsHuman = answer && state.handover === "ai" && asksForHuman(stored.text);
   let wantsAi = answer && state.handover === "ai" && !wantsHuman;
   // Written with the message (one implicit transaction): an eviction before the reply re-runs it.
   if (wantsAi) state.pendingReplyFor = stored.seq;
   room.save();
-  if (reopened) room.broadcast({ type: "conversation_status", status: "active", reason: "user_message" });
-  room.broadcast(messageFrame(stored));
-  room.outbox.schedule(reopened);
+  if (!announced) announce();
   if (wantsHuman) initiateHandover(room, "phrase");
   // Held while programs look at it, so the alarm doesn't start the reply meanwhile.
   if (wantsAi) room.replies.hold(stored.seq);
@@ -182,10 +202,38 @@ export function recoverReply(room: Room, userSeq: number): void {
   }
 }
 
+/** Hearings in progress in this instance, by user seq (a recovered one isn't started twice). */
+const hearings = new WeakMap<Room, Map<number, Promise<unknown>>>();
+
+function trackHearing<T>(room: Room, seq: number, work: Promise<T>): Promise<T> {
+  const live = hearings.get(room) ?? new Map<number, Promise<unknown>>();
+  hearings.set(room, live);
+  live.set(seq, work);
+  return work.finally(() => live.delete(seq));
+}
+
+/**
+ * A voice note whose hearing an eviction cut off (the durable mark is still set, nobody here is
+ * working on it): heard again and then answered like a fresh message. Resolves when that is done.
+ */
+export async function recoverHearing(room: Room): Promise<void> {
+  const seq = room.state?.hearingFor;
+  if (!seq) return;
+  const running = hearings.get(room)?.get(seq);
+  if (running) return void (await running.catch(() => undefined));
+  const message = room.log.after(seq - 1, 1)[0];
+  if (!message || message.seq !== seq || message.sender !== "user") {
+    room.state!.hearingFor = null;
+    return room.save();
+  }
+  await afterUserMessage(room, message, true, false, true);
+}
+
 /** Called when the object comes back to life: a socket connects or resumes, or the alarm fires. */
 export function recoverOwedReply(room: Room): void {
   const owed = room.state?.pendingReplyFor;
   if (owed) recoverReply(room, owed);
+  if (room.state?.hearingFor) void recoverHearing(room).catch((err: unknown) => log("error", "voice note recovery failed", { conversation_id: room.state?.conversationId, error: String(err) }));
 }
 
 /** The AI's reply: streamed to every socket, then stored and sent as the final message with sources. */

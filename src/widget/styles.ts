@@ -38,6 +38,9 @@ h2{margin:0;font-size:16px;font-weight:600}
 form{display:flex;gap:8px;padding:10px;border-top:1px solid #e5e7eb;background:#fff}
 textarea{flex:1;resize:none;font:inherit;padding:8px 10px;border:1px solid #d1d5db;border-radius:10px;min-height:40px;max-height:120px}
 .send{background:var(--ec-color);color:#fff;border-radius:10px;padding:0 14px;font-weight:600}
+.mic{display:flex;align-items:center;justify-content:center;background:#f3f4f6;color:#374151;border-radius:10px;min-width:44px}
+.mic[hidden]{display:none}
+.mic.recording{background:#dc2626;color:#fff}
 .msg p:empty{display:none}
 .sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
 .clip{background:none;color:#374151;border-radius:10px;padding:0 6px;display:flex;align-items:center}

@@ -5,6 +5,7 @@
 import type { ChatMessage, ServerFrame, Source } from "../realtime/protocol";
 import { creatorText, fill, stringsFor, TRANSLATIONS, type Strings } from "./i18n";
 import { STYLES } from "./styles";
+import { canRecord, VoiceRecorder, voiceStrings } from "./voice";
 import { fileStringsFor, FilePicker, renderAttachments, type FileContext } from "./attachments";
 
 /** REVOKED_CLOSE_CODE of src/realtime/protocol.ts (a value import would bundle zod into the widget). */
@@ -64,6 +65,9 @@ function h<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<string, 
   return el;
 }
 
+const MIC_ICON =
+  '<svg aria-hidden="true" focusable="false" width="18" height="18" viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round"><rect x="9" y="2" width="6" height="12" rx="3"/><path d="M5 10a7 7 0 0 0 14 0M12 17v5M8 22h8"/></svg>';
+
 const newId = () => (crypto.randomUUID ? crypto.randomUUID() : `${Date.now()}-${Math.random().toString(36).slice(2)}`);
 
 class Widget {
@@ -96,6 +100,9 @@ class Widget {
   private readonly human: HTMLButtonElement;
   private readonly closer: HTMLButtonElement;
   private readonly send: HTMLButtonElement;
+  /** The voice recorder's button (hidden where MediaRecorder or the microphone API is missing). */
+  private readonly mic: HTMLButtonElement;
+  private readonly recorder = new VoiceRecorder();
   private readonly fileCtx: FileContext;
   private readonly files: FilePicker;
 
@@ -128,7 +135,11 @@ class Widget {
       notify: (text) => this.setNotice(text),
     };
     this.files = new FilePicker(this.fileCtx);
-    form.append(this.files.button, this.files.input, this.input, this.send);
+    this.mic = h("button", { type: "button", class: "mic", "aria-pressed": "false" });
+    // A static icon (no emoji: not every system has a font for it).
+    this.mic.innerHTML = MIC_ICON;
+    this.mic.hidden = !canRecord();
+    form.append(this.files.button, this.files.input, this.input, this.mic, this.send);
     this.label();
     this.panel.append(header, this.log, this.dots, this.notice, this.files.tray, form);
     this.root.append(style, this.launcher, this.panel);
@@ -137,6 +148,7 @@ class Widget {
     this.launcher.addEventListener("click", () => this.toggle(this.panel.hidden));
     close.addEventListener("click", () => this.toggle(false));
     human.addEventListener("click", () => this.sendFrame({ type: "handover_request" }));
+    this.mic.addEventListener("click", () => void this.toggleRecording());
     this.panel.addEventListener("keydown", (e) => {
       if (e.key === "Escape") this.toggle(false);
     });
@@ -174,6 +186,51 @@ class Widget {
     this.input.placeholder = t.placeholder;
     this.send.textContent = t.send;
     this.files?.label();
+    const v = voiceStrings(this.root.host.getAttribute("lang") || document.documentElement.lang || navigator.language);
+    this.mic.setAttribute("aria-label", this.recorder.recording ? v.stop : v.record);
+    this.mic.title = this.mic.getAttribute("aria-label")!;
+  }
+
+  private get voice() {
+    return voiceStrings(this.root.host.getAttribute("lang") || navigator.language);
+  }
+
+  /** First press records, the second stops, uploads the note as a conversation file and sends it. */
+  private async toggleRecording(): Promise<void> {
+    const v = this.voice;
+    if (!this.recorder.recording) {
+      try {
+        await this.recorder.start();
+      } catch {
+        return this.setNotice(v.denied);
+      }
+      this.mic.classList.add("recording");
+      this.mic.setAttribute("aria-pressed", "true");
+      this.label();
+      return;
+    }
+    const note = await this.recorder.stop();
+    this.mic.classList.remove("recording");
+    this.mic.setAttribute("aria-pressed", "false");
+    this.label();
+    const id = newId();
+    const bubble = this.bubble("user", v.voiceMessage);
+    bubble.classList.add("pending", "voice");
+    this.byClientId.set(id, { el: bubble });
+    try {
+      const s = this.stored;
+      const body = new FormData();
+      body.append("files", note);
+      const res = await fetch(`${base}/api/v1/conversations/${s.conversation_id}/files`, { method: "POST", headers: { Authorization: `Bearer ${s.token}` }, body });
+      if (!res.ok) throw new Error(`upload ${res.status}`);
+      const file = ((await res.json()) as { files: { id: string }[] }).files[0]!;
+      this.pending.set(id, { text: "", attachments: [file.id] });
+      this.sendFrame({ type: "message", id, text: "", attachments: [file.id] });
+    } catch {
+      bubble.remove();
+      this.byClientId.delete(id);
+      this.setNotice(v.failed);
+    }
   }
 
   private toggle(open: boolean): void {
@@ -402,8 +459,19 @@ class Widget {
         // More than one replay page: ask for the rest.
         if (this.lastSeq < f.seq) this.sendFrame({ type: "resume", afterSeq: this.lastSeq });
         return;
+      case "transcription": {
+        // The voice note's words (or that nobody could hear it) under its bubble.
+        const b = this.bySeq.get(f.seq);
+        if (!b) return;
+        const p = b.el.querySelector("p")!;
+        p.textContent = f.status === "transcribed" && f.text ? f.text : `${this.voice.voiceMessage} ${this.voice.noTranscript}`;
+        b.el.classList.add("transcribed");
+        return this.scroll();
+      }
       case "error":
-        if (f.id) this.pending.delete(f.id);
+        if (f.id) {
+          this.pending.delete(f.id);
+        }
         return this.setNotice(f.message);
     }
   }
@@ -427,7 +495,9 @@ class Widget {
     } else {
       // The platform's notices in the widget's language; the stored text is their English form.
       const notice = m.notice && this.t[m.notice.code === "resolved" ? "resolved_notice" : m.notice.code];
-      el = this.bubble(m.sender, notice ? fill(notice, { name: m.notice!.name ?? "" }) : m.text, m.senderName);
+      // A voice note not transcribed (yet): named, so the bubble isn't empty.
+      const voice = !m.text && m.attachments?.some((a) => /^(audio\/|video\/webm)/.test(a.contentType)) ? this.voice.voiceMessage : "";
+      el = this.bubble(m.sender, notice ? fill(notice, { name: m.notice!.name ?? "" }) : m.text || voice, m.senderName);
     }
     el.dataset.seq = String(m.seq);
     this.bySeq.set(m.seq, { el, seq: m.seq });

@@ -6,7 +6,6 @@ import blocked from "../fixtures/telegram/bot-blocked.json";
 import edited from "../fixtures/telegram/edited-message.json";
 import start from "../fixtures/telegram/start-command.json";
 import text from "../fixtures/telegram/text-message.json";
-import voice from "../fixtures/telegram/voice-message.json";
 
 const sends = (ch: TelegramChannel) => stubCalls(ch.token, "sendMessage");
 const sendCount = async (ch: TelegramChannel, n: number) => {
@@ -77,15 +76,15 @@ describe("POST /api/v1/channels/telegram/webhook", () => {
     expect(rows.map((m) => [m.sender, m.text])).toEqual([["user", "/start"], ["system", "Welcome! Ask me about training plans."]]);
   });
 
-  it("answers a voice message with a clear text-only notice (no AI call, no silence)", async () => {
+  it("answers a sticker with a clear text-only notice (no AI call, no silence); photos, documents and voice are stored (channel-media.test.ts)", async () => {
     const s = await createCreator();
     const ch = await connectTelegram(s);
-    await postTelegram(voice, ch.secret);
+    await postTelegram(telegramUpdate(918273690, { text: undefined, sticker: { file_id: "CAACAgIAAxk", emoji: "👍", width: 512, height: 512 } }), ch.secret);
     const [notice] = await eventually(() => sendCount(ch, 1), "the notice");
     expect(notice!.body.text).toMatch(/only read text/i);
     const rows = await eventually(() => settled(ch.id, 1), "stored");
-    expect(rows[0]).toMatchObject({ sender: "user", text: "[voice]" });
-    expect(JSON.parse(rows[0]!.metadata!)).toMatchObject({ media_type: "voice" });
+    expect(rows[0]).toMatchObject({ sender: "user", text: "[sticker]" });
+    expect(JSON.parse(rows[0]!.metadata!)).toMatchObject({ media_type: "sticker" });
     expect(rows[1]!.sender).toBe("system");
   });
 

@@ -108,15 +108,19 @@ describe("POST /api/v1/channels/whatsapp/webhook", () => {
     expect(await sends(ch)).toHaveLength(1);
   });
 
-  it("answers an image with the text-only notice", async () => {
+  it("answers a location with the text-only notice (images, documents and audio are stored: channel-media.test.ts)", async () => {
     const s = await createCreator();
     const ch = await connectWhatsApp(s);
-    await deliver(ch, image);
+    await deliver(ch, image, (v) => {
+      const m = v.messages[0];
+      delete m.image;
+      Object.assign(m, { id: `wamid.LOC${Date.now()}`, type: "location", location: { latitude: 52.52, longitude: 13.4 } });
+    });
     const [notice] = await eventually(() => settled(ch.id, 1), "notice");
     expect(notice).toMatchObject({ sender: "system", delivery_status: "sent" });
     expect(notice.text).toMatch(/only read text/i);
     const [user] = await messagesOf(ch.id);
-    expect(user.text).toBe("[image] my breakfast");
+    expect(user.text).toBe("[location]");
   });
 
   it("treats a quick-reply button as text and answers it with the AI", async () => {

@@ -1,5 +1,6 @@
 // The queued half of an inbound webhook: end user and conversation, the message stored once, and
-// the answer — the AI for text, the welcome for /start, a polite notice for media. Edits,
+// the answer — the AI for text (and voice notes, which the object transcribes), the welcome for
+// /start, a polite notice for media without words. Media are fetched and stored first. Edits,
 // delivery statuses and membership changes are recorded, never answered.
 import { and, eq, sql } from "drizzle-orm";
 import { tenant } from "../../db/client";
@@ -11,7 +12,9 @@ import { log } from "../../lib/logging";
 import { ingestInbound, openConversation, recordEdit } from "./conversation-bridge";
 import { setEndUserStatus, upsertEndUser } from "./end-users";
 import { recordDeliveryStatus, sendToEndUser } from "./outbound";
-import type { InboundEvent } from "./platform";
+import { failedMediaText, receiveMedia } from "./inbound-media";
+import { mediaWord } from "./media";
+import type { InboundEvent, InboundMedia } from "./platform";
 import { ratingPressed } from "./rating-prompt";
 import { getChannel, type ChannelRow } from "./store";
 import { onEndUserCreated } from "../programs";
@@ -20,6 +23,10 @@ import { getPersona } from "../assistant";
 
 export const DEFAULT_WELCOME = "Hi! I'm an AI assistant. Ask me anything, and I'll answer from what I've been taught.";
 export const TEXT_ONLY_NOTICE = "Sorry, I can only read text messages for now. Could you type your question?";
+/** A photo, document or video without words: kept, and the user is asked what they'd like to know. */
+export const mediaNotice = (media: InboundMedia) =>
+  `Thanks, I've kept your ${mediaWord(media.kind)} with our conversation. I can only read text myself, so could you tell me in words what you'd like to know?`;
+export const fetchFailedNotice = (media: InboundMedia) => `Sorry, your ${mediaWord(media.kind)} didn't come through. Could you send it again, or type your question?`;
 export const UNAVAILABLE_NOTICE = "Sorry, I can't answer right now. Please try again a little later.";
 
 /**
@@ -60,8 +67,8 @@ async function firstContact(env: Env, channel: { id: string; kind: ChannelKind }
 }
 
 async function handleEvent(env: Env, channel: ChannelRow, job: { creatorId: string; event: InboundEvent }, attempt: number): Promise<void> {
-  if (channel.type === "web") return;
-  const kind: ChannelKind = channel.type;
+  if (channel.type !== "telegram" && channel.type !== "whatsapp") return; // web and email have their own paths
+  const kind = channel.type;
   const event = job.event;
 
   if (event.kind === "status") {
@@ -89,9 +96,26 @@ async function handleEvent(env: Env, channel: ChannelRow, job: { creatorId: stri
     return;
   }
 
-  const text = event.text ?? `[${event.mediaType ?? "attachment"}]${event.caption ? ` ${event.caption}` : ""}`;
-  // /start and media are answered here (welcome, text-only notice); text is answered by the object.
-  const answeredHere = event.command === "start" || event.text === undefined;
+  // Photos, documents, voice notes, audio and video are fetched and stored as the message's attachment;
+  // the caption is its text. Stickers, locations, contacts… are not stored: the text names them.
+  const received = event.media ? await receiveMedia(env, { ...channel, type: kind }, { creatorId: job.creatorId, conversationId, endUserId: user.id, externalMessageId: event.externalMessageId, media: event.media }, attempt) : null;
+  const caption = event.caption?.trim() || undefined;
+  const text =
+    event.text ??
+    (received?.status === "failed" ? failedMediaText(kind, event.media!, received.reason, caption) : event.media ? (caption ?? "") : `[${event.mediaType ?? "attachment"}]${caption ? ` ${caption}` : ""}`);
+  // Audio goes to the object, which transcribes it and answers the transcript; a caption is answered
+  // like a message. /start, unsupported media, media without words and failed fetches get a notice here.
+  const audio = event.media && (event.media.kind === "voice" || event.media.kind === "audio") && received?.status !== "failed";
+  const answerable = event.text !== undefined || (event.media !== undefined && received?.status !== "failed" && (audio || caption !== undefined));
+  const notice =
+    event.command === "start" || answerable
+      ? undefined
+      : received?.status === "failed"
+        ? fetchFailedNotice(event.media!)
+        : event.media
+          ? mediaNotice(event.media)
+          : TEXT_ONLY_NOTICE;
+  const answeredHere = event.command === "start" || !answerable;
   // Denial of wallet: a Telegram or WhatsApp user is limited like a widget user (same per-user chat
   // budget); past it their message is kept for the creator but costs no AI answer.
   const budget = answeredHere ? null : await limitEndUserChat(env, user.id);
@@ -103,7 +127,14 @@ async function handleEvent(env: Env, channel: ChannelRow, job: { creatorId: stri
     text,
     externalMessageId: event.externalMessageId,
     endUserId: user.id,
-    metadata: { channel: kind, ...(event.mediaType ? { media_type: event.mediaType } : {}), ...(event.sentAt ? { sent_at: event.sentAt } : {}) },
+    metadata: {
+      channel: kind,
+      ...(event.mediaType ? { media_type: event.mediaType } : {}),
+      ...(event.sentAt ? { sent_at: event.sentAt } : {}),
+      ...(caption && event.media ? { caption } : {}),
+      ...(received?.status === "stored" ? received.metadata : {}),
+      ...(received?.status === "failed" ? { media_error: received.reason } : {}),
+    },
     answer: !answeredHere && !overBudget,
   });
   // Replies are keyed on the inbound message, so a redelivered job never answers twice.
@@ -112,8 +143,8 @@ async function handleEvent(env: Env, channel: ChannelRow, job: { creatorId: stri
     const welcome =
       typeof channel.configuration.welcome_message === "string" ? channel.configuration.welcome_message : ((await getPersona(env, job.creatorId)).greeting ?? DEFAULT_WELCOME);
     await sendToEndUser(env, { creatorId: job.creatorId, conversationId, text: welcome, sender: "system", clientMessageId: `welcome:${inbound.messageId}` });
-  } else if (event.text === undefined) {
-    await sendToEndUser(env, { creatorId: job.creatorId, conversationId, text: TEXT_ONLY_NOTICE, sender: "system", clientMessageId: `notice:${inbound.messageId}` });
+  } else if (notice) {
+    await sendToEndUser(env, { creatorId: job.creatorId, conversationId, text: notice, sender: "system", clientMessageId: `notice:${inbound.messageId}` });
   } else if (inbound.replyOwed) {
     // The assistant failed: the queue retries (the object re-runs the owed reply); on the last
     // attempt the user hears that, instead of silence.

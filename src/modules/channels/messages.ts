@@ -7,6 +7,7 @@ import type { Env } from "../../env";
 import { HOUR } from "../../lib/clock";
 import { conflict, invalid, notFound } from "../../lib/errors";
 import type { AccessClaims } from "../auth";
+import { resolveAttachments, type AttachmentMeta } from "../files";
 import { openConversation } from "./conversation-bridge";
 import { findEndUser } from "./end-users";
 import { sendToEndUser } from "./outbound";
@@ -33,7 +34,8 @@ function present(row: MessageRow, endUserId: string) {
     sender: row.sender,
     delivery_status: row.deliveryStatus,
     delivery_error: typeof meta.delivery_error === "string" ? meta.delivery_error : null,
-    parts: template ? 1 : splitMessage(row.text).length,
+    attachments: Array.isArray(meta.attachments) ? (meta.attachments as AttachmentMeta[]) : [],
+    parts: template ? 1 : splitMessage(row.text).length + (Array.isArray(meta.attachments) ? meta.attachments.length : 0),
     timestamp: row.createdAt,
   };
 }
@@ -68,14 +70,16 @@ export async function sendChannelMessage(env: Env, actor: AccessClaims, channelI
       throw invalid([{ field: "to", message: "More than 24 hours since this user last wrote: WhatsApp only allows template messages (type \"template\")" }]);
     }
   }
+  // Only files of this end user's conversation can go with it (another conversation's id is refused).
+  const attachments = input.attachments ? await resolveAttachments(env, actor.creator_id, conversationId, input.attachments) : [];
   const stored = await sendToEndUser(env, {
     creatorId: actor.creator_id,
     conversationId,
-    text: input.template ? templateTranscript(input.template) : input.text!,
+    text: input.template ? templateTranscript(input.template) : (input.text ?? ""),
     sender: "agent",
     senderId: actor.sub,
     clientMessageId: input.messageId ? `api:${input.messageId}` : undefined,
-    metadata: { sent_via: "api", ...(input.template && { message_type: "template", whatsapp_template: { ...input.template, parameters: input.template.parameters ?? [] } }) },
+    metadata: { sent_via: "api", ...(attachments.length && { attachments }), ...(input.template && { message_type: "template", whatsapp_template: { ...input.template, parameters: input.template.parameters ?? [] } }) },
   });
   const row = await t.db.select().from(messages).where(t.where(messages, eq(messages.id, stored.messageId))).get();
   return { ...present(row!, user.id), messageId: input.messageId ?? row!.id };

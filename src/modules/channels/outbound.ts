@@ -1,5 +1,5 @@
 // Outbound messages on Telegram and WhatsApp: store with delivery_status "queued", send from the
-// JOBS queue with pacing, split long texts, and apply the retry rules (429 waits retry_after, 5xx
+// JOBS queue with pacing, split long texts, send attached files through the media APIs, and apply the retry rules (429 waits retry_after, 5xx
 // backs off exponentially, blocked / outside the 24-hour window are permanent and recorded). WhatsApp
 // messages that name an approved template go out as that template when free text can't.
 import { and, eq, sql } from "drizzle-orm";
@@ -17,6 +17,8 @@ import type { SendResult } from "./platform";
 import { openSecrets } from "./secrets";
 import { sendEmailMessage } from "./email-outbound";
 import { splitMessage } from "./split";
+import { getConversationFile } from "../files";
+import { isOutboundAttachment, MAX_CAPTION_CHARS, sendTelegramMedia, sendWhatsAppMedia, takesCaption, type OutboundAttachment } from "./outbound-media";
 import { TelegramClient } from "./telegram";
 import { sendWhatsAppRatingList, sendWhatsAppTemplate, sendWhatsAppText } from "./whatsapp";
 import { isRatingPrompt, telegramRatingKeyboard, whatsappRatingRows } from "./rating-keyboards";
@@ -57,6 +59,20 @@ export async function sendToEndUser(env: Env, input: SendInput): Promise<PostRes
     metadata: input.metadata,
     enqueue: true,
   });
+}
+
+/** One platform message of an outbound message: a text part, or a file (with the text as its caption when it fits). */
+type Step = { text: string } | { attachment: OutboundAttachment; caption?: string };
+
+/** An attachment's bytes from the conversation's files; undefined when it was deleted meanwhile. */
+async function attachmentBytes(env: Env, creatorId: string, conversationId: string, fileId: string): Promise<Uint8Array | undefined> {
+  try {
+    const file = await getConversationFile(env, creatorId, conversationId, fileId);
+    return new Uint8Array(await new Response(file.body).arrayBuffer());
+  } catch (err) {
+    if (err instanceof AppError && err.status === 404) return undefined;
+    throw err;
+  }
 }
 
 /** What the queue consumer should do with a send job. */
@@ -119,10 +135,6 @@ export async function processSend(env: Env, job: { creatorId: string; messageId:
   const secrets = await openSecrets(env, channel.secrets);
   const pace = cfg[channel.type === "whatsapp" ? "whatsapp" : "telegram"];
   const pacer = env.CHANNEL_PACER.get(env.CHANNEL_PACER.idFromName(`${channel.type}:${channel.externalAccountId ?? channel.id}`));
-  const parts = splitMessage(msg.text);
-  let partsSent = Number(msg.metadata?.parts_sent ?? 0);
-  const externalIds = Array.isArray(msg.metadata?.external_message_ids) ? [...(msg.metadata!.external_message_ids as string[])] : [];
-  const to = user.externalId.replace(/^\+/, "");
   let asTemplate = !!template && (msg.metadata?.message_type === "template" || outsideWindow || msg.metadata?.sent_as === "template");
 
   // One paced API call: its result, or the delay until the pacer has a slot.
@@ -155,17 +167,39 @@ export async function processSend(env: Env, job: { creatorId: string; messageId:
     return recordSentPart(env, { creatorId: job.creatorId, messageId: msg.id, channelId: channel.id, externalMessageId: sent.externalMessageId, partsSent: 1, parts: 1, externalIds: [sent.externalMessageId] });
   }
 
+  // Text parts, then the message's files through the media API; text short enough rides as the first file's caption.
+  const attachments = (Array.isArray(msg.metadata?.attachments) ? (msg.metadata!.attachments as unknown[]) : []).filter(isOutboundAttachment);
+  const kind = channel.type;
+  const trimmed = msg.text.trim();
+  const captioned = attachments.length > 0 && trimmed.length > 0 && trimmed.length <= MAX_CAPTION_CHARS && takesCaption(kind, attachments[0]!);
+  const parts: Step[] = [
+    ...(captioned ? [] : splitMessage(msg.text)).map((text) => ({ text })),
+    ...attachments.map((attachment, i) => ({ attachment, ...(captioned && i === 0 && { caption: trimmed }) })),
+  ];
+  let partsSent = Number(msg.metadata?.parts_sent ?? 0);
+  const externalIds = Array.isArray(msg.metadata?.external_message_ids) ? [...(msg.metadata!.external_message_ids as string[])] : [];
+  const to = user.externalId.replace(/^\+/, "");
   // The rating prompt carries its buttons on its (only) part.
   const ratingPrompt = isRatingPrompt(msg.metadata) && parts.length === 1;
   while (!asTemplate && partsSent < parts.length) {
     const part = parts[partsSent]!;
-    const result = await attemptSend(() =>
-      channel.type === "telegram"
-        ? new TelegramClient(cfg.telegramApiBaseUrl, secrets.bot_token!).sendMessage(user.externalId, part, ratingPrompt ? telegramRatingKeyboard() : {})
+    let bytes: Uint8Array | undefined;
+    if ("attachment" in part) {
+      bytes = await attachmentBytes(env, job.creatorId, msg.conversationId, part.attachment.id);
+      if (!bytes) return fail(env, job.creatorId, msg.id, "attachment_missing", `The attached file ${part.attachment.name} is no longer there`);
+    }
+    const result = await attemptSend(() => {
+      if ("attachment" in part) {
+        return kind === "telegram"
+          ? sendTelegramMedia(new TelegramClient(cfg.telegramApiBaseUrl, secrets.bot_token!), user.externalId, part.attachment, bytes!, part.caption)
+          : sendWhatsAppMedia(cfg.whatsappApiBaseUrl, channel.externalAccountId!, secrets.access_token!, to, part.attachment, bytes!, part.caption);
+      }
+      return kind === "telegram"
+        ? new TelegramClient(cfg.telegramApiBaseUrl, secrets.bot_token!).sendMessage(user.externalId, part.text, ratingPrompt ? telegramRatingKeyboard() : {})
         : ratingPrompt
-          ? sendWhatsAppRatingList(cfg.whatsappApiBaseUrl, channel.externalAccountId!, secrets.access_token!, to, part, whatsappRatingRows())
-          : sendWhatsAppText(cfg.whatsappApiBaseUrl, channel.externalAccountId!, secrets.access_token!, to, part),
-    );
+          ? sendWhatsAppRatingList(cfg.whatsappApiBaseUrl, channel.externalAccountId!, secrets.access_token!, to, part.text, whatsappRatingRows())
+          : sendWhatsAppText(cfg.whatsappApiBaseUrl, channel.externalAccountId!, secrets.access_token!, to, part.text);
+    });
     if (!("kind" in result)) return result;
     const sent = result;
     if (sent.kind === "ok") {

@@ -16,6 +16,18 @@ export interface InboundUser {
   language?: string;
 }
 
+/** A photo, document, voice note, audio file or video attached to an inbound message: fetched by the job. */
+export interface InboundMedia {
+  /** voice: a recorded voice note (Telegram voice, WhatsApp audio with voice: true); audio: a music/audio file. */
+  kind: "photo" | "document" | "voice" | "audio" | "video";
+  /** The platform's handle: Telegram file_id, WhatsApp media id. */
+  ref: string;
+  mimeType?: string;
+  fileName?: string;
+  /** As the platform declares it (checked again on the bytes). */
+  size?: number;
+}
+
 /** One platform event, as the queue carries it. */
 export type InboundEvent =
   | {
@@ -27,6 +39,8 @@ export type InboundEvent =
       text?: string;
       /** "voice", "photo", "image", "sticker", "location", "document", … when not text. */
       mediaType?: string;
+      /** The file to fetch, for the media we store (not stickers, locations, contacts…). */
+      media?: InboundMedia;
       caption?: string;
       command?: "start";
       sentAt?: string;

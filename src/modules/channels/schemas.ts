@@ -136,13 +136,16 @@ export const SendMessageSchema = z
     type: z.enum(["text", "template"]).default("text"),
     text: z.string().trim().min(1).max(20_000).optional(),
     template: WhatsAppTemplateSchema.optional(),
+    /** Files of the end user's conversation (POST /api/v1/conversations/{id}/files) sent with the text through the channel's media API. */
+    attachments: z.array(z.string().uuid()).min(1).max(10).optional().openapi({ description: "Conversation file ids, sent as photos, documents, voice notes, audio or video" }),
     /** The caller's id for this message: sending it again returns the first send. */
     messageId: z.string().trim().min(1).max(200).optional(),
   })
   .strict()
   .superRefine((b, ctx) => {
     if (!b.to && !b.end_user_id) ctx.addIssue({ code: "custom", message: "Give the recipient: to (chat id or phone number) or end_user_id", path: ["to"] });
-    if (b.type === "text" && b.text === undefined) ctx.addIssue({ code: "custom", message: "Required for a text message", path: ["text"] });
+    if (b.type === "text" && b.text === undefined && !b.attachments) ctx.addIssue({ code: "custom", message: "Required for a text message (or give attachments)", path: ["text"] });
+    if (b.type === "template" && b.attachments) ctx.addIssue({ code: "custom", message: "A template message carries no attachments", path: ["attachments"] });
     if (b.type === "text" && b.template) ctx.addIssue({ code: "custom", message: "A template goes with type \"template\"", path: ["template"] });
     if (b.type === "template" && !b.template) ctx.addIssue({ code: "custom", message: "Required for a template message: {name, language, parameters}", path: ["template"] });
     if (b.type === "template" && b.text !== undefined) ctx.addIssue({ code: "custom", message: "A template message has no free text: its wording is the approved template's", path: ["text"] });
@@ -164,6 +167,7 @@ export const OutboundMessageSchema = z
     sender: z.string(),
     delivery_status: z.string().nullable(),
     delivery_error: z.string().nullable(),
+    attachments: z.array(z.object({ id: z.string(), name: z.string(), content_type: z.string(), size: z.number().int(), url: z.string() })),
     parts: z.number().int(),
     timestamp: z.string(),
   })

@@ -2,7 +2,7 @@
 // normalization into inbound events, and sending text or templates through the Graph API.
 import { z } from "@hono/zod-openapi";
 import { timingSafeEqual } from "../../lib/crypto";
-import { isoFromEpoch, ratingScore, type InboundEvent, type KeyedEvent, type SendResult } from "./platform";
+import { isoFromEpoch, ratingScore, type InboundEvent, type InboundMedia, type KeyedEvent, type SendResult } from "./platform";
 import type { templatePayload } from "./whatsapp-template";
 
 /** E.164: a plus, a non-zero country digit, up to 15 digits in all. */
@@ -63,7 +63,7 @@ export function sendWhatsAppRatingList(baseUrl: string, phoneNumberId: string, a
   });
 }
 
-async function postMessage(baseUrl: string, phoneNumberId: string, accessToken: string, message: Record<string, unknown>): Promise<SendResult> {
+export async function postMessage(baseUrl: string, phoneNumberId: string, accessToken: string, message: Record<string, unknown>): Promise<SendResult> {
   let res: Response;
   try {
     res = await fetch(`${baseUrl}/${encodeURIComponent(phoneNumberId)}/messages`, {
@@ -91,6 +91,9 @@ async function postMessage(baseUrl: string, phoneNumberId: string, accessToken: 
   return { kind: "permanent", reason: code ? `graph_${code}` : `http_${res.status}`, detail };
 }
 
+const MediaRef = z
+  .object({ id: z.string().max(200).optional(), mime_type: z.string().max(200).optional(), caption: z.string().optional(), filename: z.string().max(500).optional() })
+  .passthrough();
 const Message = z
   .object({
     from: z.string(),
@@ -98,9 +101,11 @@ const Message = z
     timestamp: z.string().optional(),
     type: z.string(),
     text: z.object({ body: z.string() }).optional(),
-    image: z.object({ caption: z.string().optional() }).passthrough().optional(),
-    video: z.object({ caption: z.string().optional() }).passthrough().optional(),
-    document: z.object({ caption: z.string().optional() }).passthrough().optional(),
+    // Media objects carry an id to fetch (GET /{media-id} → url → bytes), the type and a caption.
+    image: MediaRef.optional(),
+    video: MediaRef.optional(),
+    document: MediaRef.optional(),
+    audio: MediaRef.extend({ voice: z.boolean().optional() }).optional(),
     button: z.object({ text: z.string().optional() }).passthrough().optional(),
     interactive: z
       .object({ button_reply: z.object({ id: z.string().optional(), title: z.string() }).passthrough().optional(), list_reply: z.object({ id: z.string().optional(), title: z.string() }).passthrough().optional() })
@@ -144,6 +149,24 @@ export function phoneNumberIds(n: WhatsAppNotification): string[] {
   return [...ids];
 }
 
+/** The file of an image, document, audio (voice: true = a recorded voice note) or video message. */
+function whatsappMedia(m: z.infer<typeof Message>): InboundMedia | undefined {
+  const of = (kind: InboundMedia["kind"], f: z.infer<typeof MediaRef> | undefined): InboundMedia | undefined =>
+    f?.id ? { kind, ref: f.id, ...(f.mime_type && { mimeType: f.mime_type }), ...(f.filename && { fileName: f.filename }) } : undefined;
+  switch (m.type) {
+    case "image":
+      return of("photo", m.image);
+    case "document":
+      return of("document", m.document);
+    case "audio":
+      return of(m.audio?.voice ? "voice" : "audio", m.audio);
+    case "video":
+      return of("video", m.video);
+    default:
+      return undefined;
+  }
+}
+
 const STATUSES = new Set(["sent", "delivered", "read", "failed"]);
 
 /** Events addressed to one business number. WhatsApp phone numbers are stored in E.164 (`+` prefix). */
@@ -169,7 +192,8 @@ export function whatsappEvents(n: WhatsAppNotification, phoneNumberId: string): 
           event = { kind: "message", externalMessageId: m.id, user, text: said, sentAt: isoFromEpoch(m.timestamp) };
         } else {
           const caption = m.image?.caption ?? m.video?.caption ?? m.document?.caption;
-          event = { kind: "message", externalMessageId: m.id, user, mediaType: m.type, caption, sentAt: isoFromEpoch(m.timestamp) };
+          const media = whatsappMedia(m);
+          event = { kind: "message", externalMessageId: m.id, user, mediaType: m.type, ...(media && { media }), caption, sentAt: isoFromEpoch(m.timestamp) };
         }
         out.push({ key: `message:${m.id}`, event });
       }

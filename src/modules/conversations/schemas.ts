@@ -52,6 +52,10 @@ export const MessageSchema = z
     attachments: z
       .array(z.object({ id: z.string(), name: z.string(), content_type: z.string(), size: z.number().int(), download_url: z.string() }))
       .openapi({ description: "Files the message carries (GET download_url with the same credential)" }),
+    transcription: z
+      .object({ status: z.enum(["transcribed", "unavailable", "failed"]), file_id: z.string(), language: z.string().optional(), model: z.string().optional(), message: z.string().optional() })
+      .nullable()
+      .openapi({ description: "A voice message's speech to text (issue 14): transcribed (the text is the transcript), unavailable (no provider with audio) or failed" }),
     created_at: z.string(),
   })
   .openapi("ConversationMessage");

@@ -41,7 +41,21 @@ export function presentMessage(m: MessageRow) {
     sources: m.sources ?? null,
     client_message_id: m.clientMessageId,
     attachments: messageAttachments(m.metadata),
+    transcription: messageTranscription(m.metadata),
     created_at: m.createdAt,
+  };
+}
+
+/** What speech to text made of the message's audio (written by the conversation's object, src/realtime/transcription.ts). */
+export function messageTranscription(metadata: Record<string, unknown> | null) {
+  const t = metadata?.transcription as Record<string, unknown> | undefined;
+  if (!t || (t.status !== "transcribed" && t.status !== "unavailable" && t.status !== "failed")) return null;
+  return {
+    status: t.status as "transcribed" | "unavailable" | "failed",
+    file_id: String(t.file_id ?? ""),
+    ...(typeof t.language === "string" && { language: t.language }),
+    ...(typeof t.model === "string" && { model: t.model }),
+    ...(typeof t.message === "string" && { message: t.message }),
   };
 }
 
