@@ -5,16 +5,26 @@
 // nobody chose; a route that differs from its router says so with `withPolicy()`.
 import { OpenAPIHono } from "@hono/zod-openapi";
 import type { AppBindings } from "../env";
+import type { CountedLimit, GaugeLimit } from "../config";
 import { AppError, type ErrorDetail } from "./errors";
 
 export type RateCategory = "auth" | "uploads" | "chat" | "search" | "default";
 export type CreatorQuota = "ai" | "uploads" | "exports";
+/**
+ * What a creator's request spends of their plan (issue 15): "api" = one API call; an object = one
+ * API call plus these counted limits, and a reservation of the gauge for the create; "none" = the
+ * platform's routes (operator, webhooks, probes). Declared per router, like the rate limit, so every
+ * route of a router (an AI router's new route included) is metered the way its router says.
+ */
+export type PlanMeter = "api" | "none" | { counts?: CountedLimit[]; gauge?: GaugeLimit };
 
 export interface RoutePolicy {
   /** Per client per minute (coaching spec); "none": health probes, JWKS, platform webhooks. */
   rateLimit: RateCategory | "none";
   /** Creator quotas counted on top of the hourly API-call quota. */
   quotas?: CreatorQuota[];
+  /** Plan metering (src/middleware/plan-quota.ts); route-policy.test.ts requires every route to declare it. */
+  meter?: PlanMeter;
   /** "raw": the route reads its own body (multipart, signed bytes); default "json". */
   body?: "json" | "raw";
   /** "replica": GET reads go through a D1 session (src/middleware/d1-session.ts; bookmark in X-D1-Bookmark). */

@@ -4,7 +4,10 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { streamSSE } from "hono/streaming";
 import { pipelinePerformance } from "../../ai/metrics";
 import { AppError } from "../../lib/errors";
-import { createRouter, withPolicy } from "../../lib/router";
+import { createRouter, withPolicy, type PlanMeter } from "../../lib/router";
+
+/** Every route of the creator's own AI API is an AI call of their plan. */
+const AI_CALL: PlanMeter = { counts: ["ai_calls"] };
 import { errorResponses, jsonBody, jsonContent, UuidParam } from "../../lib/schemas";
 import { requireAuth } from "../../middleware/auth";
 import { SearchResultSchema } from "../knowledge/schemas";
@@ -82,10 +85,10 @@ const performanceRoute = createRoute({
 });
 
 // An AI answer is chat traffic, and counts against the creator's hourly AI quota.
-withPolicy(conversationRoute, { rateLimit: "chat", quotas: ["ai"] });
-withPolicy(searchRoute, { rateLimit: "search" });
+withPolicy(conversationRoute, { rateLimit: "chat", quotas: ["ai"], meter: { counts: ["ai_messages", "ai_calls"] } });
+withPolicy(searchRoute, { rateLimit: "search", meter: AI_CALL });
 
-export const aiRouter = createRouter({ rateLimit: "default" })
+export const aiRouter = createRouter({ rateLimit: "default", meter: AI_CALL })
   .openapi(conversationRoute, async (c) => {
     const stream = converse(c.env, c.get("creatorId")!, c.req.valid("json"));
     // The first step runs before any byte is sent: 404/409/422 still answer as normal errors.

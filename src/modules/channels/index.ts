@@ -4,4 +4,4 @@ import { channelRoutes } from "./routes";
 import { webhookRoutes } from "./webhooks";
 
 // Webhooks first: their literal paths (/api/v1/channels/telegram/webhook) must win over {channel_id}.
-export const channelsRouter = createRouter({ rateLimit: "default" }).route("/", webhookRoutes).route("/", channelRoutes);
+export const channelsRouter = createRouter({ rateLimit: "default", meter: "api" }).route("/", webhookRoutes).route("/", channelRoutes);

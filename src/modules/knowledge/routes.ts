@@ -95,9 +95,11 @@ const reprocessDoc = createRoute({
 });
 
 // Multipart uploads: the per-minute upload limit and the hourly upload quota; they read their own bodies.
-for (const r of [upload, uploadBatch]) withPolicy(r, { rateLimit: "uploads", quotas: ["uploads"], body: "raw" });
+for (const r of [upload, uploadBatch]) withPolicy(r, { rateLimit: "uploads", quotas: ["uploads"], body: "raw", meter: { counts: ["uploads"], gauge: "storage_bytes" } });
+// A new knowledge base holds a slot of the plan's knowledge_bases gauge until it exists (or failed).
+withPolicy(createKb, { rateLimit: "default", meter: { gauge: "knowledge_bases" } });
 
-export const knowledgeRouter = createRouter({ rateLimit: "default" })
+export const knowledgeRouter = createRouter({ rateLimit: "default", meter: "api" })
   .openapi(createKb, async (c) => c.json(await kbs.createKnowledgeBase(c.env, c.get("creatorId")!, c.req.valid("json")), 201))
   .openapi(listKb, async (c) => c.json(await kbs.listKnowledgeBases(c.env, c.get("creatorId")!), 200))
   .openapi(getKb, async (c) => c.json(await kbs.getKnowledgeBase(c.env, c.get("creatorId")!, c.req.valid("param").knowledge_base_id), 200))

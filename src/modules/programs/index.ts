@@ -109,5 +109,5 @@ const withEnrollment = (router: ReturnType<typeof createRouter>) => {
 };
 
 export const programsRouter = withEnrollment(
-  mount(mount(createRouter({ rateLimit: "default" }), programRoutes("/api/v1/programs", false)), programRoutes("/api/v1/creators/programs", true)),
+  mount(mount(createRouter({ rateLimit: "default", meter: "api" }), programRoutes("/api/v1/programs", false)), programRoutes("/api/v1/creators/programs", true)),
 );

@@ -72,7 +72,7 @@ async function embedCode(env: Parameters<typeof service.getOrCreateConfig>[0], c
   return { widget_key: row.widgetKey, embed_code: service.embedSnippet(base, row.widgetKey, script, integrity), script_url: `${base}${script}`, integrity };
 }
 
-export const widgetRouter = createRouter({ rateLimit: "default" })
+export const widgetRouter = createRouter({ rateLimit: "default", meter: "api" })
   .openapi(getConfigRoute, async (c) => {
     const row = await service.getOrCreateConfig(c.env, c.get("creatorId")!);
     return c.json(service.presentConfig(row, config(c.env).publicBaseUrl, await widgetScriptPath(c.env)), 200);
