@@ -1,10 +1,10 @@
 // Sends the isolate's pending deltas to the one MetricsStore object, off the request path. Each
-// request hands its flush to its own `waitUntil`, so the runtime keeps the isolate until its counts
-// have reached the store: an isolate that goes away loses nothing. Requests that finish while a
-// flush is in flight wait for it and then send together whatever gathered meanwhile — one RPC per
-// batch of concurrent requests, one per request when they come one at a time (the cost measured in
-// bench/metrics-flush.ts). METRICS_FLUSH=interval restores the old "at most every 2 s" batching,
-// which could lose up to 2 s of counts on eviction (kept for the benchmark's comparison).
+// request hands a flush that will carry its deltas to its own `waitUntil`, so the runtime keeps the
+// isolate until its counts have reached the store: an isolate that goes away loses nothing. The
+// flush waits BATCH_WINDOW_MS first, and every request finishing meanwhile joins it: one RPC per
+// window, not per request (the cost is measured in bench/metrics-flush.ts). METRICS_FLUSH=interval
+// restores the old "at most every 2 s" batching, which could lose up to 2 s of counts on eviction
+// (kept for the benchmark's comparison).
 import type { Env } from "../../env";
 import { config } from "../../config";
 import { log } from "../../lib/logging";
@@ -14,6 +14,9 @@ const FLUSH_INTERVAL_MS = 2000;
 const FLUSH_EVENTS = 500;
 let lastFlush = 0;
 let inFlight: Promise<void> | null = null;
+/** How long a request's flush waits for others to join it (after the response has gone out). */
+const BATCH_WINDOW_MS = 50;
+let scheduled: Promise<void> | null = null;
 
 export function metricsStore(env: Env) {
   return env.METRICS.get(env.METRICS.idFromName("global"));
@@ -39,7 +42,12 @@ export async function flushMetrics(env: Env): Promise<void> {
 export function flushSoon(env: Env, waitUntil: (p: Promise<unknown>) => void): void {
   if (!env.METRICS) return;
   if (config(env).metricsFlush === "request") {
-    waitUntil(flushMetrics(env));
+    // Joined by every request that ends before the window closes; it takes their deltas when it fires.
+    scheduled ??= new Promise((resolve) => setTimeout(resolve, BATCH_WINDOW_MS)).then(() => {
+      scheduled = null;
+      return flushMetrics(env);
+    });
+    waitUntil(scheduled);
     return;
   }
   if (inFlight) return;
