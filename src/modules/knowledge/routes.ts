@@ -81,7 +81,8 @@ const getDoc = createRoute({
 const updateDoc = createRoute({
   method: "put", path: "/api/v1/knowledge-bases/{knowledge_base_id}/documents/{document_id}", tags, security, middleware: [requireAuth({ permission: "write" })] as const,
   summary: "Update title and metadata", request: { params: DocParams, body: jsonBody(UpdateDocumentBody) },
-  responses: { 200: jsonContent(DocumentSchema, "Updated"), ...errorResponses(400, 401, 403, 404, 422, 429) },
+  // The document as GET shows it, so that representation can be sent back (its read-only fields ignored).
+  responses: { 200: jsonContent(DocumentDetailSchema, "Updated"), ...errorResponses(400, 401, 403, 404, 422, 429) },
 });
 const deleteDoc = createRoute({
   method: "delete", path: "/api/v1/knowledge-bases/{knowledge_base_id}/documents/{document_id}", tags, security, middleware: [requireAuth({ permission: "write" })] as const,
@@ -128,7 +129,8 @@ export const knowledgeRouter = createRouter({ rateLimit: "default", meter: "api"
   })
   .openapi(updateDoc, async (c) => {
     const p = c.req.valid("param");
-    return c.json(await docs.updateDocument(c.env, c.get("creatorId")!, p.knowledge_base_id, p.document_id, c.req.valid("json")), 200);
+    await docs.updateDocument(c.env, c.get("creatorId")!, p.knowledge_base_id, p.document_id, c.req.valid("json"));
+    return c.json(await docs.getDocument(c.env, c.get("creatorId")!, p.knowledge_base_id, p.document_id), 200);
   })
   .openapi(deleteDoc, async (c) => {
     const p = c.req.valid("param");
