@@ -22,7 +22,9 @@ const FRAME_RUNS = 300;
 /** Inputs for the planted-fault check (three planted routes). */
 const PLANTED_RUNS = 150;
 // Limits off so the handlers themselves meet the inputs (a 429 would only test the limiter).
-const VARS = { RATE_LIMITS_ENABLED: "false", PLAN_LIMITS_ENABLED: "false" };
+// Metrics flushed in 2-s batches: each request here waits for its waitUntil work, and the per-request
+// flush's 50 ms batching window would only slow the run (metrics aren't what this test checks).
+const VARS = { RATE_LIMITS_ENABLED: "false", PLAN_LIMITS_ENABLED: "false", METRICS_FLUSH: "interval" };
 
 type Schema = { type?: string | string[]; $ref?: string; enum?: unknown[]; properties?: Record<string, Schema>; required?: string[]; items?: Schema; anyOf?: Schema[]; oneOf?: Schema[]; allOf?: Schema[]; format?: string; minLength?: number; maxLength?: number; minimum?: number; maximum?: number; minItems?: number; maxItems?: number; const?: unknown };
 type Param = { name: string; in: string; required?: boolean; schema?: Schema };
