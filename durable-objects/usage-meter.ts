@@ -1,8 +1,12 @@
 // Exact plan usage: one object per creator counts every metered action per UTC day and month in its
-// SQLite, so concurrent requests from any isolate never over-spend a limit. It also holds the
-// operator's per-creator overrides and remembers which 80 %/100 % notices a period has already had.
+// SQLite, so concurrent requests from any isolate never over-spend a limit. It reserves gauge slots
+// (knowledge bases, team members, storage) for creates in flight, caches the operator's per-creator
+// overrides (D1's creators.plan_overrides is the source of truth) and remembers which 80 %/100 %
+// notices a period has already had.
 import { DurableObject } from "cloudflare:workers";
-import { COUNTED_LIMITS, type CountedLimit, type Tier } from "../src/config";
+import { COUNTED_LIMITS, type CountedLimit, type GaugeLimit, type Tier } from "../src/config";
+import type { Env } from "../src/env";
+import { gaugeValues, storedOverrides } from "../src/modules/plans/gauges";
 import { periodEnd, periodKeys, resolveLimits, type Period, type PlanOverrides } from "../src/modules/plans/limits";
 
 export interface Charge {
@@ -22,6 +26,8 @@ export interface Threshold {
 
 export interface ChargeResult {
   allowed: boolean;
+  /** When it was counted (a refund gives it back to the same day and month). */
+  at?: number;
   /** The first limit that refused the charge. */
   denied?: { limit: CountedLimit; period: Period; max: number; used: number; resetAt: number };
   /** Notices newly due (each is returned once per limit, period and threshold). */
@@ -34,39 +40,47 @@ export interface UsageSnapshot {
   resets: Record<Period, string>;
 }
 
-const THRESHOLDS = [80, 100] as const;
+export type Reservation = { ok: true; id: string | null } | { ok: false; max: number; current: number };
 
-export class UsageMeter extends DurableObject {
+const THRESHOLDS = [80, 100] as const;
+/** The overrides cached from D1 are re-read after this (a missed refresh heals by itself). */
+const OVERRIDES_TTL_MS = 60_000;
+/** A reservation whose request never came back (its isolate died) frees its slot after this. */
+const RESERVATION_TTL_MS = 5 * 60_000;
+
+export class UsageMeter extends DurableObject<Env> {
   private ready = false;
   private cleanedFor = "";
+  private cached: { overrides: PlanOverrides | null; at: number } | null = null;
 
   private sql() {
     const sql = this.ctx.storage.sql;
     if (!this.ready) {
       sql.exec("CREATE TABLE IF NOT EXISTS counters (name TEXT NOT NULL, period TEXT NOT NULL, used INTEGER NOT NULL, PRIMARY KEY (name, period))");
       sql.exec("CREATE TABLE IF NOT EXISTS notices (name TEXT NOT NULL, period TEXT NOT NULL, percent INTEGER NOT NULL, PRIMARY KEY (name, period, percent))");
-      sql.exec("CREATE TABLE IF NOT EXISTS plan (id INTEGER PRIMARY KEY CHECK (id = 1), overrides TEXT)");
+      sql.exec("CREATE TABLE IF NOT EXISTS reservations (id TEXT PRIMARY KEY, name TEXT NOT NULL, amount INTEGER NOT NULL, expires_at INTEGER NOT NULL)");
       this.ready = true;
     }
     return sql;
   }
 
-  private overrides(): PlanOverrides | null {
-    const row = this.sql().exec<{ overrides: string | null }>("SELECT overrides FROM plan WHERE id = 1").toArray()[0];
-    return row?.overrides ? (JSON.parse(row.overrides) as PlanOverrides) : null;
+  /** The creator's overrides: D1's, cached for a minute (and refreshed at once by setPlan). */
+  private async overrides(creatorId: string): Promise<PlanOverrides | null> {
+    if (this.cached && Date.now() - this.cached.at < OVERRIDES_TTL_MS) return this.cached.overrides;
+    const overrides = (await storedOverrides(this.env.DB, creatorId)) as PlanOverrides | null;
+    this.cached = { overrides, at: Date.now() };
+    return overrides;
   }
 
+  /** Called by setPlan after it wrote D1: the new overrides apply from the next request. */
   async setOverrides(overrides: PlanOverrides | null): Promise<void> {
-    this.sql().exec(
-      "INSERT INTO plan (id, overrides) VALUES (1, ?) ON CONFLICT(id) DO UPDATE SET overrides = excluded.overrides",
-      overrides ? JSON.stringify(overrides) : null,
-    );
+    this.cached = { overrides, at: Date.now() };
   }
 
   /** All-or-nothing: counted against every limit only if every limit allows it. */
-  async charge(tier: Tier, charges: Charge[], now = Date.now()): Promise<ChargeResult> {
+  async charge(creatorId: string, tier: Tier, charges: Charge[], now = Date.now()): Promise<ChargeResult> {
+    const limits = resolveLimits(tier, await this.overrides(creatorId));
     const sql = this.sql();
-    const limits = resolveLimits(tier, this.overrides());
     const keys = periodKeys(now);
     this.cleanup(keys);
     const plans = charges.flatMap((c) =>
@@ -104,10 +118,46 @@ export class UsageMeter extends DurableObject {
         }
       }
     }
-    return { allowed: true, crossed };
+    return { allowed: true, at: now, crossed };
   }
 
-  async snapshot(now = Date.now()): Promise<UsageSnapshot> {
+  /** Gives back what a failed request was charged (never below zero), in the day and month it was charged. */
+  async refund(charges: Charge[], at: number): Promise<void> {
+    const keys = periodKeys(at);
+    const sql = this.sql();
+    for (const c of charges) {
+      for (const period of ["day", "month"] as const) {
+        sql.exec("UPDATE counters SET used = max(0, used - ?) WHERE name = ? AND period = ?", c.amount ?? 1, c.limit, keys[period]);
+      }
+    }
+  }
+
+  /**
+   * Reserves `amount` of a gauge for a create in flight. Serialized (no other call reaches the object
+   * while it reads D1 and decides), it counts what exists in D1 plus every slot still reserved, so of
+   * two concurrent creates at limit−1 exactly one gets the slot; the caller releases it once its
+   * create has committed (D1 then counts it) or failed.
+   */
+  async reserve(creatorId: string, tier: Tier, limit: GaugeLimit, amount: number, now = Date.now()): Promise<Reservation> {
+    return this.ctx.blockConcurrencyWhile(async () => {
+      const max = resolveLimits(tier, await this.overrides(creatorId))[limit];
+      if (max === null) return { ok: true, id: null };
+      const sql = this.sql();
+      sql.exec("DELETE FROM reservations WHERE expires_at < ?", now);
+      const held = sql.exec<{ n: number }>("SELECT coalesce(sum(amount), 0) AS n FROM reservations WHERE name = ?", limit).one().n;
+      const current = (await gaugeValues(this.env.DB, creatorId))[limit];
+      if (current + held + amount > max) return { ok: false, max, current };
+      const id = crypto.randomUUID();
+      sql.exec("INSERT INTO reservations (id, name, amount, expires_at) VALUES (?, ?, ?, ?)", id, limit, amount, now + RESERVATION_TTL_MS);
+      return { ok: true, id };
+    });
+  }
+
+  async release(id: string): Promise<void> {
+    this.sql().exec("DELETE FROM reservations WHERE id = ?", id);
+  }
+
+  async snapshot(creatorId: string, now = Date.now()): Promise<UsageSnapshot> {
     const sql = this.sql();
     const keys = periodKeys(now);
     const used = Object.fromEntries(COUNTED_LIMITS.map((k) => [k, { day: 0, month: 0 }])) as UsageSnapshot["used"];
@@ -120,7 +170,7 @@ export class UsageMeter extends DurableObject {
       if (entry) entry[row.period === keys.day ? "day" : "month"] = row.used;
     }
     return {
-      overrides: this.overrides(),
+      overrides: await this.overrides(creatorId),
       used,
       resets: { day: new Date(periodEnd("day", now)).toISOString(), month: new Date(periodEnd("month", now)).toISOString() },
     };

@@ -97,6 +97,8 @@ export interface Config {
   };
   /** Plan limits (PLAN_LIMITS above); off, nothing is metered (benchmarks). */
   plans: { enabled: boolean; audienceAiAnswersPerDay: number | null };
+  /** How the isolate's metric deltas reach the MetricsStore (src/modules/metrics/flush.ts). */
+  metricsFlush: "request" | "interval";
   webhooks: { allowPrivateUrls: boolean; timeoutMs: number; maxConcurrencyPerEndpoint: number; disableAfterHours: number };
   notifications: { emailHandoverWhenNoAgentOnline: boolean };
   analyticsExports: { perDay: number; linkTtlSeconds: number };
@@ -416,6 +418,7 @@ export function config(env: Env): Config {
       // pro tier's 2,000 so it caps only what a plan doesn't; 0 = no ceiling.
       audienceAiAnswersPerDay: int(env.AUDIENCE_AI_ANSWERS_PER_DAY, 5_000) || null,
     },
+    metricsFlush: env.METRICS_FLUSH === "interval" ? "interval" : "request",
     webhooks: {
       // SSRF: only development and tests may deliver to 127.0.0.1 / private addresses over http.
       allowPrivateUrls: (env.WEBHOOKS_ALLOW_PRIVATE_URLS ?? (env.ENVIRONMENT === "production" ? "false" : "true")) === "true",

@@ -79,6 +79,8 @@ export interface Env {
   MAX_JSON_BODY_BYTES?: string;
   // accounts (issue 15)
   PLAN_LIMITS_ENABLED?: string;
+  /** "request" (default): every request's metric deltas are sent in its own waitUntil; "interval": at most every 2 s (loses up to 2 s on eviction; for the benchmark). */
+  METRICS_FLUSH?: string;
   GOOGLE_CLIENT_ID?: string;
   /** Secret: the Google OAuth client's secret. */
   GOOGLE_CLIENT_SECRET?: string;

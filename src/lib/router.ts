@@ -3,18 +3,28 @@
 // is JSON (checked once, by the app's jsonBody middleware) or raw (multipart uploads, signed webhook
 // bytes). The policy is required where the router is made, so a new route can't fall into a default
 // nobody chose; a route that differs from its router says so with `withPolicy()`.
-import { OpenAPIHono } from "@hono/zod-openapi";
+import { OpenAPIHono, z } from "@hono/zod-openapi";
 import type { AppBindings } from "../env";
+import type { CountedLimit, GaugeLimit } from "../config";
 import { AppError, type ErrorDetail } from "./errors";
 
 export type RateCategory = "auth" | "uploads" | "chat" | "search" | "default";
 export type CreatorQuota = "ai" | "uploads" | "exports";
+/**
+ * What a creator's request spends of their plan (issue 15): "api" = one API call; an object = one
+ * API call plus these counted limits, and a reservation of the gauge for the create; "none" = the
+ * platform's routes (operator, webhooks, probes). Declared per router, like the rate limit, so every
+ * route of a router (an AI router's new route included) is metered the way its router says.
+ */
+export type PlanMeter = "api" | "none" | { counts?: CountedLimit[]; gauge?: GaugeLimit };
 
 export interface RoutePolicy {
   /** Per client per minute (coaching spec); "none": health probes, JWKS, platform webhooks. */
   rateLimit: RateCategory | "none";
   /** Creator quotas counted on top of the hourly API-call quota. */
   quotas?: CreatorQuota[];
+  /** Plan metering (src/middleware/plan-quota.ts); route-policy.test.ts requires every route to declare it. */
+  meter?: PlanMeter;
   /** "raw": the route reads its own body (multipart, signed bytes); default "json". */
   body?: "json" | "raw";
   /** "replica": GET reads go through a D1 session (src/middleware/d1-session.ts; bookmark in X-D1-Bookmark). */
@@ -70,6 +80,36 @@ export function declaredPolicies(): readonly { method: string; pattern: RegExp; 
   return registry;
 }
 
+type JsonContent = { content?: Record<string, { schema?: unknown }> };
+type RouteShape = { method: string; path: string; request?: { body?: JsonContent }; responses?: Record<string, JsonContent> };
+const tolerant = new WeakSet<object>();
+
+/**
+ * A PUT/PATCH accepts the resource's own GET representation: every field of the route's 200 response
+ * that its body schema doesn't have (ids, keys, embed code, timestamps, counts …) is read-only —
+ * accepted, dropped before the handler sees the body, and marked `readOnly` in the OpenAPI document.
+ * Fields that are neither stay a 422 (the body schema keeps its strictness). Applied to every PUT and
+ * PATCH route by the router factory, so no route has to remember it.
+ */
+export function acceptRepresentation(route: RouteShape): void {
+  if (tolerant.has(route) || !["put", "patch"].includes(route.method.toLowerCase())) return;
+  tolerant.add(route);
+  const body = route.request?.body?.content?.["application/json"];
+  const response = route.responses?.["200"]?.content?.["application/json"]?.schema;
+  if (!body || !(body.schema instanceof z.ZodObject) || !(response instanceof z.ZodObject)) return;
+  const update = body.schema as z.ZodObject;
+  const readOnly = Object.keys(response.shape).filter((k) => !(k in update.shape));
+  if (!readOnly.length) return;
+  const extra = Object.fromEntries(
+    readOnly.map((k) => [k, z.unknown().optional().openapi({ readOnly: true, description: "Read-only (as GET returns it): accepted and ignored" })]),
+  );
+  body.schema = update.safeExtend(extra).transform((value) => {
+    const out: Record<string, unknown> = { ...value };
+    for (const k of readOnly) delete out[k];
+    return out;
+  });
+}
+
 export function createRouter(policy: RoutePolicy) {
   const router = new OpenAPIHono<AppBindings>({
     defaultHook: (result) => {
@@ -80,8 +120,9 @@ export function createRouter(policy: RoutePolicy) {
     },
   });
   const openapi = router.openapi.bind(router);
-  router.openapi = ((route: { method: string; path: string }, ...rest: unknown[]) => {
+  router.openapi = ((route: RouteShape, ...rest: unknown[]) => {
     register(route.method, route.path, overrides.get(route) ?? policy);
+    acceptRepresentation(route);
     return (openapi as (...args: unknown[]) => unknown)(route, ...rest);
   }) as typeof router.openapi;
   return router;

@@ -380,7 +380,7 @@ describe.skipIf(!existsSync(CHROMIUM))("creator console in Chromium", () => {
     await page.getByRole("list", { name: "Select a step to edit" }).getByRole("button", { name: /Send message/ }).click();
     await page.getByLabel("Message", { exact: true }).fill("Welcome to week one! Reply when you have done your first session.");
     await page.getByRole("button", { name: "Publish" }).click();
-    await page.getByText("Published version 1").waitFor();
+    await page.getByText("Published version 2").waitFor();
     expect(await page.locator(".flow-node.invalid").count()).toBe(0);
     await page.screenshot({ path: join(ARTIFACTS, "console-program-published.png"), fullPage: true });
 

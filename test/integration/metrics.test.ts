@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { recordWebhookDelivery } from "../../src/modules/metrics";
 import { api, createCreator } from "../helpers";
 import { createKb, uploadAndWait } from "../knowledge-helpers";
+import { eventually } from "../channel-helpers";
 
 const OPERATOR = { Authorization: `Bearer ${env.OPERATOR_API_KEY}` };
 
@@ -69,5 +70,18 @@ describe("GET /metrics", { timeout: 60_000 }, () => {
     expect(after).toContain("# TYPE edgecoach_queue_message_age_seconds histogram");
     const hooks = 'edgecoach_webhook_deliveries_total{result="delivered"}';
     expect(value(after, hooks) - value(before, hooks)).toBe(1);
+  });
+
+  it("every request's counts reach the store on their own, without waiting for a later request or a scrape (an evicted isolate loses nothing)", async () => {
+    const series = 'edgecoach_http_requests_total{method="GET",route="/health",status="200"}';
+    const store = env.METRICS.get(env.METRICS.idFromName("global"));
+    const stored = async () => (await store.all()).find((r) => r.key === series)?.value ?? 0;
+    await scrape(); // everything earlier is in the store now
+    const before = await stored();
+    const N = 25;
+    for (let i = 0; i < N; i++) expect((await api("/health")).status).toBe(200);
+    // Nothing else happens in this isolate: only the requests' own waitUntil flushes can deliver them.
+    await eventually(async () => (await stored()) - before === N, `${N} requests in the store`, 10_000);
+    expect((await stored()) - before).toBe(N);
   });
 });

@@ -42,7 +42,7 @@ describe("a multi-day program in Europe/Berlin across the spring DST change", ()
     setClock("2026-03-28T08:00:00Z"); // Saturday 09:00 CET; clocks go forward on Sunday 29 March
     const enrolled = await enroll(owner, user, programId);
     expect(enrolled.status).toBe(201);
-    expect(enrolled.body).toMatchObject({ program_id: programId, user_id: user, status: "active", version: 1 });
+    expect(enrolled.body).toMatchObject({ program_id: programId, user_id: user, status: "active", version: 2 });
     expect((await enroll(owner, user, programId)).status).toBe(409);
 
     await engine.tick("2026-03-28T08:01:00Z");
@@ -268,11 +268,12 @@ describe("enrolment lifecycle", () => {
     setClock("2026-06-01T10:00:00Z");
     await enroll(owner, early, programId);
     await api(`/api/v1/programs/${programId}`, { method: "PUT", token: owner.access_token, json: { flow_definition: simpleFlow("v2 says hi") } });
-    // The draft of version 2 isn't live yet: new enrolments still get version 1.
-    expect((await enroll(owner, late, programId)).body.version).toBe(1);
+    // The edits aren't live until published: new enrolments still get the published version 2.
+    expect((await enroll(owner, late, programId)).body.version).toBe(2);
     await api(`/api/v1/users/${late}/programs/${programId}/cancel`, { method: "POST", token: owner.access_token });
     await api(`/api/v1/programs/${programId}/publish`, { method: "POST", token: owner.access_token });
-    expect((await enroll(owner, late, programId)).body.version).toBe(2);
+    // Publishing made version 3: new enrolments get it, the early one stays pinned to version 2.
+    expect((await enroll(owner, late, programId)).body.version).toBe(3);
     await new Engine().tick("2026-06-01T10:01:00Z");
     expect((await messagesOf(early)).map((m) => m.text)).toEqual(["v1 says hi"]);
     expect((await messagesOf(late)).map((m) => m.text)).toEqual(["v2 says hi"]);

@@ -1,5 +1,6 @@
 // Programs: CRUD, flow validation (lenient on save, strict on publish, every problem listed),
 // versions, archive, and the /api/v1/creators/programs aliases.
+import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { api, createCreator, errorOf } from "../helpers";
 import { coachingFlow, edge, node, simpleFlow } from "../support/flows";
@@ -44,7 +45,7 @@ describe("programs CRUD", () => {
     const put = await api(`/api/v1/creators/programs/${p.id}`, { method: "PUT", token: owner.access_token, json: { name: "Alias 2" } });
     expect(put.status).toBe(200);
     const pub = await json(await api(`/api/v1/creators/programs/${p.id}/publish`, { method: "POST", token: owner.access_token }));
-    expect(pub).toMatchObject({ status: "published", version: 1 });
+    expect(pub).toMatchObject({ status: "published", version: 2 });
     expect((await json(await api(`/api/v1/creators/programs`, { token: owner.access_token }))).programs[0].name).toBe("Alias 2");
   });
 
@@ -161,22 +162,35 @@ describe("enrolment endpoints reject malformed ids", () => {
 });
 
 describe("versions", () => {
-  it("publish freezes a version; editing a published program opens a draft of the next version; archive stops changes", async () => {
+  it("every publish makes a new immutable version (1 → publish → 2, as the spec shows); editing a published program makes a draft; archive stops changes", async () => {
     const owner = await createCreator();
     const t = owner.access_token;
     const p = await createProgram(t, { flow_definition: simpleFlow("v1 text") });
+    expect(p).toMatchObject({ status: "draft", version: 1, published_version: null });
     const pub1 = await json(await api(`/api/v1/programs/${p.id}/publish`, { method: "POST", token: t }));
-    expect(pub1).toMatchObject({ status: "published", version: 1, published_version: 1 });
+    expect(pub1).toMatchObject({ status: "published", version: 2, published_version: 2 });
     expect(pub1.published_at).toEqual(expect.any(String));
     // Publishing again without changes freezes nothing new.
-    expect(await json(await api(`/api/v1/programs/${p.id}/publish`, { method: "POST", token: t }))).toMatchObject({ version: 1 });
+    expect(await json(await api(`/api/v1/programs/${p.id}/publish`, { method: "POST", token: t }))).toMatchObject({ version: 2, published_version: 2 });
 
     const edited = await json(await api(`/api/v1/programs/${p.id}`, { method: "PUT", token: t, json: { flow_definition: simpleFlow("v2 text") } }));
-    expect(edited).toMatchObject({ status: "draft", version: 2, published_version: 1 });
+    expect(edited).toMatchObject({ status: "draft", version: 2, published_version: 2 });
     const edited2 = await json(await api(`/api/v1/programs/${p.id}`, { method: "PUT", token: t, json: { name: "Renamed" } }));
-    expect(edited2).toMatchObject({ status: "draft", version: 2, published_version: 1 });
+    expect(edited2).toMatchObject({ status: "draft", version: 2, published_version: 2 });
     const pub2 = await json(await api(`/api/v1/programs/${p.id}/publish`, { method: "POST", token: t }));
-    expect(pub2).toMatchObject({ status: "published", version: 2, published_version: 2 });
+    expect(pub2).toMatchObject({ status: "published", version: 3, published_version: 3 });
+    // Two immutable rows: version 2 still holds the first flow, version 3 the edited one.
+    const versions = await env.DB.prepare("SELECT version, flow_definition FROM program_versions WHERE program_id = ? ORDER BY version").bind(p.id).all<{ version: number; flow_definition: string }>();
+    expect(versions.results.map((v) => v.version)).toEqual([2, 3]);
+    expect(versions.results[0]!.flow_definition).toContain("v1 text");
+    expect(versions.results[0]!.flow_definition).not.toContain("v2 text");
+    expect(versions.results[1]!.flow_definition).toContain("v2 text");
+    // Two concurrent publishes of one draft make one new version.
+    await api(`/api/v1/programs/${p.id}`, { method: "PUT", token: t, json: { flow_definition: simpleFlow("v3 text") } });
+    const racing = await Promise.all([1, 2].map(() => api(`/api/v1/programs/${p.id}/publish`, { method: "POST", token: t })));
+    expect(racing.map((r) => r.status)).toEqual([200, 200]);
+    const count = await env.DB.prepare("SELECT count(*) AS n, max(version) AS v FROM program_versions WHERE program_id = ?").bind(p.id).first<{ n: number; v: number }>();
+    expect(count).toEqual({ n: 3, v: 4 });
 
     const archived = await json(await api(`/api/v1/programs/${p.id}/archive`, { method: "POST", token: t }));
     expect(archived).toMatchObject({ status: "archived" });

@@ -70,4 +70,21 @@ describe("the embed snippet", () => {
     expect(embed.integrity).toBe(expected);
     expect(embed.embed_code).toContain(`integrity="${expected}" crossorigin="anonymous"`);
   });
+
+  it("the widget config's embed_code (GET and PUT) carries the integrity of the versioned script it points at: the browser's check passes on what GET serves", async () => {
+    const c = await createCreator();
+    const get = (await (await api("/api/v1/creators/widget/config", { token: c.access_token })).json()) as { embed_code: string; title: string };
+    const put = (await (await api("/api/v1/creators/widget/config", { method: "PUT", token: c.access_token, json: { title: "Coach" } })).json()) as { embed_code: string };
+    for (const snippet of [get.embed_code, put.embed_code]) {
+      const m = /<script src="([^"]+)" data-widget-key="wk_[^"]+" integrity="(sha384-[A-Za-z0-9+/=]+)" crossorigin="anonymous" async><\/script>/.exec(snippet);
+      expect(m, snippet).toBeTruthy();
+      const path = new URL(m![1]!).pathname;
+      expect(path).toMatch(/^\/widget\.[0-9a-f]{16}\.js$/);
+      // What a browser does with integrity=: hash the bytes it received and compare.
+      const served = await api(path);
+      expect(served.status).toBe(200);
+      const digest = new Uint8Array(await crypto.subtle.digest("SHA-384", await served.arrayBuffer()));
+      expect(m![2]).toBe(`sha384-${btoa(String.fromCharCode(...digest))}`);
+    }
+  });
 });

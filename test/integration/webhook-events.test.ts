@@ -46,7 +46,7 @@ describe("user and program webhook events", () => {
     const payloads = got.map((r) => verifier.verify(r.body, r.headers) as Json);
     expect(payloads.map((p) => p.event).sort()).toEqual(["program.completed", "program.enrolled", "user.updated"]);
     expect(payloads.find((p) => p.event === "user.updated")!.data).toEqual({ user_id: user, changed: ["language", "tags"] });
-    expect(payloads.find((p) => p.event === "program.enrolled")!.data).toMatchObject({ enrollment_id: enrollmentId, program_id: created.id, user_id: user, version: 1 });
+    expect(payloads.find((p) => p.event === "program.enrolled")!.data).toMatchObject({ enrollment_id: enrollmentId, program_id: created.id, user_id: user, version: 2 });
     expect(payloads.find((p) => p.event === "program.completed")!.data).toMatchObject({ enrollment_id: enrollmentId, program_id: created.id, user_id: user });
     // Another tick does not complete it again.
     await engine.tick(Date.now() + 180_000);

@@ -11,6 +11,8 @@ export const creators = sqliteTable("creators", {
   fullName: text("full_name").notNull(),
   companyName: text("company_name"),
   subscriptionTier: text("subscription_tier", { enum: ["free", "pro", "enterprise"] }).notNull().default("free"),
+  /** The operator's per-creator overrides of the tier's limits (PUT /api/v1/operator/creators/{id}/plan); the source of truth the UsageMeter caches. */
+  planOverrides: text("plan_overrides", { mode: "json" }).$type<Record<string, unknown>>(),
   isActive: integer("is_active", { mode: "boolean" }).notNull().default(true),
   /** "deleting" from the moment a GDPR deletion is requested: no login, no tokens. */
   status: text("status", { enum: ["active", "deleting"] }).notNull().default("active"),

@@ -46,6 +46,8 @@ export const channelEvents = sqliteTable(
     eventKey: text("event_key").notNull(),
     creatorId: text("creator_id").notNull(),
     kind: text("kind").notNull(),
+    /** The end user's platform id (end_users.external_id): ties the event to them for GDPR erasure/export. */
+    externalUserId: text("external_user_id"),
     /** What an event that is recorded rather than answered said (an edit, a status). */
     detail: text("detail", { mode: "json" }).$type<Record<string, unknown>>(),
     receivedAt: text("received_at").notNull().default(now),

@@ -34,7 +34,7 @@ export const programs = sqliteTable(
     description: text("description"),
     /** draft: the working copy has unpublished changes (or was never published). */
     status: text("status", { enum: PROGRAM_STATUSES }).notNull().default("draft"),
-    /** Version number of the working copy (= publishedVersion when status is published). */
+    /** The newest version number: each publish freezes the working copy as version + 1 (= publishedVersion when status is published). */
     version: integer("version").notNull().default(1),
     publishedVersion: integer("published_version"),
     flowDefinition: text("flow_definition", { mode: "json" }).$type<FlowDefinition>().notNull(),

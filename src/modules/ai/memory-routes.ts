@@ -1,7 +1,10 @@
 // customer-support-platform-api.md "Memory Engine API" (base /api/memory): knowledge search and
 // store vector, served by the same hybrid search and vector store.
 import { createRoute, z } from "@hono/zod-openapi";
-import { createRouter, withPolicy } from "../../lib/router";
+import { createRouter, withPolicy, type PlanMeter } from "../../lib/router";
+
+/** Every route of the creator's own AI API is an AI call of their plan. */
+const AI_CALL: PlanMeter = { counts: ["ai_calls"] };
 import { errorResponses, jsonBody, jsonContent } from "../../lib/schemas";
 import { requireAuth } from "../../middleware/auth";
 import { searchKnowledge } from "../knowledge";
@@ -29,9 +32,9 @@ const vectorRoute = createRoute({
   responses: { 201: jsonContent(z.object({ id: z.string(), document_id: z.string(), status: z.literal("stored"), dimensions: z.number().int() }), "Stored"), ...errorResponses(400, 401, 403, 422, 429) },
 });
 
-withPolicy(searchRoute, { rateLimit: "search" });
+withPolicy(searchRoute, { rateLimit: "search", meter: AI_CALL });
 
-export const memoryRouter = createRouter({ rateLimit: "default" })
+export const memoryRouter = createRouter({ rateLimit: "default", meter: AI_CALL })
   .openapi(searchRoute, async (c) => {
     const body = c.req.valid("json");
     const r = await searchKnowledge(c.env, c.get("creatorId")!, { query: body.query, limit: body.limit ?? 5 });

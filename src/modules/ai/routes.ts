@@ -6,7 +6,8 @@ import { pipelinePerformance } from "../../ai/metrics";
 import { listModels, reloadProviders } from "../../ai/providers/chat";
 import { AppError } from "../../lib/errors";
 import { BOOKMARK_HEADER } from "../../middleware/d1-session";
-import { createRouter, withPolicy } from "../../lib/router";
+import { createRouter, withPolicy, type PlanMeter } from "../../lib/router";
+
 import { errorResponses, jsonBody, jsonContent, UuidParam } from "../../lib/schemas";
 import { requireAuth } from "../../middleware/auth";
 import { SearchResultSchema } from "../knowledge";
@@ -14,6 +15,9 @@ import { searchKnowledge } from "../knowledge";
 import { converse, type AiResponse } from "./conversations";
 import { AiResponseSchema, ConversationBody, DocumentSearchBody, ProcessBody, WarmBody } from "./schemas";
 import * as service from "./service";
+
+/** Every route of the creator's own AI API is an AI call of their plan. */
+const AI_CALL: PlanMeter = { counts: ["ai_calls"] };
 
 const tags = ["AI engine"];
 const security = [{ bearerAuth: [] }];
@@ -84,10 +88,10 @@ const performanceRoute = createRoute({
 });
 
 // An AI answer is chat traffic, and counts against the creator's hourly AI quota.
-withPolicy(conversationRoute, { rateLimit: "chat", quotas: ["ai"] });
-withPolicy(searchRoute, { rateLimit: "search" });
+withPolicy(conversationRoute, { rateLimit: "chat", quotas: ["ai"], meter: { counts: ["ai_messages", "ai_calls"] } });
+withPolicy(searchRoute, { rateLimit: "search", meter: AI_CALL });
 
-export const aiRouter = createRouter({ rateLimit: "default" })
+export const aiRouter = createRouter({ rateLimit: "default", meter: AI_CALL })
   .openapi(conversationRoute, async (c) => {
     const stream = converse(c.env, c.get("creatorId")!, c.req.valid("json"));
     // The first step runs before any byte is sent: 404/409/422 still answer as normal errors.

@@ -67,11 +67,13 @@ const testEmbeddingRoute = createRoute({
   responses: { 200: jsonContent(Json, "Embedding"), ...errorResponses(400, 401, 403, 422, 429), 503: { description: "The provider failed" } },
 });
 
-// Model calls are chat traffic and count against the creator's hourly AI quota (the plan's meter: plans/metered-routes.ts).
-for (const r of [chatRoute, testChatRoute, testEmbeddingRoute]) withPolicy(r, { rateLimit: "chat", quotas: ["ai"] });
-for (const r of [compileRoute, updateParametersRoute]) withPolicy(r, { rateLimit: "chat", quotas: ["ai"] });
+// Model calls are chat traffic and count against the creator's hourly AI quota; of the plan, a plain chat
+// is an AI answer, the provider tests and the compiler's model calls are AI calls.
+withPolicy(chatRoute, { rateLimit: "chat", quotas: ["ai"], meter: { counts: ["ai_messages", "ai_calls"] } });
+for (const r of [testChatRoute, testEmbeddingRoute]) withPolicy(r, { rateLimit: "chat", quotas: ["ai"], meter: { counts: ["ai_calls"] } });
+for (const r of [compileRoute, updateParametersRoute]) withPolicy(r, { rateLimit: "chat", quotas: ["ai"], meter: { counts: ["ai_calls"] } });
 
-export const aiSuiteRouter = createRouter({ rateLimit: "default" })
+export const aiSuiteRouter = createRouter({ rateLimit: "default", meter: "api" })
   .openapi(modelsRoute, async (c) => c.json(await service.modelPage(c.env, c.req.valid("query"), c.get("auth")!.permissions.includes("admin")), 200))
   .openapi(chatRoute, async (c) => {
     const body = c.req.valid("json");

@@ -114,7 +114,7 @@ const gapsRoute = createRoute({
 
 const withRowsRead = (r: { rowsRead: number }) => ({ "X-D1-Rows-Read": String(r.rowsRead) });
 
-export const analyticsRouter = createRouter({ rateLimit: "default", reads: "replica" })
+export const analyticsRouter = createRouter({ rateLimit: "default", reads: "replica", meter: "api" })
   .openapi(overviewRoute, async (c) => {
     const r = await service.overview(c.env, c.get("creatorId")!, c.req.valid("query").period);
     return c.json(r.body, 200, withRowsRead(r));

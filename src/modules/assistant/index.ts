@@ -3,7 +3,7 @@ import { createRouter } from "../../lib/router";
 import { getPersonaRoute, putPersonaRoute } from "./routes";
 import { getPersona, updatePersona } from "./service";
 
-export const assistantRouter = createRouter({ rateLimit: "default" })
+export const assistantRouter = createRouter({ rateLimit: "default", meter: "api" })
   .openapi(getPersonaRoute, async (c) => c.json(await getPersona(c.env, c.get("creatorId")!), 200))
   .openapi(putPersonaRoute, async (c) => c.json(await updatePersona(c.env, c.get("creatorId")!, c.req.valid("json")), 200));
 

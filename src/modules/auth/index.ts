@@ -15,11 +15,11 @@ import * as service from "./service";
 // Brute-forceable routes (guessing passwords, tokens or accounts) get the strict "auth" limit; the
 // public key set is unlimited (every verifier fetches it).
 for (const r of [routes.registerRoute, routes.loginRoute, routes.refreshRoute, routes.passwordValidateRoute, routes.resetRequestRoute, routes.resetConfirmRoute, routes.acceptInvitationRoute]) {
-  withPolicy(r, { rateLimit: "auth" });
+  withPolicy(r, { rateLimit: "auth", meter: "api" });
 }
-withPolicy(routes.jwksRoute, { rateLimit: "none" });
+withPolicy(routes.jwksRoute, { rateLimit: "none", meter: "none" });
 
-export const authRouter = createRouter({ rateLimit: "default" })
+export const authRouter = createRouter({ rateLimit: "default", meter: "api" })
   .openapi(routes.registerRoute, async (c) => c.json(deliver(c, await service.register(c.env, c.req.valid("json"))), 201))
   .openapi(routes.loginRoute, async (c) => c.json(deliver(c, await service.login(c.env, c.req.valid("json"))), 200))
   .openapi(routes.refreshRoute, async (c) => {

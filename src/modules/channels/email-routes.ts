@@ -49,13 +49,13 @@ const listener = (verb: "start" | "stop") =>
     responses: { 200: jsonContent(ListenerResponse, "What to configure"), ...errorResponses(401, 403, 429) },
   });
 
-export const emailRoutes = createRouter({ rateLimit: "default" })
+export const emailRoutes = createRouter({ rateLimit: "default", meter: "api" })
   .openapi(sendRoute, async (c) => c.json(await sendEmail(c.env, c.get("auth")!, c.req.valid("json")), 202))
   .openapi(listener("start"), async (c) => c.json(await listenerInfo(c.env, c.get("creatorId")!), 200))
   .openapi(listener("stop"), async (c) => c.json(await listenerInfo(c.env, c.get("creatorId")!), 200));
 
 // Raw bodies (a whole message) and an AI answer per mail: read here up to EMAIL_MAX_RAW_BYTES, chat-limited.
-export const emailProcessRoutes = createRouter({ rateLimit: "chat", body: "raw" }).openapi(processRoute, async (c) => {
+export const emailProcessRoutes = createRouter({ rateLimit: "chat", body: "raw", meter: "api" }).openapi(processRoute, async (c) => {
   const type = (c.req.header("Content-Type") ?? "").split(";")[0]!.trim().toLowerCase();
   const channelId = c.req.valid("query").channel_id;
   const creatorId = c.get("creatorId")!;

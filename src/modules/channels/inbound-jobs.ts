@@ -48,13 +48,21 @@ export async function processInbound(env: Env, job: { creatorId: string; channel
   // One round trip: insert the event, or touch it and read whether it was already processed.
   const seen = await t.db
     .insert(channelEvents)
-    .values({ channelId: channel.id, eventKey: job.eventKey, creatorId: t.creatorId, kind: kind0, detail: kind0 === "message" ? null : { ...job.event } })
+    .values({ channelId: channel.id, eventKey: job.eventKey, creatorId: t.creatorId, kind: kind0, externalUserId: eventUser(channel.type, job.event), detail: kind0 === "message" ? null : { ...job.event } })
     .onConflictDoUpdate({ target: [channelEvents.channelId, channelEvents.eventKey], set: { kind: sql`${channelEvents.kind}` } })
     .returning({ processedAt: channelEvents.processedAt })
     .get();
   if (seen?.processedAt) return;
   await handleEvent(env, channel, job, attempt);
   await t.db.update(channelEvents).set({ processedAt: nowIso() }).where(key).run();
+}
+
+/** The end user an event is about (end_users.external_id), so erasing them erases their events too. */
+function eventUser(type: ChannelRow["type"], event: InboundEvent): string | null {
+  if ("user" in event) return event.user.externalId;
+  // A delivery status names its recipient: the WhatsApp id without the "+" our end users carry.
+  if (event.kind === "status" && event.recipientId) return type === "whatsapp" ? `+${event.recipientId.replace(/^\+/, "")}` : event.recipientId;
+  return null;
 }
 
 /** The contact's conversation, opened on first contact; a new contact is auto-enrolled once

@@ -5,7 +5,7 @@ import { channelRoutes } from "./routes";
 import { webhookRoutes } from "./webhooks";
 
 // Webhooks first: their literal paths (/api/v1/channels/telegram/webhook) must win over {channel_id}.
-export const channelsRouter = createRouter({ rateLimit: "default" }).route("/", webhookRoutes).route("/", emailRoutes).route("/", emailProcessRoutes).route("/", channelRoutes);
+export const channelsRouter = createRouter({ rateLimit: "default", meter: "api" }).route("/", webhookRoutes).route("/", emailRoutes).route("/", emailProcessRoutes).route("/", channelRoutes);
 export { receiveInboundEmail } from "./email-inbound";
 
 // The module's face for other modules (they import nothing else of it: .dependency-cruiser.cjs).

@@ -99,7 +99,7 @@ const getMessageRoute = createRoute({
   responses: { 200: jsonContent(OutboundMessageSchema, "Message"), ...errorResponses(401, 404, 422, 429) },
 });
 
-export const channelRoutes = createRouter({ rateLimit: "default" })
+export const channelRoutes = createRouter({ rateLimit: "default", meter: "api" })
   .openapi(listRoute, async (c) => c.json(await service.listChannels(c.env, c.get("creatorId")!), 200))
   .openapi(createChannelRoute, async (c) => c.json(await service.createChannel(c.env, c.get("creatorId")!, c.req.valid("json")), 201))
   .openapi(getRoute, async (c) => c.json(await service.readChannel(c.env, c.get("creatorId")!, c.req.valid("param").channel_id), 200))

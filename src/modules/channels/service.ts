@@ -71,6 +71,9 @@ export async function readChannel(env: Env, creatorId: string, channelId: string
   return presentChannel(env, row, (await statsOf(env, creatorId, [row.id])).get(row.id));
 }
 
+/** Configuration keys the server writes (GET shows them; a PUT of the GET representation sends them back). */
+const READ_ONLY_CONFIG = ["webhook_url", "bot_id", "bot_username", "bot_name"];
+
 /** Splits a validated configuration into what is stored in clear (with masks) and the secrets. */
 function splitSecrets(type: ChannelType, cfg: Record<string, unknown>) {
   const plain: Record<string, unknown> = {};
@@ -222,7 +225,10 @@ export async function updateChannel(env: Env, creatorId: string, channelId: stri
 
   if (input.configuration) {
     // Masks sent back unchanged (****abcd) mean "keep the secret".
-    const given = Object.fromEntries(Object.entries(input.configuration).filter(([k, v]) => !((SECRET_FIELDS[row.type] as readonly string[]).includes(k) && isMask(v))));
+    // The fields GET adds (the webhook URL, the bot's identity) are read-only: sent back, they are ignored.
+    const given = Object.fromEntries(
+      Object.entries(input.configuration).filter(([k, v]) => !READ_ONLY_CONFIG.includes(k) && !((SECRET_FIELDS[row.type] as readonly string[]).includes(k) && isMask(v))),
+    );
     const parsed = CONFIG_SCHEMAS[row.type].partial().safeParse(given);
     if (!parsed.success) throw invalid(parsed.error.issues.map((i) => ({ field: ["configuration", ...i.path.map(String)].join("."), message: i.message })));
     const split = splitSecrets(row.type, parsed.data as Record<string, unknown>);

@@ -68,7 +68,7 @@ const WAV = "Meta's verification: echoes hub.challenge for the right hub.verify_
 
 // Platform webhooks: verified by their own secrets, never counted against a creator's API quota (the
 // platforms pace themselves); the WhatsApp signature covers the exact bytes.
-export const webhookRoutes = createRouter({ rateLimit: "none", body: "raw" })
+export const webhookRoutes = createRouter({ rateLimit: "none", body: "raw", meter: "none" })
   .openapi(sharedPost("/api/v1/channels/telegram/webhook", TG), (c) => telegram(c))
   .openapi(channelPost("/webhooks/telegram/{channel_id}", TG), (c) => telegram(c))
   .openapi(sharedPost("/api/v1/channels/whatsapp/webhook", WA), (c) => whatsapp(c))

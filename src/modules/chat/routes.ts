@@ -42,7 +42,7 @@ const messagesRoute = createRoute({
   responses: { 200: jsonContent(ChatMessageListSchema, "Messages"), ...errorResponses(401, 403, 404, 422, 429) },
 });
 
-export const chatRouter = createRouter({ rateLimit: "default" })
+export const chatRouter = createRouter({ rateLimit: "default", meter: "api" })
   .openapi(listRoute, async (c) => c.json(await service.listChats(c.env, c.get("creatorId")!, c.req.valid("query")), 200))
   .openapi(createChatRoute, async (c) => c.json(await service.createChat(c.env, c.get("creatorId")!, c.req.valid("json")), 201))
   .openapi(getRoute, async (c) => c.json(await service.getChat(c.env, c.get("creatorId")!, c.req.valid("param").chat_id), 200))

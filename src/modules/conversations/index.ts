@@ -3,5 +3,5 @@ import { createRouter } from "../../lib/router";
 import { conversationsRouter as restRouter } from "./routes";
 import { socketIoRouter } from "./socketio";
 
-export const conversationsRouter = createRouter({ rateLimit: "default" }).route("/", restRouter).route("/", socketIoRouter);
+export const conversationsRouter = createRouter({ rateLimit: "default", meter: "api" }).route("/", restRouter).route("/", socketIoRouter);
 export { listMessages } from "./service";

@@ -107,9 +107,9 @@ const sessionContextRoute = createRoute({
 });
 
 // The agents' WebSocket connect counts as chat traffic, like the widget's.
-withPolicy(connectRoute, { rateLimit: "chat" });
+withPolicy(connectRoute, { rateLimit: "chat", meter: "api" });
 
-export const conversationsRouter = createRouter({ rateLimit: "default", reads: "replica" })
+export const conversationsRouter = createRouter({ rateLimit: "default", reads: "replica", meter: "api" })
   .openapi(listRoute, async (c) => c.json(await service.listConversations(c.env, c.get("creatorId")!, c.req.valid("query")), 200))
   .openapi(getRoute, async (c) => c.json(await service.getConversation(c.env, c.get("creatorId")!, c.req.valid("param").conversation_id), 200))
   .openapi(messagesRoute, async (c) =>

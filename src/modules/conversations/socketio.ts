@@ -79,6 +79,6 @@ const socketIoRoute = (path: string) =>
   });
 
 // A socket is chat traffic, like the widget's and the agents'.
-export const socketIoRouter = createRouter({ rateLimit: "chat" })
+export const socketIoRouter = createRouter({ rateLimit: "chat", meter: "api" })
   .openapi(socketIoRoute("/socket.io/"), (c) => acceptSocketIo(c.req.raw, socketIoPorts(c.env)) as never)
   .openapi(socketIoRoute("/socket.io"), (c) => acceptSocketIo(c.req.raw, socketIoPorts(c.env)) as never);

@@ -140,9 +140,9 @@ async function handleDelete(c: Context<AppBindings>, conversationId: string, fil
 }
 
 // Multipart uploads: the per-minute upload limit and the creator's hourly upload quota; they read their own bodies.
-for (const r of [upload, chatUpload]) withPolicy(r, { rateLimit: "uploads", quotas: ["uploads"], body: "raw" });
+for (const r of [upload, chatUpload]) withPolicy(r, { rateLimit: "uploads", quotas: ["uploads"], body: "raw", meter: { counts: ["uploads"], gauge: "storage_bytes" } });
 
-export const filesRouter = createRouter({ rateLimit: "default", reads: "replica" })
+export const filesRouter = createRouter({ rateLimit: "default", reads: "replica", meter: "api" })
   .openapi(upload, (c) => handleUpload(c, c.req.valid("param").conversation_id) as never)
   .openapi(list, (c) => handleList(c, c.req.valid("param").conversation_id) as never)
   .openapi(download, (c) => handleDownload(c, c.req.valid("param").conversation_id, c.req.valid("param").file_id) as never)

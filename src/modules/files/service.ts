@@ -9,7 +9,7 @@ import type { Env } from "../../env";
 import { config } from "../../config";
 import { AppError, notFound } from "../../lib/errors";
 import { newId } from "../../lib/ids";
-import { assertGauge } from "../plans";
+import { releaseGauge, reserveGauge } from "../plans";
 import { creators } from "../../db/schema";
 import { detectContentType, safeFileName } from "./file-types";
 
@@ -158,13 +158,20 @@ export async function storeConversationFiles(env: Env, inputs: StoreFileInput[],
   const first = inputs[0];
   if (!first) return [];
   await conversationOf(env, first.creatorId, first.conversationId);
+  // A member's upload reserved its storage in the plan middleware (the route's meter); a visitor has no
+  // account there, so theirs is reserved here, held until the files are stored or have failed.
+  let reservation: string | null = null;
   if (opts.visitor) {
     const creator = await getDbCreator(env, first.creatorId);
-    await assertGauge(env, first.creatorId, creator.subscriptionTier, "storage_bytes", inputs.reduce((n, f) => n + f.bytes.byteLength, 0));
+    reservation = await reserveGauge(env, first.creatorId, creator.subscriptionTier, "storage_bytes", inputs.reduce((n, f) => n + f.bytes.byteLength, 0));
   }
-  const stored: FileRecord[] = [];
-  for (const input of inputs) stored.push(await storeConversationFile(env, input));
-  return stored;
+  try {
+    const stored: FileRecord[] = [];
+    for (const input of inputs) stored.push(await storeConversationFile(env, input));
+    return stored;
+  } finally {
+    if (reservation) await releaseGauge(env, first.creatorId, reservation);
+  }
 }
 
 async function getDbCreator(env: Env, creatorId: string) {

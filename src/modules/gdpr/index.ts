@@ -3,9 +3,9 @@ import { createRouter, withPolicy } from "../../lib/router";
 import { deletionRoute, deletionStatusRoute, exportRoute } from "./routes";
 import * as service from "./service";
 
-withPolicy(exportRoute, { rateLimit: "default", quotas: ["exports"] });
+withPolicy(exportRoute, { rateLimit: "default", quotas: ["exports"], meter: "api" });
 
-export const gdprRouter = createRouter({ rateLimit: "default" })
+export const gdprRouter = createRouter({ rateLimit: "default", meter: "api" })
   .openapi(exportRoute, async (c) => {
     c.header("Content-Disposition", 'attachment; filename="edgecoach-export.json"');
     return c.json(await service.exportCreatorData(c.env, c.get("creatorId")!), 200);

@@ -47,10 +47,10 @@ const searchRoute = createRoute({
   responses: { 200: jsonContent(SearchResultSchema, "Results"), ...errorResponses(401, 404, 422, 429) },
 });
 
-withPolicy(upload, { rateLimit: "uploads", quotas: ["uploads"], body: "raw" });
-withPolicy(searchRoute, { rateLimit: "search" });
+withPolicy(upload, { rateLimit: "uploads", quotas: ["uploads"], body: "raw", meter: { counts: ["uploads"], gauge: "storage_bytes" } });
+withPolicy(searchRoute, { rateLimit: "search", meter: "api" });
 
-export const legacyKnowledgeRouter = createRouter({ rateLimit: "default" })
+export const legacyKnowledgeRouter = createRouter({ rateLimit: "default", meter: "api" })
   .openapi(upload, async (c) => {
     const creatorId = c.get("creatorId")!;
     const input = await readUpload(c);

@@ -81,7 +81,8 @@ const getDoc = createRoute({
 const updateDoc = createRoute({
   method: "put", path: "/api/v1/knowledge-bases/{knowledge_base_id}/documents/{document_id}", tags, security, middleware: [requireAuth({ permission: "write" })] as const,
   summary: "Update title and metadata", request: { params: DocParams, body: jsonBody(UpdateDocumentBody) },
-  responses: { 200: jsonContent(DocumentSchema, "Updated"), ...errorResponses(400, 401, 403, 404, 422, 429) },
+  // The document as GET shows it, so that representation can be sent back (its read-only fields ignored).
+  responses: { 200: jsonContent(DocumentDetailSchema, "Updated"), ...errorResponses(400, 401, 403, 404, 422, 429) },
 });
 const deleteDoc = createRoute({
   method: "delete", path: "/api/v1/knowledge-bases/{knowledge_base_id}/documents/{document_id}", tags, security, middleware: [requireAuth({ permission: "write" })] as const,
@@ -95,9 +96,11 @@ const reprocessDoc = createRoute({
 });
 
 // Multipart uploads: the per-minute upload limit and the hourly upload quota; they read their own bodies.
-for (const r of [upload, uploadBatch]) withPolicy(r, { rateLimit: "uploads", quotas: ["uploads"], body: "raw" });
+for (const r of [upload, uploadBatch]) withPolicy(r, { rateLimit: "uploads", quotas: ["uploads"], body: "raw", meter: { counts: ["uploads"], gauge: "storage_bytes" } });
+// A new knowledge base holds a slot of the plan's knowledge_bases gauge until it exists (or failed).
+withPolicy(createKb, { rateLimit: "default", meter: { gauge: "knowledge_bases" } });
 
-export const knowledgeRouter = createRouter({ rateLimit: "default" })
+export const knowledgeRouter = createRouter({ rateLimit: "default", meter: "api" })
   .openapi(createKb, async (c) => c.json(await kbs.createKnowledgeBase(c.env, c.get("creatorId")!, c.req.valid("json")), 201))
   .openapi(listKb, async (c) => c.json(await kbs.listKnowledgeBases(c.env, c.get("creatorId")!), 200))
   .openapi(getKb, async (c) => c.json(await kbs.getKnowledgeBase(c.env, c.get("creatorId")!, c.req.valid("param").knowledge_base_id), 200))
@@ -126,7 +129,8 @@ export const knowledgeRouter = createRouter({ rateLimit: "default" })
   })
   .openapi(updateDoc, async (c) => {
     const p = c.req.valid("param");
-    return c.json(await docs.updateDocument(c.env, c.get("creatorId")!, p.knowledge_base_id, p.document_id, c.req.valid("json")), 200);
+    await docs.updateDocument(c.env, c.get("creatorId")!, p.knowledge_base_id, p.document_id, c.req.valid("json"));
+    return c.json(await docs.getDocument(c.env, c.get("creatorId")!, p.knowledge_base_id, p.document_id), 200);
   })
   .openapi(deleteDoc, async (c) => {
     const p = c.req.valid("param");

@@ -3,7 +3,7 @@ import { createRouter } from "../../lib/router";
 import { deleteMemoriesRoute, deleteMemoryRoute, getMemoriesRoute, storeMemoryRoute } from "./routes";
 import { deleteMemories, getMemories, storeMemory } from "./service";
 
-export const memoryStoreRouter = createRouter({ rateLimit: "default" })
+export const memoryStoreRouter = createRouter({ rateLimit: "default", meter: { counts: ["ai_calls"] } })
   .openapi(storeMemoryRoute, async (c) => c.json(await storeMemory(c.env, c.get("creatorId")!, c.req.valid("json")), 201))
   .openapi(getMemoriesRoute, async (c) => c.json(await getMemories(c.env, c.get("creatorId")!, c.req.valid("param").user_id, c.req.valid("query")), 200))
   .openapi(deleteMemoriesRoute, async (c) => c.json(await deleteMemories(c.env, c.get("creatorId")!, c.req.valid("param").user_id, c.req.valid("query")), 200))

@@ -35,7 +35,7 @@ const metricsRoute = createRoute({
 });
 
 // Scraped every few seconds by the operator's Prometheus: not rate limited (the operator credential guards it).
-export const metricsRouter = createRouter({ rateLimit: "none" }).openapi(metricsRoute, async (c) => {
+export const metricsRouter = createRouter({ rateLimit: "none", meter: "none" }).openapi(metricsRoute, async (c) => {
   c.header("Cache-Control", "no-store");
   return c.body(await scrape(c.env), 200, { "Content-Type": "text/plain; version=0.0.4; charset=utf-8" }) as never;
 });

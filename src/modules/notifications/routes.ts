@@ -41,7 +41,7 @@ const connectRoute = createRoute({
   responses: { 101: { description: "Switching protocols" }, ...errorResponses(400, 401, 403, 422, 429) },
 });
 
-export const notificationsRouter = createRouter({ rateLimit: "default" })
+export const notificationsRouter = createRouter({ rateLimit: "default", meter: "api" })
   .openapi(listRoute, async (c) => c.json(await service.listNotifications(c.env, c.get("creatorId")!, c.get("auth")!.sub, c.req.valid("query")), 200))
   .openapi(markRoute, async (c) => c.json(await service.markRead(c.env, c.get("creatorId")!, c.get("auth")!.sub, c.req.valid("json")), 200))
   .openapi(connectRoute, async (c) => {

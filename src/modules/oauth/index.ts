@@ -14,7 +14,7 @@ const DEFAULT_LANDING = "/app/";
 const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
 
 // Sign-in redirects and ticket redemption: the strict "auth" limit, like the password routes.
-export const oauthRouter = createRouter({ rateLimit: "auth" })
+export const oauthRouter = createRouter({ rateLimit: "auth", meter: "api" })
   .openapi(loginRoute, async (c) => {
     const { provider } = c.req.valid("param");
     providerSettings(c.env, provider);

@@ -1,13 +1,15 @@
 // Plans and usage: charging metered actions against the creator's tier (exact, in the UsageMeter
-// object), gauges read from D1, the dashboard, and the operator's plan changes.
-import { and, eq, gt, inArray, isNull, sql } from "drizzle-orm";
+// object), gauge reservations for creates, the dashboard, and the operator's plan changes (stored in
+// D1: creators.subscription_tier and creators.plan_overrides; the meter caches the overrides).
+import { eq, gt, isNull, sql } from "drizzle-orm";
 import { getDb, tenant } from "../../db/client";
-import { conversationFiles, conversations, creators, documents, knowledgeBases, members, sessions } from "../../db/schema";
+import { conversations, creators, sessions } from "../../db/schema";
 import type { Env } from "../../env";
 import { config, COUNTED_LIMITS, GAUGE_LIMITS, type CountedLimit, type GaugeLimit, type Tier } from "../../config";
 import { AppError, notFound } from "../../lib/errors";
 import { nowIso } from "../../lib/clock";
 import type { Charge, ChargeResult } from "../../../durable-objects/usage-meter";
+import { gaugeValues } from "./gauges";
 import { asTier, resolveLimits, type PlanOverrides } from "./limits";
 import { notifyPlanThresholds } from "./notify";
 
@@ -40,53 +42,51 @@ export interface Charged {
 /** Counts `charges` against the creator's plan; nothing is counted when any limit refuses. */
 export async function charge(env: Env, creatorId: string, tier: string, charges: Charge[]): Promise<Charged> {
   if (!plansEnabled(env)) return { result: { allowed: true, crossed: [] }, notices: Promise.resolve() };
-  const result = await meter(env, creatorId).charge(asTier(tier), charges);
+  const result = await meter(env, creatorId).charge(creatorId, asTier(tier), charges);
   const notices = notifyPlanThresholds(env, creatorId, result.crossed).catch(() => {});
   return { result, notices };
 }
 
-/** `charge`, and a 429 naming the limit when it is reached. */
-export async function chargeOrThrow(env: Env, creatorId: string, tier: string, charges: Charge[], waitUntil: (p: Promise<unknown>) => void): Promise<void> {
+/** `charge`, and a 429 naming the limit when it is reached; returns when it was counted (for `refund`). */
+export async function chargeOrThrow(env: Env, creatorId: string, tier: string, charges: Charge[], waitUntil: (p: Promise<unknown>) => void): Promise<number> {
   const { result, notices } = await charge(env, creatorId, tier, charges);
   waitUntil(notices);
   if (!result.allowed) {
     const d = result.denied!;
     throw limitReached(d.limit, d.period, d.max, asTier(tier), d.resetAt);
   }
+  return result.at ?? Date.now();
 }
 
-async function gaugeValues(env: Env, creatorId: string): Promise<Record<GaugeLimit, number>> {
-  const t = tenant(env.DB, creatorId);
-  const [storage, kbs, team, files] = await t.db.batch([
-    t.db.select({ n: sql<number>`coalesce(sum(${documents.fileSizeBytes}), 0)` }).from(documents).where(t.where(documents)),
-    t.db.select({ n: sql<number>`count(*)` }).from(knowledgeBases).where(t.where(knowledgeBases)),
-    t.db.select({ n: sql<number>`count(*)` }).from(members).where(t.where(members, inArray(members.status, ["active", "invited"]))),
-    // Files in conversations count as storage too (module files).
-    t.db.select({ n: sql<number>`coalesce(sum(${conversationFiles.sizeBytes}), 0)` }).from(conversationFiles).where(t.where(conversationFiles)),
-  ]);
-  return { storage_bytes: (storage[0]?.n ?? 0) + (files[0]?.n ?? 0), knowledge_bases: kbs[0]?.n ?? 0, team_members: team[0]?.n ?? 0 };
+/** Gives back the counted limits of a request that failed (charged at `at`). */
+export async function refund(env: Env, creatorId: string, charges: Charge[], at: number): Promise<void> {
+  if (!plansEnabled(env)) return;
+  await meter(env, creatorId).refund(charges, at);
 }
 
 /**
- * Gauges (storage, knowledge bases, team members) are what exists now, read from D1 before the
- * create. Two creates racing past the last slot can both pass: gauges are checked, not reserved
- * (the counted limits above are the exact ones).
+ * Gauges (storage, knowledge bases, team members) are what exists in D1 plus the creates in flight:
+ * a create reserves its slot in the meter (serialized, so two creates racing for the last slot can't
+ * both get it) and releases it when it has committed or failed. Returns the reservation (null when
+ * nothing needed reserving), or a 429 naming the limit.
  */
-export async function assertGauge(env: Env, creatorId: string, tier: string, limit: GaugeLimit, adding = 1): Promise<void> {
-  if (!plansEnabled(env)) return;
-  const snapshot = await meter(env, creatorId).snapshot();
-  const max = resolveLimits(asTier(tier), snapshot.overrides)[limit];
-  if (max === null) return;
-  const current = (await gaugeValues(env, creatorId))[limit];
-  if (current + adding > max) throw limitReached(limit, "total", max, asTier(tier));
+export async function reserveGauge(env: Env, creatorId: string, tier: string, limit: GaugeLimit, adding = 1): Promise<string | null> {
+  if (!plansEnabled(env)) return null;
+  const r = await meter(env, creatorId).reserve(creatorId, asTier(tier), limit, adding);
+  if (!r.ok) throw limitReached(limit, "total", r.max, asTier(tier));
+  return r.id;
+}
+
+export async function releaseGauge(env: Env, creatorId: string, id: string): Promise<void> {
+  await meter(env, creatorId).release(id);
 }
 
 export async function dashboard(env: Env, creator: { id: string; subscriptionTier: string }) {
   const tier = asTier(creator.subscriptionTier);
   const t = tenant(env.DB, creator.id);
   const [snapshot, gauges, [liveSessions], convs] = await Promise.all([
-    meter(env, creator.id).snapshot(),
-    gaugeValues(env, creator.id),
+    meter(env, creator.id).snapshot(creator.id),
+    gaugeValues(env.DB, creator.id),
     t.db
       .select({ n: sql<number>`count(*)` })
       .from(sessions)
@@ -131,16 +131,22 @@ interface Usage {
 
 /**
  * The tier changes only here (the operator; a billing provider's webhook would call this same
- * function after verifying its signature). The tier lives on the creator row, so the profile and
- * every access token issued from now on carry it, and requests read it from D1 at once.
+ * function after verifying its signature). Tier and overrides live on the creator row in D1 (the
+ * source of truth, in the GDPR export and erased with the creator), so the profile and every access
+ * token issued from now on carry the tier; the meter's cached overrides are refreshed at once (and
+ * re-read from D1 within a minute should that call fail).
  */
 export async function setPlan(env: Env, creatorId: string, tier: Tier, overrides: PlanOverrides | undefined) {
   const db = getDb(env.DB);
-  const exists = await db.select({ id: creators.id }).from(creators).where(eq(creators.id, creatorId)).get();
-  if (!exists) throw notFound("Creator");
-  // The meter first: a failure leaves the old tier in place and the operator retries the idempotent PUT.
-  if (overrides !== undefined) await meter(env, creatorId).setOverrides(Object.keys(overrides).length ? overrides : null);
-  await db.update(creators).set({ subscriptionTier: tier, updatedAt: nowIso() }).where(and(eq(creators.id, creatorId)));
-  const snapshot = await meter(env, creatorId).snapshot();
-  return { creator_id: creatorId, subscription_tier: tier, overrides: snapshot.overrides ?? {}, limits: resolveLimits(tier, snapshot.overrides) };
+  const stored = overrides === undefined ? undefined : Object.keys(overrides).length ? (overrides as Record<string, unknown>) : null;
+  const row = await db
+    .update(creators)
+    .set({ subscriptionTier: tier, ...(stored !== undefined ? { planOverrides: stored } : {}), updatedAt: nowIso() })
+    .where(eq(creators.id, creatorId))
+    .returning({ overrides: creators.planOverrides })
+    .get();
+  if (!row) throw notFound("Creator");
+  const now = (row.overrides ?? null) as PlanOverrides | null;
+  await meter(env, creatorId).setOverrides(now);
+  return { creator_id: creatorId, subscription_tier: tier, overrides: now ?? {}, limits: resolveLimits(tier, now) };
 }

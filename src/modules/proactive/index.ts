@@ -51,7 +51,7 @@ const analytics = createRoute({
   responses: { 200: jsonContent(z.record(z.string(), z.unknown()), "Analytics"), ...errorResponses(401, 422, 429) },
 });
 
-export const proactiveRouter = createRouter({ rateLimit: "default" })
+export const proactiveRouter = createRouter({ rateLimit: "default", meter: "api" })
   .openapi(createRule, async (c) => c.json(await service.createRule(c.env, c.get("creatorId")!, c.req.valid("json")), 201))
   .openapi(listRules, async (c) => c.json(await service.listRules(c.env, c.get("creatorId")!), 200))
   .openapi(getRule, async (c) => c.json(await service.getRule(c.env, c.get("creatorId")!, c.req.valid("param").rule_id), 200))

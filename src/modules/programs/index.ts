@@ -140,7 +140,7 @@ const withEnrollment = (router: ReturnType<typeof createRouter>) => {
 };
 
 export const programsRouter = withEnrollment(
-  mount(mount(createRouter({ rateLimit: "default" }), programRoutes("/api/v1/programs", false)), programRoutes("/api/v1/creators/programs", true)),
+  mount(mount(createRouter({ rateLimit: "default", meter: "api" }), programRoutes("/api/v1/programs", false)), programRoutes("/api/v1/creators/programs", true)),
 );
 
 // The module's face for other modules (they import nothing else of it: .dependency-cruiser.cjs).

@@ -1,8 +1,9 @@
-// Programs: create, list, read (with analytics), edit (a published program gets a draft of the
-// next version), publish (strict validation, freezes a version) and archive.
+// Programs: create, list, read (with analytics), edit (the working copy; a published program's
+// live version keeps running), publish (strict validation; every publish is a new immutable
+// version: version 1 → publish → version 2, as creator-hub-api.md shows) and archive.
 import { desc, eq, like, or, sql } from "drizzle-orm";
 import { tenant } from "../../db/client";
-import { programs, programVersions, type FlowDefinition } from "../../db/schema";
+import { programs, type FlowDefinition } from "../../db/schema";
 import type { Env } from "../../env";
 import { clock } from "../../lib/clock";
 import { conflict, invalid, notFound } from "../../lib/errors";
@@ -140,8 +141,8 @@ export async function updateProgram(env: Env, creatorId: string, id: string, inp
   if (row.status === "archived") throw conflict("An archived program can't be edited");
   assertFlow(input.flow_definition, false);
   const t = tenant(env.DB, creatorId);
-  // Editing a published program opens a draft of the next version; the published one keeps running.
-  const version = row.status === "published" ? row.version + 1 : row.version;
+  // Editing a published program makes the working copy a draft again; the published version keeps
+  // running, and the next publish freezes the edits as a new version.
   const updated = await t.db
     .update(programs)
     .set({
@@ -150,10 +151,9 @@ export async function updateProgram(env: Env, creatorId: string, id: string, inp
       flowDefinition: input.flow_definition ?? row.flowDefinition,
       settings: input.settings ?? row.settings,
       status: "draft",
-      version,
       updatedAt: clock.iso(),
     })
-    // Compare-and-set on the version: two concurrent first edits open one draft, not two.
+    // Compare-and-set on the version: an edit racing a publish is refused rather than lost in between.
     .where(t.where(programs, eq(programs.id, id), eq(programs.version, row.version)))
     .returning()
     .get();
@@ -168,18 +168,25 @@ export async function publishProgram(env: Env, creatorId: string, id: string) {
   const result = (r: ProgramRow) => ({ id: r.id, status: r.status, published_at: r.publishedAt, version: r.version, published_version: r.publishedVersion });
   if (row.status === "published") return result(row); // nothing new to freeze
   assertFlow(row.flowDefinition, true);
-  const t = tenant(env.DB, creatorId);
   const at = clock.iso();
-  // The version row's unique (program, version) key makes a concurrent double publish freeze once.
-  await t.db.batch([
-    t.db
-      .insert(programVersions)
-      .values({ id: newId(), creatorId, programId: id, version: row.version, flowDefinition: row.flowDefinition, settings: row.settings, publishedAt: at })
-      .onConflictDoNothing(),
-    t.db
-      .update(programs)
-      .set({ status: "published", publishedVersion: row.version, publishedAt: at, updatedAt: at })
-      .where(t.where(programs, eq(programs.id, id), eq(programs.version, row.version), eq(programs.status, "draft"))),
+  // One transaction: the new version row is copied from the program row as it is at that moment
+  // (an edit landing between our read and this batch is what gets frozen, never a mix), and the
+  // program moves to it. Both are conditioned on the version read above, so two concurrent
+  // publishes make one new version (the unique (program, version) key holds the other out).
+  const cond = "id = ? AND creator_id = ? AND version = ? AND status = 'draft'";
+  await env.DB.batch([
+    env.DB.prepare(
+      `INSERT INTO program_versions (id, creator_id, program_id, version, flow_definition, settings, published_at)
+       SELECT ?, creator_id, id, version + 1, flow_definition, settings, ? FROM programs WHERE ${cond}
+       ON CONFLICT DO NOTHING`,
+    ).bind(newId(), at, id, creatorId, row.version),
+    env.DB.prepare(`UPDATE programs SET status = 'published', version = version + 1, published_version = version + 1, published_at = ?, updated_at = ? WHERE ${cond}`).bind(
+      at,
+      at,
+      id,
+      creatorId,
+      row.version,
+    ),
   ]);
   return result(await findProgram(env, creatorId, id));
 }

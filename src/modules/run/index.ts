@@ -7,7 +7,7 @@ import { audioProvider, synthesizeSpeech, SPEECH_MAX_CHARS } from "../../ai/audi
 import { config } from "../../config";
 import type { AppBindings } from "../../env";
 import { AppError, invalid } from "../../lib/errors";
-import { createRouter, withPolicy } from "../../lib/router";
+import { createRouter, withPolicy, type PlanMeter } from "../../lib/router";
 import { errorResponses, jsonBody, jsonContent } from "../../lib/schemas";
 import { requireAuth } from "../../middleware/auth";
 import { readBodyLimited } from "../../middleware/json-body";
@@ -58,10 +58,12 @@ const audioMessageRoute = createRoute({
   responses: { 200: jsonContent(Json, "Transcription and answer"), ...errorResponses(400, 401, 403, 404, 409, 413, 415, 422, 429), 503: { description: "No speech-to-text provider configured (names the setting) or it failed" } },
 });
 
-withPolicy(runRoute, { rateLimit: "chat", quotas: ["ai", "uploads"], body: "raw" });
-withPolicy(runAliasRoute, { rateLimit: "chat", quotas: ["ai", "uploads"], body: "raw" });
-withPolicy(runAudioRoute, { rateLimit: "chat", quotas: ["ai", "uploads"], body: "raw" });
-withPolicy(audioMessageRoute, { rateLimit: "chat", quotas: ["ai"] });
+/** A run (text, audio, images) is an answer of the plan, like any AI answer. */
+const ANSWER: PlanMeter = { counts: ["ai_messages", "ai_calls"] };
+withPolicy(runRoute, { rateLimit: "chat", quotas: ["ai", "uploads"], body: "raw", meter: ANSWER });
+withPolicy(runAliasRoute, { rateLimit: "chat", quotas: ["ai", "uploads"], body: "raw", meter: ANSWER });
+withPolicy(runAudioRoute, { rateLimit: "chat", quotas: ["ai", "uploads"], body: "raw", meter: ANSWER });
+withPolicy(audioMessageRoute, { rateLimit: "chat", quotas: ["ai"], meter: ANSWER });
 
 const FORMAT_TYPES: Record<string, string> = { mp3: "audio/mpeg", mpeg: "audio/mpeg", ogg: "audio/ogg", opus: "audio/ogg", wav: "audio/wav", webm: "audio/webm", m4a: "audio/mp4", mp4: "audio/mp4", flac: "audio/flac" };
 
@@ -102,7 +104,7 @@ async function readRun(c: Context<AppBindings>): Promise<RunInput> {
 
 const header = (s: string) => encodeURIComponent(s.slice(0, 1500));
 
-export const runRouter = createRouter({ rateLimit: "default" })
+export const runRouter = createRouter({ rateLimit: "default", meter: "api" })
   .openapi(runRoute, async (c) => c.json(await run(c.env, c.get("creatorId")!, await readRun(c)), 200))
   .openapi(runAliasRoute, async (c) => c.json(await run(c.env, c.get("creatorId")!, await readRun(c)), 200))
   .openapi(runAudioRoute, async (c) => {

@@ -41,7 +41,7 @@ async function probe(fn: () => Promise<unknown>) {
   }
 }
 
-export const systemRouter = createRouter({ rateLimit: "none" })
+export const systemRouter = createRouter({ rateLimit: "none", meter: "none" })
   .openapi(healthRoute, (c) => c.json({ status: "ok" as const, timestamp: new Date().toISOString() }, 200))
   .openapi(readyRoute, async (c) => {
     const cfg = config(c.env);

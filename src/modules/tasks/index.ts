@@ -1,11 +1,14 @@
 // Wires the tasks routes to the service.
-import { createRouter } from "../../lib/router";
+import { createRouter, withPolicy } from "../../lib/router";
 import { analyzeRoute, cancelRoute, listRoute, researchRoute, resultsRoute, statusRoute } from "./routes";
 import * as service from "./service";
 
 export { TaskWorkflow } from "./workflow";
 
-export const tasksRouter = createRouter({ rateLimit: "default" })
+// Starting a task spends one of the plan's tasks (given back if it could not be started).
+for (const r of [analyzeRoute, researchRoute]) withPolicy(r, { rateLimit: "default", meter: { counts: ["tasks"] } });
+
+export const tasksRouter = createRouter({ rateLimit: "default", meter: "api" })
   .openapi(analyzeRoute, async (c) => {
     const a = c.get("account")!;
     const who = { creatorId: a.creator.id, memberId: a.member.id, tier: a.creator.subscriptionTier };

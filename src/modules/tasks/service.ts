@@ -8,7 +8,6 @@ import { AppError, conflict, notFound } from "../../lib/errors";
 import { newId } from "../../lib/ids";
 import { log } from "../../lib/logging";
 import { nowIso } from "../../lib/clock";
-import { chargeOrThrow } from "../plans";
 import type { AnalyzeInput, ResearchInput, TaskStatus } from "./schemas";
 import { knowledgeBases } from "../../db/schema";
 
@@ -42,7 +41,7 @@ interface Creator {
 }
 
 async function start(env: Env, who: Creator, kind: "analyze" | "research", input: Record<string, unknown>, waitUntil: (p: Promise<unknown>) => void) {
-  await chargeOrThrow(env, who.creatorId, who.tier, [{ limit: "tasks" }], waitUntil);
+  // The plan's tasks limit is charged by the route's policy (meter: tasks), and given back if this throws.
   const t = tenant(env.DB, who.creatorId);
   const id = newId();
   const [row] = await t.db.insert(tasks).values({ id, creatorId: who.creatorId, createdBy: who.memberId, kind, input }).returning();

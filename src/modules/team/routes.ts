@@ -45,7 +45,7 @@ export const updateRoute = createRoute({
   security,
   middleware: [requireAuth({ permission: "admin" })] as const,
   summary: "Change a member's role (takes effect on their next request)",
-  request: { params: MemberParams, body: jsonBody(z.object({ role: TeamRole }).openapi("ChangeRoleRequest")) },
+  request: { params: MemberParams, body: jsonBody(z.object({ role: TeamRole }).strict().openapi("ChangeRoleRequest")) },
   responses: { 200: jsonContent(MemberSchema, "Updated"), ...errorResponses(400, 401, 403, 404, 422, 429) },
 });
 

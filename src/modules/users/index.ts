@@ -62,7 +62,7 @@ const exportRoute = createRoute({
   },
 });
 
-export const usersRouter = createRouter({ rateLimit: "default" })
+export const usersRouter = createRouter({ rateLimit: "default", meter: "api" })
   .openapi(eraseRoute, async (c) => {
     const userId = c.req.valid("param").user_id;
     return c.json({ user_id: userId, erased: true as const, summary: await eraseEndUser(c.env, c.get("creatorId")!, userId) }, 200);

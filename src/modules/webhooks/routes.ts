@@ -101,7 +101,7 @@ const replayRoute = createRoute({
   responses: { 202: jsonContent(DeliverySchema, "Queued"), ...errorResponses(401, 403, 404, 409, 422, 429) },
 });
 
-export const webhooksRouter = createRouter({ rateLimit: "default" })
+export const webhooksRouter = createRouter({ rateLimit: "default", meter: "api" })
   .openapi(createWebhookRoute, async (c) => c.json(await service.createWebhook(c.env, c.get("creatorId")!, c.req.valid("json")), 201))
   .openapi(listRoute, async (c) => c.json(await service.listWebhooks(c.env, c.get("creatorId")!), 200))
   .openapi(getRoute, async (c) => c.json(await service.getWebhook(c.env, c.get("creatorId")!, c.req.valid("param").webhook_id), 200))

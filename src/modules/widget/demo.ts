@@ -22,7 +22,7 @@ async function demoCreator(env: Env, creatorId: string | undefined) {
   return row && row.status === "active" ? row : null;
 }
 
-export const demoRouter = createRouter({ rateLimit: "none" }).get("/demo", async (c) => {
+export const demoRouter = createRouter({ rateLimit: "none", meter: "none" }).get("/demo", async (c) => {
   if (config(c.env).environment === "production") throw notFound("Page");
   const creator = await demoCreator(c.env, c.req.query("creator_id"));
   if (!creator) {

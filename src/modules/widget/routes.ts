@@ -68,24 +68,31 @@ const channelEmbedRoute = createRoute({
 async function embedCode(env: Parameters<typeof service.getOrCreateConfig>[0], creatorId: string) {
   const row = await service.getOrCreateConfig(env, creatorId);
   const base = config(env).publicBaseUrl.replace(/\/$/, "");
-  const [integrity, script] = await Promise.all([service.widgetIntegrity(env), widgetScriptPath(env)]);
+  const script = await widgetScriptPath(env);
+  const integrity = await service.widgetIntegrity(env, script);
   return { widget_key: row.widgetKey, embed_code: service.embedSnippet(base, row.widgetKey, script, integrity), script_url: `${base}${script}`, integrity };
 }
 
-export const widgetRouter = createRouter({ rateLimit: "default" })
+/** The config with its embed snippet, which points at the versioned script with that script's integrity. */
+async function presented(env: Parameters<typeof service.getOrCreateConfig>[0], row: Awaited<ReturnType<typeof service.getOrCreateConfig>>) {
+  const script = await widgetScriptPath(env);
+  return service.presentConfig(row, config(env).publicBaseUrl, script, await service.widgetIntegrity(env, script));
+}
+
+export const widgetRouter = createRouter({ rateLimit: "default", meter: "api" })
   .openapi(getConfigRoute, async (c) => {
     const row = await service.getOrCreateConfig(c.env, c.get("creatorId")!);
-    return c.json(service.presentConfig(row, config(c.env).publicBaseUrl, await widgetScriptPath(c.env)), 200);
+    return c.json(await presented(c.env, row), 200);
   })
   .openapi(putConfigRoute, async (c) => {
     const row = await service.updateConfig(c.env, c.get("creatorId")!, c.req.valid("json"));
-    return c.json(service.presentConfig(row, config(c.env).publicBaseUrl, await widgetScriptPath(c.env)), 200);
+    return c.json(await presented(c.env, row), 200);
   })
   .openapi(rotateKeyRoute, async (c) => {
     await service.getOrCreateConfig(c.env, c.get("creatorId")!);
     await rotateWidgetKey(c.env, c.get("creatorId")!);
     const row = await service.getOrCreateConfig(c.env, c.get("creatorId")!);
-    return c.json(service.presentConfig(row, config(c.env).publicBaseUrl, await widgetScriptPath(c.env)), 200);
+    return c.json(await presented(c.env, row), 200);
   })
   .openapi(embedRoute, async (c) => c.json(await embedCode(c.env, c.get("creatorId")!), 200))
   .openapi(channelEmbedRoute, async (c) => {

@@ -86,16 +86,27 @@ export function embedSnippet(baseUrl: string, widgetKey: string, scriptPath: str
   return `<script src="${baseUrl.replace(/\/$/, "")}${scriptPath}" data-widget-key="${widgetKey}"${sri} async></script>`;
 }
 
-let integrityCache: Promise<string | null> | undefined;
+const integrityCache = new Map<string, Promise<string | null>>();
 
-/** The `sha384-…` of the deployed widget.js, written beside it at asset build time (null if absent). */
-export function widgetIntegrity(env: Env): Promise<string | null> {
-  integrityCache ??= (async () => {
-    const res = await env.ASSETS?.fetch("http://assets.local/widget.js.sri");
-    const text = res?.ok ? (await res.text()).trim() : "";
-    return /^sha384-[A-Za-z0-9+/=]+$/.test(text) ? text : null;
-  })().catch(() => null);
-  return integrityCache;
+/**
+ * The `sha384-…` of the script at `scriptPath` (default /widget.js): the digest of the exact bytes
+ * the asset server serves under that URL, computed once per isolate (a deploy starts new isolates).
+ * The versioned script never changes under its name, so its hash never goes stale; null without assets.
+ */
+export function widgetIntegrity(env: Env, scriptPath = "/widget.js"): Promise<string | null> {
+  let hit = integrityCache.get(scriptPath);
+  if (!hit) {
+    hit = (async () => {
+      const res = await env.ASSETS?.fetch(new Request(`https://assets.invalid${scriptPath}`));
+      if (!res?.ok) return null;
+      const digest = new Uint8Array(await crypto.subtle.digest("SHA-384", await res.arrayBuffer()));
+      return `sha384-${btoa(String.fromCharCode(...digest))}`;
+    })().catch(() => null);
+    integrityCache.set(scriptPath, hit);
+    // A failed read (no assets yet) is tried again by the next request.
+    void hit.then((v) => v === null && integrityCache.delete(scriptPath));
+  }
+  return hit;
 }
 
 /** What the widget itself needs to draw (never the allowed origins or timestamps); the persona's name and greeting when set. */
@@ -111,12 +122,13 @@ export function publicConfig(row: WidgetConfigRow, persona?: { name: string | nu
   };
 }
 
-export function presentConfig(row: WidgetConfigRow, baseUrl: string, scriptPath: string) {
+/** `integrity`: widgetIntegrity of `scriptPath`, so the snippet a creator copies from the config carries Subresource Integrity too. */
+export function presentConfig(row: WidgetConfigRow, baseUrl: string, scriptPath: string, integrity: string | null = null) {
   return {
     widget_key: row.widgetKey,
     ...publicConfig(row),
     allowed_origins: row.allowedOrigins,
-    embed_code: embedSnippet(baseUrl, row.widgetKey, scriptPath),
+    embed_code: embedSnippet(baseUrl, row.widgetKey, scriptPath, integrity),
     updated_at: row.updatedAt,
   };
 }

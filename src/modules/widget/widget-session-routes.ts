@@ -106,9 +106,9 @@ async function sessionCaller(c: Context<AppBindings>, sessionId: string, memberP
 
 // The widget's public session endpoint and WebSocket connect are chat traffic of the creator's
 // audience; the live connections list is the creator's own API use.
-withPolicy(connectionsRoute, { rateLimit: "default" });
+withPolicy(connectionsRoute, { rateLimit: "default", meter: "api" });
 
-export const widgetSessionsRouter = createRouter({ rateLimit: "chat" })
+export const widgetSessionsRouter = createRouter({ rateLimit: "chat", meter: "api" })
   .openapi(createSessionRoute, async (c) =>
     c.json(await service.createSession(c.env, c.req.valid("json"), c.req.header("Origin") ?? null), 201),
   )

@@ -22,7 +22,8 @@ export const CreateSessionBody = z
 export type CreateSessionInput = z.infer<typeof CreateSessionBody>;
 
 export const UpdateSessionBody = z
-  .object({ language: Language, metadata: Metadata })
+  // language null = none chosen (as GET shows a session without one).
+  .object({ language: Language.nullable(), metadata: Metadata })
   .partial()
   .strict()
   .openapi("UpdateWidgetSessionRequest");
