@@ -13,7 +13,9 @@ import { ftsQuery } from "../src/ai/retrieve";
 import { stem, terms } from "../src/ai/text";
 import { chunkSections } from "../src/modules/knowledge/chunk";
 import { markdownSections } from "../src/modules/knowledge/extract";
-import { embeddingText } from "../src/modules/knowledge/ingest";
+// The ingestion's embedding text (src/modules/knowledge/ingest.ts `embeddingText`), restated: that
+// module's imports reach `cloudflare:workers`, which Node can't load.
+const embeddingText = (heading: string, content: string) => (heading ? `${heading}\n${content}` : content);
 import { nodeForBetterSqlite, pct, ROOT } from "./lib/report.ts";
 
 export interface PeerInput {

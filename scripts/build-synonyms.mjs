@@ -101,6 +101,11 @@ if (process.env.CURATED !== "0") {
     }
   }
 }
+// Keys that are reserved words in strict-mode JavaScript are left out: tsx's loader turns a JSON
+// import into one named export per key, and `var public = …` doesn't parse (bench:knowledge's floor and
+// peer import src/ under tsx). Five everyday words ("let", "public" …) lose their synonyms.
+const RESERVED = new Set("await let public static yield implements interface package private protected enum".split(" "));
+for (const k of Object.keys(map)) if (RESERVED.has(k)) delete map[k];
 const sorted = Object.fromEntries(Object.entries(map).sort(([a], [b]) => (a < b ? -1 : 1)));
 const text = JSON.stringify(sorted);
 writeFileSync(join(ROOT, "src", "ai", "synonyms.json"), text + "\n");
