@@ -4,7 +4,7 @@
 // right page and quotes the answering sentence), refused on unanswerable ones, answered citing a
 // page that doesn't hold the answer. Per provider that runs here: local (offline) and the
 // OpenAI-compatible stub (test/support/openai-stub.ts: only the gate and the cited page are meaningful).
-// Run: node bench/answers.ts [--provider local|openai-stub|all] [--verbose] [--json]
+// Run: node bench/answers.ts [--provider local|openai-stub|all] [--verbose] [--json] [--questions FILE]
 import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { startWranglerDev, ROOT } from "../test/support/wrangler-dev.ts";
@@ -31,7 +31,8 @@ interface Question {
   expect: string[];
   split: "calibration" | "held_out";
 }
-const questions = (JSON.parse(readFileSync(join(DIR, "questions.json"), "utf8")) as { questions: Question[] }).questions;
+// --questions FILE: another question set of the same format (bench/answers/questions-fresh.json: written after the methods were frozen).
+const questions = (JSON.parse(readFileSync(opt("questions", join(DIR, "questions.json")), "utf8")) as { questions: Question[] }).questions;
 const pages = readdirSync(join(DIR, "handbook")).filter((f) => /\.(md|html|txt)$/.test(f));
 const loadAverage = () => readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
 

@@ -26,7 +26,8 @@ for (const line of readFileSync(join(DATA, "qrels", `${split}.tsv`), "utf8").spl
   if (!qrels.has(q)) qrels.set(q, new Set());
   qrels.get(q)!.add(d);
 }
-const evalQ = queries.filter((q) => qrels.has(q._id));
+// MAXQ=N: the first N judged queries only (a quicker grid; say so when reporting).
+const evalQ = queries.filter((q) => qrels.has(q._id)).slice(0, Number(process.env.MAXQ ?? Infinity));
 
 const db = new DatabaseSync(":memory:");
 db.exec("CREATE VIRTUAL TABLE f USING fts5(content, heading, tokenize='porter unicode61 remove_diacritics 2')");
@@ -73,18 +74,22 @@ function ndcg(ranked: string[], rel: Set<string>) {
 const recall = (ranked: string[], rel: Set<string>) => ranked.slice(0, 100).filter((d) => rel.has(d)).length / rel.size;
 const docsOf = (rows: number[]) => [...new Set(rows.map((r) => chunkDoc[r]!))];
 
-const weights = (process.env.W ?? "1,1").split(",").map(Number);
-const totals: Record<string, [number, number]> = { bm25: [0, 0], vector: [0, 0], hybrid: [0, 0] };
+const weights = (process.env.W ?? "1,0.5").split(",").map(Number);
+const K1 = process.env.K1 ? Number(process.env.K1) : undefined;
+const B = process.env.B ? Number(process.env.B) : undefined;
+// GRID: configurations evaluated side by side on the same vector lists (the slow half is computed once a
+// query), e.g. GRID='[{"hw":0.5},{"hw":1},{"hw":0.5,"prf":[3,10,0.3]}]'. hw: heading weight in bm25Score;
+// prf [k, m, beta]: pseudo-relevance feedback (RM3-like) — the m terms with the highest tf·idf in the top
+// k chunks of the first hybrid list join the lexical query at weight beta, and the lexical list is re-run.
+// Without GRID: one configuration from HW and PRF=k,m,beta.
+type Config = { hw?: number; prf?: [number, number, number] };
+const grid: Config[] = process.env.GRID
+  ? JSON.parse(process.env.GRID)
+  : [{ hw: process.env.HW ? Number(process.env.HW) : undefined, prf: process.env.PRF ? (process.env.PRF.split(",").map(Number) as [number, number, number]) : undefined }];
+const label = (c: Config) => `hw=${c.hw ?? 0.5}${c.prf ? ` prf=${c.prf.join(":")}` : ""}`;
+const totals = grid.map(() => ({ bm25: [0, 0], vector: [0, 0], hybrid: [0, 0] }) as Record<string, [number, number]>);
 t0 = performance.now();
 for (const q of evalQ) {
-  const match = ftsQuery(q.text);
-  let lex = match ? (bm25.all(match) as { rowid: number }[]).map((r) => r.rowid) : [];
-  if (JSBM25) {
-    const qts = expandQuery(q.text, EXPAND, 32);
-    const m = qts.map((t) => `"${t.word.replace(/"/g, "")}"`).join(" OR ");
-    const rows = m ? (bm25.all(m) as { rowid: number }[]).map((r) => r.rowid) : [];
-    lex = rows.map((r) => [r, bm25Score(chunkText[r]![0], chunkText[r]![1], qts, stats, process.env.HW ? Number(process.env.HW) : undefined)] as const).sort((a, b) => b[1] - a[1]).map((x) => x[0]);
-  }
   const qv = localEmbedding(q.text, dims, fw, useIdf ? idf : undefined);
   const scored = vectors.map((v, i) => {
     let s = 0;
@@ -92,16 +97,50 @@ for (const q of evalQ) {
     return [i, s] as const;
   });
   const sem = scored.sort((a, b) => b[1] - a[1]).slice(0, 300).map((x) => x[0]);
-  const fused = new Map<number, number>();
-  lex.forEach((r, i) => fused.set(r, (fused.get(r) ?? 0) + weights[0]! / (60 + i + 1)));
-  sem.forEach((r, i) => fused.set(r, (fused.get(r) ?? 0) + weights[1]! / (60 + i + 1)));
-  const hyb = [...fused.entries()].sort((a, b) => b[1] - a[1]).map((x) => x[0]);
+  const fuse = (lexList: number[]) => {
+    const fused = new Map<number, number>();
+    lexList.forEach((r, i) => fused.set(r, (fused.get(r) ?? 0) + weights[0]! / (60 + i + 1)));
+    sem.forEach((r, i) => fused.set(r, (fused.get(r) ?? 0) + weights[1]! / (60 + i + 1)));
+    return [...fused.entries()].sort((a, b) => b[1] - a[1]).map((x) => x[0]);
+  };
+  const qts = expandQuery(q.text, EXPAND, 32);
   const rel = qrels.get(q._id)!;
-  for (const [name, rows] of [["bm25", lex], ["vector", sem], ["hybrid", hyb]] as const) {
-    const docs = docsOf(rows);
-    totals[name]![0] += ndcg(docs, rel);
-    totals[name]![1] += recall(docs, rel);
-  }
+  grid.forEach((c, gi) => {
+    const lexical = (terms_: ReturnType<typeof expandQuery>) => {
+      const m = terms_.map((t) => `"${t.word.replace(/"/g, "")}"`).join(" OR ");
+      const rows = m ? (bm25.all(m) as { rowid: number }[]).map((r) => r.rowid) : [];
+      return rows.map((r) => [r, bm25Score(chunkText[r]![0], chunkText[r]![1], terms_, stats, c.hw, K1, B)] as const).sort((a, b) => b[1] - a[1]).map((x) => x[0]);
+    };
+    const match = ftsQuery(q.text);
+    let lex = JSBM25 ? lexical(qts) : match ? (bm25.all(match) as { rowid: number }[]).map((r) => r.rowid) : [];
+    let hyb = fuse(lex);
+    if (c.prf && JSBM25) {
+      const [k, m, beta] = c.prf;
+      const own = new Set(qts.map((t) => t.stem));
+      const score = new Map<string, number>();
+      const word = new Map<string, string>();
+      for (const r of hyb.slice(0, k)) {
+        const tf = new Map<string, number>();
+        for (const w of terms(`${chunkText[r]![1]} ${chunkText[r]![0]}`)) {
+          const st = porter(w);
+          if (own.has(st) || /^\d+$/.test(st)) continue;
+          tf.set(st, (tf.get(st) ?? 0) + 1);
+          word.set(st, w);
+        }
+        for (const [st, f] of tf) score.set(st, (score.get(st) ?? 0) + (f / (f + 1.2)) * Math.log(1 + (stats.n - (stats.df.get(st) ?? 0) + 0.5) / ((stats.df.get(st) ?? 0) + 0.5)));
+      }
+      const extra = [...score.entries()].sort((a, b) => b[1] - a[1]).slice(0, m).map(([st]) => ({ word: word.get(st)!, stem: st, weight: beta }));
+      lex = lexical([...qts, ...extra]);
+      hyb = fuse(lex);
+    }
+    for (const [name, rows] of [["bm25", lex], ["vector", sem], ["hybrid", hyb]] as const) {
+      const docs = docsOf(rows);
+      totals[gi]![name]![0] += ndcg(docs, rel);
+      totals[gi]![name]![1] += recall(docs, rel);
+    }
+  });
 }
-for (const [k, [n, r]] of Object.entries(totals)) console.log(`${split} ${k}: nDCG@10 ${(n / evalQ.length).toFixed(4)}  Recall@100 ${(r / evalQ.length).toFixed(4)}`);
+grid.forEach((c, gi) => {
+  for (const [k, [n, r]] of Object.entries(totals[gi]!)) console.log(`${split} ${label(c)} W=${weights.join(":")} ${k}: nDCG@10 ${(n / evalQ.length).toFixed(4)}  Recall@100 ${(r / evalQ.length).toFixed(4)}`);
+});
 console.log(`${evalQ.length} queries in ${Math.round(performance.now() - t0)} ms`);

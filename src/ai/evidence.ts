@@ -3,7 +3,7 @@
 // base never uses weighs most, so "Can I bring my dog to the meetup?" is not answered by the meetup
 // page; a WordNet synonym in the passage counts for part of the word. The same weights choose the
 // sentences of the extractive answer.
-import { synonymsOf, type QueryTerm } from "./synonyms";
+import { broaderOf, phraseExpansions, synonymsOf, type QueryTerm } from "./synonyms";
 import { idf, porter, type TermStats } from "./term-stats";
 import { sentences, terms, words } from "./text";
 
@@ -15,23 +15,30 @@ const QUESTION_WORDS = new Set(
 );
 /** Credit for a synonym found instead of the word itself. */
 export const SYNONYM_CREDIT = 0.6;
+/** Credit for a WordNet hypernym found instead of the word ("partner" for "husband"). */
+export const BROADER_CREDIT = 0.4;
 
 export interface SalientTerm {
   word: string;
   stem: string;
+  /** Synonyms, derived forms, and expansions of a WordNet phrase the word is part of. */
   synonyms: string[];
+  /** Hypernyms one level up. */
+  broader: string[];
 }
 
 /** The question's topic words, one per stem, with their synonyms. */
 export function salientTerms(question: string): SalientTerm[] {
   const out: SalientTerm[] = [];
   const seen = new Set<string>();
+  const phrases = phraseExpansions(question);
   for (const word of terms(question)) {
     if (QUESTION_WORDS.has(word)) continue;
     const stem = porter(word);
     if (seen.has(stem)) continue;
     seen.add(stem);
-    out.push({ word, stem, synonyms: synonymsOf(stem, word) });
+    const synonyms = [...new Set([...(phrases.get(stem) ?? []), ...synonymsOf(stem, word)])].filter((s) => s !== stem);
+    out.push({ word, stem, synonyms, broader: broaderOf(stem).filter((s) => s !== stem && !synonyms.includes(s)) });
   }
   return out;
 }
@@ -41,12 +48,12 @@ export function statsWords(salient: SalientTerm[]): Map<string, string> {
   const m = new Map<string, string>();
   for (const t of salient) {
     m.set(t.stem, t.word);
-    for (const s of t.synonyms) if (!m.has(s)) m.set(s, s);
+    for (const s of [...t.synonyms, ...t.broader]) if (!m.has(s)) m.set(s, s);
   }
   return m;
 }
 
-export type TermWeights = { stem: string; weight: number; synonyms: string[] }[];
+export type TermWeights = { stem: string; weight: number; synonyms: string[]; broader?: string[] }[];
 
 /**
  * A word the knowledge base never uses (nor any synonym of it) counts this many times its IDF: in a
@@ -58,8 +65,9 @@ export const UNSEEN_FACTOR = 2;
 /** Each salient term's weight: its IDF in the creator's knowledge (unseen words weigh most). */
 export function termWeights(salient: SalientTerm[], stats: TermStats): TermWeights {
   return salient.map((t) => {
-    const unseen = !stats.df.get(t.stem) && !t.synonyms.some((s) => stats.df.get(s));
-    return { stem: t.stem, weight: idf(stats, t.stem) * (unseen ? UNSEEN_FACTOR : 1), synonyms: t.synonyms };
+    // Known only through a synonym or a hypernym: unseen in part (as much as the relation's credit falls short).
+    const known = stats.df.get(t.stem) ? 1 : t.synonyms.some((s) => stats.df.get(s)) ? SYNONYM_CREDIT : t.broader.some((s) => stats.df.get(s)) ? BROADER_CREDIT : 0;
+    return { stem: t.stem, weight: idf(stats, t.stem) * (1 + (UNSEEN_FACTOR - 1) * (1 - known)), synonyms: t.synonyms, broader: t.broader };
   });
 }
 
@@ -72,6 +80,7 @@ export function coverage(text: string, weights: TermWeights): number {
   for (const w of weights) {
     if (have.has(w.stem)) got += w.weight;
     else if (w.synonyms.some((s) => have.has(s))) got += w.weight * SYNONYM_CREDIT;
+    else if (w.broader?.some((s) => have.has(s))) got += w.weight * BROADER_CREDIT;
   }
   return got / total;
 }

@@ -61,6 +61,10 @@ export interface SearchResult {
 
 // RRF constant from Cormack et al. (2009); the usual choice.
 const RRF_K = 60;
+// Weights of the two lists in the fusion: BM25 1, vector ½ (chosen on SciFact's train split: the local
+// hashed vectors are a second lexical model, weaker than BM25; bench/README.md has the grid).
+const RRF_WEIGHT_BM25 = 1;
+const RRF_WEIGHT_VECTOR = 0.5;
 const MAX_QUERY_TERMS = 32;
 const MAX_IN = 80;
 
@@ -78,7 +82,7 @@ const BM25_B = 0.75;
 const HEADING_WEIGHT = 0.5;
 
 /** BM25 of one chunk for the query terms, with the creator's statistics. */
-export function bm25Score(content: string, heading: string, qts: QueryTerm[], stats: TermStats, headingWeight = HEADING_WEIGHT): number {
+export function bm25Score(content: string, heading: string, qts: QueryTerm[], stats: TermStats, headingWeight = HEADING_WEIGHT, k1 = BM25_K1, b = BM25_B): number {
   const tf = new Map<string, number>();
   for (const w of words(content)) {
     const s = porter(w);
@@ -88,11 +92,11 @@ export function bm25Score(content: string, heading: string, qts: QueryTerm[], st
     const s = porter(w);
     tf.set(s, (tf.get(s) ?? 0) + headingWeight);
   }
-  const norm = BM25_K1 * (1 - BM25_B + (BM25_B * (content.length + heading.length)) / stats.avgChars);
+  const norm = k1 * (1 - b + (b * (content.length + heading.length)) / stats.avgChars);
   let score = 0;
   for (const t of qts) {
     const f = tf.get(t.stem) ?? 0;
-    if (f) score += t.weight * idfOf(stats, t.stem) * ((f * (BM25_K1 + 1)) / (f + norm));
+    if (f) score += t.weight * idfOf(stats, t.stem) * ((f * (k1 + 1)) / (f + norm));
   }
   return score;
 }
@@ -102,10 +106,10 @@ export function bm25Score(content: string, heading: string, qts: QueryTerm[], st
  * candidates comes from FTS5's rank only when the creator has more than k matches; scores and order
  * always come from the creator's own statistics.
  */
-async function bm25Candidates(env: Env, creatorId: string, qts: QueryTerm[], kbIds: string[] | undefined, docIds: string[] | undefined, k: number) {
+async function bm25Candidates(env: Env, creatorId: string, qts: QueryTerm[], kbIds: string[] | undefined, docIds: string[] | undefined, k: number, revisions?: string) {
   const match = matchOf(qts);
   if (!match) return [];
-  const stats = await termStats(env, creatorId, new Map(qts.map((t) => [t.stem, t.word])), kbIds);
+  const stats = await termStats(env, creatorId, new Map(qts.map((t) => [t.stem, t.word])), kbIds, revisions);
   // Document filters go in groups (D1 binds at most 100 parameters).
   const groups: (string[] | undefined)[] = [];
   if (docIds) for (let i = 0; i < docIds.length; i += MAX_IN) groups.push(docIds.slice(i, i + MAX_IN));
@@ -168,12 +172,12 @@ async function documentsMatching(env: Env, creatorId: string, kbIds: string[], f
  * The query's vector. For the local provider its words are weighted by IDF, with document
  * frequencies counted within the creator's chunks (the statistics BM25 uses here).
  */
-async function queryVector(env: Env, creatorId: string, query: string, kbIds: string[] | undefined): Promise<Float32Array> {
+async function queryVector(env: Env, creatorId: string, query: string, kbIds: string[] | undefined, revisions?: string): Promise<Float32Array> {
   const provider = aiProvider(env);
   if (!provider.embedQuery) return (await provider.embed([query]))[0]!;
   const byStem = new Map<string, string>();
   for (const word of terms(query).slice(0, MAX_QUERY_TERMS)) if (!byStem.has(stem(word))) byStem.set(stem(word), word);
-  const stats = await termStats(env, creatorId, byStem, kbIds);
+  const stats = await termStats(env, creatorId, byStem, kbIds, revisions);
   return provider.embedQuery(query, (s) => (stats.df.has(s) ? idfOf(stats, s) : 1));
 }
 
@@ -249,13 +253,16 @@ export async function search(env: Env, creatorId: string, input: SearchInput): P
   const revisions = kbs.map((k) => `${k.id}:${k.revision}`).join(",");
   const params = { q: input.query, limit: input.limit, kb: kbs.map((k) => k.id), md: input.metadata ?? null, mode, x: input.expand ?? false };
   const { value, hit } = await cachedSearch(creatorId, revisions, params, cfg.searchCacheTtlSeconds, () =>
-    runSearch(env, creatorId, input, mode, kbs.map((k) => k.id)),
+    runSearch(env, creatorId, input, mode, kbs),
   );
   return { query: input.query, mode, results: value, total: value.length, cache_hit: hit, took_ms: Math.round((performance.now() - started) * 100) / 100 };
 }
 
-async function runSearch(env: Env, creatorId: string, input: SearchInput, mode: SearchMode, kbIds: string[]): Promise<SearchHit[]> {
+async function runSearch(env: Env, creatorId: string, input: SearchInput, mode: SearchMode, kbs: { id: string; revision: number }[]): Promise<SearchHit[]> {
+  const kbIds = kbs.map((k) => k.id);
   if (!kbIds.length) return [];
+  // The bases' revisions key what the term statistics and the vector store keep between searches.
+  const revisions = kbs.map((k) => `${k.id}:${k.revision}`).join(",");
   let docIds: string[] | undefined;
   if (input.metadata && Object.keys(input.metadata).length) {
     docIds = await documentsMatching(env, creatorId, kbIds, input.metadata);
@@ -266,16 +273,18 @@ async function runSearch(env: Env, creatorId: string, input: SearchInput, mode: 
   const qts = expandQuery(input.query, input.expand ?? false, MAX_QUERY_TERMS);
   const scopedKbs = input.knowledgeBaseIds?.length || input.audience ? kbIds : undefined;
   const [lexical, semantic] = await Promise.all([
-    mode !== "vector" ? bm25Candidates(env, creatorId, qts, scopedKbs, docIds, k) : Promise.resolve([]),
+    mode !== "vector" ? bm25Candidates(env, creatorId, qts, scopedKbs, docIds, k, revisions) : Promise.resolve([]),
     mode !== "bm25"
-      ? queryVector(env, creatorId, input.query, scopedKbs).then((v) => vectorStore(env).query(creatorId, v, { topK: k, knowledgeBaseIds: kbIds, documentIds: docIds }))
+      ? queryVector(env, creatorId, input.query, scopedKbs, revisions).then((v) =>
+          vectorStore(env).query(creatorId, v, { topK: k, knowledgeBaseIds: kbIds, documentIds: docIds, revisions: Object.fromEntries(kbs.map((b) => [b.id, b.revision])) }),
+        )
       : Promise.resolve([]),
   ]);
   const fused = new Map<string, { score: number; bm25: number | null; vector: number | null }>();
-  lexical.forEach((m, rank) => fused.set(m.chunkId, { score: 1 / (RRF_K + rank + 1), bm25: m.score, vector: null }));
+  lexical.forEach((m, rank) => fused.set(m.chunkId, { score: RRF_WEIGHT_BM25 / (RRF_K + rank + 1), bm25: m.score, vector: null }));
   semantic.forEach((m, rank) => {
     const entry = fused.get(m.chunkId) ?? { score: 0, bm25: null, vector: null };
-    entry.score += 1 / (RRF_K + rank + 1);
+    entry.score += RRF_WEIGHT_VECTOR / (RRF_K + rank + 1);
     entry.vector = m.score;
     fused.set(m.chunkId, entry);
   });

@@ -311,3 +311,31 @@ describe("localPartsBetween (the scheduled rules' minute-by-minute local clock)"
     }
   });
 });
+
+describe("{memory.*} in proactive messages", () => {
+  it("renders the user's long-term memories at send time and in the preview, empty when unknown, never another creator's", async () => {
+    const owner = await createCreator();
+    const other = await createCreator();
+    const cid = owner.creator.id;
+    setClock("2026-04-10T11:30:00Z");
+    const id = await rule(owner, { type: "inactivity", threshold_hours: 24 }, [{ type: "send_message", message_template: "Hi {user_name}, how is {memory.goal} going?{memory.injuries}" }]);
+    const ana = await createEndUser({ creatorId: cid, name: "Ana", lastActiveAt: "2026-04-09T11:00:00Z" });
+    const bo = await createEndUser({ creatorId: cid, name: "Bo", lastActiveAt: "2026-04-09T11:00:00Z" });
+    const remember = (token: string, user: string, key: string, value: string, type = "long_term") =>
+      api("/api/memory/memories", { method: "POST", token, json: { user_id: user, type, key, value } });
+    expect((await remember(owner.access_token, ana, "goal", "a first 10k")).status).toBe(201);
+    // Short-term memories are not the user's facts; another creator can't write to this creator's user.
+    expect((await remember(owner.access_token, bo, "goal", "scratch", "short_term")).status).toBe(201);
+    expect((await remember(other.access_token, bo, "goal", "stolen")).status).toBe(404);
+
+    const preview = await json(await api(`/api/v1/proactive-engine/rules/${id}/preview`, { method: "POST", token: owner.access_token }));
+    expect(preview.recipients.find((r: any) => r.user_id === ana).message).toBe("Hi Ana, how is a first 10k going?");
+    expect(preview.recipients.find((r: any) => r.user_id === bo).message).toBe("Hi Bo, how is  going?");
+
+    // What the user told the assistant most recently is what the send says.
+    expect((await remember(owner.access_token, ana, "goal", "a half marathon")).status).toBe(201);
+    await new Engine().tick("2026-04-10T11:40:00Z");
+    expect(await texts(ana)).toEqual(["Hi Ana, how is a half marathon going?"]);
+    expect(await texts(bo)).toEqual(["Hi Bo, how is  going?"]);
+  });
+});

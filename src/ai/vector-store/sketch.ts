@@ -84,7 +84,7 @@ export function sketchScorer(query: Float32Array): SketchScorer {
   return { hexLength: positions, table, active: Int32Array.from(active) };
 }
 
-function sketchScore(s: SketchScorer, text: string, offset: number): number {
+export function sketchScore(s: SketchScorer, text: string, offset: number): number {
   let score = 0;
   const { table, active } = s;
   for (let i = 0; i < active.length; i++) {

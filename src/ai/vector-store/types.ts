@@ -14,6 +14,11 @@ export interface VectorQuery {
   knowledgeBaseIds: string[];
   /** Narrows to these documents (metadata filters resolve to document ids). */
   documentIds?: string[];
+  /**
+   * Each knowledge base's revision (bumped by every change to its documents): lets a store keep what
+   * it scanned of a base in memory until the base changes. Without it nothing is kept.
+   */
+  revisions?: Record<string, number>;
 }
 
 export interface VectorMatch {

@@ -2,7 +2,7 @@
 // Status pending → processing → completed | failed with progress (chunks_done / chunks_total).
 import { and, eq } from "drizzle-orm";
 import { tenant } from "../../db/client";
-import { documents, knowledgeBases } from "../../db/schema";
+import { documents, type KnowledgeBaseSettings } from "../../db/schema";
 import type { Env } from "../../env";
 import { notifyDocumentFailed } from "../notifications";
 import { config } from "../../config";
@@ -13,7 +13,8 @@ import { notFound } from "../../lib/errors";
 import { newId } from "../../lib/ids";
 import { log } from "../../lib/logging";
 import { chunkSections } from "./chunk";
-import { removeChunks, contentKey, originalKey, type DocumentRow } from "./documents";
+import { groupBatch } from "./group-commit";
+import { removeChunks, contentKey, originalKey } from "./documents";
 import { ExtractionError, extractSections } from "./extract";
 import type { FileType } from "./file-types";
 
@@ -42,34 +43,42 @@ export async function markFailed(env: Env, job: IngestJob, message: string) {
   await notifyDocumentFailed(env, job.creatorId, job.documentId, message); // notifications module
 }
 
-/** pending → processing for the generation this message was sent for; undefined when deleted or reprocessed. */
-async function begin(env: Env, job: IngestJob): Promise<DocumentRow | undefined> {
-  const t = tenant(env.DB, job.creatorId);
-  return t.db
-    .update(documents)
-    .set({ processingStatus: "processing", errorMessage: null, chunksDone: 0, updatedAt: nowIso() })
-    .where(t.where(documents, and(eq(documents.id, job.documentId), eq(documents.generation, job.generation))))
-    .returning()
-    .get();
+interface BegunDocument {
+  id: string;
+  knowledgeBaseId: string;
+  r2Key: string;
+  fileType: string;
+  generation: number;
+  chunksTotal: number;
 }
 
-/** The chunk settings of the document's knowledge base (found through the document: no wait for its row). */
-async function chunkSettings(env: Env, job: IngestJob) {
-  const t = tenant(env.DB, job.creatorId);
-  const row = await t.db
-    .select({ settings: knowledgeBases.settings })
-    .from(knowledgeBases)
-    .innerJoin(documents, and(eq(documents.knowledgeBaseId, knowledgeBases.id), eq(documents.creatorId, knowledgeBases.creatorId)))
-    .where(t.where(knowledgeBases, eq(documents.id, job.documentId)))
-    .get();
-  return row?.settings;
+/**
+ * pending → processing for the generation this message was sent for (undefined when deleted or
+ * reprocessed), and the chunk settings of its knowledge base (found through the document: no wait for
+ * its row) — one batch, grouped with the other documents being ingested (./group-commit.ts).
+ */
+async function begin(env: Env, job: IngestJob): Promise<{ doc?: BegunDocument; settings?: KnowledgeBaseSettings }> {
+  const [updated, kb] = await groupBatch(env.DB, [
+    env.DB.prepare(
+      `UPDATE documents SET processing_status = 'processing', error_message = NULL, chunks_done = 0, updated_at = ?
+        WHERE creator_id = ? AND id = ? AND generation = ?
+        RETURNING id, knowledge_base_id AS knowledgeBaseId, r2_key AS r2Key, file_type AS fileType, generation, chunks_total AS chunksTotal`,
+    ).bind(nowIso(), job.creatorId, job.documentId, job.generation),
+    env.DB.prepare(
+      `SELECT k.settings FROM knowledge_bases k JOIN documents d ON d.knowledge_base_id = k.id AND d.creator_id = k.creator_id
+        WHERE k.creator_id = ? AND d.id = ?`,
+    ).bind(job.creatorId, job.documentId),
+  ]);
+  const doc = updated!.results[0] as BegunDocument | undefined;
+  const settings = (kb!.results[0] as { settings: string } | undefined)?.settings;
+  return { doc, settings: settings ? (JSON.parse(settings) as KnowledgeBaseSettings) : undefined };
 }
 
 /** Runs one ingestion. Unreadable files fail the document at once; other errors throw (the queue retries). */
 export async function ingestDocument(env: Env, job: IngestJob): Promise<void> {
   const started = Date.now();
   // Side by side (each a round trip): "processing" becomes visible while the original is fetched.
-  const [doc, original, settings] = await Promise.all([begin(env, job), env.FILES.get(originalKey(job.creatorId, job.documentId)), chunkSettings(env, job)]);
+  const [{ doc, settings }, original] = await Promise.all([begin(env, job), env.FILES.get(originalKey(job.creatorId, job.documentId))]);
   if (!doc) return; // deleted, or reprocessed since this message was sent
   // A document whose knowledge base can't be read is a fault, not a deletion (that takes the documents too): retried.
   if (!settings) throw notFound("Knowledge base");
@@ -135,7 +144,8 @@ export async function ingestDocument(env: Env, job: IngestJob): Promise<void> {
     ];
     if (last) statements.push(env.DB.prepare("UPDATE knowledge_bases SET revision = revision + 1 WHERE creator_id = ? AND id = ?").bind(job.creatorId, doc.knowledgeBaseId));
     const progress = batch.length + (store.statements ? batch.length : 0);
-    const results = last ? (await Promise.all([env.DB.batch(statements), contentWritten]))[0] : await env.DB.batch(statements);
+    // Grouped with the other documents' writes of this moment (one round trip, one transaction each caller's).
+    const results = last ? (await Promise.all([groupBatch(env.DB, statements), contentWritten]))[0] : await groupBatch(env.DB, statements);
     if (!results[progress]!.meta.changes) {
       // Deleted or reprocessed while running: what earlier batches wrote goes too.
       await removeChunks(env, job.creatorId, doc.id);

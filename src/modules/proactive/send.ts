@@ -8,6 +8,7 @@ import { clock, HOUR } from "../../lib/clock";
 import { localDate, quietHoursEnd, zoneOrUtc } from "../../lib/timezone";
 import { deliverToEndUser } from "../programs";
 import { renderTemplate } from "../programs";
+import { memoryValues } from "../memory";
 
 interface SendRow {
   id: number;
@@ -33,15 +34,28 @@ const finish = (env: Env, id: number, status: "skipped" | "failed", reason: stri
     .bind(status, reason, id)
     .run();
 
+/** Long-term memories by key ({memory.goal}); read only when a template asks for them. */
+type Memory = Record<string, unknown>;
+
+/** Whether an action's texts (message, prompt, WhatsApp parameters) use {memory.…}. */
+export function actionNeedsMemory(action: RuleAction): boolean {
+  return /\{\s*memory\./.test(JSON.stringify(action));
+}
+
+/** The memories a send of this action needs for this user (none read when the action uses none). */
+export async function actionMemory(env: Env, action: RuleAction, creatorId: string, endUserId: string): Promise<Memory> {
+  return actionNeedsMemory(action) ? memoryValues(env, creatorId, endUserId) : {};
+}
+
 /** What the message would say for this user (also used by the preview, without AI calls). */
-export function renderAction(action: RuleAction, user: { display_name: string | null; profile: string }): string {
-  const templateUser = { displayName: user.display_name, profile: JSON.parse(user.profile || "{}") as Record<string, unknown> };
+export function renderAction(action: RuleAction, user: { display_name: string | null; profile: string }, memory: Memory = {}): string {
+  const templateUser = { displayName: user.display_name, profile: JSON.parse(user.profile || "{}") as Record<string, unknown>, memory };
   return renderTemplate(action.type === "send_message" ? action.message_template ?? "" : action.prompt ?? "", templateUser);
 }
 
-/** The action's template with its parameters written for this user ({user_name}, profile fields). */
-function renderWhatsAppTemplate(template: NonNullable<RuleAction["whatsapp_template"]>, user: { display_name: string | null; profile: string }) {
-  const templateUser = { displayName: user.display_name, profile: JSON.parse(user.profile || "{}") as Record<string, unknown> };
+/** The action's template with its parameters written for this user ({user_name}, profile fields, memories). */
+function renderWhatsAppTemplate(template: NonNullable<RuleAction["whatsapp_template"]>, user: { display_name: string | null; profile: string }, memory: Memory) {
+  const templateUser = { displayName: user.display_name, profile: JSON.parse(user.profile || "{}") as Record<string, unknown>, memory };
   return { ...template, ...(template.parameters && { parameters: template.parameters.map((p) => renderTemplate(p, templateUser)) }) };
 }
 
@@ -101,10 +115,12 @@ async function deliverOne(env: Env, id: number): Promise<void> {
     .first();
   if (!claimed) return void (await finish(env, id, "skipped", "daily_cap"));
 
+  // Memories are read at send time (the same renderer as program messages): the latest the user told us.
+  const memory = await actionMemory(env, action, row.creator_id, row.end_user_id);
   const text =
     action.type === "ai_message"
-      ? (await answer(env, { creatorId: row.creator_id, message: renderAction(action, row) })).response
-      : renderAction(action, row);
+      ? (await answer(env, { creatorId: row.creator_id, message: renderAction(action, row, memory) })).response
+      : renderAction(action, row, memory);
   const result = await deliverToEndUser(env, {
     creatorId: row.creator_id,
     endUserId: row.end_user_id,
@@ -114,7 +130,7 @@ async function deliverOne(env: Env, id: number): Promise<void> {
     // The occurrence itself is the key (stable even if ledger rowids were ever reused).
     idempotencyKey: `proactive:${row.rule_id}:${row.end_user_id}:${row.occurrence_key}:${row.action_index}`,
     // The channel decides at send time whether the window is open (free text) or the template goes.
-    ...(row.channel === "whatsapp" && action.whatsapp_template ? { whatsappTemplate: renderWhatsAppTemplate(action.whatsapp_template, row) } : {}),
+    ...(row.channel === "whatsapp" && action.whatsapp_template ? { whatsappTemplate: renderWhatsAppTemplate(action.whatsapp_template, row, memory) } : {}),
   });
   if (!result.delivered) return void (await finish(env, id, "skipped", result.reason ?? "undeliverable"));
   await env.DB.prepare("UPDATE proactive_sends SET status = 'sent', sent_at = ?, text = ?, skip_reason = NULL, claimed_until = NULL WHERE id = ? AND status = 'sending'")

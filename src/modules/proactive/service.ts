@@ -12,7 +12,7 @@ import { localDate, zoneOrUtc } from "../../lib/timezone";
 import { candidates, parseActions, windowStart, type RuleRow } from "./evaluate";
 import type { AnalyticsQuery, CreateRuleSchema, UpdateRuleSchema } from "./schemas";
 import { apiChannel } from "../users";
-import { blocker, renderAction } from "./send";
+import { actionMemory, blocker, renderAction } from "./send";
 
 type Row = typeof proactiveRules.$inferSelect;
 const rate = (part: number, whole: number) => (whole ? Math.round((part / whole) * 1000) / 1000 : 0);
@@ -213,6 +213,7 @@ export async function preview(env: Env, creatorId: string, id: string) {
       sentDays.results.find((d) => d.end_user_id === u.end_user_id && d.local_date === localDate(now, zoneOrUtc(u.timezone)))?.n ?? 0;
     for (const u of rows.results) {
       for (const [i, action] of actions.entries()) {
+        const memory = await actionMemory(env, action, creatorId, u.end_user_id);
         const sendAt = now + action.delay_minutes * 60_000;
         const block = blocker(env, u, action, sendAt);
         const skip = u.already ? "already_sent" : block && "skip" in block ? block.skip : sentToday(u) >= config(env).proactive.dailyCap ? "daily_cap" : null;
@@ -224,8 +225,8 @@ export async function preview(env: Env, creatorId: string, id: string) {
           occurrence: u.occurrence_key,
           action_index: i,
           action_type: action.type,
-          message: action.type === "send_message" ? renderAction(action, u) : null,
-          prompt: action.type === "ai_message" ? renderAction(action, u) : null,
+          message: action.type === "send_message" ? renderAction(action, u, memory) : null,
+          prompt: action.type === "ai_message" ? renderAction(action, u, memory) : null,
           send_at: new Date(block && "deferUntil" in block ? block.deferUntil : sendAt).toISOString(),
           deferred_by_quiet_hours: Boolean(block && "deferUntil" in block),
           would_send: skip === null,
