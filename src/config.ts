@@ -339,7 +339,7 @@ export function config(env: Env): Config {
       minSimilarity: num(env.RETRIEVAL_MIN_SIMILARITY, 0.3),
       // Answer only when the best passage covers this much of the question's IDF-weighted content
       // (src/ai/evidence.ts); calibrated on bench/answers (calibration split), checked on its held-out half.
-      minEvidence: num(env.ANSWER_MIN_EVIDENCE, 0.4),
+      minEvidence: num(env.ANSWER_MIN_EVIDENCE, 0.5),
       // WordNet synonyms in the answer pipeline's retrieval and evidence (paraphrase gaps); off only to measure.
       queryExpansion: env.ANSWER_QUERY_EXPANSION !== "false",
       limits: {
