@@ -44,6 +44,8 @@ export class SocketIoSession {
   private readonly decoder = new Decoder();
   private readonly encoder = new Encoder();
   private readonly connected = new Map<string, SocketIoAuth>();
+  /** Each namespace's handshake token: checked again before every event and at every ping. */
+  private readonly tokens = new Map<string, string | undefined>();
   private readonly rooms = new Map<string, Room>();
   private pingTimer: ReturnType<typeof setInterval> | undefined;
   private pongDeadline: ReturnType<typeof setTimeout> | undefined;
@@ -60,6 +62,8 @@ export class SocketIoSession {
     // Engine.IO v4: the server pings; a client that doesn't pong within pingTimeout is gone.
     this.pingTimer = setInterval(() => {
       this.eio({ type: "ping" });
+      // A member who lost access (removed, signed out, tokens revoked) stops hearing within a ping.
+      void this.stillAllowed().catch((err) => log("warn", "socket.io re-check failed", { error: String(err) }));
       this.pongDeadline ??= setTimeout(() => this.close("ping timeout"), PING_TIMEOUT_MS);
     }, PING_INTERVAL_MS);
     this.decoder.on("decoded", (packet: Packet) => void this.onPacket(packet).catch((err) => log("error", "socket.io packet failed", { error: String(err) })));
@@ -98,6 +102,8 @@ export class SocketIoSession {
       return;
     }
     if (packet.type !== PacketType.EVENT || !Array.isArray(packet.data)) return;
+    // The token is checked again, live, before every event (as the REST bearer is on every request).
+    if (!(await this.stillAllowed())) return;
     const [event, ...args] = packet.data as [unknown, ...unknown[]];
     const input = (args[0] && typeof args[0] === "object" ? args[0] : {}) as Record<string, unknown>;
     const ack = packet.id;
@@ -126,6 +132,7 @@ export class SocketIoSession {
       const token = str((data as { token?: unknown } | undefined)?.token, 4096);
       const auth = await this.ports.authenticate(token);
       this.connected.set(nsp, auth);
+      this.tokens.set(nsp, token);
       this.sio({ type: PacketType.CONNECT, nsp, data: { sid: `${this.sid}#${nsp}` } });
     } catch (err) {
       const e = toAppError(err);
@@ -282,14 +289,34 @@ export class SocketIoSession {
     });
   }
 
-  private close(reason: string): void {
+  /**
+   * Whether every connected namespace's token still authenticates; when one doesn't, the whole
+   * connection ends (an `error` event with the code, then close 4401, as agent sockets close).
+   */
+  private async stillAllowed(): Promise<boolean> {
+    for (const [nsp, token] of this.tokens) {
+      try {
+        await this.ports.authenticate(token);
+      } catch (err) {
+        if (this.closed) return false;
+        const e = toAppError(err);
+        this.sio({ type: PacketType.EVENT, nsp, data: ["error", { code: e.code, message: e.message }] });
+        this.sio({ type: PacketType.DISCONNECT, nsp });
+        this.close("access revoked", 4401);
+        return false;
+      }
+    }
+    return !this.closed;
+  }
+
+  private close(reason: string, code = 1000): void {
     if (this.closed) return;
     this.closed = true;
     clearInterval(this.pingTimer);
     clearTimeout(this.pongDeadline);
     for (const id of [...this.rooms.keys()]) this.leave(id);
     try {
-      this.ws.close(1000, reason.slice(0, 100));
+      this.ws.close(code, reason.slice(0, 100));
     } catch {
       /* already closed */
     }

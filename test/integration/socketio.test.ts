@@ -99,6 +99,28 @@ describe("GET /socket.io/ (Socket.IO v5 over WebSocket)", () => {
     expect((await wrongNsp.next((p) => p.type === PacketType.CONNECT_ERROR, "nsp error")).data.message).toBe("Invalid namespace");
   });
 
+  it("a member who signs out is cut off: the next event gets an error and the connection closes (4401)", async () => {
+    const s = await createCreator();
+    const { c } = await connected(s.access_token);
+    const created = await c.ack(c.emit("create_room", { title: "Before" }));
+    expect(created.room_id).toEqual(expect.any(String));
+    const out = await api("/api/v1/auth/logout", { method: "POST", token: s.access_token, json: { refresh_token: s.refresh_token } });
+    expect(out.status).toBeLessThan(300);
+    c.emit("send_message", { room_id: created.room_id, message: "still here?", client_id: "late-1" });
+    const error = await c.event("error");
+    expect(error.code).toMatch(/AUTHENTICATION|TOKEN|UNAUTH/);
+    await c.next((p) => p.type === PacketType.DISCONNECT, "disconnect");
+    const deadline = Date.now() + 10_000;
+    while (!c.closed && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect(c.closed).toBe(true);
+    // Nothing of the refused event was stored (read back with a fresh login).
+    const login = await api("/api/v1/auth/login", { method: "POST", json: { email: s.email, password: s.password } });
+    const fresh = ((await login.json()) as { access_token: string }).access_token;
+    const msgs = await api(`/api/v1/conversations/${created.room_id}/messages`, { token: fresh });
+    expect(msgs.status).toBe(200);
+    expect(JSON.stringify(await msgs.json())).not.toContain("still here?");
+  });
+
   it("create_room, send_message (ack after it is stored), the AI reply; another creator's room and a conversation of another channel are not found", async () => {
     const a = await createCreator();
     const { c } = await connected(a.access_token);
