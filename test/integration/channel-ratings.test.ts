@@ -43,6 +43,10 @@ describe("rating buttons on channels", () => {
       return r!.n === 1;
     }, "second press processed");
     expect((await ratingOf(owner.creator.id)).results).toEqual([{ score: 4, source: "visitor", channel: "telegram" }]);
+    // The channel's analytics report it as its CSAT (null before anyone rated: channels-analytics.test.ts).
+    const stats = await api(`/api/v1/channels/${bot.id}/analytics`, { token: owner.access_token });
+    expect(stats.status).toBe(200);
+    expect(((await stats.json()) as { metrics: Record<string, unknown> }).metrics.user_satisfaction_score).toBe(4);
     // A forged delivery (wrong secret) is refused.
     expect((await postTelegram(callback(5, chatId, "rate:5"), "wrong")).status).toBe(401);
   });

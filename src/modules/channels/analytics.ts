@@ -1,5 +1,5 @@
-// Channel analytics from the D1 message mirror: messages, users, new users, response time and
-// engagement over a date range, with a daily breakdown (creator-hub-api.md "Get Channel Analytics").
+// Channel analytics from the D1 message mirror: messages, users, new users, response time,
+// engagement and satisfaction (conversation ratings) over a date range, with a daily breakdown (creator-hub-api.md "Get Channel Analytics").
 import type { Env } from "../../env";
 import { DAY } from "../../lib/clock";
 import { invalid } from "../../lib/errors";
@@ -27,7 +27,7 @@ export async function channelAnalytics(env: Env, creatorId: string, channelId: s
   const scope = `FROM messages m JOIN conversations c ON c.id = m.conversation_id AND c.creator_id = ?1 AND c.channel_id = ?2
                  WHERE m.creator_id = ?1`;
   const binds = [creatorId, channel.id, from, to];
-  const [daily, totals, firsts, response, engagedRows] = await env.DB.batch([
+  const [daily, totals, firsts, response, engagedRows, ratings] = await env.DB.batch([
     env.DB.prepare(
       `SELECT substr(m.created_at, 1, 10) AS d, count(*) AS messages,
               count(DISTINCT CASE WHEN m.sender = 'user' THEN c.end_user_id END) AS users
@@ -56,6 +56,13 @@ export async function channelAnalytics(env: Env, creatorId: string, channelId: s
       `SELECT count(*) AS engaged FROM (SELECT c.end_user_id ${scope} AND m.sender = 'user' AND m.created_at >= ?3 AND m.created_at < ?4
        GROUP BY c.end_user_id HAVING count(*) >= 2)`,
     ).bind(...binds),
+    // CSAT: the mean 1–5 rating of this channel's conversations rated in the range (widget frame,
+    // REST, Telegram inline keyboard, WhatsApp list/buttons).
+    env.DB.prepare(
+      `SELECT avg(r.score) AS score, count(*) AS n FROM conversation_ratings r
+       JOIN conversations c ON c.id = r.conversation_id AND c.creator_id = ?1 AND c.channel_id = ?2
+       WHERE r.creator_id = ?1 AND r.created_at >= ?3 AND r.created_at < ?4`,
+    ).bind(...binds),
   ]);
   const t = (totals!.results[0] ?? {}) as { total: number; inbound: number; users: number };
   const r = { ...(response!.results[0] ?? {}), ...(engagedRows!.results[0] ?? {}) } as { avg_seconds?: number | null; engaged?: number };
@@ -81,8 +88,9 @@ export async function channelAnalytics(env: Env, creatorId: string, channelId: s
   if (wanted.has("engagement")) {
     // Share of the period's users who came back with more than one message.
     metrics.engagement_rate = t.users ? Math.round((Number(r.engaged) / Number(t.users)) * 1000) / 1000 : null;
-    // No ratings are collected on channels yet: reported as unknown, never invented.
-    metrics.user_satisfaction_score = null;
+    // Unknown (null) until someone rated, never invented.
+    const csat = (ratings!.results[0] ?? {}) as { score?: number | null; n?: number };
+    metrics.user_satisfaction_score = csat.n ? Math.round(Number(csat.score) * 100) / 100 : null;
   }
   return { channel_id: channel.id, date_range: { start_date: start, end_date: end }, metrics, daily_breakdown: breakdown };
 }
