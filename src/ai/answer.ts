@@ -155,6 +155,15 @@ function visitorSnippet(h: SearchHit, weights: TermWeights): string {
   return text.length > VISITOR_SNIPPET_CHARS ? `${text.slice(0, VISITOR_SNIPPET_CHARS - 1).trimEnd()}…` : text;
 }
 
+/** The model a conversation was created with (its metadata `model`, provider:id), if any. */
+async function conversationModel(env: Env, input: AnswerInput): Promise<string | null> {
+  if (!input.conversationId) return null;
+  const row = await env.DB.prepare("SELECT json_extract(metadata, '$.model') AS model FROM conversations WHERE id = ? AND creator_id = ?")
+    .bind(input.conversationId, input.creatorId)
+    .first<{ model: string | null }>();
+  return typeof row?.model === "string" ? row.model : null;
+}
+
 /** A passage is kept when its evidence is at least this share of the best passage's. */
 const KEEP_RELATIVE = 0.85;
 
@@ -182,7 +191,8 @@ export async function* streamAnswer(env: Env, input: AnswerInput): AsyncGenerato
   const retrievalMs = performance.now() - started;
 
   // The creator's chosen chat model (persona chat_model) generates; retrieval stays on AI_PROVIDER.
-  const generator = hits.length ? await answerProvider(env, who.chat_model) : provider;
+  // A conversation created with a model of its own (POST /api/v1/chat {model_id}) answers with it.
+  const generator = hits.length ? await answerProvider(env, (await conversationModel(env, input)) ?? who.chat_model) : provider;
   let response = "";
   let modelUsed = generator.chatModel;
   let declined = false;

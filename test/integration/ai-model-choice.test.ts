@@ -41,6 +41,27 @@ describe("the assistant's chat model (persona chat_model)", () => {
   });
 });
 
+describe("a chat created with a model (POST /api/v1/chat)", () => {
+  it("answers with that model, whatever the persona's; an unknown model is a 422", { timeout: 60_000 }, async () => {
+    const s = await createCreator();
+    const kb = await createKb(s.access_token);
+    await uploadAndWait(s.access_token, kb.id, "schedule.md", "# Schedule\n\nSpin classes run every Monday at 7pm in studio B.\n");
+    const unknown = await call("/api/v1/chat", { token: s.access_token, json: { model_id: "claude-9000", model_api_source: "anthropic" } }, withClaude());
+    expect(unknown.status).toBe(422);
+    const created = await call("/api/v1/chat", { token: s.access_token, json: { model_id: "anthropic:claude-haiku-4-5", title: "Spin" } }, withClaude());
+    expect(created.status).toBe(201);
+    const chat = (await created.json()) as any;
+    expect(chat).toMatchObject({ current_model_id: "claude-haiku-4-5", current_model_api_source: "anthropic" });
+    const ask = (conversationId?: string) =>
+      call("/api/v1/ai/conversations", { token: s.access_token, json: { message: "When do spin classes run?", ...(conversationId && { conversation_id: conversationId }) } }, withClaude());
+    const inChat = (await (await ask(chat.chat_id)).json()) as any;
+    expect(inChat.model_used).toBe("claude-haiku-4-5");
+    expect(inChat.response).toMatch(/^Claude says: /);
+    // Another conversation keeps the default (the persona names no model).
+    expect(((await (await ask()).json()) as any).model_used).toBe("local-extractive");
+  });
+});
+
 describe("a knowledge base's embedding_model", () => {
   it("is honoured when it is the deployment's embedding model (also as provider:id)", async () => {
     const s = await createCreator();
