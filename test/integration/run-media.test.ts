@@ -48,7 +48,7 @@ describe("POST /api/v1/run/", () => {
     // The transcript is the user's message; its attachment is the voice note; the answer follows.
     const msgs = await env.DB.prepare("SELECT sender, text, metadata FROM messages WHERE conversation_id = ? ORDER BY seq").bind(r.conversation_id).all<{ sender: string; text: string; metadata: string }>();
     expect(msgs.results.map((m) => [m.sender, m.text.slice(0, 25)])).toEqual([["user", "When do spin classes run?"], ["ai", r.response.slice(0, 25)]]);
-    expect(JSON.parse(msgs.results[0]!.metadata)).toMatchObject({ transcription: "When do spin classes run?", attachments: [{ id: r.files[0].id, content_type: "audio/ogg" }] });
+    expect(JSON.parse(msgs.results[0]!.metadata)).toMatchObject({ transcription: { status: "transcribed", text: "When do spin classes run?" }, attachments: [{ id: r.files[0].id, content_type: "audio/ogg" }] });
     // Continues the same conversation when asked to (chat_id alias).
     const again = (await (await call("/api/v1/run", { token: s.access_token, body: form({ chat_id: r.conversation_id, message: "And where?" }) }, withAudio())).json()) as any;
     expect(again.conversation_id).toBe(r.conversation_id);

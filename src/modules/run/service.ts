@@ -128,7 +128,16 @@ export async function run(env: Env, creatorId: string, input: RunInput): Promise
     text: text || (kinds.includes("image") ? "(image)" : kinds.includes("audio") ? "(voice message)" : "(file)"),
     clientId: `api:${newId()}`,
     answer: false,
-    metadata: { ...attachmentsMetadata(stored), ...(transcription ? { transcription } : {}) },
+    // Heard here already: the conversation object's own voice pipeline (src/realtime/transcription.ts)
+    // skips a message whose metadata says how its audio went, instead of hearing it a second time.
+    metadata: {
+      ...attachmentsMetadata(stored),
+      ...(kinds.includes("audio") && {
+        transcription: transcription
+          ? { status: "transcribed", text: transcription, file_id: stored[kinds.indexOf("audio")]?.id }
+          : { status: "unavailable", file_id: stored[kinds.indexOf("audio")]?.id, ...(unavailable && { setting: unavailable.setting, message: unavailable.message }) },
+      }),
+    },
   });
 
   // Images: into the prompt of a vision model, or stored with an honest note.
