@@ -38,7 +38,8 @@ describe("GET /api/v1/programs/{program_id}/enrollments", () => {
     expect(body.pagination).toEqual({ page: 1, limit: 50, total: 3, pages: 1 });
     expect(body.enrollments.map((e: Json) => e.user.display_name).sort()).toEqual(["Ana", "Ben", "Cleo"]);
     for (const e of body.enrollments) {
-      expect(e).toMatchObject({ program_id: programId, version: 1, status: "active", user: { channel: "web" } });
+      // Publishing made version 2 of the program (version 1 is the draft it was created as).
+      expect(e).toMatchObject({ program_id: programId, version: 2, status: "active", user: { channel: "web" } });
       expect(e.current_step.node_id).toBe("start");
       expect(typeof e.enrolled_at).toBe("string");
     }

@@ -38,8 +38,8 @@ describe("route policies", () => {
     expect(policyOf("POST", `/api/v1/knowledge-bases/${id}/documents/batch`)).toEqual({ rateLimit: "uploads", quotas: ["uploads"], body: "raw", meter: UPLOAD });
     expect(policyOf("PUT", `/api/v1/knowledge-bases/${id}/documents/${id}`)?.body).toBeUndefined();
     expect(policyOf("POST", "/api/v1/creators/knowledge/upload")?.body).toBe("raw");
-    expect(policyOf("POST", `/api/v1/conversations/${id}/files`)).toEqual({ rateLimit: "uploads", quotas: ["uploads"], body: "raw" });
-    expect(policyOf("POST", `/api/v1/chat/${id}/upload`)).toEqual({ rateLimit: "uploads", quotas: ["uploads"], body: "raw" });
+    expect(policyOf("POST", `/api/v1/conversations/${id}/files`)).toEqual({ rateLimit: "uploads", quotas: ["uploads"], body: "raw", meter: UPLOAD });
+    expect(policyOf("POST", `/api/v1/chat/${id}/upload`)).toEqual({ rateLimit: "uploads", quotas: ["uploads"], body: "raw", meter: UPLOAD });
     expect(policyOf("GET", `/api/v1/conversations/${id}/files/${id}`)?.rateLimit).toBe("default");
     expect(policyOf("GET", "/api/v1/creators/knowledge/search")?.rateLimit).toBe("search");
     expect(policyOf("POST", "/api/v1/ai/documents/search")?.rateLimit).toBe("search");
