@@ -35,8 +35,9 @@ h2{margin:0;font-size:16px;font-weight:600}
 @media (prefers-reduced-motion:reduce){.dots span{animation:none}}
 .notice{margin:0;padding:6px 12px;font-size:13px;background:#fef3c7;color:#92400e}
 .notice[hidden]{display:none}
-form{display:flex;gap:8px;padding:10px;border-top:1px solid #e5e7eb;background:#fff}
-textarea{flex:1;resize:none;font:inherit;padding:8px 10px;border:1px solid #d1d5db;border-radius:10px;min-height:40px;max-height:120px}
+form{display:flex;align-items:flex-end;gap:8px;padding:10px;border-top:1px solid #e5e7eb;background:#fff}
+textarea{flex:1;min-width:0;resize:none;font:inherit;padding:8px 10px;border:1px solid #d1d5db;border-radius:10px;min-height:40px;max-height:120px}
+form>button{height:40px}
 .send{background:var(--ec-color);color:#fff;border-radius:10px;padding:0 14px;font-weight:600}
 .mic{display:flex;align-items:center;justify-content:center;background:#f3f4f6;color:#374151;border-radius:10px;min-width:44px}
 .mic[hidden]{display:none}

@@ -163,12 +163,15 @@ class Widget {
       }
     });
     this.input.addEventListener("input", () => {
+      this.fit();
       if (Date.now() - this.typingSent > 2000) {
         this.typingSent = Date.now();
         this.sendFrame({ type: "typing", isTyping: true });
       }
     });
     window.addEventListener("online", () => this.reconnectSoon(0));
+    // The panel's width decides where the text wraps (a phone turned, a window resized).
+    new ResizeObserver(() => this.fit()).observe(form);
     if (sessionStorage.getItem(`${storeKey}:open`) === "1") this.toggle(true);
   }
 
@@ -184,6 +187,7 @@ class Widget {
     this.dots.setAttribute("aria-label", t.typing);
     this.input.setAttribute("aria-label", t.input);
     this.input.placeholder = t.placeholder;
+    this.fit();
     this.send.textContent = t.send;
     this.files?.label();
     const v = voiceStrings(this.root.host.getAttribute("lang") || document.documentElement.lang || navigator.language);
@@ -233,11 +237,24 @@ class Widget {
     }
   }
 
+  /**
+   * The message box is as tall as its text, up to its max-height (then it scrolls). Its placeholder
+   * counts too: at 360 px, beside the paperclip, mic and send, "Type your message…" and every
+   * translation wrap to a second line that a one-row box cut in half.
+   */
+  private fit(): void {
+    const el = this.input;
+    if (this.panel.hidden) return;
+    el.style.height = "auto";
+    el.style.height = `${el.scrollHeight + el.offsetHeight - el.clientHeight}px`;
+  }
+
   private toggle(open: boolean): void {
     this.panel.hidden = !open;
     this.launcher.setAttribute("aria-expanded", String(open));
     sessionStorage.setItem(`${storeKey}:open`, open ? "1" : "0");
     if (open) {
+      this.fit();
       this.input.focus();
       if (!this.openedOnce) {
         this.openedOnce = true;
@@ -393,6 +410,7 @@ class Widget {
     const attachments = this.files.ready();
     if (attachments === null || (!text && !attachments.length)) return;
     this.input.value = "";
+    this.fit();
     this.files.clear();
     const id = newId();
     this.pending.set(id, { text, attachments });

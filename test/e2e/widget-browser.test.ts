@@ -5,6 +5,7 @@ import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { TRANSLATIONS } from "../../src/widget/i18n";
 import { seriousViolations } from "../support/axe";
 import { ROOT, startWranglerDev, type DevServer } from "../support/wrangler-dev";
 import { startTcpProxy } from "../support/tcp-proxy";
@@ -119,6 +120,48 @@ describe.skipIf(!existsSync(CHROMIUM))("widget in Chromium", () => {
     await page.keyboard.press("Escape");
     await panel.waitFor({ state: "hidden" });
     expect(await page.evaluate(() => document.getElementById("edgecoach-widget")!.shadowRoot!.activeElement?.className)).toBe("launcher");
+    await context.close();
+  });
+
+  it("shows the whole placeholder in every language it ships at 360 px, and grows with what is typed", async () => {
+    const res = await fetch(`${server.url}/api/v1/auth/register`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ email: `browser-360-${Date.now()}@example.com`, password: "Correct-Horse-Battery-9", full_name: "Browser 360" }),
+    });
+    const owner = (await res.json()) as { creator: { id: string }; access_token: string };
+    const context = await browser.newContext({ viewport: { width: 360, height: 740 }, isMobile: true, hasTouch: true });
+    // A tab per language (the panel's open state lives in the tab's sessionStorage).
+    let page = await context.newPage();
+    const box = () => page.locator("#edgecoach-widget textarea");
+    const measure = () => box().evaluate((el) => {
+      const t = el as unknown as { scrollHeight: number; clientHeight: number; value: string };
+      return { scrollHeight: t.scrollHeight, clientHeight: t.clientHeight, value: t.value };
+    });
+    for (const [language, strings] of Object.entries(TRANSLATIONS)) {
+      const put = await fetch(`${server.url}/api/v1/creators/widget/config`, {
+        method: "PUT",
+        headers: { "Content-Type": "application/json", Authorization: `Bearer ${owner.access_token}` },
+        body: JSON.stringify({ language }),
+      });
+      expect(put.status).toBe(200);
+      await page.close();
+      page = await context.newPage();
+      await page.goto(`${server.url}/demo?creator_id=${owner.creator.id}`);
+      await page.locator("#edgecoach-widget .launcher").click();
+      await expect.poll(() => box().getAttribute("placeholder")).toBe(strings.placeholder);
+      // Empty, so the placeholder is what is shown: all of it fits inside the box (nothing to scroll to).
+      const shown = await measure();
+      expect(shown.value).toBe("");
+      expect(shown.scrollHeight, language).toBeLessThanOrEqual(shown.clientHeight);
+      await page.screenshot({ path: join(ARTIFACTS, `widget-360-${language}.png`) });
+    }
+    // Three lines typed: the box grows to show them.
+    const empty = await measure();
+    await box().fill("one\ntwo\nthree");
+    const typed = await measure();
+    expect(typed.clientHeight).toBeGreaterThan(empty.clientHeight);
+    expect(typed.scrollHeight).toBeLessThanOrEqual(typed.clientHeight);
     await context.close();
   });
 
