@@ -441,6 +441,16 @@ describe.skipIf(!existsSync(CHROMIUM))("creator console in Chromium", () => {
         expect(await gaps.locator(".gap").first().textContent()).toContain("handover");
         expect(await gaps.getByRole("link", { name: /Open conversation 1/ }).count()).toBe(1);
         await checkPage("analytics-gaps");
+        // At 360 px the support-by-channel table fits its card: every column is seen, none clipped.
+        await page.setViewportSize({ width: 360, height: 740 });
+        try {
+          const region = page.getByRole("region", { name: "Support by channel" });
+          const fit = await region.evaluate((el) => ({ scroll: el.scrollWidth, client: el.clientWidth }));
+          expect(fit.scroll, "the by-channel table scrolls sideways at 360 px").toBeLessThanOrEqual(fit.client);
+          await region.screenshot({ path: join(ARTIFACTS, "console-analytics-by-channel-360.png") });
+        } finally {
+          await page.setViewportSize({ width: 1440, height: 900 });
+        }
         await gaps.getByRole("link", { name: "Write the answer: add a document" }).first().click();
         await page.getByTestId("gap-note").getByText("How often should I rest?").waitFor();
         await nav("Analytics");
