@@ -207,9 +207,9 @@ export default function AnalyticsPage() {
               empty="No conversation in this period."
               columns={[
                 { header: "Channel", cell: (r) => r.channel },
-                { header: "Conversations", cell: (r) => r.conversations },
-                { header: "AI-resolved", cell: (r) => r.aiResolved },
-                { header: "Handovers", cell: (r) => r.agentHandovers },
+                { header: "Conversations", short: "Convs", cell: (r) => r.conversations },
+                { header: "AI-resolved", short: "AI", cell: (r) => r.aiResolved },
+                { header: "Handovers", short: "Human", cell: (r) => r.agentHandovers },
                 { header: "CSAT", cell: (r) => fmt(r.avgSatisfactionScore) },
               ]}
             />

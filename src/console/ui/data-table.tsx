@@ -8,6 +8,8 @@ export interface Column<T> {
   /** Column header; a hidden one (actions) is still read by screen readers. */
   header: string;
   hideHeader?: boolean;
+  /** A short header shown on phones ("Convs" for "Conversations"); screen readers still read `header`. */
+  short?: string;
   cell: (row: T) => ReactNode;
   /** This column names the row (`<th scope="row">`). */
   rowHeader?: boolean;
@@ -38,7 +40,18 @@ export function DataTable<T>({ label, caption, columns, rows, rowKey, empty, foo
           <tr>
             {columns.map((c) => (
               <th key={c.header} scope="col">
-                {c.hideHeader ? <span className="visually-hidden">{c.header}</span> : c.header}
+                {c.hideHeader ? (
+                  <span className="visually-hidden">{c.header}</span>
+                ) : c.short ? (
+                  <>
+                    <span className="col-long">{c.header}</span>
+                    <span className="col-short" aria-hidden="true">
+                      {c.short}
+                    </span>
+                  </>
+                ) : (
+                  c.header
+                )}
               </th>
             ))}
           </tr>
