@@ -92,7 +92,7 @@ export class Conversation extends DurableObject<Env> implements ConversationRpc 
     } catch {
       /* already closed */
     }
-    this.sockets.gone(ws);
+    this.sockets.gone(ws, code);
   }
 
   override async webSocketError(ws: WebSocket): Promise<void> {

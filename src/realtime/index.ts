@@ -13,7 +13,7 @@ import type { SocketIdentity, SocketKind, UserIdentity } from "./socket-identity
 export { ERASED_CLOSE_CODE, MAX_ATTACHMENTS, REVOKED_CLOSE_CODE, type Attachment, type ChatMessage, type CompletionReason, type Sender, type ServerFrame, type Source, type TranscriptionStatus } from "./protocol";
 export type { ConversationState, StoredMessage } from "./log";
 export { NO_HINTS, type MirrorHints } from "./mirror-sql";
-export type { SocketIdentity, SocketKind, UserIdentity } from "./socket-identity";
+export type { SocketIdentity, SocketKind, SocketMember, UserIdentity } from "./socket-identity";
 export { confidenceThreshold } from "./handover";
 export { HISTORY_TURNS } from "./ai-reply";
 /** Telegram/WhatsApp end users share the widget users' per-user chat limit (tracker 11 item 5). */
@@ -227,11 +227,17 @@ export interface RoomPorts {
 
 /**
  * A member lost access (removed, role changed, tokens revoked) or signed out (`loginSessionId`: only
- * that login session's sockets; `memberId` null: whoever holds that session): their open agent sockets close at once with 4401. The conversations
- * with agent sockets are those their objects last reported to D1 (presence is written urgently).
+ * that login session's sockets; `memberId` null: whoever holds that session): their open agent sockets
+ * and their Socket.IO room sockets close at once with 4401 (the Socket.IO bridge then ends the
+ * session). The conversations with agent sockets, and the api-channel ones (Socket.IO rooms) with
+ * user sockets, are those their objects last reported to D1 (presence is written urgently).
  */
 export async function closeMemberSockets(env: Env, creatorId: string, memberId: string | null, loginSessionId?: string): Promise<number> {
-  const live = await env.DB.prepare("SELECT conversation_id FROM conversation_presence WHERE creator_id = ? AND agent_sockets > 0")
+  const live = await env.DB.prepare(
+    `SELECT p.conversation_id FROM conversation_presence p
+       LEFT JOIN conversations c ON c.id = p.conversation_id AND c.creator_id = p.creator_id
+      WHERE p.creator_id = ? AND (p.agent_sockets > 0 OR (p.user_sockets > 0 AND c.channel = 'api'))`,
+  )
     .bind(creatorId)
     .all<{ conversation_id: string }>();
   const revoke: SocketRevocation = { ...(memberId && { memberId }), ...(loginSessionId && { loginSessionId }) };

@@ -81,6 +81,16 @@ export type TranscriptionStatus = "transcribed" | "unavailable" | "failed";
 
 export type HandoverState = "ai" | "waiting" | "agent";
 
+/** Someone in a room besides the socket that hears it: a Socket.IO client's member (issue 14). */
+export interface Participant {
+  id: string;
+  name: string;
+  role: "user";
+}
+
+/** left: leave_room or the namespace's disconnect; disconnected: the connection ended; revoked: the member lost access. */
+export type LeaveReason = "left" | "disconnected" | "revoked";
+
 /** Why a conversation was completed: an agent or the creator resolved it, or the idle sweep did. */
 export type CompletionReason = "resolved" | "idle";
 
@@ -103,6 +113,13 @@ export type ServerFrame =
   | { type: "agent_joined"; agent: { id: string; name: string } }
   | { type: "agent_left"; agent: { id: string; name: string } | null; reason: "released" | "disconnected" }
   | { type: "resumed"; afterSeq: number; seq: number }
+  /**
+   * Presence of the members in a room (Socket.IO clients): their first socket in the conversation
+   * announces them to every other socket, their last one going away says they left. Additive: the
+   * widget ignores frames it doesn't know.
+   */
+  | { type: "user_joined"; user: Participant }
+  | { type: "user_left"; user: Participant; reason: LeaveReason }
   /** completed: an agent resolved it or it sat idle; active: the visitor wrote again and reopened it. */
   | { type: "conversation_status"; status: "active" | "completed"; reason: CompletionReason | "user_message" }
   | { type: "error"; code: string; message: string; id?: string }

@@ -8,10 +8,11 @@ import { randomToken } from "../lib/ids";
 import { messageFrame } from "./ai-reply";
 import { SignalLimiter } from "./frame-limits";
 import { CONVERSATION_HEADER, SOCKET_KIND_HEADER, type SocketRevocation } from "./index";
-import { parseClientFrame, REVOKED_CLOSE_CODE } from "./protocol";
+import { participantJoined, participantLeft } from "./participants";
+import { parseClientFrame, REVOKED_CLOSE_CODE, type LeaveReason } from "./protocol";
 import type { Room } from "./room";
 import { closeSockets } from "./sockets";
-import type { AgentIdentity, SocketIdentity, SocketKind, UserIdentity } from "./socket-identity";
+import type { AgentIdentity, SocketIdentity, SocketKind, SocketMember, UserIdentity } from "./socket-identity";
 import { agentGone, agentJoined, initiateHandover, markCompleted, releaseToAi } from "./transitions";
 import { onSocketMessage, recoverOwedReply } from "./turn";
 
@@ -64,6 +65,7 @@ export class SocketGateway {
         role: who.role,
       });
       if (who.role === "agent") agentJoined(room, who);
+      else participantJoined(room, server, who);
       room.presenceChanged();
       // A tab coming back after a crash: the reply the crash cut off is owed to it.
       recoverOwedReply(room);
@@ -119,10 +121,14 @@ export class SocketGateway {
     }
   }
 
-  /** A socket closed or failed: an agent's last socket leaves the handover waiting; presence is updated. */
-  gone(ws: WebSocket): void {
+  /**
+   * A socket closed (with `code`) or failed: an agent's last socket leaves the handover waiting, a
+   * member's last room socket tells the others they left; presence is updated.
+   */
+  gone(ws: WebSocket, code?: number): void {
     const who = ws.deserializeAttachment() as SocketIdentity | null;
     if (this.room.state && who?.role === "agent") agentGone(this.room, who, ws);
+    if (this.room.state && who?.role === "user") participantLeft(this.room, ws, who, leaveReason(code));
     this.room.presenceChanged(ws);
   }
 
@@ -130,8 +136,9 @@ export class SocketGateway {
    * Closes the sockets whose credentials were revoked (code 4401): one widget session's (it was
    * ended), every widget token issued before a key rotation (`epochBelow`, remembered so an old token
    * can't connect in a race), or a member's (removed, role changed, tokens revoked; one login session's
-   * on logout). A reconnect with the old access token is refused by authorize (session revoked,
-   * member gone) or lands with the member's new role.
+   * on logout): their agent sockets and their Socket.IO room sockets, whose bridge then ends the whole
+   * Socket.IO session (4401). A reconnect with the old access token is refused by authorize (session
+   * revoked, member gone) or lands with the member's new role.
    */
   revoke(revoke: SocketRevocation): number {
     const room = this.room;
@@ -140,19 +147,21 @@ export class SocketGateway {
       state.widgetEpoch = revoke.epochBelow;
       room.save(false);
     }
-    const revoked = (who: UserIdentity) => who.sessionId === revoke.sessionId || (revoke.epochBelow !== undefined && (who.epoch ?? 0) < revoke.epochBelow);
+    const widgetRevoked = (who: UserIdentity) => who.sessionId === revoke.sessionId || (revoke.epochBelow !== undefined && (who.epoch ?? 0) < revoke.epochBelow);
+    const memberRevoked = (m: Pick<SocketMember, "id" | "loginSessionId"> | undefined) =>
+      !!m && !!(revoke.memberId || revoke.loginSessionId) && (!revoke.memberId || m.id === revoke.memberId) && (!revoke.loginSessionId || m.loginSessionId === revoke.loginSessionId);
+    const revoked = (who: UserIdentity) => widgetRevoked(who) || memberRevoked(who.member);
     for (const [k, t] of this.tickets) if (revoked(t.who)) this.tickets.delete(k);
     const users = room.sockets("user").filter((ws) => revoked(ws.deserializeAttachment() as UserIdentity));
-    const agents =
-      revoke.memberId || revoke.loginSessionId
-        ? room.sockets("agent").filter((ws) => {
-            const who = ws.deserializeAttachment() as AgentIdentity;
-            return (!revoke.memberId || who.memberId === revoke.memberId) && (!revoke.loginSessionId || who.loginSessionId === revoke.loginSessionId);
-          })
-        : [];
-    closeSockets(users, REVOKED_CLOSE_CODE, "Widget token revoked");
-    closeSockets(agents, REVOKED_CLOSE_CODE, "Access revoked");
-    for (const ws of agents) this.gone(ws);
+    const agents = room.sockets("agent").filter((ws) => {
+      const who = ws.deserializeAttachment() as AgentIdentity;
+      return memberRevoked({ id: who.memberId, loginSessionId: who.loginSessionId });
+    });
+    const members = users.filter((ws) => (ws.deserializeAttachment() as UserIdentity).member);
+    closeSockets(users.filter((ws) => !members.includes(ws)), REVOKED_CLOSE_CODE, "Widget token revoked");
+    closeSockets([...members, ...agents], REVOKED_CLOSE_CODE, "Access revoked");
+    // A socket the object closes gets no close event of its own here: its departure is said now.
+    for (const ws of [...users, ...agents]) this.gone(ws, REVOKED_CLOSE_CODE);
     return users.length + agents.length;
   }
 
@@ -182,4 +191,9 @@ export class SocketGateway {
     // A reply streaming right now: the text so far, so the tab shows no gap.
     if (room.streaming?.text) room.send(ws, { type: "ai_delta", messageId: room.streaming.messageId, delta: room.streaming.text });
   }
+}
+
+/** How a socket's close reads to the others: 1000 is the client leaving on purpose (the Socket.IO bridge's leave_room). */
+function leaveReason(code: number | undefined): LeaveReason {
+  return code === REVOKED_CLOSE_CODE ? "revoked" : code === 1000 ? "left" : "disconnected";
 }

@@ -9,6 +9,7 @@ import { Decoder, Encoder, PacketType, type Packet } from "socket.io-parser";
 import { AppError } from "../lib/errors";
 import { toAppError } from "../lib/http-errors";
 import { log } from "../lib/logging";
+import { REVOKED_CLOSE_CODE } from "./protocol";
 
 export const SOCKETIO_NAMESPACE = "/assistant/realtime";
 const PING_INTERVAL_MS = 25_000;
@@ -20,6 +21,8 @@ export interface SocketIoAuth {
   creatorId: string;
   memberId: string;
   name: string;
+  /** The access token's login session (sid): a logout of it closes this session's rooms at once. */
+  loginSessionId?: string;
 }
 
 /** What a session needs from the platform above src/realtime (wired in src/modules/conversations). */
@@ -27,7 +30,10 @@ export interface SocketIoPorts {
   authenticate(token: string | undefined): Promise<SocketIoAuth>;
   /** A new conversation (channel "api") of the token's creator. */
   createRoom(auth: SocketIoAuth, input: { title?: string }): Promise<{ roomId: string }>;
-  /** A user socket on the room's conversation object; another creator's room is RESOURCE_NOT_FOUND. */
+  /**
+   * A user socket on the room's conversation object, carrying the member (announced to the room, and
+   * closed with 4401 when their access ends); another creator's room is RESOURCE_NOT_FOUND.
+   */
   openRoom(auth: SocketIoAuth, roomId: string, sessionId: string): Promise<WebSocket>;
 }
 
@@ -182,11 +188,18 @@ export class SocketIoSession {
 
   /** Opens the room's conversation socket; resolves with its seq once the object has accepted it. */
   private async join(auth: SocketIoAuth, roomId: string, afterSeq?: number): Promise<number> {
-    if (this.rooms.has(roomId)) this.leave(roomId);
+    // Joining a room again: the new socket is accepted before the old one closes, so the others
+    // see the member stay (no user_left, no user_joined).
+    const previous = this.rooms.get(roomId);
     const ws = await this.ports.openRoom(auth, roomId, this.sid);
     ws.accept();
     const room: Room = { ws, acks: new Map() };
     this.rooms.set(roomId, room);
+    try {
+      previous?.ws.close(1000, "rejoined");
+    } catch {
+      /* already closed */
+    }
     const established = new Promise<number>((resolve) => {
       ws.addEventListener("message", (e) => {
         if (typeof e.data !== "string") return;
@@ -203,7 +216,12 @@ export class SocketIoSession {
     ws.addEventListener("close", (e) => {
       if (this.rooms.get(roomId) !== room) return;
       this.rooms.delete(roomId);
-      if (!this.closed && e.code >= 4000) this.emit("error", { room_id: roomId, code: e.code === 4404 ? "RESOURCE_NOT_FOUND" : "AUTHENTICATION_REQUIRED", message: e.reason || "The room closed" });
+      if (this.closed) return;
+      // The member's access ended (removed, role changed, signed out, tokens revoked): the object
+      // closed this room at once, and the whole session ends as an agent's sockets do — nothing more
+      // reaches it from any room. The client signs in again (a changed role lands with the new one).
+      if (e.code === REVOKED_CLOSE_CODE) return this.cutOff(new AppError("AUTHENTICATION_REQUIRED", e.reason || "Access revoked"));
+      if (e.code >= 4000) this.emit("error", { room_id: roomId, code: e.code === 4404 ? "RESOURCE_NOT_FOUND" : "AUTHENTICATION_REQUIRED", message: e.reason || "The room closed" });
     });
     const seq = await established;
     if (afterSeq !== undefined) ws.send(JSON.stringify({ type: "resume", afterSeq }));
@@ -241,6 +259,11 @@ export class SocketIoSession {
         return this.emit("user_joined", { room_id: roomId, user: { id: frame.agent?.id, name: frame.agent?.name, role: "agent" } });
       case "agent_left":
         return this.emit("user_left", { room_id: roomId, user: { id: frame.agent?.id, name: frame.agent?.name, role: "agent" } });
+      // Another Socket.IO client's member came or went (the object never tells a socket of its own).
+      case "user_joined":
+        return this.emit("user_joined", { room_id: roomId, user: frame.user });
+      case "user_left":
+        return this.emit("user_left", { room_id: roomId, user: frame.user, reason: frame.reason });
       case "error": {
         const ackId = frame.id !== undefined ? room.acks.get(frame.id) : undefined;
         if (ackId !== undefined) room.acks.delete(frame.id);
@@ -250,11 +273,12 @@ export class SocketIoSession {
     }
   }
 
-  private leave(roomId: string): void {
+  /** 1000: the client left the room (leave_room, the namespace's disconnect); 1001: the connection ended. */
+  private leave(roomId: string, code: 1000 | 1001 = 1000): void {
     const room = this.rooms.get(roomId);
     this.rooms.delete(roomId);
     try {
-      room?.ws.close(1000, "left");
+      room?.ws.close(code, code === 1000 ? "left" : "gone");
     } catch {
       /* already closed */
     }
@@ -299,14 +323,20 @@ export class SocketIoSession {
         await this.ports.authenticate(token);
       } catch (err) {
         if (this.closed) return false;
-        const e = toAppError(err);
-        this.sio({ type: PacketType.EVENT, nsp, data: ["error", { code: e.code, message: e.message }] });
-        this.sio({ type: PacketType.DISCONNECT, nsp });
-        this.close("access revoked", 4401);
+        this.cutOff(toAppError(err), nsp);
         return false;
       }
     }
     return !this.closed;
+  }
+
+  /** Access ended: an `error` event with the code, DISCONNECT of every namespace (or of `nsp`), then close 4401. */
+  private cutOff(e: AppError, nsp?: string): void {
+    for (const n of nsp ? [nsp] : [...this.connected.keys()]) {
+      this.sio({ type: PacketType.EVENT, nsp: n, data: ["error", { code: e.code, message: e.message }] });
+      this.sio({ type: PacketType.DISCONNECT, nsp: n });
+    }
+    this.close("access revoked", REVOKED_CLOSE_CODE);
   }
 
   private close(reason: string, code = 1000): void {
@@ -314,7 +344,7 @@ export class SocketIoSession {
     this.closed = true;
     clearInterval(this.pingTimer);
     clearTimeout(this.pongDeadline);
-    for (const id of [...this.rooms.keys()]) this.leave(id);
+    for (const id of [...this.rooms.keys()]) this.leave(id, 1001);
     try {
       this.ws.close(code, reason.slice(0, 100));
     } catch {

@@ -1,11 +1,14 @@
 // Socket.IO inside workerd: the real Worker's /socket.io WebSocket, spoken with the same maintained
 // parsers a socket.io-client uses (engine.io-parser, socket.io-parser). The full client package runs
 // against wrangler dev in test/e2e/socketio.e2e.test.ts.
+import { env } from "cloudflare:workers";
 import { decodePacket, encodePacket } from "engine.io-parser";
 import { Decoder, Encoder, PacketType, type Packet } from "socket.io-parser";
 import { describe, expect, it, vi } from "vitest";
 import { createEmailChannel, processRaw, rawEmail } from "../email-helpers";
+import { conversationStub, REVOKED_CLOSE_CODE } from "../../src/realtime";
 import { api, createCreator, errorOf } from "../helpers";
+import { connect as connectSocket, createAgent } from "../realtime";
 
 vi.setConfig({ testTimeout: 30_000 });
 const NSP = "/assistant/realtime";
@@ -17,6 +20,7 @@ class SioClient {
   private readonly encoder = new Encoder();
   private ackId = 0;
   closed = false;
+  closeCode: number | undefined;
 
   constructor(readonly ws: WebSocket) {
     ws.accept();
@@ -27,7 +31,10 @@ class SioClient {
       else if (p.type === "ping") this.eio("3");
       else if (p.type === "message") this.decoder.add(p.data);
     });
-    ws.addEventListener("close", () => (this.closed = true));
+    ws.addEventListener("close", (e) => {
+      this.closed = true;
+      this.closeCode = e.code;
+    });
   }
 
   private eio(raw: string) {
@@ -61,7 +68,37 @@ class SioClient {
   event(name: string, match: (payload: any) => boolean = () => true) {
     return this.next((p) => p.type === PacketType.EVENT && p.data[0] === name && match(p.data[1]), name).then((p) => p.data[1]);
   }
+
+  /** Every payload of one event received so far. */
+  events(name: string): any[] {
+    return this.packets.filter((p) => p.type === PacketType.EVENT && p.data[0] === name).map((p) => p.data[1]);
+  }
+
+  async closedWithin(ms: number): Promise<number | undefined> {
+    const deadline = Date.now() + ms;
+    while (!this.closed && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+    return this.closeCode;
+  }
+
+  close() {
+    try {
+      this.ws.close(1000, "bye");
+    } catch {
+      /* closed */
+    }
+  }
 }
+
+/** Joined to the room, once the room's object has reported its sockets to D1 (where a revocation finds them). */
+async function joined(c: SioClient, roomId: string) {
+  const ack = await c.ack(c.emit("join_room", { room_id: roomId }));
+  expect(ack).toMatchObject({ room_id: roomId });
+  await conversationStub(env, roomId).flushOutbox();
+  return ack;
+}
+
+/** Settles in-flight frames: a frame that was going to arrive has arrived. */
+const settle = () => new Promise((r) => setTimeout(r, 300));
 
 async function open(path = "/socket.io/?EIO=4&transport=websocket"): Promise<SioClient> {
   const res = await api(path, { headers: { Upgrade: "websocket" } });
@@ -152,5 +189,107 @@ describe("GET /socket.io/ (Socket.IO v5 over WebSocket)", () => {
     // Nothing of B's reached A's room.
     const msgs = await api(`/api/v1/conversations/${roomId}/messages`, { token: a.access_token });
     expect(JSON.stringify(await msgs.json())).not.toContain("etc");
+  });
+});
+
+describe("user_joined / user_left between the Socket.IO clients of one room", () => {
+  it("tells the others (never the client itself) when a member joins, leaves or disconnects; an agent socket hears it too", async () => {
+    const owner = await createCreator();
+    const agent = await createAgent(owner.access_token, "Sam Member");
+    const { c: a } = await connected(owner.access_token);
+    const roomId = (await a.ack(a.emit("create_room", { title: "Shared" }))).room_id as string;
+    const watcher = await connectSocket(`/api/v1/conversations/${roomId}/connect`, owner.access_token);
+
+    const { c: b } = await connected(agent.access_token);
+    await joined(b, roomId);
+    const sam = { id: agent.member_id, name: "Sam Member", role: "user" };
+    // (The agent socket itself arrived as user_joined with role agent: the object's agent_joined.)
+    const members = (c: SioClient) => c.events("user_joined").filter((p) => p.user.role === "user");
+    expect(await a.event("user_joined", (p) => p.user.role === "user")).toEqual({ room_id: roomId, user: sam });
+    expect((await watcher.next("user_joined")).user).toEqual(sam);
+    await settle();
+    expect(members(b)).toEqual([]);
+
+    // The member's second session in the room: they are already here, nobody hears a join.
+    const { c: b2 } = await connected(agent.access_token);
+    await joined(b2, roomId);
+    // One of the two leaves: still here. The second one leaves too: now they left.
+    b.emit("leave_room", { room_id: roomId });
+    await b.event("user_left");
+    await settle();
+    expect(a.events("user_left")).toEqual([]);
+    b2.emit("leave_room", { room_id: roomId });
+    expect(await a.event("user_left")).toEqual({ room_id: roomId, user: sam, reason: "left" });
+    expect(await watcher.next("user_left")).toMatchObject({ user: sam, reason: "left" });
+
+    // Back in the room, then the connection drops: a join, then a leave that says so.
+    await joined(b2, roomId);
+    await a.event("user_joined", () => members(a).length === 2);
+    b2.close();
+    expect(await a.event("user_left", (p) => p.reason === "disconnected")).toEqual({ room_id: roomId, user: sam, reason: "disconnected" });
+    watcher.close();
+  });
+
+  it("join_room again on the same connection is no leave and no join for the others", async () => {
+    const owner = await createCreator();
+    const agent = await createAgent(owner.access_token);
+    const { c: a } = await connected(owner.access_token);
+    const roomId = (await a.ack(a.emit("create_room", {}))).room_id as string;
+    const { c: b } = await connected(agent.access_token);
+    await joined(b, roomId);
+    await a.event("user_joined");
+    await joined(b, roomId);
+    const sent = await b.ack(b.emit("send_message", { room_id: roomId, message: "still one of me", client_id: "rj-1" }));
+    expect(sent.status).toBe("stored");
+    await a.event("message_received", (m) => m.content === "still one of me");
+    await settle();
+    expect(a.events("user_joined")).toHaveLength(1);
+    expect(a.events("user_left")).toEqual([]);
+  });
+});
+
+describe("a member's Socket.IO session when their access ends", () => {
+  /** Two members in one room; `who` is cut off by `end` while silent. */
+  async function cutOff(end: (s: { owner: Awaited<ReturnType<typeof createCreator>>; agent: Awaited<ReturnType<typeof createAgent>> }) => Promise<Response>) {
+    const owner = await createCreator();
+    const agent = await createAgent(owner.access_token, "Cut Off");
+    const { c: a } = await connected(owner.access_token);
+    const roomId = (await a.ack(a.emit("create_room", {}))).room_id as string;
+    await conversationStub(env, roomId).flushOutbox();
+    const { c: b } = await connected(agent.access_token);
+    await joined(b, roomId);
+    await a.event("user_joined");
+
+    const res = await end({ owner, agent });
+    expect(res.status).toBeLessThan(300);
+    // At once, not at the next ping (25 s): the error, the namespace's DISCONNECT, then close 4401.
+    expect(await b.closedWithin(10_000)).toBe(REVOKED_CLOSE_CODE);
+    expect(b.events("error")).toContainEqual(expect.objectContaining({ code: "AUTHENTICATION_REQUIRED" }));
+    expect(b.packets.some((p) => p.type === PacketType.DISCONNECT)).toBe(true);
+    expect(await a.event("user_left")).toEqual({ room_id: roomId, user: { id: agent.member_id, name: "Cut Off", role: "user" }, reason: "revoked" });
+
+    // The room goes on without them: what is said now never reaches the cut-off client.
+    const sent = await a.ack(a.emit("send_message", { room_id: roomId, message: "after the revocation", client_id: "after-1" }));
+    expect(sent.status).toBe("stored");
+    await a.event("message_received", (m) => m.sender === "ai");
+    await settle();
+    expect(JSON.stringify(b.packets)).not.toContain("after the revocation");
+    expect(b.events("message_received")).toEqual([]);
+    // And its old token opens no new session.
+    expect((await connected(agent.access_token)).answer.type).toBe(PacketType.CONNECT_ERROR);
+    return { a, roomId };
+  }
+
+  it("a removed member is disconnected at once and hears nothing more", async () => {
+    await cutOff(({ owner, agent }) => api(`/api/v1/team/members/${agent.member_id}`, { method: "DELETE", token: owner.access_token }));
+  });
+
+  it("a member who signs out is disconnected at once", async () => {
+    await cutOff(({ agent }) => api("/api/v1/auth/logout", { method: "POST", token: agent.access_token }));
+  });
+
+  it("a revoked access token disconnects its session at once; the owner's own session is left alone", async () => {
+    const { a } = await cutOff(({ owner, agent }) => api("/api/v1/auth/tokens/revoke", { method: "POST", token: owner.access_token, json: { token: agent.access_token } }));
+    expect(a.closed).toBe(false);
   });
 });

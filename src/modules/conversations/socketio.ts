@@ -30,7 +30,7 @@ export function socketIoPorts(env: Env): SocketIoPorts {
       // Live checks (login session, revocation, member active), exactly as the REST bearer.
       const { claims, member } = await authenticateAccount(env, token);
       if (!claims.permissions.includes("conversations")) throw forbidden("This action needs the 'conversations' permission");
-      return { creatorId: claims.creator_id, memberId: claims.sub, name: member.fullName };
+      return { creatorId: claims.creator_id, memberId: claims.sub, name: member.fullName, loginSessionId: claims.sid };
     },
     async createRoom(auth, input) {
       const t = tenant(env.DB, auth.creatorId);
@@ -60,6 +60,8 @@ export function socketIoPorts(env: Env): SocketIoPorts {
         endUserId,
         sessionId: `sio:${sessionId}`,
         epoch: Number.MAX_SAFE_INTEGER,
+        // Announced to the room's other sockets, and closed at once when the member's access ends.
+        member: { id: auth.memberId, name: auth.name, ...(auth.loginSessionId && { loginSessionId: auth.loginSessionId }) },
       });
       const res = await forwardSocket(env, new Request(`https://socket.io.internal/connect?ticket=${encodeURIComponent(ticket)}`, { headers: { Upgrade: "websocket" } }), roomId, "widget");
       return res.webSocket!;
