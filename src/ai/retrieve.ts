@@ -83,14 +83,16 @@ const HEADING_WEIGHT = 0.5;
 
 /** BM25 of one chunk for the query terms, with the creator's statistics. */
 export function bm25Score(content: string, heading: string, qts: QueryTerm[], stats: TermStats, headingWeight = HEADING_WEIGHT, k1 = BM25_K1, b = BM25_B): number {
+  // Only the query's stems are counted: a chunk's other words cost one (memoised) stem and a set test.
+  const wanted = new Set(qts.map((t) => t.stem));
   const tf = new Map<string, number>();
   for (const w of words(content)) {
     const s = porter(w);
-    tf.set(s, (tf.get(s) ?? 0) + 1);
+    if (wanted.has(s)) tf.set(s, (tf.get(s) ?? 0) + 1);
   }
   for (const w of words(heading)) {
     const s = porter(w);
-    tf.set(s, (tf.get(s) ?? 0) + headingWeight);
+    if (wanted.has(s)) tf.set(s, (tf.get(s) ?? 0) + headingWeight);
   }
   const norm = k1 * (1 - b + (b * (content.length + heading.length)) / stats.avgChars);
   let score = 0;
