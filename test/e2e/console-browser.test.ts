@@ -2,7 +2,7 @@
 // `wrangler dev`: a coach goes from an empty account to an assistant answering from their own
 // documents on their page, and takes over a conversation from the inbox. Every page is checked with
 // axe-core and at 360 px; screenshots go to artifacts/console-*.png.
-import { existsSync, mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { chromium, type Browser, type BrowserContext, type Page, type WebSocketRoute } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -303,6 +303,42 @@ describe.skipIf(!existsSync(CHROMIUM))("creator console in Chromium", () => {
     await page.getByRole("list", { name: "Messages" }).getByText("Rest a day between sessions.").waitFor();
     await page.screenshot({ path: join(ARTIFACTS, "console-inbox-joined.png"), fullPage: true });
     await demo.screenshot({ path: join(ARTIFACTS, "console-widget-agent-reply.png") });
+
+    // Files both ways: the visitor's photo shows in the thread (fetched with the agent's token) and
+    // downloads as the same file; the agent attaches a PDF to a reply and the visitor gets it; a file
+    // the API refuses is named with its reason and never sent.
+    const PNG = Buffer.from("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==", "base64");
+    await demo.locator("#edgecoach-widget input[type=file]").setInputFiles({ name: "lunch.png", mimeType: "image/png", buffer: PNG });
+    await demo.locator("#edgecoach-widget .chip .unstage").waitFor({ timeout: 15_000 });
+    await input.fill("My lunch today");
+    await input.press("Enter");
+    const lunch = page.getByRole("list", { name: "Messages" }).locator("li[data-sender=user]", { hasText: "My lunch today" });
+    const photo = lunch.getByRole("img", { name: "lunch.png" });
+    await photo.waitFor({ timeout: 15_000 });
+    await expect.poll(() => photo.evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth), { timeout: 15_000 }).toBe(1);
+    const [photoDownload] = await Promise.all([page.waitForEvent("download"), lunch.getByRole("button", { name: /^Download lunch\.png · \d+ B$/ }).click()]);
+    expect(photoDownload.suggestedFilename()).toBe("lunch.png");
+    expect(readFileSync(await photoDownload.path()).equals(PNG)).toBe(true);
+    const replyFiles = page.locator("#reply-files");
+    await replyFiles.setInputFiles({ name: "evil.svg", mimeType: "image/svg+xml", buffer: Buffer.from('<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>') });
+    const tray = page.getByRole("list", { name: "Files to send" });
+    await tray.getByRole("alert").filter({ hasText: /could not be attached: Active content/ }).waitFor({ timeout: 15_000 });
+    await tray.getByRole("button", { name: "Remove evil.svg" }).click();
+    const pdf = Buffer.from("%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\n%%EOF\n");
+    await replyFiles.setInputFiles({ name: "plan.pdf", mimeType: "application/pdf", buffer: pdf });
+    await tray.getByText("ready").waitFor({ timeout: 15_000 });
+    await page.getByLabel(/^Reply/).fill("Your plan is attached.");
+    await checkPage("inbox-files");
+    await page.getByRole("button", { name: "Send reply" }).click();
+    await tray.waitFor({ state: "detached" });
+    await demo.locator("#edgecoach-widget .msg.agent .files button", { hasText: "plan.pdf" }).waitFor({ timeout: 15_000 });
+    await page.getByRole("list", { name: "Messages" }).locator("li[data-sender=agent]", { hasText: "Your plan is attached." }).getByRole("button", { name: /plan\.pdf/ }).waitFor();
+    // Stored as the message's attachment, and only the PDF: the refused SVG never became a file.
+    const token = await tokenOf(EMAIL);
+    const convId = new URL(page.url()).pathname.split("/").pop()!;
+    const stored = (await (await fetch(`${server.url}/api/v1/conversations/${convId}/files`, { headers: { Authorization: `Bearer ${token}` } })).json()) as { files: { name: string }[] };
+    expect(stored.files.map((f) => f.name).sort()).toEqual(["lunch.png", "plan.pdf"]);
+    await page.screenshot({ path: join(ARTIFACTS, "console-inbox-files.png"), fullPage: true });
 
     // What the assistant remembers about this visitor: add, edit, forget (the memory API).
     const memory = page.getByRole("region", { name: "What the assistant remembers" });

@@ -90,6 +90,18 @@ export async function api<T>(path: string, opts: RequestOptions = {}): Promise<T
   return parse<T>(res);
 }
 
+/** A file the API serves to a bearer (conversation files): fetched with the token, as a Blob. */
+export async function apiBlob(path: string, signal?: AbortSignal): Promise<Blob> {
+  const send = async () => {
+    const token = await freshToken();
+    return fetch(path, { headers: token ? { Authorization: `Bearer ${token}` } : {}, signal, credentials: "same-origin" });
+  };
+  let res = await send();
+  if (res.status === 401 && accessToken && (await refreshSession())) res = await send();
+  if (!res.ok) await parse(res);
+  return res.blob();
+}
+
 export async function parse<T>(res: Response): Promise<T> {
   if (res.status === 204) return undefined as T;
   const text = await res.text();

@@ -105,6 +105,15 @@ export interface Conversation {
   updated_at: string;
 }
 
+/** A file a message carries (GET `download_url` with the bearer). */
+export interface MessageFile {
+  id: string;
+  name: string;
+  content_type: string;
+  size: number;
+  download_url: string;
+}
+
 export interface StoredMessage {
   id: string;
   seq: number;
@@ -112,6 +121,7 @@ export interface StoredMessage {
   sender_name: string | null;
   text: string;
   sources: Source[] | null;
+  attachments?: MessageFile[];
   created_at: string;
 }
 

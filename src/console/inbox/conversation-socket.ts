@@ -33,6 +33,14 @@ function frameToMessage(f: Frame): StoredMessage {
     sender_name: (f.senderName as string | undefined) ?? null,
     text: String(f.text ?? ""),
     sources: (f.sources as Source[] | undefined) ?? null,
+    // Frames spell the file's fields as the protocol does (contentType, url); REST as content_type, download_url.
+    attachments: ((f.attachments as { id: string; name: string; contentType: string; size: number; url: string }[] | undefined) ?? []).map((a) => ({
+      id: a.id,
+      name: a.name,
+      content_type: a.contentType,
+      size: a.size,
+      download_url: a.url,
+    })),
     created_at: String(f.createdAt ?? new Date().toISOString()),
   };
 }
@@ -136,7 +144,8 @@ export function useConversationSocket(conversationId: string, onMessages: (m: St
     state,
     join,
     leave,
-    reply: (text: string) => send({ type: "message", id: `agent-${crypto.randomUUID()}`, text }),
+    /** `attachments`: ids of files already uploaded to this conversation. */
+    reply: (text: string, attachments: string[] = []) => send({ type: "message", id: `agent-${crypto.randomUUID()}`, text, ...(attachments.length && { attachments }) }),
     typing: (isTyping: boolean) => send({ type: "typing", isTyping }),
     release: () => send({ type: "release" }),
     resolve: () => send({ type: "complete" }),

@@ -11,6 +11,7 @@ import { ErrorNote, Select } from "../ui/forms";
 import { Empty, Page, StatusBadge } from "../ui/layout";
 import { useConversationSocket } from "./conversation-socket";
 import { useInboxStream } from "./inbox-stream";
+import { MessageFiles, ReplyFiles, useReplyFiles } from "./message-files";
 import { mergeMessages } from "./thread";
 
 function useConversations(status: string, channel: string) {
@@ -140,16 +141,20 @@ function ConversationView({ id }: { id: string }) {
   useEffect(() => {
     if (history.data) setMessages((cur) => mergeMessages(cur, history.data));
   }, [history.data]);
+  const files = useReplyFiles(id);
   const end = useRef<HTMLLIElement>(null);
   // A block body: Chromium's scroll methods now return a promise, which React would take for a cleanup.
   useEffect(() => {
     end.current?.scrollIntoView({ block: "nearest" });
   }, [messages.length]);
 
+  // A reply needs text or files, and waits for its files' uploads.
+  const canSend = socket.state.connected && files.ids !== null && (draft.trim().length > 0 || files.ids.length > 0);
   const sendReply = () => {
     const text = draft.trim();
-    if (!text) return;
-    socket.reply(text);
+    if (!canSend || files.ids === null) return;
+    socket.reply(text, files.ids);
+    files.clear();
     setDraft("");
     sessionStorage.removeItem(draftKey);
   };
@@ -197,7 +202,8 @@ function ConversationView({ id }: { id: string }) {
         {messages.map((m) => (
           <li key={m.seq} data-sender={m.sender}>
             <span className="who">{m.sender === "agent" ? (m.sender_name ?? "Agent") : m.sender === "ai" ? "Assistant" : m.sender === "user" ? "Visitor" : "Notice"}</span>
-            <p>{m.text}</p>
+            {m.text && <p>{m.text}</p>}
+            {m.attachments && m.attachments.length > 0 && <MessageFiles files={m.attachments} />}
             {m.sender === "ai" && m.sources && m.sources.length > 0 && (
               <details>
                 <summary>{m.sources.length === 1 ? "1 source" : `${m.sources.length} sources`}</summary>
@@ -242,7 +248,8 @@ function ConversationView({ id }: { id: string }) {
           />
           <small>Enter sends, Shift+Enter starts a new line. Your draft is kept if you switch conversations.</small>
         </div>
-        <button type="submit" className="primary" disabled={!socket.state.connected}>
+        <ReplyFiles files={files} disabled={!socket.state.connected} />
+        <button type="submit" className="primary" disabled={!canSend}>
           Send reply
         </button>
       </form>
