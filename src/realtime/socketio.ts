@@ -104,7 +104,9 @@ export class SocketIoSession {
     if (!auth) return;
     if (packet.type === PacketType.DISCONNECT) {
       this.connected.delete(nsp);
-      if (nsp === SOCKETIO_NAMESPACE) for (const id of [...this.rooms.keys()]) this.leave(id);
+      // socket.disconnect() (the spec's `disconnect`, "close connection") ends the connection, not one
+      // room: the others hear "disconnected", as for a drop; `leave_room` is the one that says "left".
+      if (nsp === SOCKETIO_NAMESPACE) for (const id of [...this.rooms.keys()]) this.leave(id, 1001);
       return;
     }
     if (packet.type !== PacketType.EVENT || !Array.isArray(packet.data)) return;
@@ -273,7 +275,7 @@ export class SocketIoSession {
     }
   }
 
-  /** 1000: the client left the room (leave_room, the namespace's disconnect); 1001: the connection ended. */
+  /** 1000: the client left the room (leave_room); 1001: the connection ended (the namespace's disconnect, a drop). */
   private leave(roomId: string, code: 1000 | 1001 = 1000): void {
     const room = this.rooms.get(roomId);
     this.rooms.delete(roomId);

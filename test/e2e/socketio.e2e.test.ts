@@ -1,6 +1,7 @@
 // Socket.IO clients over a real `wrangler dev`, with the real socket.io-client package: the handshake
 // token, rooms that are conversations, the durable ack, the streamed AI reply, another creator's room
-// refused, and a dropped connection that rejoins and gets what it missed.
+// refused, a dropped connection that rejoins and gets what it missed, two members of one creator who
+// hear each other join and leave, and a member whose sessions are revoked cut off at once.
 import { io, type Socket } from "socket.io-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startWranglerDev, type DevServer } from "../support/wrangler-dev";
@@ -8,14 +9,39 @@ import { startWranglerDev, type DevServer } from "../support/wrangler-dev";
 let dev: DevServer;
 const sockets: Socket[] = [];
 
-async function register(name: string): Promise<string> {
-  const res = await fetch(`${dev.url}/api/v1/auth/register`, {
-    method: "POST",
-    headers: { "Content-Type": "application/json" },
-    body: JSON.stringify({ email: `sio-${name}-${Date.now()}@example.com`, password: "Correct-Horse-Battery-9", full_name: `Coach ${name}` }),
+const PASSWORD = "Correct-Horse-Battery-9";
+
+async function call(path: string, init: { token?: string; json?: unknown; method?: string } = {}) {
+  const res = await fetch(`${dev.url}${path}`, {
+    method: init.method ?? (init.json === undefined ? "GET" : "POST"),
+    headers: { "Content-Type": "application/json", ...(init.token && { Authorization: `Bearer ${init.token}` }) },
+    ...(init.json !== undefined && { body: JSON.stringify(init.json) }),
   });
+  const text = await res.text();
+  return { status: res.status, body: (text ? JSON.parse(text) : undefined) as any };
+}
+
+async function register(name: string): Promise<string> {
+  const res = await call("/api/v1/auth/register", { json: { email: `sio-${name}-${Date.now()}@example.com`, password: PASSWORD, full_name: `Coach ${name}` } });
   expect(res.status).toBe(201);
-  return ((await res.json()) as { access_token: string }).access_token;
+  return res.body.access_token as string;
+}
+
+/** A second member of the owner's creator: invited, the token read from the logged mail (MAIL_PROVIDER=log), accepted. */
+async function inviteMember(ownerToken: string, fullName: string): Promise<{ token: string; memberId: string }> {
+  const email = `sio-member-${Date.now()}@example.com`;
+  const invited = await call("/api/v1/team/members", { token: ownerToken, json: { email, full_name: fullName, role: "agent" } });
+  expect(invited.status).toBe(201);
+  let invitation: string | undefined;
+  for (let i = 0; i < 40 && !invitation; i++) {
+    const line = dev.output().split("\n").find((l) => l.includes(email) && l.includes("Invitation token"));
+    invitation = line ? /Invitation token: ([A-Za-z0-9_-]+)/.exec(line)?.[1] : undefined;
+    if (!invitation) await new Promise((r) => setTimeout(r, 250));
+  }
+  if (!invitation) throw new Error("invitation mail not found in the wrangler dev log");
+  const accepted = await call("/api/v1/auth/invitations/accept", { json: { token: invitation, password: PASSWORD } });
+  expect(accepted.status).toBe(200);
+  return { token: accepted.body.access_token as string, memberId: accepted.body.creator.member.id as string };
 }
 
 function connect(token: string | undefined): Socket {
@@ -49,7 +75,8 @@ function recorder(s: Socket) {
 }
 
 beforeAll(async () => {
-  dev = await startWranglerDev({ vars: { RATE_LIMITS_ENABLED: "false" } });
+  // logLevel "log": the invitation mail of the second member is read from the Worker's log.
+  dev = await startWranglerDev({ vars: { RATE_LIMITS_ENABLED: "false" }, logLevel: "log" });
 });
 
 afterAll(async () => {
@@ -136,5 +163,64 @@ describe("Socket.IO /socket.io, namespace /assistant/realtime", () => {
     const body = (await res.json()) as any;
     const list = body.messages ?? body.data ?? body;
     expect(Array.isArray(list) ? list.length : 0).toBeGreaterThanOrEqual(4);
+  });
+
+  it("two members of one creator in a room hear each other join and leave (never their own join); a member whose sessions are revoked is cut off at once and can't come back with the old token", async () => {
+    const ownerToken = await register("owner");
+    const member = await inviteMember(ownerToken, "Sam Member");
+    const sam = { id: member.memberId, name: "Sam Member", role: "user" };
+    const a = connect(ownerToken);
+    await connected(a);
+    const recA = recorder(a);
+    const roomId = ((await a.timeout(10_000).emitWithAck("create_room", { title: "Shared" })) as { room_id: string }).room_id;
+    type Events = ReturnType<typeof recorder>["events"];
+    const joins = (e: Events) => e.filter((x) => x.event === "user_joined").map((x) => x.payload);
+    // Another member's leaving (a client's own leave_room ack event has no reason).
+    const leaves = (e: Events) => e.filter((x) => x.event === "user_left" && x.payload.reason).map((x) => x.payload);
+
+    // B joins: A hears it with B's id and name; B hears no join of its own.
+    const b = connect(member.token);
+    await connected(b);
+    const recB = recorder(b);
+    expect(await b.timeout(10_000).emitWithAck("join_room", { room_id: roomId })).toMatchObject({ room_id: roomId });
+    expect((await recA.until((e) => e.find((x) => x.event === "user_joined"), "user_joined for B")).payload).toEqual({ room_id: roomId, user: sam });
+    // Something said after the join reaches B, so a join frame meant for B would have arrived by then.
+    await a.timeout(10_000).emitWithAck("send_message", { room_id: roomId, message: "Welcome, Sam", client_id: "w-1" });
+    await recB.until((e) => e.find((x) => x.event === "message_received" && x.payload.content === "Welcome, Sam"), "A's message at B");
+    expect(joins(recB.events)).toEqual([]);
+
+    // B leaves the room: A hears "left".
+    expect(await b.timeout(10_000).emitWithAck("leave_room", { room_id: roomId })).toMatchObject({ room_id: roomId });
+    expect(await recA.until((e) => leaves(e)[0], "user_left (left)")).toEqual({ room_id: roomId, user: sam, reason: "left" });
+
+    // B comes back, then disconnects (socket.disconnect(), the spec's `disconnect`): A hears "disconnected".
+    await b.timeout(10_000).emitWithAck("join_room", { room_id: roomId });
+    await recA.until((e) => (joins(e).length === 2 ? true : undefined), "the second user_joined");
+    b.disconnect();
+    expect(await recA.until((e) => leaves(e)[1], "user_left (disconnected)")).toEqual({ room_id: roomId, user: sam, reason: "disconnected" });
+
+    // A new connection of B in the room; then B signs out (its login session is revoked).
+    const b2 = connect(member.token);
+    await connected(b2);
+    const recB2 = recorder(b2);
+    await b2.timeout(10_000).emitWithAck("join_room", { room_id: roomId });
+    await recA.until((e) => (joins(e).length === 3 ? true : undefined), "the third user_joined");
+    const dropped = new Promise<{ reason: string; at: number }>((resolve) => b2.once("disconnect", (reason) => resolve({ reason, at: Date.now() })));
+    const revokedAt = Date.now();
+    expect((await call("/api/v1/auth/logout", { token: member.token, json: {} })).status).toBeLessThan(300);
+    // At once, not at the next ping (25 s): 10 s is a correctness bound, not a speed target.
+    const cut = await Promise.race([dropped, new Promise<undefined>((r) => setTimeout(() => r(undefined), 10_000))]);
+    expect(cut, "B's client was not disconnected within 10 s of the logout").toBeDefined();
+    expect(cut!.at - revokedAt).toBeLessThan(10_000);
+    // The server ended the session (its DISCONNECT packet), after telling why.
+    expect(cut!.reason).toBe("io server disconnect");
+    expect(recB2.events).toContainEqual({ event: "error", payload: expect.objectContaining({ code: "AUTHENTICATION_REQUIRED" }) });
+    expect(await recA.until((e) => leaves(e)[2], "user_left (revoked)")).toEqual({ room_id: roomId, user: sam, reason: "revoked" });
+
+    // The old token opens no new session.
+    const again = connect(member.token);
+    const refused = await connected(again).catch((e) => e);
+    expect(refused).toBeInstanceOf(Error);
+    expect(refused.data).toMatchObject({ code: "AUTHENTICATION_REQUIRED" });
   });
 });
