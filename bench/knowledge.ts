@@ -8,12 +8,13 @@
 //   whose import of src/ needs tsx)
 //   --batch N: N files per upload request (POST .../documents/batch); 1 (default) = one single-file upload each.
 //   --no-peers: EdgeCoach only; --peers-only: the floor and the peer only (no wrangler dev).
-import { readFileSync, readdirSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { startWranglerDev, ROOT } from "../test/support/wrangler-dev.ts";
 import { goal, machine, ratio, writeResult } from "./lib/report.ts";
 
-const DATA = process.env.SCIFACT_DIR ?? join(ROOT, "..", "shared", "datasets", "scifact");
+// The shared datasets sit beside the repository (/work/main → /work/shared) or two levels up from a worktree (/work/wt/<name>).
+const DATA = process.env.SCIFACT_DIR ?? [join(ROOT, "..", "shared", "datasets", "scifact"), join(ROOT, "..", "..", "shared", "datasets", "scifact")].find((d) => existsSync(d)) ?? join(ROOT, "..", "shared", "datasets", "scifact");
 const args = process.argv.slice(2);
 const arg = (name: string, fallback: number) => {
   const i = args.indexOf(`--${name}`);
