@@ -70,7 +70,29 @@ function floorProcess(dbFile: string) {
 
 const round = (x: number, d = 1) => Number(x.toFixed(d));
 
-export async function runPeers(input: PeerInput): Promise<{ floor: SystemFigures; peer: SystemFigures; sqlite: string; orama: string }> {
+export interface PeerResults {
+  floor: SystemFigures;
+  peer: SystemFigures;
+  sqlite: string;
+  orama: string;
+}
+
+/**
+ * The floor and the peer, indexed and scored (quality is deterministic: one pass each), ready for
+ * speed rounds. knowledge.ts calls floorRound() and peerRound() right after each EdgeCoach round
+ * (EdgeCoach, floor, peer, repeated), so a change in the machine's load hits all three alike;
+ * finish() reports the medians of the rounds. close() frees the floor's process and files.
+ */
+export interface PeerSession {
+  floorRound(): Promise<{ p50: number; p99: number }>;
+  peerRound(): Promise<{ p50: number; p99: number }>;
+  finish(): Promise<PeerResults>;
+  close(): void;
+}
+
+const medianOf = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]!;
+
+export async function preparePeers(input: PeerInput): Promise<PeerSession> {
   const { corpus, queries, qrels, dims } = input;
   // Chunking, shared by both (the product's Markdown sections and chunker, as the ingestion job runs them).
   let t0 = performance.now();
@@ -94,27 +116,16 @@ export async function runPeers(input: PeerInput): Promise<{ floor: SystemFigures
   // ---- floor: FTS5 in better-sqlite3 ----
   const dir = mkdtempSync(join(tmpdir(), "edgecoach-bench-fts-"));
   const floor = floorProcess(join(dir, "floor.db"));
+  const close = () => {
+    floor.kill();
+    rmSync(dir, { recursive: true, force: true });
+  };
   try {
     const { sqlite } = await floor.ready;
     const indexed = await floor.call({ op: "index", documents: rows });
     const matches = queries.map((q) => ftsQuery(q.text) ?? null);
     const deep = (await floor.call({ op: "search", matches, limit: 300 })).results as { rows: number[] }[];
-    // Speed: `rounds` rounds over every query (as for EdgeCoach), the medians of the rounds' p50 and p99.
-    const rounds = Math.max(1, input.rounds ?? 1);
-    const medianOf = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]!;
-    const floorRounds: { p50: number; p99: number }[] = [];
-    for (let r = 0; r < rounds; r++) {
-      const fast = (await floor.call({ op: "search", matches, limit: 10 })).results as { ms: number }[];
-      floorRounds.push({ p50: pct(fast.map((x) => x.ms), 50), p99: pct(fast.map((x) => x.ms), 99) });
-    }
-    const floorFigures: SystemFigures = {
-      chunks: allChunks.length,
-      ingest_seconds: round((chunkMs + indexed.ms) / 1000, 2),
-      chunks_per_second: round(allChunks.length / ((chunkMs + indexed.ms) / 1000)),
-      ingest_breakdown_ms: { chunking: round(chunkMs), fts5_insert: round(indexed.ms) },
-      quality: { bm25: score((_, i) => docsOf(deep[i]!.rows)) },
-      search_limit10_ms: { mode: "bm25", p50: medianOf(floorRounds.map((x) => x.p50)), p99: medianOf(floorRounds.map((x) => x.p99)), rounds: floorRounds },
-    };
+    const floorQuality = { bm25: score((_, i) => docsOf(deep[i]!.rows)) };
 
     // The query side's IDF, as the product computes it (chunk counts from the FTS5 index of the same chunks).
     const words = new Map<string, string>();
@@ -154,26 +165,67 @@ export async function runPeers(input: PeerInput): Promise<{ floor: SystemFigures
     const lexicalDeep: string[][] = [];
     for (const q of queries) hybridDeep.push(docsOf((await oramaSearch(q.text, "hybrid", 300)).ids));
     for (const q of queries) lexicalDeep.push(docsOf((await oramaSearch(q.text, "fulltext", 300)).ids));
+    const peerQuality = { bm25: score((_, i) => lexicalDeep[i]!), hybrid: score((_, i) => hybridDeep[i]!) };
+
+    // Speed rounds: every query, limit 10 (floor: BM25, peer: hybrid), called by the caller round by round.
+    const floorRounds: { p50: number; p99: number }[] = [];
     const peerRounds: { p50: number; p99: number }[] = [];
-    for (let r = 0; r < rounds; r++) {
-      const times: number[] = [];
-      for (const q of queries) times.push((await oramaSearch(q.text, "hybrid", 10)).ms);
-      peerRounds.push({ p50: pct(times, 50), p99: pct(times, 99) });
-    }
     const peerSeconds = (chunkMs + embedMs + oramaMs) / 1000;
-    const peerFigures: SystemFigures = {
-      chunks: allChunks.length,
-      ingest_seconds: round(peerSeconds, 2),
-      chunks_per_second: round(allChunks.length / peerSeconds),
-      ingest_breakdown_ms: { chunking: round(chunkMs), local_embedding: round(embedMs), orama_insert: round(oramaMs) },
-      quality: { bm25: score((_, i) => lexicalDeep[i]!), hybrid: score((_, i) => hybridDeep[i]!) },
-      search_limit10_ms: { mode: "hybrid", p50: medianOf(peerRounds.map((x) => x.p50)), p99: medianOf(peerRounds.map((x) => x.p99)), rounds: peerRounds },
+    const floorRound = async () => {
+        const fast = (await floor.call({ op: "search", matches, limit: 10 })).results as { ms: number }[];
+        floorRounds.push({ p50: pct(fast.map((x) => x.ms), 50), p99: pct(fast.map((x) => x.ms), 99) });
+        return floorRounds.at(-1)!;
     };
-    await floor.call({ op: "close" }).catch(() => undefined);
-    const orama = (JSON.parse(readFileSync(join(ROOT, "node_modules", "@orama", "orama", "package.json"), "utf8")) as { version: string }).version;
-    return { floor: floorFigures, peer: peerFigures, sqlite, orama };
+    const peerRound = async () => {
+        const times: number[] = [];
+        for (const q of queries) times.push((await oramaSearch(q.text, "hybrid", 10)).ms);
+        peerRounds.push({ p50: pct(times, 50), p99: pct(times, 99) });
+        return peerRounds.at(-1)!;
+    };
+    return {
+      floorRound,
+      peerRound,
+      async finish() {
+        if (!floorRounds.length) await floorRound();
+        if (!peerRounds.length) await peerRound();
+        const floorFigures: SystemFigures = {
+          chunks: allChunks.length,
+          ingest_seconds: round((chunkMs + indexed.ms) / 1000, 2),
+          chunks_per_second: round(allChunks.length / ((chunkMs + indexed.ms) / 1000)),
+          ingest_breakdown_ms: { chunking: round(chunkMs), fts5_insert: round(indexed.ms) },
+          quality: floorQuality,
+          search_limit10_ms: { mode: "bm25", p50: medianOf(floorRounds.map((x) => x.p50)), p99: medianOf(floorRounds.map((x) => x.p99)), rounds: floorRounds },
+        };
+        const peerFigures: SystemFigures = {
+          chunks: allChunks.length,
+          ingest_seconds: round(peerSeconds, 2),
+          chunks_per_second: round(allChunks.length / peerSeconds),
+          ingest_breakdown_ms: { chunking: round(chunkMs), local_embedding: round(embedMs), orama_insert: round(oramaMs) },
+          quality: peerQuality,
+          search_limit10_ms: { mode: "hybrid", p50: medianOf(peerRounds.map((x) => x.p50)), p99: medianOf(peerRounds.map((x) => x.p99)), rounds: peerRounds },
+        };
+        await floor.call({ op: "close" }).catch(() => undefined);
+        const orama = (JSON.parse(readFileSync(join(ROOT, "node_modules", "@orama", "orama", "package.json"), "utf8")) as { version: string }).version;
+        return { floor: floorFigures, peer: peerFigures, sqlite, orama };
+      },
+      close,
+    };
+  } catch (err) {
+    close();
+    throw err;
+  }
+}
+
+/** The floor and the peer alone (no EdgeCoach rounds between theirs): `rounds` rounds of each, alternating. */
+export async function runPeers(input: PeerInput): Promise<PeerResults> {
+  const session = await preparePeers(input);
+  try {
+    for (let r = 0; r < Math.max(1, input.rounds ?? 1); r++) {
+      await session.floorRound();
+      await session.peerRound();
+    }
+    return await session.finish();
   } finally {
-    floor.kill();
-    rmSync(dir, { recursive: true, force: true });
+    session.close();
   }
 }

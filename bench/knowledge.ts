@@ -8,12 +8,13 @@
 //   whose import of src/ needs tsx)
 //   --batch N: N files per upload request (POST .../documents/batch); 1 (default) = one single-file upload each.
 //   --no-peers: EdgeCoach only; --peers-only: the floor and the peer only (no wrangler dev).
-import { readFileSync, readdirSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { startWranglerDev, ROOT } from "../test/support/wrangler-dev.ts";
 import { goal, machine, ratio, writeResult } from "./lib/report.ts";
 
-const DATA = process.env.SCIFACT_DIR ?? join(ROOT, "..", "shared", "datasets", "scifact");
+// The shared datasets sit beside the repository (/work/main → /work/shared) or two levels up from a worktree (/work/wt/<name>).
+const DATA = process.env.SCIFACT_DIR ?? [join(ROOT, "..", "shared", "datasets", "scifact"), join(ROOT, "..", "..", "shared", "datasets", "scifact")].find((d) => existsSync(d)) ?? join(ROOT, "..", "shared", "datasets", "scifact");
 const args = process.argv.slice(2);
 const arg = (name: string, fallback: number) => {
   const i = args.indexOf(`--${name}`);
@@ -89,11 +90,10 @@ function ndcgAt10(ranked: string[], relevant: Set<string>): number {
 const recallAt100 = (ranked: string[], relevant: Set<string>) => ranked.slice(0, 100).filter((d) => relevant.has(d)).length / relevant.size;
 
 /** The floor and the peer (tsx only: they import the product's chunker and embeddings from src/). */
-async function peers(dims: number) {
+async function peerModule() {
   if (!PEERS) return undefined;
   try {
-    const { runPeers } = await import("./knowledge-peers.ts");
-    return await runPeers({ corpus, queries: evalQueries, qrels, chunkSize: 1000, chunkOverlap: 200, dims, ndcgAt10, recallAt100, rounds: ROUNDS });
+    return await import("./knowledge-peers.ts");
   } catch (err) {
     if (String(err).includes("Cannot find module") || String(err).includes("ERR_MODULE_NOT_FOUND")) {
       console.error("floor and peer skipped: run under tsx (npm run bench:knowledge) to import src/");
@@ -103,8 +103,11 @@ async function peers(dims: number) {
   }
 }
 
+const peerInput = (dims: number) => ({ corpus, queries: evalQueries, qrels, chunkSize: 1000, chunkOverlap: 200, dims, ndcgAt10, recallAt100, rounds: ROUNDS });
+type Others = import("./knowledge-peers.ts").PeerResults | undefined;
+
 /** Ratios first: EdgeCoach against the floor and the peer, with the issue's goals. */
-function knowledgeRatios(edge: any, others: Awaited<ReturnType<typeof peers>>) {
+function knowledgeRatios(edge: any, others: Others) {
   if (!others || !edge) return [];
   const { floor, peer } = others;
   const e = edge.quality.hybrid;
@@ -122,7 +125,7 @@ function knowledgeRatios(edge: any, others: Awaited<ReturnType<typeof peers>>) {
   ];
 }
 
-function save(edge: any, others: Awaited<ReturnType<typeof peers>>) {
+function save(edge: any, others: Others) {
   writeResult("knowledge", {
     params: { argv: args, docs: corpus.length, queries: evalQueries.length, batch: FILES_PER_REQUEST, chunk_size: 1000, chunk_overlap: 200, sqlite: others?.sqlite, orama: others?.orama },
     machine: MACHINE,
@@ -139,18 +142,25 @@ function save(edge: any, others: Awaited<ReturnType<typeof peers>>) {
     notes: [
       "All three index the same chunks (the product's Markdown sections + chunker, chunk_size 1000, overlap 200) and the two hybrids the same local vectors (src/ai/providers/local.ts, query words weighted by the same IDF).",
       "Floor and peer times are in-process (no HTTP); EdgeCoach's server time is its took_ms, the client time includes HTTP through wrangler dev.",
+      ...(edge && others
+        ? [
+            `Same run, interleaved: the floor and the peer were indexed right after EdgeCoach's ingest and quality passes (wrangler dev still running, idle), and the ${ROUNDS} speed rounds alternate EdgeCoach, floor, peer, so a change in load hits all three alike; p50/p99 are the medians of the rounds'. Quality is deterministic: one pass each.`,
+          ]
+        : []),
     ],
   });
 }
 
 async function main() {
-  if (PEERS_ONLY) return save(undefined, await peers(2048));
+  const peersLib = await peerModule();
+  if (PEERS_ONLY) return save(undefined, peersLib ? await peersLib.runPeers(peerInput(2048)) : undefined);
   const server = await startWranglerDev({
     vars: { RATE_LIMITS_ENABLED: "false", SEARCH_MAX_LIMIT: "300", SEARCH_CACHE_TTL_SECONDS: "0", CREATOR_UPLOADS_PER_HOUR: "100000" },
     timeoutMs: 120_000,
   });
   const base = server.url;
   let edge: any;
+  let peerSession: import("./knowledge-peers.ts").PeerSession | undefined;
   try {
     const email = `bench-${Date.now()}@example.com`;
     const reg = await fetch(`${base}/api/v1/auth/register`, {
@@ -263,8 +273,15 @@ async function main() {
       console.log(mode, quality[mode]);
     }
 
+    // The floor and the peer over the same chunks, now, so their speed rounds can interleave with EdgeCoach's.
+    if (peersLib) {
+      peerSession = await peersLib.preparePeers(peerInput(2048));
+      console.log(`floor and peer indexed and scored (load ${loadAverage()})`);
+    }
+
     // Speed: hybrid, limit 10 (what the API and the answer pipeline ask for), search cache off; ROUNDS
-    // rounds over every query, each round's p50/p99, their medians reported. The searches above have
+    // rounds over every query, each followed by a floor round and a peer round (interleaved), each
+    // round's p50/p99, their medians reported. The searches above have
     // warmed what the Worker keeps per knowledge-base revision (term counts, sketch scan): steady state.
     const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]!;
     const roundFigures: { client_p50: number; client_p99: number; server_p50: number; server_p99: number }[] = [];
@@ -282,6 +299,8 @@ async function main() {
       validServer = serverSide.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
       roundFigures.push({ client_p50: pct(client, 50), client_p99: pct(client, 99), server_p50: pct(validServer, 50), server_p99: pct(validServer, 99) });
       console.log(`speed round ${round + 1}/${ROUNDS}`, roundFigures.at(-1));
+      // The floor's and the peer's round right after EdgeCoach's (the same queries, limit 10).
+      if (peerSession) console.log(`  floor round ${round + 1}`, await peerSession.floorRound(), `peer round ${round + 1}`, await peerSession.peerRound());
     }
     // Cold: the first search after the knowledge base changed (its revision bumped: nothing kept applies).
     await (await fetch(`${base}/api/v1/knowledge-bases/${kb.id}`, { method: "PUT", headers: { ...auth, "Content-Type": "application/json" }, body: JSON.stringify({ name: "SciFact (renamed)" }) })).arrayBuffer();
@@ -316,11 +335,12 @@ async function main() {
     };
     console.log(JSON.stringify(report, null, 2));
     edge = report;
+    const others = peerSession ? await peerSession.finish() : undefined;
+    save(edge, others);
   } finally {
+    peerSession?.close();
     await server.stop();
   }
-  // After wrangler dev has stopped, so the in-process systems don't share the cores with an idle workerd.
-  if (edge) save(edge, await peers(2048));
 }
 
 main().catch((err) => {

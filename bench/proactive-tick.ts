@@ -87,7 +87,12 @@ function cpuMs(pid: number): number {
 }
 const rssMb = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))![1]) / 1024;
 
-const dev = await startWranglerDev({ args: ["--test-scheduled"], logLevel: "log", vars: { RATE_LIMITS_ENABLED: "false" } });
+// The users are seeded with `wrangler d1 execute` while no wrangler dev has the database open: seeding
+// 100,000 rows under a running wrangler dev sometimes failed (issue 18). So: a first wrangler dev only to
+// register the creator, stopped; the seed; then the measured wrangler dev on the same persisted state.
+const persistDir = mkdtempSync(join(tmpdir(), "edgecoach-bench-proactive-"));
+const devOptions = { persistDir, args: ["--test-scheduled"], logLevel: "log" as const, vars: { RATE_LIMITS_ENABLED: "false" } };
+let dev = await startWranglerDev(devOptions);
 try {
   const call = async (path: string, token: string | null, json?: unknown) => {
     const res = await fetch(`${dev.url}${path}`, {
@@ -105,6 +110,7 @@ try {
   // N users in 10 timezones over 3 channels, 10% tagged vip, last activity spread evenly over 30 days.
   const spacing = Math.floor((30 * 86400) / USERS);
   const zones = ZONES.map((z, i) => `WHEN ${i} THEN '${z}'`).join(" ");
+  await dev.stop();
   const seedStart = Date.now();
   d1Execute(
     dev.persistDir,
@@ -116,6 +122,7 @@ try {
        FROM n`,
   );
   const seedMs = Date.now() - seedStart;
+  dev = await startWranglerDev(devOptions);
 
   const msg = (text: string, delay = 0) => [{ type: "send_message", message_template: text, delay_minutes: delay }];
   const rules: [string, unknown, unknown][] = [
@@ -200,4 +207,5 @@ try {
   });
 } finally {
   await dev.stop();
+  rmSync(persistDir, { recursive: true, force: true });
 }
