@@ -68,6 +68,25 @@ describe("D1 sessions on REST reads", () => {
     expect(body).toContain(message_id);
   });
 
+  it("a streamed answer carries the turn's bookmark in its final event (d1_bookmark); a read with it sees the question and the reply", async () => {
+    const c = await createCreator();
+    const res = await api("/api/v1/ai/conversations", { method: "POST", token: c.access_token, headers: { Accept: "text/event-stream" }, json: { message: "Streamed hello" } });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("Content-Type")).toContain("text/event-stream");
+    const events = (await res.text()).split(/\n\n/).filter(Boolean).map((block) => ({
+      event: /^event: (.*)$/m.exec(block)?.[1],
+      data: JSON.parse(/^data: (.*)$/m.exec(block)?.[1] ?? "null") as Record<string, string>,
+    }));
+    const done = events.at(-1)!;
+    expect(done.event).toBe("done");
+    expect(done.data.d1_bookmark).toMatch(/^[A-Za-z0-9._:-]+$/);
+    const read = await api(`/api/v1/conversations/${done.data.conversation_id}/messages`, { token: c.access_token, headers: { "X-D1-Bookmark": done.data.d1_bookmark! } });
+    expect(read.status).toBe(200);
+    const { messages: data } = (await read.json()) as { messages: { id: string; sender: string; text: string }[] };
+    expect(data.find((m) => m.sender === "user")?.text).toBe("Streamed hello");
+    expect(data.find((m) => m.id === done.data.message_id)?.text).toBe(done.data.response);
+  });
+
   it("refuses a malformed bookmark with a standard 400, and leaves routes without the replica policy alone", async () => {
     const c = await createCreator();
     for (const bad of ["", "x".repeat(300), "bad bookmark", "a;DROP TABLE messages"]) {

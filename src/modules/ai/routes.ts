@@ -30,7 +30,7 @@ const conversationRoute = createRoute({
   summary: "Ask a question: grounded answer with sources (Accept: text/event-stream streams delta/done events)",
   request: { body: jsonBody(ConversationBody) },
   responses: {
-    200: { description: "AI Response Model (or an SSE stream of `delta` events and a final `done` event)", content: { "application/json": { schema: AiResponseSchema }, "text/event-stream": { schema: z.string() } } },
+    200: { description: "AI Response Model (or an SSE stream of `delta` events and a final `done` event, whose data also carries `d1_bookmark`: the bookmark X-D1-Bookmark carries on a JSON answer)", content: { "application/json": { schema: AiResponseSchema }, "text/event-stream": { schema: z.string() } } },
     ...errorResponses(400, 401, 403, 404, 409, 422, 429),
   },
 });
@@ -109,7 +109,9 @@ export const aiRouter = createRouter({ rateLimit: "default", meter: AI_CALL })
         for (let event = first; !event.done; event = await stream.next()) {
           const value = event.value;
           if (value.type === "delta") await sse.writeSSE({ event: "delta", data: JSON.stringify({ delta: value.delta }) });
-          else await sse.writeSSE({ event: "done", data: JSON.stringify(value.body satisfies AiResponse) });
+          // The turn's D1 bookmark is known only once the reply is stored, after the headers have gone:
+          // it rides in the final event, so a streaming client can read its own writes too.
+          else await sse.writeSSE({ event: "done", data: JSON.stringify({ ...(value.body satisfies AiResponse), ...(value.bookmark && { d1_bookmark: value.bookmark }) }) });
         }
       } catch (err) {
         const e = err instanceof AppError ? err : new AppError("INTERNAL_SERVER_ERROR", "The answer could not be completed");
