@@ -73,7 +73,8 @@ export interface RequestOptions {
   signal?: AbortSignal;
 }
 
-export async function api<T>(path: string, opts: RequestOptions = {}): Promise<T> {
+/** The request with the bearer; a 401 refreshes the session once and sends it again. */
+async function authorized(path: string, opts: RequestOptions): Promise<Response> {
   const send = async () => {
     const headers: Record<string, string> = { ...opts.headers };
     const token = await freshToken();
@@ -85,19 +86,17 @@ export async function api<T>(path: string, opts: RequestOptions = {}): Promise<T
     }
     return fetch(path, { method: opts.method ?? (body ? "POST" : "GET"), headers, body, signal: opts.signal, credentials: "same-origin" });
   };
-  let res = await send();
-  if (res.status === 401 && accessToken && (await refreshSession())) res = await send();
-  return parse<T>(res);
+  const res = await send();
+  return res.status === 401 && accessToken && (await refreshSession()) ? send() : res;
 }
 
-/** A file the API serves to a bearer (conversation files): fetched with the token, as a Blob. */
+export async function api<T>(path: string, opts: RequestOptions = {}): Promise<T> {
+  return parse<T>(await authorized(path, opts));
+}
+
+/** A file the API serves to a bearer (conversation files), as a Blob; errors as `api` throws them. */
 export async function apiBlob(path: string, signal?: AbortSignal): Promise<Blob> {
-  const send = async () => {
-    const token = await freshToken();
-    return fetch(path, { headers: token ? { Authorization: `Bearer ${token}` } : {}, signal, credentials: "same-origin" });
-  };
-  let res = await send();
-  if (res.status === 401 && accessToken && (await refreshSession())) res = await send();
+  const res = await authorized(path, { signal });
   if (!res.ok) await parse(res);
   return res.blob();
 }
