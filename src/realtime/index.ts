@@ -12,7 +12,7 @@ import type { SocketIdentity, SocketKind, UserIdentity } from "./socket-identity
 
 export { ERASED_CLOSE_CODE, MAX_ATTACHMENTS, REVOKED_CLOSE_CODE, type Attachment, type ChatMessage, type CompletionReason, type Sender, type ServerFrame, type Source, type TranscriptionStatus } from "./protocol";
 export type { ConversationState, StoredMessage } from "./log";
-export { NO_HINTS, type MirrorHints } from "./mirror-sql";
+export { ENGAGED_USER_MESSAGES, NO_HINTS, type MirrorHints } from "./mirror-sql";
 export type { SocketIdentity, SocketKind, SocketMember, UserIdentity } from "./socket-identity";
 export { confidenceThreshold } from "./handover";
 export { HISTORY_TURNS } from "./ai-reply";

@@ -17,6 +17,9 @@ const INSERT_MESSAGE = `INSERT INTO messages
   WHERE EXISTS (SELECT 1 FROM conversations WHERE id = ?3 AND creator_id = ?2)
   ON CONFLICT DO NOTHING`;
 
+/** A conversation counts as engaged in analytics once it has this many user messages. */
+export const ENGAGED_USER_MESSAGES = 2;
+
 /**
  * What the conversation object knows about D1's copy of it, so a flush leaves out the statements
  * that could change nothing (each is a condition D1 would evaluate and reject). Without hints every
@@ -29,9 +32,11 @@ export interface MirrorHints {
   mirroredBefore: boolean;
   /** A day (YYYY-MM-DD) whose active-user sketch an earlier flush of this object already raised for its end user. */
   activeDay: string | null;
+  /** D1 already holds at least two of this conversation's user messages: it counts as engaged already. */
+  engaged: boolean;
 }
 
-export const NO_HINTS: MirrorHints = { stateChanged: true, mirroredBefore: false, activeDay: null };
+export const NO_HINTS: MirrorHints = { stateChanged: true, mirroredBefore: false, activeDay: null, engaged: false };
 
 /** "gone": the conversation no longer exists in D1 (GDPR erasure): the object must forget it too. */
 export type MirrorOutcome = "ok" | "gone";

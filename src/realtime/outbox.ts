@@ -4,7 +4,7 @@ import { config } from "../config";
 import type { Env } from "../env";
 import { log } from "../lib/logging";
 import type { ConversationState, MessageLog } from "./log";
-import type { MirrorHints } from "./mirror-sql";
+import { ENGAGED_USER_MESSAGES, type MirrorHints } from "./mirror-sql";
 import type { Presence } from "./sockets";
 
 /** Safety net: if the object is evicted before a flush lands, this alarm finishes the job. */
@@ -31,6 +31,11 @@ export class Outbox {
   private mirroredPresence: Presence | null = null;
   /** The day whose active-user sketch a flush of this instance raised for the end user (memory: a new instance raises it again, harmlessly). */
   private activeDay: string | null = null;
+  /**
+   * User messages this instance's flushes put in D1 (memory: a new instance counts from 0, so it
+   * undercounts, which only means sending statements that change nothing).
+   */
+  private userMessagesMirrored = 0;
   /** D1's bookmark after this instance's last mirror write (D1 Sessions): a read constrained by it sees every write flushed so far. */
   bookmark: string | null = null;
 
@@ -103,7 +108,12 @@ export class Outbox {
     const writer = env.MIRROR_WRITER.get(env.MIRROR_WRITER.idFromName(state.creatorId));
     // What D1 has already (the state an earlier flush wrote, messages, today's active user): the
     // statements that could change nothing are left out of the batch.
-    const hints: MirrorHints = { stateChanged, mirroredBefore: messageLog.mirroredSeq > 0, activeDay: state.endUserId ? this.activeDay : null };
+    const hints: MirrorHints = {
+      stateChanged,
+      mirroredBefore: messageLog.mirroredSeq > 0,
+      activeDay: state.endUserId ? this.activeDay : null,
+      engaged: this.userMessagesMirrored >= ENGAGED_USER_MESSAGES,
+    };
     const lastFromUser = rows.findLast((m) => m.sender === "user");
     const result = await writer.mirror({ ...state }, rows, changed ? presence : null, hints);
     if ("error" in result) throw new Error(result.error);
@@ -113,6 +123,7 @@ export class Outbox {
     this.mirroredPresence = presence;
     if (lastFromUser && state.endUserId) this.activeDay = lastFromUser.createdAt.slice(0, 10);
     if (rows.length) messageLog.markMirrored(rows.at(-1)!.seq);
+    this.userMessagesMirrored += rows.filter((m) => m.sender === "user").length;
     if (state.clearContext && version === messageLog.stateVersion) {
       state.clearContext = false;
       messageLog.saveState(state, false);

@@ -79,10 +79,12 @@ describe("the message path's cost savings", () => {
     expect(byType["message.received"]).toBe(6);
     const gaps = await env.DB.prepare("SELECT count(*) AS n FROM unanswered_questions WHERE conversation_id = ? AND reason = 'handover'").bind(session.conversation_id).first<{ n: number }>();
     expect(gaps!.n).toBe(1);
-    const rollup = await env.DB.prepare("SELECT conversations, user_messages FROM analytics_rollups WHERE creator_id = (SELECT creator_id FROM conversations WHERE id = ?) AND granularity = 'd'")
+    const rollup = await env.DB.prepare("SELECT conversations, user_messages, handovers, engaged_conversations FROM analytics_rollups WHERE creator_id = (SELECT creator_id FROM conversations WHERE id = ?) AND granularity = 'd'")
       .bind(session.conversation_id)
-      .first<{ conversations: number; user_messages: number }>();
-    expect(rollup).toMatchObject({ conversations: 1, user_messages: 6 });
+      .first<{ conversations: number; user_messages: number; handovers: number; engaged_conversations: number }>();
+    // Counted once each, though the object knows after two flushes that the conversation is engaged
+    // and after the handover's flush that D1 holds its status (those statements are left out then).
+    expect(rollup).toMatchObject({ conversations: 1, user_messages: 6, handovers: 1, engaged_conversations: 1 });
     tab.close();
   });
 });
