@@ -84,4 +84,12 @@ describe("GET /metrics", { timeout: 60_000 }, () => {
     await eventually(async () => (await stored()) - before === N, `${N} requests in the store`, 10_000);
     expect((await stored()) - before).toBe(N);
   });
+
+  it("the store sums each batch into its series in one statement, skipping values that aren't finite numbers", async () => {
+    const store = env.METRICS.get(env.METRICS.idFromName(`store-test-${crypto.randomUUID()}`));
+    await store.add({ 'a{route="/x"}': 1, b: 2.5, c: Number.POSITIVE_INFINITY, d: Number.NaN });
+    await store.add({ 'a{route="/x"}': 2, b: 0.5, e: -1 });
+    const rows = Object.fromEntries((await store.all()).map((r) => [r.key, r.value]));
+    expect(rows).toEqual({ 'a{route="/x"}': 3, b: 3, e: -1 });
+  });
 });
