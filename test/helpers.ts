@@ -1,6 +1,7 @@
 // Small factories for integration tests: real requests through the Worker, real D1.
 import { exports } from "cloudflare:workers";
 import { expect, vi } from "vitest";
+import type { ConversationState } from "../src/realtime";
 
 let counter = 0;
 export const STRONG_PASSWORD = "Correct-Horse-Battery-9";
@@ -61,4 +62,9 @@ export async function inviteAndAccept(ownerToken: string, role: "admin" | "agent
   const accepted = await api("/api/v1/auth/invitations/accept", { method: "POST", json: { token, password: STRONG_PASSWORD } });
   expect(accepted.status).toBe(200);
   return { ...((await accepted.json()) as Session), email, inviteToken: token };
+}
+
+/** A conversation object's state as the outbox hands it to the mirror: an AI conversation unless `fields` say otherwise. */
+export function conversationState(fields: Pick<ConversationState, "conversationId" | "creatorId" | "endUserId" | "channel"> & Partial<ConversationState>): ConversationState {
+  return { knowledgeBaseId: null, status: "active", handover: "ai", agent: null, contextResetSeq: 0, clearContext: false, pendingReplyFor: null, ...fields };
 }

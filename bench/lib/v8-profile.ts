@@ -29,7 +29,6 @@ export async function cdp(port: number) {
   return { call, close: () => ws.close(), title: target.title };
 }
 
-
 /** Profiles `work` (the isolate only), writes the raw profile to the temp directory and returns its summary. */
 export async function profiled(inspectorPort: number, name: string, work: () => Promise<void>) {
   const inspector = await cdp(inspectorPort);
@@ -45,7 +44,7 @@ export async function profiled(inspectorPort: number, name: string, work: () => 
 }
 
 /** Self time by file and by function, in ms per unit of work; idle time is reported apart, never as busy. */
-export function summarize(profile: Profile, units: number, unit: string): { busyMs: number; text: string } {
+export function summarize(profile: Profile, units: number, unit: string): { text: string } {
   const dt = new Map<number, number>();
   profile.samples.forEach((id, i) => dt.set(id, (dt.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0) / 1000));
   const byFile = new Map<string, number>();
@@ -72,5 +71,5 @@ export function summarize(profile: Profile, units: number, unit: string): { busy
     "\nself time by file\n" + top(byFile, 25),
     "\nself time by function\n" + top(byFn, 40),
   ].join("\n");
-  return { busyMs: busy, text };
+  return { text };
 }

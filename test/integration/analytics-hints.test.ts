@@ -7,7 +7,7 @@ import { withAnalytics } from "../../src/modules/analytics";
 import { ENGAGED_USER_MESSAGES, NO_HINTS, type MirrorHints } from "../../src/realtime";
 import type { ConversationState, StoredMessage } from "../../src/realtime/log";
 import { mirrorStatements } from "../../src/realtime/mirror-sql";
-import { createCreator } from "../helpers";
+import { conversationState, createCreator } from "../helpers";
 
 type Row = Record<string, unknown>;
 
@@ -18,19 +18,7 @@ async function conversationOf(creatorId: string): Promise<ConversationState> {
     env.DB.prepare("INSERT INTO end_users (id, creator_id, channel, external_id) VALUES (?, ?, 'web', ?)").bind(endUserId, creatorId, `w-${endUserId}`),
     env.DB.prepare("INSERT INTO conversations (id, creator_id, end_user_id, channel) VALUES (?, ?, ?, 'web')").bind(conversationId, creatorId, endUserId),
   ]);
-  return {
-    conversationId,
-    creatorId,
-    endUserId,
-    channel: "web",
-    knowledgeBaseId: null,
-    status: "active",
-    handover: "ai",
-    agent: null,
-    contextResetSeq: 0,
-    clearContext: false,
-    pendingReplyFor: null,
-  };
+  return conversationState({ conversationId, creatorId, endUserId, channel: "web" });
 }
 
 /** A creator's analytics with the ids taken out, so two creators' figures compare directly. */
@@ -114,19 +102,14 @@ describe("mirror hints", () => {
   });
 
   it("an engaged conversation's ordinary message in a handed-over conversation costs no rollup that can't change", () => {
-    const state: ConversationState = {
+    const state = conversationState({
       conversationId: crypto.randomUUID(),
       creatorId: crypto.randomUUID(),
       endUserId: crypto.randomUUID(),
       channel: "web",
-      knowledgeBaseId: null,
       status: "waiting_human",
       handover: "waiting",
-      agent: null,
-      contextResetSeq: 0,
-      clearContext: false,
-      pendingReplyFor: null,
-    };
+    });
     const rows: StoredMessage[] = [{ id: crypto.randomUUID(), seq: 9, sender: "user", text: "hello?", createdAt: new Date().toISOString() }];
     const settled: MirrorHints = { stateChanged: false, mirroredBefore: true, activeDay: rows[0]!.createdAt.slice(0, 10), engaged: true };
     const built = withAnalytics(env, state, rows, [], settled);

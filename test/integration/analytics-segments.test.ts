@@ -5,9 +5,9 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { recordUserCreated, withAnalytics } from "../../src/modules/analytics";
 import { conversationStub } from "../../src/realtime";
-import type { ConversationState, StoredMessage } from "../../src/realtime/log";
+import type { StoredMessage } from "../../src/realtime/log";
 import { mirrorStatements } from "../../src/realtime/mirror-sql";
-import { api, createCreator, errorOf, type Session } from "../helpers";
+import { api, conversationState, createCreator, errorOf, type Session } from "../helpers";
 import { edge, node } from "../support/flows";
 import { connect, openSession, widgetKeyOf } from "../realtime";
 
@@ -100,10 +100,7 @@ describe("GET /api/v1/analytics/detailed?segment=program|user_type", () => {
       { id: crypto.randomUUID(), seq: 1, sender: "user", text: "hello", createdAt: at },
       { id: crypto.randomUUID(), seq: 2, sender: "ai", text: "hi", createdAt: at, sources: [] },
     ];
-    const state: ConversationState = {
-      conversationId, creatorId, endUserId, channel: "telegram", knowledgeBaseId: null, status: "waiting_human", handover: "waiting",
-      agent: null, contextResetSeq: 0, clearContext: false, pendingReplyFor: null,
-    };
+    const state = conversationState({ conversationId, creatorId, endUserId, channel: "telegram", status: "waiting_human", handover: "waiting" });
     for (let i = 0; i < 2; i++) {
       await env.DB.batch(withAnalytics(env, state, rows, mirrorStatements(env, state, rows, null)).statements);
       await recordUserCreated(env, { creatorId, endUserId });
