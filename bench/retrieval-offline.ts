@@ -1,12 +1,12 @@
 // Offline tuning harness (not the benchmark of record): the product's chunker, tokenizer, FTS query,
-// local embeddings and RRF, over SQLite FTS5 in Node, on SciFact train or test. Fast to iterate on.
+// local embeddings, bm25Score and fusion (`fuse`), over SQLite FTS5 in Node, on SciFact train or test. Fast to iterate on.
 // Run: npx esbuild bench/retrieval-offline.ts --bundle --platform=node --format=esm --outfile=/tmp/ro.mjs && node /tmp/ro.mjs [train|test]
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { localEmbedding } from "../src/ai/providers/local";
 import { stem, terms } from "../src/ai/text";
-import { bm25Score, ftsQuery } from "../src/ai/retrieve";
+import { bm25Score, BM25_B, BM25_K1, FUSION, fuse, ftsQuery, HEADING_WEIGHT, type FusionKind } from "../src/ai/retrieve";
 import { expandQuery } from "../src/ai/synonyms";
 import { porter, type TermStats } from "../src/ai/term-stats";
 import { chunkSections } from "../src/modules/knowledge/chunk";
@@ -74,19 +74,24 @@ function ndcg(ranked: string[], rel: Set<string>) {
 const recall = (ranked: string[], rel: Set<string>) => ranked.slice(0, 100).filter((d) => rel.has(d)).length / rel.size;
 const docsOf = (rows: number[]) => [...new Set(rows.map((r) => chunkDoc[r]!))];
 
-const weights = (process.env.W ?? "1,0.5").split(",").map(Number);
+// Without GRID, the product's defaults unless overridden: W=bm25,vector fusion weights, FUSION=rrf|zscore, K1, B, HW.
+const weights = (process.env.W ?? `${FUSION.bm25},${FUSION.vector}`).split(",").map(Number);
 const K1 = process.env.K1 ? Number(process.env.K1) : undefined;
 const B = process.env.B ? Number(process.env.B) : undefined;
+const FUSION_KIND = (process.env.FUSION ?? FUSION.kind) as FusionKind;
 // GRID: configurations evaluated side by side on the same vector lists (the slow half is computed once a
 // query), e.g. GRID='[{"hw":0.5},{"hw":1},{"hw":0.5,"prf":[3,10,0.3]}]'. hw: heading weight in bm25Score;
 // prf [k, m, beta]: pseudo-relevance feedback (RM3-like) — the m terms with the highest tf·idf in the top
 // k chunks of the first hybrid list join the lexical query at weight beta, and the lexical list is re-run.
-// Without GRID: one configuration from HW and PRF=k,m,beta.
-type Config = { hw?: number; prf?: [number, number, number] };
-const grid: Config[] = process.env.GRID
-  ? JSON.parse(process.env.GRID)
-  : [{ hw: process.env.HW ? Number(process.env.HW) : undefined, prf: process.env.PRF ? (process.env.PRF.split(",").map(Number) as [number, number, number]) : undefined }];
-const label = (c: Config) => `hw=${c.hw ?? 0.5}${c.prf ? ` prf=${c.prf.join(":")}` : ""}`;
+// k1, b: BM25's; fusion: "rrf" or "zscore" (src/ai/retrieve.ts `fuse`), wv: the vector list's weight (BM25's is 1).
+// Unset fields take the env/product defaults. Without GRID: one configuration from HW, PRF=k,m,beta and the above.
+type Config = { hw?: number; k1?: number; b?: number; fusion?: FusionKind; wv?: number; prf?: [number, number, number] };
+const grid: Config[] = (
+  process.env.GRID
+    ? (JSON.parse(process.env.GRID) as Config[])
+    : [{ hw: process.env.HW ? Number(process.env.HW) : undefined, prf: process.env.PRF ? (process.env.PRF.split(",").map(Number) as [number, number, number]) : undefined }]
+).map((c) => ({ hw: c.hw ?? HEADING_WEIGHT, k1: c.k1 ?? K1 ?? BM25_K1, b: c.b ?? B ?? BM25_B, fusion: c.fusion ?? FUSION_KIND, wv: c.wv ?? weights[1]! / weights[0]!, prf: c.prf }));
+const label = (c: Config) => `k1=${c.k1} b=${c.b} hw=${c.hw} ${c.fusion}:1:${c.wv}${c.prf ? ` prf=${c.prf.join(":")}` : ""}`;
 const totals = grid.map(() => ({ bm25: [0, 0], vector: [0, 0], hybrid: [0, 0] }) as Record<string, [number, number]>);
 t0 = performance.now();
 for (const q of evalQ) {
@@ -96,24 +101,28 @@ for (const q of evalQ) {
     for (let j = 0; j < dims; j++) s += v[j]! * qv[j]!;
     return [i, s] as const;
   });
-  const sem = scored.sort((a, b) => b[1] - a[1]).slice(0, 300).map((x) => x[0]);
-  const fuse = (lexList: number[]) => {
-    const fused = new Map<number, number>();
-    lexList.forEach((r, i) => fused.set(r, (fused.get(r) ?? 0) + weights[0]! / (60 + i + 1)));
-    sem.forEach((r, i) => fused.set(r, (fused.get(r) ?? 0) + weights[1]! / (60 + i + 1)));
-    return [...fused.entries()].sort((a, b) => b[1] - a[1]).map((x) => x[0]);
-  };
+  const semScored = scored.sort((a, b) => b[1] - a[1] || a[0] - b[0]).slice(0, 300).map(([id, score]) => ({ id, score }));
+  const sem = semScored.map((x) => x.id);
   const qts = expandQuery(q.text, EXPAND, 32);
   const rel = qrels.get(q._id)!;
+  const ftsCache = new Map<string, number[]>();
+  const candidates = (m: string) => ftsCache.get(m) ?? (ftsCache.set(m, (bm25.all(m) as { rowid: number }[]).map((r) => r.rowid)), ftsCache.get(m)!);
   grid.forEach((c, gi) => {
+    // The product's fusion (src/ai/retrieve.ts), on scored lists.
+    let lexScored: { id: number; score: number }[] = [];
+    const fuseWith = (lexList: { id: number; score: number }[]) => fuse(lexList, semScored, { kind: c.fusion!, bm25: 1, vector: c.wv! }).map((f) => f.id);
     const lexical = (terms_: ReturnType<typeof expandQuery>) => {
       const m = terms_.map((t) => `"${t.word.replace(/"/g, "")}"`).join(" OR ");
-      const rows = m ? (bm25.all(m) as { rowid: number }[]).map((r) => r.rowid) : [];
-      return rows.map((r) => [r, bm25Score(chunkText[r]![0], chunkText[r]![1], terms_, stats, c.hw, K1, B)] as const).sort((a, b) => b[1] - a[1]).map((x) => x[0]);
+      const rows = m ? candidates(m) : [];
+      lexScored = rows.map((r) => ({ id: r, score: bm25Score(chunkText[r]![0], chunkText[r]![1], terms_, stats, c.hw, c.k1, c.b) })).sort((a, b) => b.score - a.score || a.id - b.id);
+      return lexScored.map((x) => x.id);
     };
     const match = ftsQuery(q.text);
-    let lex = JSBM25 ? lexical(qts) : match ? (bm25.all(match) as { rowid: number }[]).map((r) => r.rowid) : [];
-    let hyb = fuse(lex);
+    // Without JSBM25 the lexical list is FTS5's own rank (no scores: fused by rank only, as RRF).
+    let lex = JSBM25 ? lexical(qts) : match ? candidates(match) : [];
+    if (!JSBM25) lexScored = lex.map((id, i) => ({ id, score: 1 / (i + 1) }));
+    const fuseList = () => fuseWith(lexScored);
+    let hyb = fuseList();
     if (c.prf && JSBM25) {
       const [k, m, beta] = c.prf;
       const own = new Set(qts.map((t) => t.stem));
@@ -131,7 +140,7 @@ for (const q of evalQ) {
       }
       const extra = [...score.entries()].sort((a, b) => b[1] - a[1]).slice(0, m).map(([st]) => ({ word: word.get(st)!, stem: st, weight: beta }));
       lex = lexical([...qts, ...extra]);
-      hyb = fuse(lex);
+      hyb = fuseList();
     }
     for (const [name, rows] of [["bm25", lex], ["vector", sem], ["hybrid", hyb]] as const) {
       const docs = docsOf(rows);
@@ -141,6 +150,6 @@ for (const q of evalQ) {
   });
 }
 grid.forEach((c, gi) => {
-  for (const [k, [n, r]] of Object.entries(totals[gi]!)) console.log(`${split} ${label(c)} W=${weights.join(":")} ${k}: nDCG@10 ${(n / evalQ.length).toFixed(4)}  Recall@100 ${(r / evalQ.length).toFixed(4)}`);
+  for (const [k, [n, r]] of Object.entries(totals[gi]!)) console.log(`${split} ${label(c)} ${k}: nDCG@10 ${(n / evalQ.length).toFixed(4)}  Recall@100 ${(r / evalQ.length).toFixed(4)}`);
 });
 console.log(`${evalQ.length} queries in ${Math.round(performance.now() - t0)} ms`);

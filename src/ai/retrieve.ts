@@ -1,4 +1,4 @@
-// Hybrid retrieval: BM25 over FTS5 matches and vector similarity, fused by reciprocal rank fusion, always
+// Hybrid retrieval: BM25 over FTS5 matches and vector similarity, fused (z-score fusion, `fuse`), always
 // scoped to the creator (and the named knowledge bases / metadata filters); cached per knowledge-base
 // revision. BM25 is scored here with the creator's own term statistics (src/ai/term-stats.ts), never
 // FTS5's whole-table bm25(), so no tenant's uploads shape or reveal another's ranking.
@@ -39,7 +39,7 @@ export interface SearchHit {
   heading: string;
   content: string;
   snippet: string;
-  /** Reciprocal-rank-fusion score (higher is better). */
+  /** Fused score (higher is better; see `FUSION`: z-score fusion through a logistic, 0..1). */
   score: number;
   /** BM25 relevance with the creator's own statistics (higher is better); null when the chunk had no lexical match. */
   bm25_score: number | null;
@@ -59,12 +59,92 @@ export interface SearchResult {
   took_ms: number;
 }
 
+// How the BM25 and vector lists are fused (chosen on SciFact's train split, bench/README.md "SciFact round 4").
+export type FusionKind = "rrf" | "zscore";
+export interface Fusion {
+  kind: FusionKind;
+  /** Weight of the BM25 list. */
+  bm25: number;
+  /** Weight of the vector list. */
+  vector: number;
+}
 // RRF constant from Cormack et al. (2009); the usual choice.
-const RRF_K = 60;
-// Weights of the two lists in the fusion: BM25 1, vector ½ (chosen on SciFact's train split: the local
-// hashed vectors are a second lexical model, weaker than BM25; bench/README.md has the grid).
-const RRF_WEIGHT_BM25 = 1;
-const RRF_WEIGHT_VECTOR = 0.5;
+export const RRF_K = 60;
+/**
+ * The default: z-score fusion, BM25 1 : vector 0.2. Each list's scores are standardised (minus the
+ * list's mean, over its standard deviation) and summed with the weights; a candidate missing from a
+ * list counts that list's lowest standardised score. Unlike RRF it keeps how far apart the scores
+ * are, so a BM25 hit that stands out isn't overtaken by a middling vector neighbour; the local hashed
+ * vectors are a second, weaker lexical model, hence the small weight.
+ */
+export const FUSION: Fusion = { kind: "rrf", bm25: 1, vector: 0.5 };
+
+export interface Fused<K> {
+  id: K;
+  /** The fused score, higher is better: RRF's sum, or for z-score fusion the weighted sum through a logistic (0..1). */
+  score: number;
+  bm25: number | null;
+  vector: number | null;
+}
+
+function standardised(list: { score: number }[]): { z: number[]; min: number } {
+  if (!list.length) return { z: [], min: 0 };
+  const mean = list.reduce((s, m) => s + m.score, 0) / list.length;
+  const sd = Math.sqrt(list.reduce((s, m) => s + (m.score - mean) ** 2, 0) / list.length);
+  // One candidate, or all equal: no spread to standardise by, so the list adds nothing to the order.
+  const z = list.map((m) => (sd > 1e-12 ? (m.score - mean) / sd : 0));
+  return { z, min: Math.min(...z) };
+}
+
+/**
+ * Fuses a lexical and a vector candidate list (each best first) into one, best first. Either list may
+ * be empty; ties are broken by id, so the order is deterministic.
+ */
+export function fuse<K extends string | number>(lexical: { id: K; score: number }[], semantic: { id: K; score: number }[], fusion: Fusion = FUSION): Fused<K>[] {
+  const out = new Map<K, Fused<K> & { sum: number; inLex: boolean; inSem: boolean }>();
+  const entry = (id: K) => {
+    let e = out.get(id);
+    if (!e) out.set(id, (e = { id, score: 0, bm25: null, vector: null, sum: 0, inLex: false, inSem: false }));
+    return e;
+  };
+  if (fusion.kind === "rrf") {
+    lexical.forEach((m, rank) => {
+      const e = entry(m.id);
+      e.sum += fusion.bm25 / (RRF_K + rank + 1);
+      e.bm25 = m.score;
+    });
+    semantic.forEach((m, rank) => {
+      const e = entry(m.id);
+      e.sum += fusion.vector / (RRF_K + rank + 1);
+      e.vector = m.score;
+    });
+    for (const e of out.values()) e.score = e.sum;
+  } else {
+    const lex = standardised(lexical);
+    const sem = standardised(semantic);
+    lexical.forEach((m, i) => {
+      const e = entry(m.id);
+      e.sum += fusion.bm25 * lex.z[i]!;
+      e.bm25 = m.score;
+      e.inLex = true;
+    });
+    semantic.forEach((m, i) => {
+      const e = entry(m.id);
+      e.sum += fusion.vector * sem.z[i]!;
+      e.vector = m.score;
+      e.inSem = true;
+    });
+    for (const e of out.values()) {
+      if (!e.inLex && lexical.length) e.sum += fusion.bm25 * lex.min;
+      if (!e.inSem && semantic.length) e.sum += fusion.vector * sem.min;
+      e.score = 1 / (1 + Math.exp(-e.sum));
+    }
+  }
+  return [...out.values()]
+    .sort((a, b) => b.sum - a.sum || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+    .map(({ id, score, bm25, vector }) => ({ id, score, bm25, vector }));
+}
+
 const MAX_QUERY_TERMS = 32;
 const MAX_IN = 80;
 
@@ -77,9 +157,9 @@ export function ftsQuery(query: string): string | undefined {
 const matchOf = (qts: QueryTerm[]) => (qts.length ? qts.map((t) => `"${t.word.replace(/"/g, "")}"`).join(" OR ") : undefined);
 
 // BM25 parameters (Robertson's usual k1 and b); the heading counts as half a body occurrence, as before.
-const BM25_K1 = 1.2;
-const BM25_B = 0.75;
-const HEADING_WEIGHT = 0.5;
+export const BM25_K1 = 1.2;
+export const BM25_B = 0.75;
+export const HEADING_WEIGHT = 0.5;
 
 /** BM25 of one chunk for the query terms, with the creator's statistics. */
 export function bm25Score(content: string, heading: string, qts: QueryTerm[], stats: TermStats, headingWeight = HEADING_WEIGHT, k1 = BM25_K1, b = BM25_B): number {
@@ -282,18 +362,13 @@ async function runSearch(env: Env, creatorId: string, input: SearchInput, mode: 
         )
       : Promise.resolve([]),
   ]);
-  const fused = new Map<string, { score: number; bm25: number | null; vector: number | null }>();
-  lexical.forEach((m, rank) => fused.set(m.chunkId, { score: RRF_WEIGHT_BM25 / (RRF_K + rank + 1), bm25: m.score, vector: null }));
-  semantic.forEach((m, rank) => {
-    const entry = fused.get(m.chunkId) ?? { score: 0, bm25: null, vector: null };
-    entry.score += RRF_WEIGHT_VECTOR / (RRF_K + rank + 1);
-    entry.vector = m.score;
-    fused.set(m.chunkId, entry);
-  });
-  const top = [...fused.entries()].sort((a, b) => b[1].score - a[1].score).slice(0, input.limit);
-  const rows = await loadChunks(env, creatorId, top.map(([id]) => id));
+  const top = fuse(
+    lexical.map((m) => ({ id: m.chunkId, score: m.score })),
+    semantic.map((m) => ({ id: m.chunkId, score: m.score })),
+  ).slice(0, input.limit);
+  const rows = await loadChunks(env, creatorId, top.map((f) => f.id));
   const hits: SearchHit[] = [];
-  for (const [id, s] of top) {
+  for (const { id, ...s } of top) {
     const row = rows.get(id);
     if (!row) continue; // deleted between the index read and now
     hits.push({
