@@ -14,7 +14,7 @@ import { log } from "../lib/logging";
 import { memoryValues } from "../modules/memory/learn";
 import { askedMemoryKey, memoryAnswer, memoryLines } from "./memory-facts";
 import { recordMetric } from "./metrics";
-import { answeringSentences, coverage, salientTerms, statsWords, termWeights, type TermWeights } from "./evidence";
+import { answeringSentences, expectedAnswerType, passageEvidence, salientTerms, statsWords, termWeights, type TermWeights } from "./evidence";
 import { looksLikeInstruction } from "./guard";
 import { buildPrompt, NO_ANSWER } from "./prompt";
 import { aiProvider, answerProvider } from "./providers";
@@ -125,7 +125,8 @@ async function withSimilarity(env: Env, question: string, hits: SearchHit[]): Pr
 
 /**
  * The passages good enough to answer from. Evidence = IDF-weighted coverage of the question's salient
- * words by the passage. Only passages close to the best one are kept (so an answer never quotes a
+ * words by the passage's best two-sentence window, capped when that window lacks the asked-for answer
+ * type (src/ai/evidence.ts `passageEvidence`). Only passages close to the best one are kept (so an answer never quotes a
  * page that merely shares a word). With a real embedding model a semantically close passage also
  * qualifies (the LLM then still may decline); the local hashed vectors are lexical, so not for them.
  */
@@ -137,7 +138,8 @@ async function answerable(env: Env, input: AnswerInput, kbIds: string[], hits: S
   const weights = termWeights(salient, stats);
   const provider = aiProvider(env);
   if (provider.name !== "local") await withSimilarity(env, input.message, hits);
-  const scored: Scored[] = hits.map((h) => ({ ...h, evidence: coverage(`${h.heading}\n${h.content}`, weights) }));
+  const type = expectedAnswerType(input.message);
+  const scored: Scored[] = hits.map((h) => ({ ...h, evidence: passageEvidence(h.heading, h.content, weights, type) }));
   const best = scored.reduce((m, h) => Math.max(m, h.evidence), 0);
   const semantic = (h: SearchHit) => provider.name !== "local" && (h.vector_score ?? 0) >= cfg.minSimilarity;
   const kept = scored

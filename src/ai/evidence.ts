@@ -13,6 +13,10 @@ const QUESTION_WORDS = new Set(
     " ",
   ),
 );
+// Numbers in a question describe the asker's case ("hurt for four days", "in the first week"); the
+// page has its own numbers, so matching them is chance, and they name no topic.
+const NUMERALS = new Set("zero one two three four five six seven eight nine ten eleven twelve twenty thirty forty fifty hundred thousand".split(" "));
+const isNumeral = (word: string) => /^\d+([.,]\d+)?$/.test(word) || NUMERALS.has(word);
 /** Credit for a synonym found instead of the word itself. */
 export const SYNONYM_CREDIT = 0.6;
 /** Credit for a WordNet hypernym found instead of the word ("partner" for "husband"). */
@@ -32,8 +36,9 @@ export function salientTerms(question: string): SalientTerm[] {
   const out: SalientTerm[] = [];
   const seen = new Set<string>();
   const phrases = phraseExpansions(question);
-  for (const word of terms(question)) {
-    if (QUESTION_WORDS.has(word)) continue;
+  // "What time…", "which day…" ask for a time (expectedAnswerType): the words are the question's form, not its topic.
+  for (const word of terms(question.replace(/\b(?:what|which)\s+(?:time|days?)\b/giu, " "))) {
+    if (QUESTION_WORDS.has(word) || isNumeral(word)) continue;
     const stem = porter(word);
     if (seen.has(stem)) continue;
     seen.add(stem);
@@ -83,6 +88,76 @@ export function coverage(text: string, weights: TermWeights): number {
     else if (w.broader?.some((s) => have.has(s))) got += w.weight * BROADER_CREDIT;
   }
   return got / total;
+}
+
+// What kind of answer a question asks for, from its wh-phrase at the start of a clause ("How much
+// does…", "…, when can I…"): a quantity (a number, an amount, a price), a time (a day, a date, a clock
+// time, a period), a duration/frequency (either), or a place. Most questions ask for none of these
+// ("How do I…", "Can I…", "What is…") and are not checked.
+export type AnswerType = "quantity" | "time" | "duration" | "place";
+
+const WH = /(?:^|[,.;:!?]\s*|\b(?:and|so|but|then|also|ok|okay|please)\s+)(how\s+(?:much|many)|how\s+(?:long|soon|often)|when|what\s+time|(?:on\s+)?(?:which|what)\s+days?|at\s+what\s+time|where)\b/iu;
+
+/** The answer type a question asks for, or null when it asks for none of them. */
+export function expectedAnswerType(question: string): AnswerType | null {
+  const m = WH.exec(question.trim());
+  if (!m) return null;
+  const wh = m[1]!.toLowerCase().replace(/\s+/g, " ");
+  if (wh === "how much" || wh === "how many") return "quantity";
+  if (wh.startsWith("how ")) return "duration";
+  if (wh === "where") return "place";
+  return "time";
+}
+
+const NUMBER_WORDS =
+  "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety hundred thousand million half quarter dozen once twice single double triple couple few several free percent";
+const QUANTITY = new RegExp(`[0-9$€£¥%]|\\b(?:${NUMBER_WORDS.split(" ").join("|")})\\b`, "iu");
+const TIME_WORDS =
+  "monday tuesday wednesday thursday friday saturday sunday mondays tuesdays wednesdays thursdays fridays saturdays sundays weekday weekdays weekend weekends january february march april may june july august september october november december " +
+  "am pm noon midnight morning mornings afternoon evening evenings night nights tonight today tomorrow yesterday daily weekly monthly yearly annually annual " +
+  "second seconds minute minutes hour hours day days week weeks month months year years immediately instantly";
+const TIME = new RegExp(`[0-9]|\\b(?:${TIME_WORDS.split(" ").join("|")})\\b`, "iu");
+// A place: a location preposition before a noun phrase, a menu path ("Settings > Billing"), or a name.
+const PLACE = /\b(?:in|at|on|under|inside|near|from|via|through|online|anywhere|everywhere|here|there)\b|>|(?<=\S\s+)\p{Lu}\p{Ll}+/u;
+
+/** Whether a text holds an answer of that type (a number for "how much", a day or time for "when"…). */
+export function hasAnswerType(text: string, type: AnswerType): boolean {
+  if (type === "quantity") return QUANTITY.test(text);
+  if (type === "time") return TIME.test(text);
+  if (type === "duration") return QUANTITY.test(text) || TIME.test(text);
+  return PLACE.test(text);
+}
+
+/**
+ * A passage whose best window lacks the asked-for answer type counts at most this much: below the
+ * answer gate (ANSWER_MIN_EVIDENCE, 0.5), so "What time does the Berlin meetup start?" isn't answered
+ * with the sentence that merely names the Berlin meetups.
+ */
+export const TYPE_MISMATCH_CAP = 0.4;
+
+/** Two consecutive sentences (or the only one): what the evidence is measured on, and what the answer quotes. */
+export function sentenceWindows(content: string): string[] {
+  const ss = sentences(content.replace(/\s+/g, " ").trim());
+  if (ss.length <= 1) return ss;
+  const out: string[] = [];
+  for (let i = 0; i + 1 < ss.length; i++) out.push(`${ss[i]} ${ss[i + 1]}`);
+  return out;
+}
+
+/**
+ * Evidence that a passage answers: the best weighted coverage of the question by its heading and two
+ * consecutive sentences (not the whole passage: words scattered over unrelated sentences don't add up
+ * to an answer), a window without the asked-for answer type kept at most TYPE_MISMATCH_CAP.
+ */
+export function passageEvidence(heading: string, content: string, weights: TermWeights, type: AnswerType | null): number {
+  const windows = sentenceWindows(content);
+  if (!windows.length) return Math.min(coverage(heading, weights), type ? TYPE_MISMATCH_CAP : 1);
+  let best = 0;
+  for (const w of windows) {
+    const cov = coverage(`${heading}\n${w}`, weights);
+    best = Math.max(best, type && !hasAnswerType(w, type) ? Math.min(cov, TYPE_MISMATCH_CAP) : cov);
+  }
+  return best;
 }
 
 export interface PickedSentence {

@@ -161,26 +161,41 @@ export const BM25_K1 = 1.2;
 export const BM25_B = 0.75;
 export const HEADING_WEIGHT = 0.5;
 
-/** BM25 of one chunk for the query terms, with the creator's statistics. */
-export function bm25Score(content: string, heading: string, qts: QueryTerm[], stats: TermStats, headingWeight = HEADING_WEIGHT, k1 = BM25_K1, b = BM25_B): number {
-  // Only the query's stems are counted: a chunk's other words cost one (memoised) stem and a set test.
+/** How often each query stem occurs in a chunk's body and heading, and the chunk's length in characters. */
+export interface TermCounts {
+  body: Map<string, number>;
+  heading: Map<string, number>;
+  chars: number;
+}
+
+/** The counts BM25 needs (only the query's stems are counted: a chunk's other words cost one memoised stem and a set test). */
+export function termCounts(content: string, heading: string, qts: QueryTerm[]): TermCounts {
   const wanted = new Set(qts.map((t) => t.stem));
-  const tf = new Map<string, number>();
-  for (const w of words(content)) {
-    const s = porter(w);
-    if (wanted.has(s)) tf.set(s, (tf.get(s) ?? 0) + 1);
-  }
-  for (const w of words(heading)) {
-    const s = porter(w);
-    if (wanted.has(s)) tf.set(s, (tf.get(s) ?? 0) + headingWeight);
-  }
-  const norm = k1 * (1 - b + (b * (content.length + heading.length)) / stats.avgChars);
+  const count = (text: string) => {
+    const tf = new Map<string, number>();
+    for (const w of words(text)) {
+      const s = porter(w);
+      if (wanted.has(s)) tf.set(s, (tf.get(s) ?? 0) + 1);
+    }
+    return tf;
+  };
+  return { body: count(content), heading: count(heading), chars: content.length + heading.length };
+}
+
+/** BM25 from the counts: a heading occurrence counts `headingWeight` body occurrences. */
+export function bm25FromCounts(c: TermCounts, qts: QueryTerm[], stats: TermStats, headingWeight = HEADING_WEIGHT, k1 = BM25_K1, b = BM25_B): number {
+  const norm = k1 * (1 - b + (b * c.chars) / stats.avgChars);
   let score = 0;
   for (const t of qts) {
-    const f = tf.get(t.stem) ?? 0;
+    const f = (c.body.get(t.stem) ?? 0) + headingWeight * (c.heading.get(t.stem) ?? 0);
     if (f) score += t.weight * idfOf(stats, t.stem) * ((f * (k1 + 1)) / (f + norm));
   }
   return score;
+}
+
+/** BM25 of one chunk for the query terms, with the creator's statistics. */
+export function bm25Score(content: string, heading: string, qts: QueryTerm[], stats: TermStats, headingWeight = HEADING_WEIGHT, k1 = BM25_K1, b = BM25_B): number {
+  return bm25FromCounts(termCounts(content, heading, qts), qts, stats, headingWeight, k1, b);
 }
 
 /**
