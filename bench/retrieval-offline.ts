@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { localEmbedding } from "../src/ai/providers/local";
 import { stem, terms } from "../src/ai/text";
-import { bm25Score, BM25_B, BM25_K1, FUSION, fuse, ftsQuery, HEADING_WEIGHT, type FusionKind } from "../src/ai/retrieve";
+import { bm25FromCounts, termCounts, type TermCounts, BM25_B, BM25_K1, FUSION, fuse, ftsQuery, HEADING_WEIGHT, type FusionKind } from "../src/ai/retrieve";
 import { expandQuery } from "../src/ai/synonyms";
 import { porter, type TermStats } from "../src/ai/term-stats";
 import { chunkSections } from "../src/modules/knowledge/chunk";
@@ -106,6 +106,8 @@ for (const q of evalQ) {
   const qts = expandQuery(q.text, EXPAND, 32);
   const rel = qrels.get(q._id)!;
   const ftsCache = new Map<string, number[]>();
+  // The product's bm25Score = bm25FromCounts(termCounts(…)): counted once a query and term list, scored per configuration.
+  const countCache = new Map<string, TermCounts[]>();
   const candidates = (m: string) => ftsCache.get(m) ?? (ftsCache.set(m, (bm25.all(m) as { rowid: number }[]).map((r) => r.rowid)), ftsCache.get(m)!);
   grid.forEach((c, gi) => {
     // The product's fusion (src/ai/retrieve.ts), on scored lists.
@@ -114,7 +116,10 @@ for (const q of evalQ) {
     const lexical = (terms_: ReturnType<typeof expandQuery>) => {
       const m = terms_.map((t) => `"${t.word.replace(/"/g, "")}"`).join(" OR ");
       const rows = m ? candidates(m) : [];
-      lexScored = rows.map((r) => ({ id: r, score: bm25Score(chunkText[r]![0], chunkText[r]![1], terms_, stats, c.hw, c.k1, c.b) })).sort((a, b) => b.score - a.score || a.id - b.id);
+      const key = terms_.map((t) => `${t.stem}:${t.weight}`).join(" ");
+      let counts = countCache.get(key);
+      if (!counts) countCache.set(key, (counts = rows.map((r) => termCounts(chunkText[r]![0], chunkText[r]![1], terms_))));
+      lexScored = rows.map((r, i) => ({ id: r, score: bm25FromCounts(counts![i]!, terms_, stats, c.hw, c.k1, c.b) })).sort((a, b) => b.score - a.score || a.id - b.id);
       return lexScored.map((x) => x.id);
     };
     const match = ftsQuery(q.text);

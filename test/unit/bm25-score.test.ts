@@ -8,7 +8,7 @@ import type { QueryTerm } from "../../src/ai/synonyms";
 import { idf, porter, type TermStats } from "../../src/ai/term-stats";
 import { words } from "../../src/ai/text";
 
-function reference(content: string, heading: string, qts: QueryTerm[], stats: TermStats, hw = 0.5, k1 = 1.2, b = 0.75): number {
+function reference(content: string, heading: string, qts: QueryTerm[], stats: TermStats, hw = 2, k1 = 1.2, b = 0.9): number {
   const tf = new Map<string, number>();
   for (const w of words(content)) tf.set(stemmer(w), (tf.get(stemmer(w)) ?? 0) + 1);
   for (const w of words(heading)) tf.set(stemmer(w), (tf.get(stemmer(w)) ?? 0) + hw);
@@ -34,6 +34,15 @@ describe("bm25Score", () => {
       }),
       { numRuns: 300 },
     );
+  });
+
+  it("the product's parameters (chosen on SciFact train) are the defaults, and other ones are honoured", () => {
+    const qts = [{ word: "refund", stem: "refund", weight: 1 }] as QueryTerm[];
+    const stats: TermStats = { n: 50, avgChars: 120, df: new Map([["refund", 3]]) };
+    const content = "refund refund policy for annual plans";
+    expect(bm25Score(content, "Refunds", qts, stats)).toBeCloseTo(reference(content, "Refunds", qts, stats, 2, 1.2, 0.9), 12);
+    expect(bm25Score(content, "Refunds", qts, stats, 0.5, 1.2, 0.75)).toBeCloseTo(reference(content, "Refunds", qts, stats, 0.5, 1.2, 0.75), 12);
+    expect(bm25Score(content, "Refunds", qts, stats, 2)).toBeGreaterThan(bm25Score(content, "Refunds", qts, stats, 0.5));
   });
 
   it("memoised stems are the stemmer's", () => {

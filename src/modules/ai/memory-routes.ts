@@ -45,7 +45,7 @@ export const memoryRouter = createRouter({ rateLimit: "default", meter: AI_CALL 
           id: h.chunk_id,
           title: h.document_title,
           content: h.content,
-          // RRF scores scaled so the best result is 1 (the spec's relevance is 0..1).
+          // Fused scores (0..1) scaled so the best result is 1 (the spec's relevance is 0..1).
           relevance: Math.round((h.score / top) * 1000) / 1000,
           source: typeof h.metadata.source === "string" ? h.metadata.source : "knowledge_base",
           url: typeof h.metadata.url === "string" ? h.metadata.url : null,

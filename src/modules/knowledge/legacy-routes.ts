@@ -36,7 +36,7 @@ const remove = createRoute({
 const searchRoute = createRoute({
   method: "get", path: "/api/v1/creators/knowledge/search", tags, security,
   middleware: [requireAuth({ permission: "read" })] as const,
-  summary: "Hybrid search (BM25 + vectors, reciprocal rank fusion) with highlighted snippets",
+  summary: "Hybrid search (BM25 + vectors, z-score fusion) with highlighted snippets",
   request: {
     query: z.object({
       q: z.string().trim().min(1).max(1000),
