@@ -13,10 +13,6 @@ const QUESTION_WORDS = new Set(
     " ",
   ),
 );
-// Numbers in a question describe the asker's case ("hurt for four days", "in the first week"); the
-// page has its own numbers, so matching them is chance, and they name no topic.
-const NUMERALS = new Set("zero one two three four five six seven eight nine ten eleven twelve twenty thirty forty fifty hundred thousand".split(" "));
-const isNumeral = (word: string) => /^\d+([.,]\d+)?$/.test(word) || NUMERALS.has(word);
 /** Credit for a synonym found instead of the word itself. */
 export const SYNONYM_CREDIT = 0.6;
 /** Credit for a WordNet hypernym found instead of the word ("partner" for "husband"). */
@@ -38,7 +34,7 @@ export function salientTerms(question: string): SalientTerm[] {
   const phrases = phraseExpansions(question);
   // "What time…", "which day…" ask for a time (expectedAnswerType): the words are the question's form, not its topic.
   for (const word of terms(question.replace(/\b(?:what|which)\s+(?:time|days?)\b/giu, " "))) {
-    if (QUESTION_WORDS.has(word) || isNumeral(word)) continue;
+    if (QUESTION_WORDS.has(word)) continue;
     const stem = porter(word);
     if (seen.has(stem)) continue;
     seen.add(stem);

@@ -87,3 +87,9 @@ describe("passageEvidence", () => {
     expect(passageEvidence("", "Members meet at the Berlin meetups. Bring water.", flat("Are there Berlin meetups?"), null)).toBe(1);
   });
 });
+
+describe("salientTerms", () => {
+  it("keeps a question's numbers: an arithmetic question isn't reduced to its one generic word ('times')", () => {
+    expect(salientTerms("What is 17 times 23?").map((t) => t.stem)).toEqual(["17", "time", "23"]);
+  });
+});
