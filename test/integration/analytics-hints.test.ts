@@ -3,10 +3,10 @@
 // the same rollups, segment rollups, per-conversation facts and activity events, with fewer statements.
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { withAnalytics } from "../../src/modules/analytics";
+import { batchStatements } from "../../durable-objects/mirror-writer";
+import { batchAnalytics, flushAnalytics } from "../../src/modules/analytics";
 import { ENGAGED_USER_MESSAGES, NO_HINTS, type MirrorHints } from "../../src/realtime";
 import type { ConversationState, StoredMessage } from "../../src/realtime/log";
-import { mirrorStatements } from "../../src/realtime/mirror-sql";
 import { conversationState, createCreator } from "../helpers";
 
 type Row = Record<string, unknown>;
@@ -81,8 +81,8 @@ describe("mirror hints", () => {
         activeDay: userMirrored > 0 ? at().slice(0, 10) : null,
         engaged: userMirrored >= ENGAGED_USER_MESSAGES,
       };
-      const all = withAnalytics(env, full, rows, mirrorStatements(env, full, rows, null), NO_HINTS).statements;
-      const some = withAnalytics(env, hinted, twins, mirrorStatements(env, hinted, twins, null), hints).statements;
+      const all = batchStatements(env, [{ state: full, rows, presence: null, hints: NO_HINTS }]).statements;
+      const some = batchStatements(env, [{ state: hinted, rows: twins, presence: null, hints }]).statements;
       fullCount += all.length;
       hintedCount += some.length;
       await env.DB.batch(all);
@@ -112,9 +112,9 @@ describe("mirror hints", () => {
     });
     const rows: StoredMessage[] = [{ id: crypto.randomUUID(), seq: 9, sender: "user", text: "hello?", createdAt: new Date().toISOString() }];
     const settled: MirrorHints = { stateChanged: false, mirroredBefore: true, activeDay: rows[0]!.createdAt.slice(0, 10), engaged: true };
-    const built = withAnalytics(env, state, rows, [], settled);
+    const analytics = (hints: MirrorHints) => [...flushAnalytics(env, { state, rows, hints }), ...batchAnalytics(env, state.creatorId, [{ state, rows }])];
     // Message counters for the channel and the segments, and the message's activity event: nothing else.
-    expect(built.statements).toHaveLength(3);
-    expect(withAnalytics(env, state, rows, [], NO_HINTS).statements.length).toBeGreaterThan(10);
+    expect(analytics(settled)).toHaveLength(3);
+    expect(analytics(NO_HINTS).length).toBeGreaterThan(10);
   });
 });
