@@ -1,0 +1,114 @@
+// The MirrorWriter's batch: many conversations' flushes in one D1 batch whose writes are one
+// statement a kind. Each conversation still gets its own outcome ("gone" once erased from D1), a
+// retried flush writes nothing twice and overwrites nothing, long messages are split under D1's
+// string limit, and a batch that fails is written conversation by conversation.
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { batchStatements, type MirrorResult } from "../../durable-objects/mirror-writer";
+import type { ConversationState, StoredMessage } from "../../src/realtime/log";
+import { conversationState, createCreator } from "../helpers";
+
+async function conversationOf(creatorId: string): Promise<ConversationState> {
+  const conversationId = crypto.randomUUID();
+  const endUserId = crypto.randomUUID();
+  await env.DB.batch([
+    env.DB.prepare("INSERT INTO end_users (id, creator_id, channel, external_id) VALUES (?, ?, 'web', ?)").bind(endUserId, creatorId, `w-${endUserId}`),
+    env.DB.prepare("INSERT INTO conversations (id, creator_id, end_user_id, channel) VALUES (?, ?, ?, 'web')").bind(conversationId, creatorId, endUserId),
+  ]);
+  return conversationState({ conversationId, creatorId, endUserId, channel: "web" });
+}
+
+const messages = (from: number, texts: string[]): StoredMessage[] =>
+  texts.map((text, i) => ({ id: crypto.randomUUID(), seq: from + i, sender: i % 2 ? "ai" : "user", text, createdAt: new Date().toISOString(), ...(i % 2 && { sources: [] }) }));
+
+/** Flushes sent together (within the writer's 20 ms window): one batch. */
+const mirrorAll = (flushes: { state: ConversationState; rows: StoredMessage[] }[]): Promise<MirrorResult[]> => {
+  const writer = env.MIRROR_WRITER.get(env.MIRROR_WRITER.idFromName(flushes[0]!.state.creatorId));
+  return Promise.all(flushes.map((f) => writer.mirror(f.state, f.rows, { userSockets: 1, agentSockets: 0 })));
+};
+
+const count = async (sql: string, ...params: unknown[]) => (await env.DB.prepare(sql).bind(...params).first<{ n: number }>())!.n;
+
+describe("MirrorWriter batches", () => {
+  it("a conversation erased meanwhile is 'gone' and gets no rows; the others of the same batch are 'ok' and written", async () => {
+    const { creator } = await createCreator();
+    const [a, erased, c] = [await conversationOf(creator.id), await conversationOf(creator.id), await conversationOf(creator.id)];
+    await env.DB.prepare("DELETE FROM conversations WHERE id = ?").bind(erased.conversationId).run();
+    const flushes = [a, erased, c].map((state) => ({ state: { ...state, status: "waiting_human" as const }, rows: messages(1, ["hello", "hi there"]) }));
+    const results = await mirrorAll(flushes);
+    expect(results.map((r) => ("outcome" in r ? r.outcome : r.error))).toEqual(["ok", "gone", "ok"]);
+    // One batch, one bookmark for all of them.
+    const bookmarks = new Set(results.map((r) => ("bookmark" in r ? r.bookmark : undefined)));
+    expect(bookmarks.size).toBe(1);
+    for (const state of [a, c]) {
+      expect(await count("SELECT count(*) AS n FROM messages WHERE conversation_id = ? AND creator_id = ?", state.conversationId, creator.id)).toBe(2);
+      const row = await env.DB.prepare("SELECT status, last_seq FROM conversations WHERE id = ?").bind(state.conversationId).first();
+      expect(row).toEqual({ status: "waiting_human", last_seq: 2 });
+      expect(await count("SELECT count(*) AS n FROM conversation_presence WHERE conversation_id = ?", state.conversationId)).toBe(1);
+      expect(await count("SELECT count(*) AS n FROM activity_events WHERE json_extract(data, '$.conversation_id') = ? AND type LIKE 'message.%'", state.conversationId)).toBe(2);
+    }
+    for (const table of ["messages", "conversation_presence"]) {
+      expect(await count(`SELECT count(*) AS n FROM ${table} WHERE conversation_id = ?`, erased.conversationId), table).toBe(0);
+    }
+    expect(await count("SELECT count(*) AS n FROM activity_events WHERE json_extract(data, '$.conversation_id') = ?", erased.conversationId)).toBe(0);
+  });
+
+  it("a retried flush, alone or batched with new ones, inserts nothing twice and leaves the send job's delivery status alone", async () => {
+    const { creator } = await createCreator();
+    const [a, b] = [await conversationOf(creator.id), await conversationOf(creator.id)];
+    const first = { state: a, rows: messages(1, ["one", "two", "three"]) };
+    expect(await mirrorAll([first])).toEqual([expect.objectContaining({ outcome: "ok" })]);
+    // The channel send job owns delivery_status once the row is in D1.
+    await env.DB.prepare("UPDATE messages SET delivery_status = 'delivered' WHERE id = ?").bind(first.rows[0]!.id).run();
+    const snapshot = async () => ({
+      messages: await count("SELECT count(*) AS n FROM messages WHERE creator_id = ?", creator.id),
+      events: await count("SELECT count(*) AS n FROM activity_events WHERE creator_id = ?", creator.id),
+      user_messages: await count("SELECT coalesce(sum(user_messages), 0) AS n FROM analytics_rollups WHERE creator_id = ? AND granularity = 'd'", creator.id),
+    });
+    const once = await snapshot();
+    expect(once).toEqual({ messages: 3, events: 4, user_messages: 2 }); // conversation.created + 3 messages
+    // The same flush again (its answer was lost), in one batch with another conversation's first.
+    const results = await mirrorAll([first, { state: b, rows: messages(1, ["new here"]) }]);
+    expect(results.map((r) => "outcome" in r && r.outcome)).toEqual(["ok", "ok"]);
+    expect(await snapshot()).toEqual({ messages: 4, events: 6, user_messages: 3 });
+    // And once more, alone: nothing moves.
+    await mirrorAll([first]);
+    expect(await snapshot()).toEqual({ messages: 4, events: 6, user_messages: 3 });
+    const kept = await env.DB.prepare("SELECT delivery_status, text FROM messages WHERE id = ?").bind(first.rows[0]!.id).first();
+    expect(kept).toEqual({ delivery_status: "delivered", text: "one" });
+  });
+
+  it("long messages are split over several statements under D1's 2 MB per bound string, every one written whole", async () => {
+    const { creator } = await createCreator();
+    const states = await Promise.all(Array.from({ length: 4 }, () => conversationOf(creator.id)));
+    // 4 × 3 × 150,000 characters, some of them 3 bytes long in UTF-8: far over one bound string's limit.
+    const long = (i: number) => `${"é€".repeat(25_000)}${"x".repeat(100_000)}#${i}`;
+    const flushes = states.map((state, c) => ({ state, rows: messages(1, [long(c * 3), long(c * 3 + 1), long(c * 3 + 2)]) }));
+    // (Local D1 doesn't enforce the limit: the statements' bound strings are measured here.)
+    const statements = batchStatements(env, flushes.map((f) => ({ ...f, presence: null }))).statements as unknown as { statement: string; params: unknown[] }[];
+    const bytes = statements.flatMap((s) => s.params.filter((p) => typeof p === "string").map((p) => new TextEncoder().encode(p).length));
+    expect(Math.max(...bytes)).toBeLessThanOrEqual(1_000_000);
+    expect(statements.filter((s) => s.statement.startsWith("INSERT INTO messages")).length).toBeGreaterThanOrEqual(3);
+    const results = await mirrorAll(flushes);
+    expect(results.map((r) => "outcome" in r && r.outcome)).toEqual(["ok", "ok", "ok", "ok"]);
+    const stored = await env.DB.prepare("SELECT text FROM messages WHERE creator_id = ? ORDER BY text").bind(creator.id).all<{ text: string }>();
+    expect(stored.results.map((r) => r.text).sort()).toEqual(flushes.flatMap((f) => f.rows.map((m) => m.text)).sort());
+  });
+
+  it("a batch that fails is written conversation by conversation: only the bad flush fails", async () => {
+    const { creator } = await createCreator();
+    const [a, bad, c] = [await conversationOf(creator.id), await conversationOf(creator.id), await conversationOf(creator.id)];
+    // A row D1 refuses (text is NOT NULL): its statement fails, and with it the whole batch's transaction.
+    const broken = { id: crypto.randomUUID(), seq: 1, sender: "system", createdAt: new Date().toISOString() } as unknown as StoredMessage;
+    const results = await mirrorAll([
+      { state: a, rows: messages(1, ["fine"]) },
+      { state: bad, rows: [broken] },
+      { state: c, rows: messages(1, ["also fine"]) },
+    ]);
+    expect("outcome" in results[0]! && results[0].outcome).toBe("ok");
+    expect(results[1]).toEqual({ error: expect.stringMatching(/NOT NULL/i) });
+    expect("outcome" in results[2]! && results[2].outcome).toBe("ok");
+    expect(await count("SELECT count(*) AS n FROM messages WHERE creator_id = ?", creator.id)).toBe(2);
+    expect(await count("SELECT last_seq AS n FROM conversations WHERE id = ?", bad.conversationId)).toBe(0);
+  });
+});
