@@ -111,4 +111,37 @@ describe("MirrorWriter batches", () => {
     expect(await count("SELECT count(*) AS n FROM messages WHERE creator_id = ?", creator.id)).toBe(2);
     expect(await count("SELECT last_seq AS n FROM conversations WHERE id = ?", bad.conversationId)).toBe(0);
   });
+
+  it("marks the proactive sends each reply of the batch falls within, in one statement, the first reply in batch order winning, and only the creator's", async () => {
+    const [{ creator }, other] = [await createCreator(), await createCreator()];
+    const [a, alsoA, b] = [await conversationOf(creator.id), await conversationOf(creator.id), await conversationOf(creator.id)];
+    alsoA.endUserId = a.endUserId; // one end user in two conversations
+    const ago = (hours: number) => new Date(Date.now() - hours * 3_600_000).toISOString();
+    const insert = env.DB.prepare(
+      `INSERT INTO proactive_sends (creator_id, rule_id, end_user_id, occurrence_key, action_index, status, due_at, local_date, sent_at, created_at)
+       VALUES (?1, 'rule-x', ?2, ?3, 0, 'sent', ?4, substr(?4, 1, 10), ?4, ?4)`,
+    );
+    await env.DB.batch([
+      insert.bind(creator.id, a.endUserId, "a-recent", ago(2)),
+      insert.bind(creator.id, b.endUserId, "b-recent", ago(1)),
+      insert.bind(creator.id, b.endUserId, "b-old", ago(30)),
+      // Another creator's ledger row for the same end user id is not this creator's to mark.
+      insert.bind(other.creator.id, a.endUserId, "other-creator", ago(1)),
+    ]);
+    const reply = (state: ConversationState, at: string) => ({ state, rows: [{ ...messages(1, ["thanks!"])[0]!, createdAt: at }] });
+    const [later, earlier, bAt] = [ago(0.1), ago(0.5), ago(0.2)];
+    await mirrorAll([reply(alsoA, later), reply(a, earlier), reply(b, bAt)]);
+    const sends = await env.DB.prepare("SELECT occurrence_key, responded_at FROM proactive_sends WHERE rule_id = 'rule-x' AND creator_id IN (?, ?) ORDER BY occurrence_key")
+      .bind(creator.id, other.creator.id)
+      .all();
+    expect(sends.results).toEqual([
+      { occurrence_key: "a-recent", responded_at: later },
+      { occurrence_key: "b-old", responded_at: null },
+      { occurrence_key: "b-recent", responded_at: bAt },
+      { occurrence_key: "other-creator", responded_at: null },
+    ]);
+    // The end user's last activity is their last reply in the batch's order, as before.
+    const active = await env.DB.prepare("SELECT last_active_at FROM end_users WHERE id = ?").bind(a.endUserId).first<{ last_active_at: string }>();
+    expect(active!.last_active_at).toBe(earlier);
+  });
 });
