@@ -7,19 +7,9 @@ import { batchStatements } from "../../durable-objects/mirror-writer";
 import { batchAnalytics, flushAnalytics } from "../../src/modules/analytics";
 import { ENGAGED_USER_MESSAGES, NO_HINTS, type MirrorHints } from "../../src/realtime";
 import type { ConversationState, StoredMessage } from "../../src/realtime/log";
-import { conversationState, createCreator } from "../helpers";
+import { conversationState, createCreator, createMirroredConversation } from "../helpers";
 
 type Row = Record<string, unknown>;
-
-async function conversationOf(creatorId: string): Promise<ConversationState> {
-  const conversationId = crypto.randomUUID();
-  const endUserId = crypto.randomUUID();
-  await env.DB.batch([
-    env.DB.prepare("INSERT INTO end_users (id, creator_id, channel, external_id) VALUES (?, ?, 'web', ?)").bind(endUserId, creatorId, `w-${endUserId}`),
-    env.DB.prepare("INSERT INTO conversations (id, creator_id, end_user_id, channel) VALUES (?, ?, ?, 'web')").bind(conversationId, creatorId, endUserId),
-  ]);
-  return conversationState({ conversationId, creatorId, endUserId, channel: "web" });
-}
 
 /** A creator's analytics with the ids taken out, so two creators' figures compare directly. */
 async function analyticsOf(creatorId: string): Promise<{ rollups: Row[]; segments: Row[]; conversation: Row[]; events: Row[]; gaps: Row[] }> {
@@ -38,8 +28,8 @@ async function analyticsOf(creatorId: string): Promise<{ rollups: Row[]; segment
 describe("mirror hints", () => {
   it("leave out only statements that change nothing: all statements and hinted flushes count the same", async () => {
     const [a, b] = [await createCreator(), await createCreator()];
-    const full = await conversationOf(a.creator.id);
-    const hinted = await conversationOf(b.creator.id);
+    const full = await createMirroredConversation(a.creator.id);
+    const hinted = await createMirroredConversation(b.creator.id);
     const at = () => new Date().toISOString();
     const msg = (seq: number, sender: StoredMessage["sender"], text: string): StoredMessage => ({
       id: crypto.randomUUID(),

@@ -6,17 +6,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { batchStatements, type MirrorResult } from "../../durable-objects/mirror-writer";
 import type { ConversationState, StoredMessage } from "../../src/realtime/log";
-import { conversationState, createCreator } from "../helpers";
-
-async function conversationOf(creatorId: string): Promise<ConversationState> {
-  const conversationId = crypto.randomUUID();
-  const endUserId = crypto.randomUUID();
-  await env.DB.batch([
-    env.DB.prepare("INSERT INTO end_users (id, creator_id, channel, external_id) VALUES (?, ?, 'web', ?)").bind(endUserId, creatorId, `w-${endUserId}`),
-    env.DB.prepare("INSERT INTO conversations (id, creator_id, end_user_id, channel) VALUES (?, ?, ?, 'web')").bind(conversationId, creatorId, endUserId),
-  ]);
-  return conversationState({ conversationId, creatorId, endUserId, channel: "web" });
-}
+import { createCreator, createMirroredConversation } from "../helpers";
 
 const messages = (from: number, texts: string[]): StoredMessage[] =>
   texts.map((text, i) => ({ id: crypto.randomUUID(), seq: from + i, sender: i % 2 ? "ai" : "user", text, createdAt: new Date().toISOString(), ...(i % 2 && { sources: [] }) }));
@@ -32,7 +22,7 @@ const count = async (sql: string, ...params: unknown[]) => (await env.DB.prepare
 describe("MirrorWriter batches", () => {
   it("a conversation erased meanwhile is 'gone' and gets no rows; the others of the same batch are 'ok' and written", async () => {
     const { creator } = await createCreator();
-    const [a, erased, c] = [await conversationOf(creator.id), await conversationOf(creator.id), await conversationOf(creator.id)];
+    const [a, erased, c] = [await createMirroredConversation(creator.id), await createMirroredConversation(creator.id), await createMirroredConversation(creator.id)];
     await env.DB.prepare("DELETE FROM conversations WHERE id = ?").bind(erased.conversationId).run();
     const flushes = [a, erased, c].map((state) => ({ state: { ...state, status: "waiting_human" as const }, rows: messages(1, ["hello", "hi there"]) }));
     const results = await mirrorAll(flushes);
@@ -55,7 +45,7 @@ describe("MirrorWriter batches", () => {
 
   it("a retried flush, alone or batched with new ones, inserts nothing twice and leaves the send job's delivery status alone", async () => {
     const { creator } = await createCreator();
-    const [a, b] = [await conversationOf(creator.id), await conversationOf(creator.id)];
+    const [a, b] = [await createMirroredConversation(creator.id), await createMirroredConversation(creator.id)];
     const first = { state: a, rows: messages(1, ["one", "two", "three"]) };
     expect(await mirrorAll([first])).toEqual([expect.objectContaining({ outcome: "ok" })]);
     // The channel send job owns delivery_status once the row is in D1.
@@ -80,7 +70,7 @@ describe("MirrorWriter batches", () => {
 
   it("long messages are split over several statements under D1's 2 MB per bound string, every one written whole", async () => {
     const { creator } = await createCreator();
-    const states = await Promise.all(Array.from({ length: 4 }, () => conversationOf(creator.id)));
+    const states = await Promise.all(Array.from({ length: 4 }, () => createMirroredConversation(creator.id)));
     // 4 × 3 × 150,000 characters, some of them 3 bytes long in UTF-8: far over one bound string's limit.
     const long = (i: number) => `${"é€".repeat(25_000)}${"x".repeat(100_000)}#${i}`;
     const flushes = states.map((state, c) => ({ state, rows: messages(1, [long(c * 3), long(c * 3 + 1), long(c * 3 + 2)]) }));
@@ -97,7 +87,7 @@ describe("MirrorWriter batches", () => {
 
   it("a batch that fails is written conversation by conversation: only the bad flush fails", async () => {
     const { creator } = await createCreator();
-    const [a, bad, c] = [await conversationOf(creator.id), await conversationOf(creator.id), await conversationOf(creator.id)];
+    const [a, bad, c] = [await createMirroredConversation(creator.id), await createMirroredConversation(creator.id), await createMirroredConversation(creator.id)];
     // A row D1 refuses (text is NOT NULL): its statement fails, and with it the whole batch's transaction.
     const broken = { id: crypto.randomUUID(), seq: 1, sender: "system", createdAt: new Date().toISOString() } as unknown as StoredMessage;
     const results = await mirrorAll([
@@ -114,7 +104,7 @@ describe("MirrorWriter batches", () => {
 
   it("marks the proactive sends each reply of the batch falls within, in one statement, the first reply in batch order winning, and only the creator's", async () => {
     const [{ creator }, other] = [await createCreator(), await createCreator()];
-    const [a, alsoA, b] = [await conversationOf(creator.id), await conversationOf(creator.id), await conversationOf(creator.id)];
+    const [a, alsoA, b] = [await createMirroredConversation(creator.id), await createMirroredConversation(creator.id), await createMirroredConversation(creator.id)];
     alsoA.endUserId = a.endUserId; // one end user in two conversations
     const ago = (hours: number) => new Date(Date.now() - hours * 3_600_000).toISOString();
     const insert = env.DB.prepare(
