@@ -49,14 +49,18 @@ export interface MirrorBatch {
   outcomes(results: D1Result[]): MirrorOutcome[];
 }
 
-/** ?1: the conversations' new state (a JSON array), ?2: the batch's time, ?3: the creator. */
+/**
+ * ?1: the conversations' new state (a JSON array), ?2: the batch's time, ?3: the creator. The unary
+ * `+` keeps SQLite from walking all the creator's conversations by the creator index for every row
+ * of the array: each row finds its conversation by primary key, and the creator is then checked.
+ */
 const UPDATE_CONVERSATIONS = `UPDATE conversations SET status = json_extract(u.value, '$.status'), assigned_member_id = json_extract(u.value, '$.agent'),
      context = coalesce(json_extract(u.value, '$.context'), context),
      last_seq = max(last_seq, json_extract(u.value, '$.seq')),
      last_message_at = CASE WHEN json_extract(u.value, '$.at') IS NULL THEN last_message_at ELSE max(coalesce(last_message_at, ''), json_extract(u.value, '$.at')) END,
      updated_at = ?2
    FROM json_each(?1) u
-   WHERE conversations.id = json_extract(u.value, '$.id') AND conversations.creator_id = ?3 RETURNING id`;
+   WHERE conversations.id = json_extract(u.value, '$.id') AND +conversations.creator_id = ?3 RETURNING id`;
 
 /** ?1: the messages (a JSON array). Each is inserted only while its conversation exists for this creator (?2), and never over a row D1 has. */
 const INSERT_MESSAGES = `INSERT INTO messages
@@ -76,8 +80,9 @@ const UPSERT_PRESENCE = `INSERT INTO conversation_presence (conversation_id, cre
     agent_sockets = excluded.agent_sockets, updated_at = excluded.updated_at
   WHERE conversation_presence.creator_id = excluded.creator_id`;
 
+/** As for the conversations: each end user by primary key (the `+`), then checked for the creator. */
 const END_USERS_ACTIVE = `UPDATE end_users SET last_active_at = json_extract(u.value, '$.at') FROM json_each(?1) u
-  WHERE end_users.id = json_extract(u.value, '$.end_user_id') AND end_users.creator_id = ?2`;
+  WHERE end_users.id = json_extract(u.value, '$.end_user_id') AND +end_users.creator_id = ?2`;
 
 /**
  * The mirror statements of one creator's batch of flushes, each kind merged across the conversations

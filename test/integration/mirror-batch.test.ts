@@ -134,4 +134,98 @@ describe("MirrorWriter batches", () => {
     const active = await env.DB.prepare("SELECT last_active_at FROM end_users WHERE id = ?").bind(a.endUserId).first<{ last_active_at: string }>();
     expect(active!.last_active_at).toBe(earlier);
   });
+
+  it("one batch of several conversations writes exactly what one batch per conversation writes, in every table", async () => {
+    const [a, b] = [await createCreator(), await createCreator()];
+    const one = await Promise.all([0, 1, 2].map(() => createMirroredConversation(a.creator.id)));
+    const merged = await Promise.all([0, 1, 2].map(() => createMirroredConversation(b.creator.id)));
+    const at = new Date().toISOString();
+    const msg = (seq: number, sender: StoredMessage["sender"], text: string, extra: Partial<StoredMessage> = {}): StoredMessage => ({ id: "", seq, sender, text, createdAt: at, ...extra });
+    const sources: StoredMessage["sources"] = [{ content: "Start slowly.", similarity_score: 0.9, metadata: { title: "Running basics" } }];
+    const jane = { id: "m1", name: "Jane" };
+    // Per step, each conversation's change of state and its new messages.
+    const steps: [Partial<ConversationState>, StoredMessage[]][][] = [
+      [
+        [{}, [msg(1, "user", "How do I start running?"), msg(2, "ai", "Sorry, I don't know.", { sources: [] })]],
+        [{}, [msg(1, "user", "Which shoes?"), msg(2, "ai", "Light ones.", { sources })]],
+        [{}, [msg(1, "user", "hello")]],
+      ],
+      [
+        [{ status: "waiting_human", handover: "waiting" }, [msg(3, "user", "A human please")]],
+        [{}, [msg(3, "user", "And socks?"), msg(4, "ai", "Wool.", { sources, metadata: { reply_to_seq: 3 } })]],
+        [{ status: "waiting_human", handover: "agent", agent: jane }, [msg(2, "agent", "Jane here.", { senderId: "m1", senderName: "Jane" })]],
+      ],
+      [
+        [{ handover: "agent", agent: jane }, [msg(4, "agent", "Hi, Jane.", { senderId: "m1", senderName: "Jane", deliveryStatus: "queued" })]],
+        [{ status: "completed" }, []],
+        [{}, [msg(3, "user", "Thanks"), msg(4, "agent", "Welcome", { senderId: "m1", senderName: "Jane" })]],
+      ],
+      [
+        [{ status: "completed", handover: "ai", agent: null }, [msg(5, "user", "Bye")]],
+        [{ clearContext: true, contextResetSeq: 4 }, [msg(5, "user", "Start over")]],
+        [{ status: "active", handover: "ai", agent: null }, [msg(5, "system", "The conversation went back to the assistant.")]],
+      ],
+    ];
+    for (const step of steps) {
+      const flushes = (states: ConversationState[]) =>
+        step.map(([change, rows], i) => ({
+          state: Object.assign(states[i]!, change),
+          rows: rows.map((m) => ({ ...m, id: crypto.randomUUID() })),
+          presence: { userSockets: i + 1, agentSockets: i % 2 },
+        }));
+      for (const f of flushes(one)) await env.DB.batch(batchStatements(env, [f]).statements);
+      await env.DB.batch(batchStatements(env, flushes(merged)).statements);
+    }
+    const tablesOf = async (creatorId: string, states: ConversationState[]) => {
+      const index = (id: unknown) => states.findIndex((s) => s.conversationId === id);
+      type Row = { c: number } & Record<string, unknown>;
+      const q = async (sql: string): Promise<Row[]> =>
+        (await env.DB.prepare(sql).bind(creatorId).all<Record<string, unknown>>()).results.map(({ conversation_id, ...rest }) => ({ c: index(conversation_id), ...rest }));
+      const byC = (rows: Row[]) => rows.sort((x, y) => x.c - y.c || JSON.stringify(x).localeCompare(JSON.stringify(y)));
+      return {
+        messages: byC(await q("SELECT conversation_id, seq, sender, sender_id, sender_name, text, sources, client_message_id, created_at, delivery_status, metadata FROM messages WHERE creator_id = ?")),
+        conversations: byC(await q("SELECT id AS conversation_id, status, assigned_member_id, context, last_seq, last_message_at FROM conversations WHERE creator_id = ?")),
+        presence: byC(await q("SELECT conversation_id, user_sockets, agent_sockets FROM conversation_presence WHERE creator_id = ?")),
+        endUsers: byC(await q("SELECT c.id AS conversation_id, u.last_active_at FROM conversations c JOIN end_users u ON u.id = c.end_user_id WHERE c.creator_id = ?")),
+        events: byC(await q("SELECT json_extract(data, '$.conversation_id') AS conversation_id, type, json_remove(data, '$.conversation_id', '$.end_user_id', '$.message_id') AS data FROM activity_events WHERE creator_id = ?")),
+        facts: byC(await q("SELECT conversation_id, user_messages, awaiting_human, handover_at IS NOT NULL AS handed_over FROM conversation_analytics WHERE creator_id = ?")),
+        gaps: byC(await q("SELECT conversation_id, reason, question FROM unanswered_questions WHERE creator_id = ?")),
+        rollups: await q("SELECT granularity, channel, user_messages, ai_messages, agent_messages, unanswered, conversations, engaged_conversations, handovers, resolved, ai_resolved, response_count, human_reply_count FROM analytics_rollups WHERE creator_id = ? ORDER BY 1, 2"),
+        segments: await q("SELECT granularity, dimension, segment, user_messages, ai_messages, conversations, engaged_conversations, handovers, resolved FROM analytics_segment_rollups WHERE creator_id = ? ORDER BY 1, 2, 3"),
+        topics: await q("SELECT topic, answers FROM analytics_topics WHERE creator_id = ?"),
+      };
+    };
+    const [x, y] = [await tablesOf(a.creator.id, one), await tablesOf(b.creator.id, merged)];
+    expect(y).toEqual(x);
+    // Not empty tables that agree trivially: every kind of row was written.
+    expect(x.messages).toHaveLength(15);
+    expect(x.conversations.map((r) => r.status)).toEqual(["completed", "completed", "active"]);
+    expect(x.conversations[1]!.context).toBe(JSON.stringify({ reset_at_seq: 4 }));
+    expect(x.presence).toHaveLength(3);
+    expect(x.endUsers.every((r) => r.last_active_at === at)).toBe(true);
+    expect(new Set(x.events.map((e) => e.type))).toEqual(
+      new Set(["conversation.created", "message.received", "message.sent", "conversation.status_changed", "escalation.created", "conversation.agent_joined", "conversation.agent_left", "conversation.resolved"]),
+    );
+    expect(x.gaps.map((g) => g.reason).sort()).toEqual(["fallback", "handover", "handover"]);
+    expect(x.topics).toEqual([{ c: -1, topic: "Running basics", answers: 2 }]);
+  });
+
+  it("finds each row its statements write by key (the conversation, the end user, their sends), never by walking all the creator's rows", async () => {
+    const { creator } = await createCreator();
+    const states = await Promise.all([0, 1, 2].map(() => createMirroredConversation(creator.id)));
+    const flushes = states.map((state) => ({ state, rows: messages(1, ["hi", "hello"]), presence: { userSockets: 1, agentSockets: 0 } }));
+    const plans: Record<string, string[]> = {};
+    for (const s of batchStatements(env, flushes).statements as unknown as { statement: string; params: unknown[] }[]) {
+      const plan = await env.DB.prepare(`EXPLAIN QUERY PLAN ${s.statement}`).bind(...s.params).all<{ detail: string }>();
+      plans[s.statement.replace(/\s+/g, " ").slice(0, 40)] = plan.results.map((r) => r.detail);
+    }
+    const mirror = Object.entries(plans).filter(([sql]) => /^(UPDATE (conversations|end_users)|INSERT INTO (messages|conversation_presence|activity_events)|WITH r)/.test(sql));
+    expect(mirror.map(([sql]) => sql.split(" ").slice(0, 3).join(" ")).sort()).toEqual(
+      ["INSERT INTO activity_events", "INSERT INTO conversation_presence", "INSERT INTO messages", "UPDATE conversations SET", "UPDATE end_users SET", "WITH r AS"].sort(),
+    );
+    for (const [sql, plan] of mirror) {
+      // A search by the creator (or by a send's status) would visit every such row for each row of the JSON.
+      expect(plan.filter((d) => /^SCAN (conversations|end_users|proactive_sends|messages)\b|\((creator_id|status)=\?/.test(d)), `${sql}: ${plan.join(" | ")}`).toEqual([]);
+    }
+  });
 });

@@ -25,7 +25,8 @@ const OPT_IN = /^\s*\/?(start|subscribe)\s*[.!]?\s*$/i;
  * engagement. Statements, not a call: the MirrorWriter runs them in the same D1 batch that mirrors
  * the users' messages (no round trip of its own), one statement for all the replies of a batch
  * (`at` is a message's time). A send that several replies fall within takes the first one's time,
- * as when each reply had a statement of its own, run in order.
+ * as when each reply had a statement of its own, run in order. The sends are found by end user
+ * (the `+`s keep SQLite from walking every sent message of the creator instead).
  */
 export function respondedStatements(env: Env, creatorId: string, replies: { endUserId: string; at: string }[]): D1PreparedStatement[] {
   const windowMs = config(env).proactive.responseWindowHours * HOUR;
@@ -35,7 +36,7 @@ export function respondedStatements(env: Env, creatorId: string, replies: { endU
       `WITH r AS (SELECT key AS k, json_extract(value, '$.end_user_id') AS end_user_id, json_extract(value, '$.at') AS at, json_extract(value, '$.since') AS since FROM json_each(?1))
        UPDATE proactive_sends SET responded_at = (SELECT r.at FROM r WHERE r.end_user_id = proactive_sends.end_user_id
            AND proactive_sends.sent_at >= r.since AND proactive_sends.sent_at <= r.at ORDER BY r.k LIMIT 1)
-        WHERE end_user_id IN (SELECT end_user_id FROM r) AND local_date IS NOT NULL AND creator_id = ?2 AND status = 'sent' AND responded_at IS NULL
+        WHERE end_user_id IN (SELECT end_user_id FROM r) AND local_date IS NOT NULL AND +creator_id = ?2 AND +status = 'sent' AND responded_at IS NULL
           AND EXISTS (SELECT 1 FROM r WHERE r.end_user_id = proactive_sends.end_user_id AND proactive_sends.sent_at >= r.since AND proactive_sends.sent_at <= r.at)`,
     ).bind(json, creatorId),
   );
