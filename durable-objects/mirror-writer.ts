@@ -6,27 +6,55 @@ import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../src/env";
 import { log } from "../src/lib/logging";
 import type { ConversationState, StoredMessage } from "../src/realtime/log";
-import { mirrorStatements, NO_HINTS, type MirrorHints, type MirrorOutcome } from "../src/realtime/mirror-sql";
+import { mirrorBatch, NO_HINTS, type MirrorFlush, type MirrorHints, type MirrorOutcome } from "../src/realtime/mirror-sql";
 import type { Presence } from "../src/realtime/sockets";
 // Analytics seam: rollups and activity events ride in the same D1 batch as the mirror.
-import { afterMirror, withAnalytics } from "../src/modules/analytics";
+import { afterMirror, batchAnalytics, flushAnalytics } from "../src/modules/analytics";
 // Programs seam: an end user's reply marks their proactive messages a success in the same batch.
-import { respondedStatement } from "../src/modules/programs/inbound";
+import { respondedStatements } from "../src/modules/programs/inbound";
 
 /** How long a batch waits for more conversations; short against the outbox's own delay. */
 const WINDOW_MS = 20;
-/** D1 batches are one transaction: keep them bounded. */
+/**
+ * D1 batches are one transaction: keep them bounded. Counted in the conversations' own (analytics)
+ * statements: the mirror's are a few for the whole batch (one a kind, more only for large JSON).
+ */
 const MAX_STATEMENTS = 400;
 
 /** A failure travels back as a value: the conversation's outbox turns it into a retry. */
 export type MirrorResult = { outcome: MirrorOutcome; bookmark?: string } | { error: string };
 
-interface Entry {
-  state: ConversationState;
-  rows: StoredMessage[];
-  presence: Presence | null;
-  hints: MirrorHints;
+export interface BatchFlush extends MirrorFlush {
+  hints?: MirrorHints;
+}
+
+interface Entry extends BatchFlush {
   done: (result: MirrorResult) => void;
+  /** Its own analytics statements, built once (when it is first considered for a batch). */
+  own?: D1PreparedStatement[];
+}
+
+/**
+ * The D1 statements of a batch of one creator's flushes (one per conversation), in the order their
+ * meaning needs: every conversation's own analytics and the batch's message events first (they read
+ * D1's state before the flush: watermark, status, earlier messages), then the mirror (conversations
+ * UPDATE … RETURNING, then messages, presence, end users), then the proactive success marks for the
+ * end users' first and last message of each flush (every reply in between lies inside their window).
+ */
+export function batchStatements(env: Env, flushes: BatchFlush[], own = flushes.map((f) => flushAnalytics(env, f))): { statements: D1PreparedStatement[]; outcomes: (results: D1Result[]) => MirrorOutcome[] } {
+  const creatorId = flushes[0]?.state.creatorId ?? "";
+  const before = [...own.flat(), ...batchAnalytics(env, creatorId, flushes)];
+  const mirror = mirrorBatch(env, flushes);
+  const replies = flushes.flatMap(({ state, rows }) => {
+    const endUserId = state.endUserId;
+    if (!endUserId) return [];
+    const fromUser = rows.filter((m) => m.sender === "user");
+    return [...new Set([fromUser[0]?.createdAt, fromUser.at(-1)?.createdAt].filter((t): t is string => !!t))].map((at) => ({ endUserId, at }));
+  });
+  return {
+    statements: [...before, ...mirror.statements, ...respondedStatements(env, creatorId, replies)],
+    outcomes: (results) => mirror.outcomes(results.slice(before.length)),
+  };
 }
 
 export class MirrorWriter extends DurableObject<Env> {
@@ -47,23 +75,27 @@ export class MirrorWriter extends DurableObject<Env> {
     this.timer = undefined;
     while (this.queue.length) {
       const batch: Entry[] = [];
-      const statements: D1PreparedStatement[] = [];
-      const firsts: number[] = [];
+      const conversations = new Set<string>();
+      let count = 0;
       while (this.queue.length) {
         const head = this.queue[0]!;
-        const built = withAnalytics(this.env, head.state, head.rows, this.statements(head), head.hints);
-        if (batch.length && statements.length + built.statements.length > MAX_STATEMENTS) break;
-        firsts.push(statements.length + built.mirrorAt);
-        statements.push(...built.statements);
+        // One flush per conversation: a second one's analytics must read what the first one's mirror wrote.
+        if (conversations.has(head.state.conversationId)) break;
+        head.own ??= flushAnalytics(this.env, head);
+        if (batch.length && count + head.own.length > MAX_STATEMENTS) break;
+        count += head.own.length;
+        conversations.add(head.state.conversationId);
         batch.push(this.queue.shift()!);
       }
       try {
+        const built = batchStatements(this.env, batch, batch.map((e) => e.own!));
         // Through a D1 session on the primary: its bookmark says "at least this write", and travels
         // back to the REST caller whose change went through the conversation object (X-D1-Bookmark).
         const session = this.env.DB.withSession("first-primary");
-        const results = await session.batch(statements);
+        const results = await session.batch(built.statements);
         const bookmark = session.getBookmark() ?? undefined;
-        batch.forEach((e, i) => e.done({ outcome: (results[firsts[i]!]?.results.length ?? 0) > 0 ? "ok" : "gone", ...(bookmark && { bookmark }) }));
+        const outcomes = built.outcomes(results);
+        batch.forEach((e, i) => e.done({ outcome: outcomes[i]!, ...(bookmark && { bookmark }) }));
         this.dispatch(batch.map((e) => e.state));
       } catch (err) {
         // One bad conversation must not hold the others back: retry each on its own.
@@ -103,27 +135,13 @@ export class MirrorWriter extends DurableObject<Env> {
     this.ctx.waitUntil(this.dispatching);
   }
 
-  /**
-   * The mirror's statements, then the proactive success mark for the end user's first and last
-   * message in this flush (one statement when they are one: every reply in between lies inside their window).
-   */
-  private statements(e: Entry): D1PreparedStatement[] {
-    const statements = mirrorStatements(this.env, e.state, e.rows, e.presence);
-    const endUserId = e.state.endUserId;
-    if (!endUserId) return statements;
-    const fromUser = e.rows.filter((m) => m.sender === "user");
-    const times = [...new Set([fromUser[0]?.createdAt, fromUser.at(-1)?.createdAt].filter((t): t is string => !!t))];
-    for (const at of times) statements.push(respondedStatement(this.env, { creatorId: e.state.creatorId, endUserId, at }));
-    return statements;
-  }
-
   /** One conversation's flush on its own (the fallback), rollups and events included. */
   private async writeOne(e: Entry): Promise<{ outcome: MirrorOutcome; bookmark?: string }> {
-    const built = withAnalytics(this.env, e.state, e.rows, this.statements(e), e.hints);
+    const built = batchStatements(this.env, [e], [e.own ?? flushAnalytics(this.env, e)]);
     const session = this.env.DB.withSession("first-primary");
     const results = await session.batch(built.statements);
     const bookmark = session.getBookmark() ?? undefined;
-    const outcome = (results[built.mirrorAt]?.results.length ?? 0) > 0 ? "ok" : "gone";
+    const [outcome] = built.outcomes(results) as [MirrorOutcome];
     if (outcome === "ok") this.dispatch([e.state]);
     return { outcome, ...(bookmark && { bookmark }) };
   }

@@ -1,5 +1,5 @@
 // Small factories for integration tests: real requests through the Worker, real D1.
-import { exports } from "cloudflare:workers";
+import { env, exports } from "cloudflare:workers";
 import { expect, vi } from "vitest";
 import type { ConversationState } from "../src/realtime";
 
@@ -67,4 +67,15 @@ export async function inviteAndAccept(ownerToken: string, role: "admin" | "agent
 /** A conversation object's state as the outbox hands it to the mirror: an AI conversation unless `fields` say otherwise. */
 export function conversationState(fields: Pick<ConversationState, "conversationId" | "creatorId" | "endUserId" | "channel"> & Partial<ConversationState>): ConversationState {
   return { knowledgeBaseId: null, status: "active", handover: "ai", agent: null, contextResetSeq: 0, clearContext: false, pendingReplyFor: null, ...fields };
+}
+
+/** A web conversation with its end user, in D1 only (no object), and its state for a mirror flush. */
+export async function createMirroredConversation(creatorId: string): Promise<ConversationState> {
+  const conversationId = crypto.randomUUID();
+  const endUserId = crypto.randomUUID();
+  await env.DB.batch([
+    env.DB.prepare("INSERT INTO end_users (id, creator_id, channel, external_id) VALUES (?, ?, 'web', ?)").bind(endUserId, creatorId, `w-${endUserId}`),
+    env.DB.prepare("INSERT INTO conversations (id, creator_id, end_user_id, channel) VALUES (?, ?, ?, 'web')").bind(conversationId, creatorId, endUserId),
+  ]);
+  return conversationState({ conversationId, creatorId, endUserId, channel: "web" });
 }

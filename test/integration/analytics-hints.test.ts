@@ -3,23 +3,13 @@
 // the same rollups, segment rollups, per-conversation facts and activity events, with fewer statements.
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { withAnalytics } from "../../src/modules/analytics";
+import { batchStatements } from "../../durable-objects/mirror-writer";
+import { batchAnalytics, flushAnalytics } from "../../src/modules/analytics";
 import { ENGAGED_USER_MESSAGES, NO_HINTS, type MirrorHints } from "../../src/realtime";
 import type { ConversationState, StoredMessage } from "../../src/realtime/log";
-import { mirrorStatements } from "../../src/realtime/mirror-sql";
-import { conversationState, createCreator } from "../helpers";
+import { conversationState, createCreator, createMirroredConversation } from "../helpers";
 
 type Row = Record<string, unknown>;
-
-async function conversationOf(creatorId: string): Promise<ConversationState> {
-  const conversationId = crypto.randomUUID();
-  const endUserId = crypto.randomUUID();
-  await env.DB.batch([
-    env.DB.prepare("INSERT INTO end_users (id, creator_id, channel, external_id) VALUES (?, ?, 'web', ?)").bind(endUserId, creatorId, `w-${endUserId}`),
-    env.DB.prepare("INSERT INTO conversations (id, creator_id, end_user_id, channel) VALUES (?, ?, ?, 'web')").bind(conversationId, creatorId, endUserId),
-  ]);
-  return conversationState({ conversationId, creatorId, endUserId, channel: "web" });
-}
 
 /** A creator's analytics with the ids taken out, so two creators' figures compare directly. */
 async function analyticsOf(creatorId: string): Promise<{ rollups: Row[]; segments: Row[]; conversation: Row[]; events: Row[]; gaps: Row[] }> {
@@ -38,8 +28,8 @@ async function analyticsOf(creatorId: string): Promise<{ rollups: Row[]; segment
 describe("mirror hints", () => {
   it("leave out only statements that change nothing: all statements and hinted flushes count the same", async () => {
     const [a, b] = [await createCreator(), await createCreator()];
-    const full = await conversationOf(a.creator.id);
-    const hinted = await conversationOf(b.creator.id);
+    const full = await createMirroredConversation(a.creator.id);
+    const hinted = await createMirroredConversation(b.creator.id);
     const at = () => new Date().toISOString();
     const msg = (seq: number, sender: StoredMessage["sender"], text: string): StoredMessage => ({
       id: crypto.randomUUID(),
@@ -81,8 +71,8 @@ describe("mirror hints", () => {
         activeDay: userMirrored > 0 ? at().slice(0, 10) : null,
         engaged: userMirrored >= ENGAGED_USER_MESSAGES,
       };
-      const all = withAnalytics(env, full, rows, mirrorStatements(env, full, rows, null), NO_HINTS).statements;
-      const some = withAnalytics(env, hinted, twins, mirrorStatements(env, hinted, twins, null), hints).statements;
+      const all = batchStatements(env, [{ state: full, rows, presence: null, hints: NO_HINTS }]).statements;
+      const some = batchStatements(env, [{ state: hinted, rows: twins, presence: null, hints }]).statements;
       fullCount += all.length;
       hintedCount += some.length;
       await env.DB.batch(all);
@@ -112,9 +102,9 @@ describe("mirror hints", () => {
     });
     const rows: StoredMessage[] = [{ id: crypto.randomUUID(), seq: 9, sender: "user", text: "hello?", createdAt: new Date().toISOString() }];
     const settled: MirrorHints = { stateChanged: false, mirroredBefore: true, activeDay: rows[0]!.createdAt.slice(0, 10), engaged: true };
-    const built = withAnalytics(env, state, rows, [], settled);
+    const analytics = (hints: MirrorHints) => [...flushAnalytics(env, { state, rows, hints }), ...batchAnalytics(env, state.creatorId, [{ state, rows }])];
     // Message counters for the channel and the segments, and the message's activity event: nothing else.
-    expect(built.statements).toHaveLength(3);
-    expect(withAnalytics(env, state, rows, [], NO_HINTS).statements.length).toBeGreaterThan(10);
+    expect(analytics(settled)).toHaveLength(3);
+    expect(analytics(NO_HINTS).length).toBeGreaterThan(10);
   });
 });

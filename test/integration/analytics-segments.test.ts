@@ -3,10 +3,10 @@
 // ratings and new users counted in them too, tenancy.
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { recordUserCreated, withAnalytics } from "../../src/modules/analytics";
+import { batchStatements } from "../../durable-objects/mirror-writer";
+import { recordUserCreated } from "../../src/modules/analytics";
 import { conversationStub } from "../../src/realtime";
 import type { StoredMessage } from "../../src/realtime/log";
-import { mirrorStatements } from "../../src/realtime/mirror-sql";
 import { api, conversationState, createCreator, errorOf, type Session } from "../helpers";
 import { edge, node } from "../support/flows";
 import { connect, openSession, widgetKeyOf } from "../realtime";
@@ -102,7 +102,7 @@ describe("GET /api/v1/analytics/detailed?segment=program|user_type", () => {
     ];
     const state = conversationState({ conversationId, creatorId, endUserId, channel: "telegram", status: "waiting_human", handover: "waiting" });
     for (let i = 0; i < 2; i++) {
-      await env.DB.batch(withAnalytics(env, state, rows, mirrorStatements(env, state, rows, null)).statements);
+      await env.DB.batch(batchStatements(env, [{ state, rows, presence: null }]).statements);
       await recordUserCreated(env, { creatorId, endUserId });
     }
     for (const [metric, expected] of [["interactions", 2], ["unanswered", 1], ["escalations", 1], ["conversations", 1], ["users", 1]] as const) {

@@ -2,10 +2,10 @@
 // dashboard metrics, detailed series and support dashboard built on it, retried flushes, bad input, tenancy.
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { recordUserCreated, withAnalytics } from "../../src/modules/analytics";
+import { batchStatements } from "../../durable-objects/mirror-writer";
+import { recordUserCreated } from "../../src/modules/analytics";
 import { conversationStub } from "../../src/realtime";
 import type { StoredMessage } from "../../src/realtime/log";
-import { mirrorStatements } from "../../src/realtime/mirror-sql";
 import { api, conversationState, createCreator, errorOf } from "../helpers";
 import { chatSetup, connect, createAgent } from "../realtime";
 
@@ -124,7 +124,7 @@ describe("analytics rollups from the message mirror", () => {
     ];
     const state = conversationState({ conversationId, creatorId, endUserId, channel: "telegram", status: "waiting_human", handover: "waiting" });
     for (let i = 0; i < 2; i++) {
-      await env.DB.batch(withAnalytics(env, state, rows, mirrorStatements(env, state, rows, null)).statements);
+      await env.DB.batch(batchStatements(env, [{ state, rows, presence: null }]).statements);
       await recordUserCreated(env, { creatorId, endUserId });
     }
     const r = await get("/api/v1/analytics/overview?period=7d", creator.access_token);

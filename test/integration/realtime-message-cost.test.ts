@@ -1,11 +1,14 @@
 // The message path's savings keep their meaning (issue 16, speed): the chat limit is leased from the
 // shared limiter a tenth at a time, the memory skips messages that can teach it nothing (and still
 // learns a statement at once), and a flush leaves out statements the object knows are no-ops while
-// every transition is still recorded exactly once.
+// every transition is still recorded exactly once; and a MirrorWriter batch writes each kind of mirror
+// statement once for all its conversations.
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { conversationStub } from "../../src/realtime";
+import { batchStatements } from "../../durable-objects/mirror-writer";
+import { conversationStub, type MirrorHints, type StoredMessage } from "../../src/realtime";
 import { eventually } from "../channel-helpers";
+import { conversationState } from "../helpers";
 import { chatSetup } from "../realtime";
 
 const endUserOf = async (conversationId: string) =>
@@ -86,5 +89,25 @@ describe("the message path's cost savings", () => {
     // and after the handover's flush that D1 holds its status (those statements are left out then).
     expect(rollup).toMatchObject({ conversations: 1, user_messages: 6, handovers: 1, engaged_conversations: 1 });
     tab.close();
+  });
+
+  it("a MirrorWriter batch costs the same few mirror statements for 1 or 100 conversations; only each one's rollups grow with them", () => {
+    const creatorId = crypto.randomUUID();
+    // The benchmark's case: an ordinary user message in a handed-over conversation D1 already knows.
+    const flush = () => {
+      const state = conversationState({ conversationId: crypto.randomUUID(), creatorId, endUserId: crypto.randomUUID(), channel: "web", status: "waiting_human", handover: "waiting" });
+      const rows: StoredMessage[] = [{ id: crypto.randomUUID(), seq: 9, sender: "user", text: "still there?", createdAt: new Date().toISOString() }];
+      const hints: MirrorHints = { stateChanged: false, mirroredBefore: true, activeDay: rows[0]!.createdAt.slice(0, 10), engaged: true };
+      return { state, rows, presence: null, hints };
+    };
+    const cost = (n: number) => {
+      const statements = batchStatements(env, Array.from({ length: n }, flush)).statements as unknown as { statement: string }[];
+      return { all: statements.length, messageInserts: statements.filter((s) => s.statement.startsWith("INSERT INTO messages")).length };
+    };
+    // Per conversation: its channel and segment message counters. Per batch: the message events, the
+    // conversations UPDATE, the message inserts, the end users' last activity, the proactive success mark.
+    expect(cost(1)).toEqual({ all: 2 + 5, messageInserts: 1 });
+    expect(cost(10)).toEqual({ all: 2 * 10 + 5, messageInserts: 1 });
+    expect(cost(100)).toEqual({ all: 2 * 100 + 5, messageInserts: 1 });
   });
 });

@@ -4,6 +4,7 @@
 import type { Env } from "../../env";
 import { clock } from "../../lib/clock";
 import { newId } from "../../lib/ids";
+import { jsonChunks } from "../../lib/json-chunks";
 import { NO_HINTS, type ConversationState, type MirrorHints, type StoredMessage } from "../../realtime";
 
 const WATERMARK = "(SELECT last_seq FROM conversations WHERE id = ?3 AND creator_id = ?1)";
@@ -11,6 +12,10 @@ const STORED_STATUS = "(SELECT status FROM conversations WHERE id = ?3 AND creat
 /** Message text in an event: webhooks get the whole message, up to this (a message is capped well below). */
 const TEXT_LIMIT = 4000;
 
+/**
+ * A conversation's own events: its creation (on its first mirrored messages) and its transitions.
+ * Its messages' events are written with the whole batch's (messageEventStatements).
+ */
 export function activityStatements(env: Env, state: ConversationState, rows: StoredMessage[], hints: MirrorHints = NO_HINTS): D1PreparedStatement[] {
   const db = env.DB;
   const { creatorId, conversationId, channel } = state;
@@ -27,34 +32,6 @@ export function activityStatements(env: Env, state: ConversationState, rows: Sto
            ON CONFLICT (id) DO NOTHING`,
         )
         .bind(creatorId, JSON.stringify({ ...base, status: state.status }), conversationId, visible[0]!.createdAt),
-    );
-  }
-  if (visible.length) {
-    out.push(
-      db
-        .prepare(
-          `INSERT INTO activity_events (id, creator_id, type, data, created_at)
-           SELECT 'msg_' || json_extract(r.value, '$.message_id'), ?1,
-             CASE json_extract(r.value, '$.sender') WHEN 'user' THEN 'message.received' ELSE 'message.sent' END,
-             json(r.value), json_extract(r.value, '$.created_at')
-           FROM json_each(?2) r WHERE json_extract(r.value, '$.seq') > ${WATERMARK}
-           ON CONFLICT (id) DO NOTHING`,
-        )
-        .bind(
-          creatorId,
-          JSON.stringify(
-            visible.map((m) => ({
-              ...base,
-              message_id: m.id,
-              seq: m.seq,
-              sender: m.sender,
-              sender_name: m.senderName ?? null,
-              text: m.text.slice(0, TEXT_LIMIT),
-              created_at: m.createdAt,
-            })),
-          ),
-          conversationId,
-        ),
     );
   }
   // ?7 is the one value a condition compares with (the flush's status or agent id).
@@ -76,4 +53,37 @@ export function activityStatements(env: Env, state: ConversationState, rows: Sto
   if (state.agent) out.push(transition("conversation.agent_joined", `${assigned} IS NOT ?7`, state.agent.id, { agent: state.agent }));
   else out.push(transition("conversation.agent_left", `${assigned} IS NOT NULL AND ?7 IS NULL`, null, {}));
   return out;
+}
+
+/**
+ * The events of the messages of all a batch's flushes (one creator's), in one statement: each message
+ * is recorded only when its seq is above its conversation's D1 watermark (before the flush).
+ */
+export function messageEventStatements(env: Env, creatorId: string, flushes: { state: ConversationState; rows: StoredMessage[] }[]): D1PreparedStatement[] {
+  const events = flushes.flatMap(({ state, rows }) =>
+    rows
+      .filter((m) => m.sender !== "system")
+      .map((m) => ({
+        conversation_id: state.conversationId,
+        channel: state.channel,
+        end_user_id: state.endUserId,
+        message_id: m.id,
+        seq: m.seq,
+        sender: m.sender,
+        sender_name: m.senderName ?? null,
+        text: m.text.slice(0, TEXT_LIMIT),
+        created_at: m.createdAt,
+      })),
+  );
+  return jsonChunks(events).map((json) =>
+    env.DB.prepare(
+      `INSERT INTO activity_events (id, creator_id, type, data, created_at)
+       SELECT 'msg_' || json_extract(r.value, '$.message_id'), ?1,
+         CASE json_extract(r.value, '$.sender') WHEN 'user' THEN 'message.received' ELSE 'message.sent' END,
+         json(r.value), json_extract(r.value, '$.created_at')
+       FROM json_each(?2) r
+       WHERE json_extract(r.value, '$.seq') > (SELECT last_seq FROM conversations WHERE id = json_extract(r.value, '$.conversation_id') AND creator_id = ?1)
+       ON CONFLICT (id) DO NOTHING`,
+    ).bind(creatorId, json),
+  );
 }

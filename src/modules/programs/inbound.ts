@@ -5,6 +5,7 @@ import { config } from "../../config";
 import { recordUserCreated } from "../analytics";
 import { clock, HOUR } from "../../lib/clock";
 import { AppError } from "../../lib/errors";
+import { jsonChunks } from "../../lib/json-chunks";
 import { enroll } from "./enrollments";
 import { answerQuestion, type EnrollmentRow } from "./executor";
 
@@ -21,15 +22,24 @@ const OPT_IN = /^\s*\/?(start|subscribe)\s*[.!]?\s*$/i;
 
 /**
  * Any reply within the response window of a proactive message makes that message a successful
- * engagement. A statement, not a call: the MirrorWriter runs it in the same D1 batch that mirrors
- * the user's message (no round trip of its own); `at` is the message's time.
+ * engagement. Statements, not a call: the MirrorWriter runs them in the same D1 batch that mirrors
+ * the users' messages (no round trip of its own), one statement for all the replies of a batch
+ * (`at` is a message's time). A send that several replies fall within takes the first one's time,
+ * as when each reply had a statement of its own, run in order. The sends are found by end user
+ * (the `+`s keep SQLite from walking every sent message of the creator instead).
  */
-export function respondedStatement(env: Env, input: { creatorId: string; endUserId: string; at: string }): D1PreparedStatement {
-  const since = new Date(Date.parse(input.at) - config(env).proactive.responseWindowHours * HOUR).toISOString();
-  return env.DB.prepare(
-    `UPDATE proactive_sends SET responded_at = ?1
-      WHERE end_user_id = ?2 AND local_date IS NOT NULL AND creator_id = ?3 AND status = 'sent' AND responded_at IS NULL AND sent_at >= ?4 AND sent_at <= ?1`,
-  ).bind(input.at, input.endUserId, input.creatorId, since);
+export function respondedStatements(env: Env, creatorId: string, replies: { endUserId: string; at: string }[]): D1PreparedStatement[] {
+  const windowMs = config(env).proactive.responseWindowHours * HOUR;
+  const rows = replies.map((r) => ({ end_user_id: r.endUserId, at: r.at, since: new Date(Date.parse(r.at) - windowMs).toISOString() }));
+  return jsonChunks(rows).map((json) =>
+    env.DB.prepare(
+      `WITH r AS (SELECT key AS k, json_extract(value, '$.end_user_id') AS end_user_id, json_extract(value, '$.at') AS at, json_extract(value, '$.since') AS since FROM json_each(?1))
+       UPDATE proactive_sends SET responded_at = (SELECT r.at FROM r WHERE r.end_user_id = proactive_sends.end_user_id
+           AND proactive_sends.sent_at >= r.since AND proactive_sends.sent_at <= r.at ORDER BY r.k LIMIT 1)
+        WHERE end_user_id IN (SELECT end_user_id FROM r) AND local_date IS NOT NULL AND +creator_id = ?2 AND +status = 'sent' AND responded_at IS NULL
+          AND EXISTS (SELECT 1 FROM r WHERE r.end_user_id = proactive_sends.end_user_id AND proactive_sends.sent_at >= r.since AND proactive_sends.sent_at <= r.at)`,
+    ).bind(json, creatorId),
+  );
 }
 
 /**
@@ -37,8 +47,8 @@ export function respondedStatement(env: Env, input: { creatorId: string; endUser
  * proactive success mark and what programs make of it, in one D1 batch.
  */
 export async function onUserMessage(env: Env, msg: InboundMessage): Promise<{ consumed: boolean }> {
-  const responded = respondedStatement(env, { creatorId: msg.creatorId, endUserId: msg.endUserId, at: clock.iso() });
-  const { consumed } = await readUserMessage(env, msg, { extra: [responded] });
+  const responded = respondedStatements(env, msg.creatorId, [{ endUserId: msg.endUserId, at: clock.iso() }]);
+  const { consumed } = await readUserMessage(env, msg, { extra: responded });
   return { consumed };
 }
 
