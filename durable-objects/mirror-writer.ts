@@ -9,7 +9,7 @@ import type { ConversationState, StoredMessage } from "../src/realtime/log";
 import { mirrorBatch, NO_HINTS, type MirrorFlush, type MirrorHints, type MirrorOutcome } from "../src/realtime/mirror-sql";
 import type { Presence } from "../src/realtime/sockets";
 // Analytics seam: rollups and activity events ride in the same D1 batch as the mirror.
-import { afterMirror, batchAnalytics, flushAnalytics } from "../src/modules/analytics";
+import { afterMirror, batchAnalytics, flushAnalytics, type OwnAnalytics } from "../src/modules/analytics";
 // Programs seam: an end user's reply marks their proactive messages a success in the same batch.
 import { respondedStatements } from "../src/modules/programs/inbound";
 
@@ -31,19 +31,19 @@ export interface BatchFlush extends MirrorFlush {
 interface Entry extends BatchFlush {
   done: (result: MirrorResult) => void;
   /** Its own analytics statements, built once (when it is first considered for a batch). */
-  own?: D1PreparedStatement[];
+  own?: OwnAnalytics;
 }
 
 /**
  * The D1 statements of a batch of one creator's flushes (one per conversation), in the order their
- * meaning needs: every conversation's own analytics and the batch's message events first (they read
- * D1's state before the flush: watermark, status, earlier messages), then the mirror (conversations
+ * meaning needs: the analytics first (batchAnalytics: they read D1's state before the flush:
+ * watermark, status, earlier messages), then the mirror (conversations
  * UPDATE … RETURNING, then messages, presence, end users), then the proactive success marks for the
  * end users' first and last message of each flush (every reply in between lies inside their window).
  */
 export function batchStatements(env: Env, flushes: BatchFlush[], own = flushes.map((f) => flushAnalytics(env, f))): { statements: D1PreparedStatement[]; outcomes: (results: D1Result[]) => MirrorOutcome[] } {
   const creatorId = flushes[0]?.state.creatorId ?? "";
-  const before = [...own.flat(), ...batchAnalytics(env, creatorId, flushes)];
+  const before = batchAnalytics(env, creatorId, flushes, own);
   const mirror = mirrorBatch(env, flushes);
   const replies = flushes.flatMap(({ state, rows }) => {
     const endUserId = state.endUserId;
@@ -82,8 +82,9 @@ export class MirrorWriter extends DurableObject<Env> {
         // One flush per conversation: a second one's analytics must read what the first one's mirror wrote.
         if (conversations.has(head.state.conversationId)) break;
         head.own ??= flushAnalytics(this.env, head);
-        if (batch.length && count + head.own.length > MAX_STATEMENTS) break;
-        count += head.own.length;
+        const size = head.own.beforeMessages.length + head.own.afterMessages.length;
+        if (batch.length && count + size > MAX_STATEMENTS) break;
+        count += size;
         conversations.add(head.state.conversationId);
         batch.push(this.queue.shift()!);
       }

@@ -4,7 +4,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { batchStatements } from "../../durable-objects/mirror-writer";
-import { batchAnalytics, flushAnalytics } from "../../src/modules/analytics";
+import { batchAnalytics } from "../../src/modules/analytics";
 import { ENGAGED_USER_MESSAGES, NO_HINTS, type MirrorHints } from "../../src/realtime";
 import type { ConversationState, StoredMessage } from "../../src/realtime/log";
 import { conversationState, createCreator, createMirroredConversation } from "../helpers";
@@ -102,7 +102,7 @@ describe("mirror hints", () => {
     });
     const rows: StoredMessage[] = [{ id: crypto.randomUUID(), seq: 9, sender: "user", text: "hello?", createdAt: new Date().toISOString() }];
     const settled: MirrorHints = { stateChanged: false, mirroredBefore: true, activeDay: rows[0]!.createdAt.slice(0, 10), engaged: true };
-    const analytics = (hints: MirrorHints) => [...flushAnalytics(env, { state, rows, hints }), ...batchAnalytics(env, state.creatorId, [{ state, rows }])];
+    const analytics = (hints: MirrorHints) => batchAnalytics(env, state.creatorId, [{ state, rows, hints }]);
     // Message counters for the channel and the segments, and the message's activity event: nothing else.
     expect(analytics(settled)).toHaveLength(3);
     expect(analytics(NO_HINTS).length).toBeGreaterThan(10);

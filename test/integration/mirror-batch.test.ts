@@ -43,6 +43,19 @@ describe("MirrorWriter batches", () => {
     expect(await count("SELECT count(*) AS n FROM activity_events WHERE json_extract(data, '$.conversation_id') = ?", erased.conversationId)).toBe(0);
   });
 
+  it("the activity stream keeps each conversation's order in a merged batch: created, then its messages, then the handover they caused", async () => {
+    const { creator } = await createCreator();
+    const [a, b] = [await createMirroredConversation(creator.id), await createMirroredConversation(creator.id)];
+    const flushes = [a, b].map((state) => ({ state: { ...state, status: "waiting_human" as const }, rows: messages(1, ["a human please", "connecting you"]) }));
+    expect((await mirrorAll(flushes)).map((r) => "outcome" in r && r.outcome)).toEqual(["ok", "ok"]);
+    for (const state of [a, b]) {
+      const { results } = await env.DB.prepare("SELECT type FROM activity_events WHERE creator_id = ? AND json_extract(data, '$.conversation_id') = ? ORDER BY seq")
+        .bind(creator.id, state.conversationId)
+        .all<{ type: string }>();
+      expect(results.map((r) => r.type)).toEqual(["conversation.created", "message.received", "message.sent", "conversation.status_changed", "escalation.created"]);
+    }
+  });
+
   it("a retried flush, alone or batched with new ones, inserts nothing twice and leaves the send job's delivery status alone", async () => {
     const { creator } = await createCreator();
     const [a, b] = [await createMirroredConversation(creator.id), await createMirroredConversation(creator.id)];

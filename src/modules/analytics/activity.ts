@@ -14,17 +14,25 @@ const TEXT_LIMIT = 4000;
 
 /**
  * A conversation's own events: its creation (on its first mirrored messages) and its transitions.
- * Its messages' events are written with the whole batch's (messageEventStatements).
+ * Its messages' events are written with the whole batch's (messageEventStatements), between the two:
+ * the stream's order is created, then messages, then the transitions they caused (a webhook sees the
+ * message that asked for a human before the handover).
  */
-export function activityStatements(env: Env, state: ConversationState, rows: StoredMessage[], hints: MirrorHints = NO_HINTS): D1PreparedStatement[] {
+export function activityStatements(
+  env: Env,
+  state: ConversationState,
+  rows: StoredMessage[],
+  hints: MirrorHints = NO_HINTS,
+): { created: D1PreparedStatement[]; transitions: D1PreparedStatement[] } {
   const db = env.DB;
   const { creatorId, conversationId, channel } = state;
   const now = clock.iso();
   const base = { conversation_id: conversationId, channel, end_user_id: state.endUserId };
+  const created: D1PreparedStatement[] = [];
   const out: D1PreparedStatement[] = [];
   const visible = rows.filter((m) => m.sender !== "system");
   if (visible.length && !hints.mirroredBefore) {
-    out.push(
+    created.push(
       db
         .prepare(
           `INSERT INTO activity_events (id, creator_id, type, data, created_at)
@@ -44,7 +52,7 @@ export function activityStatements(env: Env, state: ConversationState, rows: Sto
       )
       .bind(creatorId, newId(), conversationId, JSON.stringify({ ...base, ...data }), type, now, param);
   // The status and agent D1 holds are this state's (an earlier flush wrote it): no transition to record.
-  if (!hints.stateChanged) return out;
+  if (!hints.stateChanged) return { created, transitions: out };
   const changed = `${STORED_STATUS} <> ?7`;
   out.push(transition("conversation.status_changed", changed, state.status, { status: state.status }));
   if (state.status === "waiting_human") out.push(transition("escalation.created", changed, state.status, { status: state.status }));
@@ -52,7 +60,7 @@ export function activityStatements(env: Env, state: ConversationState, rows: Sto
   const assigned = "(SELECT assigned_member_id FROM conversations WHERE id = ?3 AND creator_id = ?1)";
   if (state.agent) out.push(transition("conversation.agent_joined", `${assigned} IS NOT ?7`, state.agent.id, { agent: state.agent }));
   else out.push(transition("conversation.agent_left", `${assigned} IS NOT NULL AND ?7 IS NULL`, null, {}));
-  return out;
+  return { created, transitions: out };
 }
 
 /**

@@ -17,17 +17,29 @@ export interface AnalyticsFlush {
 }
 
 /**
- * A conversation's own analytics statements (rollups, creation and transition events, gaps). Each
- * reads only its own conversation's D1 state, so the conversations of a batch may follow one another
- * in any order, as long as all of them run before the batch's mirror statements.
+ * A conversation's own analytics statements (rollups, creation and transition events, gaps), in two
+ * parts that go around the batch's message events (see batchAnalytics). Each reads only its own
+ * conversation's D1 state, so the conversations of a batch may follow one another in any order, as
+ * long as all of them run before the batch's mirror statements.
  */
-export function flushAnalytics(env: Env, { state, rows, hints = NO_HINTS }: AnalyticsFlush): D1PreparedStatement[] {
-  return [...rollupStatements(env, state, rows, hints), ...activityStatements(env, state, rows, hints), ...gapStatements(env, state, rows, hints)];
+export interface OwnAnalytics {
+  beforeMessages: D1PreparedStatement[];
+  afterMessages: D1PreparedStatement[];
 }
 
-/** What all the flushes of one creator's batch share: their messages' events, in one statement (also before the mirror). */
-export function batchAnalytics(env: Env, creatorId: string, flushes: AnalyticsFlush[]): D1PreparedStatement[] {
-  return messageEventStatements(env, creatorId, flushes);
+export function flushAnalytics(env: Env, { state, rows, hints = NO_HINTS }: AnalyticsFlush): OwnAnalytics {
+  const { created, transitions } = activityStatements(env, state, rows, hints);
+  return { beforeMessages: [...rollupStatements(env, state, rows, hints), ...created], afterMessages: [...transitions, ...gapStatements(env, state, rows, hints)] };
+}
+
+/**
+ * All the analytics statements of one creator's batch, to run before its mirror statements: each
+ * conversation's rollups and creation event, then every message's event in one statement, then each
+ * conversation's transitions and gaps — so the activity stream keeps, per conversation, the order
+ * created → messages → transitions. `own`: the flushes' flushAnalytics when already built.
+ */
+export function batchAnalytics(env: Env, creatorId: string, flushes: AnalyticsFlush[], own = flushes.map((f) => flushAnalytics(env, f))): D1PreparedStatement[] {
+  return [...own.flatMap((o) => o.beforeMessages), ...messageEventStatements(env, creatorId, flushes), ...own.flatMap((o) => o.afterMessages)];
 }
 
 /** After a committed batch: dispatch each creator's new events (a failure is retried by the cron sweep). */
