@@ -131,7 +131,7 @@ export function hasAnswerType(text: string, type: AnswerType): boolean {
  */
 export const TYPE_MISMATCH_CAP = 0.4;
 
-/** Two consecutive sentences (or the only one): what the evidence is measured on, and what the answer quotes. */
+/** Two consecutive sentences (or the only one): what the evidence is measured on (the answer quotes the same span: answeringSentences' best sentence and the one after it). */
 export function sentenceWindows(content: string): string[] {
   const ss = sentences(content.replace(/\s+/g, " ").trim());
   if (ss.length <= 1) return ss;
